@@ -1,0 +1,353 @@
+"""The six actors as Mesa agents, in the three roles of the conceptual model.
+
+Each agent reads the world at quarter t (``model.state`` and ``model.context``)
+and writes only its own slots of quarter t+1 (``model.next``). Its quarter is
+two behaviours: :meth:`Actor.act` (perceive, decide effort or activity) and
+:meth:`Actor.choose_cooperation` (desired intensity toward every other actor in
+every domain, as a sum of named driver terms).
+
+Desire of actor i toward j in domain d (all terms signed, see docs/ODD.md)::
+
+    desire = clip(intercept + common_threat + abandonment_fear + values + capability
+                  + constraints + exposure + deference + rivalry, 0, 1)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+import numpy as np
+
+from simulator.context import PAIR_OF
+from simulator.mechanisms import activity as activity_mech
+from simulator.mechanisms import commitment as commitment_mech
+from simulator.mechanisms import spending as spending_mech
+from simulator.mechanisms import threat as threat_mech
+from simulator.mechanisms.cooperation import shared_channel_threat, shared_risk, threat_by_domain
+from simulator.state import N_TERMS
+from simulator.structure import (
+    ACTIVITIES,
+    ACTORS,
+    CHALLENGERS,
+    DOMAINS,
+    GUARANTOR,
+    HOME_THEATRE,
+    MECHANISMS,
+    OBSERVERS,
+    PARTNERS,
+    THEATRES,
+)
+
+if TYPE_CHECKING:
+    from simulator.model import StrategicModel
+
+TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
+_COERCION = ACTIVITIES.index("coercion")
+_MILITARY = ACTIVITIES.index("military")
+
+
+class Actor(mesa.Agent):
+    """An actor of the strategic environment.
+
+    Args:
+        model: The model the actor belongs to.
+        code: Actor code (EU, JPN, USA, CHN, RUS, PRK).
+    """
+
+    role: ClassVar[str] = "actor"
+    model: StrategicModel
+
+    def __init__(self, model: StrategicModel, code: str) -> None:
+        super().__init__(model)
+        self.code = code
+        self.index = ACTORS.index(code)
+
+    def param(self, name: str) -> np.ndarray:
+        """This actor's parameter ``name`` in force this quarter, per world."""
+        return self.model.params[f"{self.code}.{name}"]
+
+    def weight(self, name: str) -> np.ndarray:
+        """A model-wide desire weight, shaped (W, 1) to broadcast over domains."""
+        return self.model.params[f"model.weight_{name}"][:, None]
+
+    def step(self) -> None:
+        """One quarter: act on the world, then choose cooperation."""
+        self.act()
+        self.choose_cooperation()
+
+    def act(self) -> None:
+        """Role-specific behaviour (perception, effort, activity)."""
+        raise NotImplementedError
+
+    def desire_terms(self) -> np.ndarray:
+        """Signed driver terms (W, terms, actors, D) of desire toward each actor."""
+        model = self.model
+        terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+        values = model.structure.values
+        for j, other in enumerate(ACTORS):
+            if other == self.code:
+                continue
+            pair = PAIR_OF[(self.code, other)]
+            terms[:, TERM["values"], j] = self.weight("values") * values[:, pair, None]
+            terms[:, TERM["capability"], j] = self.weight("capability") * model.context.capability[:, j, None]
+            terms[:, TERM["rivalry"], j] = -self.weight("rivalry") * model.context.hostility[:, self.index, j, None]
+            self.add_role_terms(terms, j, other)
+        return terms
+
+    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+        """Role-specific terms toward actor ``other`` (column ``j``); default none."""
+
+    def choose_cooperation(self) -> None:
+        """Write desired intensity toward every other actor into the next state."""
+        terms = self.desire_terms()
+        intercept = self.model.params["model.desire_intercept"][:, None, None]
+        desire = np.clip(intercept + terms.sum(axis=1), 0.0, 1.0)
+        desire[:, self.index] = 0.0
+        self.model.next.desire[:, self.index] = desire
+        if self.code in PARTNERS:
+            side = PARTNERS.index(self.code)
+            other = ACTORS.index(PARTNERS[1 - side])
+            self.model.next.headline_terms[:, side] = terms[:, :, other]
+
+
+class ThreatObserver(Actor):
+    """An actor that reads threats from the challengers (partners and guarantor)."""
+
+    @property
+    def observer_index(self) -> int:
+        """Row of this actor in the threat arrays."""
+        return OBSERVERS.index(self.code)
+
+    def perceive_threats(self) -> None:
+        """Update channel threat readings: direct + linked, smoothed by memory.
+
+        Balance of threat (Walt): activity x power x salience; linkage carries threat
+        across aligned challengers.
+        """
+        model, o = self.model, self.observer_index
+        current = model.state.threat[:, o]
+        direct = threat_mech.direct_threat(model.structure.salience[:, o], model.structure.power, model.state.activity)
+        linked = threat_mech.linked_threat(current, model.context.alignment, self.param("linkage"))
+        target = threat_mech.threat_target(direct, linked)
+        model.next.threat[:, o] = threat_mech.smooth(current, target, model.params["model.threat_memory"])
+
+    def common_threat(self, other: str) -> np.ndarray:
+        """(W, D) threat this actor and observer ``other`` share, per domain."""
+        model = self.model
+        s = model.structure
+        mine, theirs = self.observer_index, OBSERVERS.index(other)
+        shared = shared_channel_threat(model.state.threat[:, mine], model.state.threat[:, theirs])
+        risks = shared_risk(s.risk, s.risk_exposure[:, mine], s.risk_exposure[:, theirs])
+        return threat_by_domain(shared, risks, s.relevance, s.risk_relevance)
+
+    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+        """Common threat with fellow observers."""
+        if other in OBSERVERS:
+            terms[:, TERM["common_threat"], j] = self.weight("common_threat") * self.common_threat(other)
+
+
+class Partner(ThreatObserver):
+    """The EU or Japan: perceives threats, sets defence effort, chooses cooperation.
+
+    Sources: Büyükarslan (2025) and Niquet (2024) describe both as partners whose
+    cooperation is driven by converging threat perceptions and US uncertainty and
+    limited by Article 9 (Japan) and member-state control of CSDP (EU).
+    """
+
+    role = "partner"
+
+    @property
+    def partner_index(self) -> int:
+        """Row of this actor in the spending array."""
+        return PARTNERS.index(self.code)
+
+    @property
+    def home_theatre(self) -> int:
+        """Index of the US theatre this partner depends on."""
+        return THEATRES.index(HOME_THEATRE[self.code])
+
+    def act(self) -> None:
+        """Perceive threats, then set defence effort."""
+        self.perceive_threats()
+        self.set_defence_effort()
+
+    def abandonment_fear(self) -> np.ndarray:
+        """(W,) reliance on the USA times the commitment it withholds (Snyder)."""
+        commitment = self.model.state.commitment[:, self.home_theatre]
+        return spending_mech.abandonment_fear(self.param("reliance_on_us"), commitment)
+
+    def enacted_floor(self) -> np.ndarray:
+        """(W,) enacted spending path, or zero for a partner without one."""
+        if f"{self.code}.spending_path_end" not in self.model.params:
+            return np.zeros(self.model.n_worlds)
+        p = self.param
+        return spending_mech.policy_path(
+            self.model.year,
+            p("spending_base"),
+            p("spending_decision_year"),
+            p("spending_path_start"),
+            p("spending_path_start_year"),
+            p("spending_path_end"),
+            p("spending_path_end_year"),
+        )
+
+    def set_defence_effort(self) -> None:
+        """Move spending toward a threat- and hedge-driven target within fiscal limits."""
+        model, p = self.model, self.param
+        floor = self.enacted_floor()
+        threat = model.context.overall_threat[:, self.observer_index].max(axis=1)
+        target = spending_mech.spending_target(
+            floor,
+            p("spending_base"),
+            p("threat_response"),
+            threat,
+            p("hedge_response"),
+            self.abandonment_fear(),
+            p("fiscal_cap"),
+        )
+        current = model.state.spending[:, self.partner_index]
+        model.next.spending[:, self.partner_index] = spending_mech.next_spending(
+            current, target, model.params["model.spending_adjust"], floor
+        )
+
+    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+        """Common threat, abandonment/alliance, constraints, exposure and deference."""
+        super().add_role_terms(terms, j, other)
+        model = self.model
+        hardness = model.structure.hardness
+        if other in PARTNERS:
+            terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
+            relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
+            terms[:, TERM["deference"], j] = -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+        elif other == GUARANTOR:
+            commitment = model.state.commitment[:, self.home_theatre]
+            terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+        constraint = self.param("constraint")[:, None] * hardness + (1.0 - self.param("stability"))[:, None]
+        if other in OBSERVERS:
+            constraint = constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
+            terms[:, TERM["exposure"], j] = -self.weight("exposure") * self.exposure()
+        terms[:, TERM["constraints"], j] = -self.weight("constraint") * constraint
+
+    def entrapment(self, other: str) -> np.ndarray:
+        """(W,) how much more military threat ``other`` faces than this partner does.
+
+        The EU's fear of being drawn into a Taiwan or Senkaku contingency, or Japan's
+        of being drawn into Europe's war, grows with that excess.
+        """
+        threat = self.model.state.threat
+        excess = threat[:, OBSERVERS.index(other), :, _MILITARY] - threat[:, self.observer_index, :, _MILITARY]
+        return np.clip(excess, 0.0, 1.0).max(axis=1)
+
+    def exposure(self) -> np.ndarray:
+        """(W, D) exposure to coercion by the challengers each domain is aimed at."""
+        model = self.model
+        dependence = model.structure.trade_dependence[:, self.partner_index]
+        leverage = 0.5 + 0.5 * model.state.activity[:, :, _COERCION]
+        return np.einsum("wdk,wk->wd", model.context.aim_share, dependence * leverage)
+
+
+class Guarantor(ThreatObserver):
+    """The USA: reads threats, sets commitment per theatre, presses allies to spend.
+
+    Source: Büyükarslan (2025) on the second Trump administration's demand of 5% of
+    GDP and the risks of an isolationist US foreign policy.
+    """
+
+    role = "guarantor"
+
+    def act(self) -> None:
+        """Perceive threats, then set commitment per theatre."""
+        self.perceive_threats()
+        self.set_commitment()
+
+    def theatre_threat(self) -> np.ndarray:
+        """(W, theatres) threat read in Europe (Russia) and the Indo-Pacific (China, North Korea)."""
+        overall = self.model.context.overall_threat[:, self.observer_index]
+        europe = overall[:, CHALLENGERS.index("RUS")]
+        indo = 1.0 - (1.0 - overall[:, CHALLENGERS.index("CHN")]) * (1.0 - overall[:, CHALLENGERS.index("PRK")])
+        return np.stack([europe, indo], axis=1)
+
+    def burden_shortfall(self) -> np.ndarray:
+        """(W, theatres) each theatre ally's spending shortfall against the US demand."""
+        ally_spending = np.stack(
+            [self.model.state.spending[:, PARTNERS.index(code)] for code in ("EU", "JPN")], axis=1
+        )
+        return commitment_mech.burden_shortfall(self.param("burden_demand"), ally_spending)
+
+    def set_commitment(self) -> None:
+        """Move commitment per theatre toward baseline + threat response - burden pressure."""
+        model = self.model
+        baseline = np.stack([self.param(f"commitment_{t}") for t in THEATRES], axis=1)
+        target = commitment_mech.commitment_target(
+            baseline,
+            self.param("threat_response"),
+            self.theatre_threat(),
+            self.param("burden_sensitivity"),
+            self.burden_shortfall(),
+        )
+        model.next.commitment[:] = commitment_mech.adjust_toward(
+            model.state.commitment, target, model.params["model.commitment_adjust"]
+        )
+
+    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+        """Common threat, alliance pull toward committed theatres, friction with free riders."""
+        super().add_role_terms(terms, j, other)
+        if other in PARTNERS:
+            theatre = THEATRES.index(HOME_THEATRE[other])
+            commitment = self.model.state.commitment[:, theatre]
+            terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+            shortfall = self.burden_shortfall()[:, theatre] * self.param("burden_sensitivity")
+            terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, None]
+
+
+class Challenger(Actor):
+    """China, Russia or North Korea: activity, episodes, pushback, mutual alignment.
+
+    Source: Büyükarslan (2025): closer EU-Japan ties "may provoke pushback from China
+    and Russia, both of whom view such alignments as part of a broader containment
+    strategy"; the news report (2024) on Russia–North Korea troop and arms flows.
+    """
+
+    role = "challenger"
+
+    @property
+    def challenger_index(self) -> int:
+        """Row of this actor in the activity arrays."""
+        return CHALLENGERS.index(self.code)
+
+    def act(self) -> None:
+        """Read containment, then set activity (with noise and episodes)."""
+        model, k = self.model, self.challenger_index
+        contained = model.context.containment[:, k]
+        model.next.containment[:, k] = contained
+        target = activity_mech.activity_target(model.structure.assertiveness[:, k], self.param("pushback"), contained)
+        normal, uniform = model.draws(k)
+        new, episodes = activity_mech.next_activity(
+            model.state.activity[:, k],
+            target,
+            model.params["model.activity_adjust"],
+            model.params["model.activity_noise"],
+            model.structure.episode_rate[:, k],
+            model.params["model.episode_size"],
+            normal,
+            uniform,
+        )
+        model.next.activity[:, k] = new
+        model.next.episodes[:, k] = episodes
+
+    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+        """Alignment with fellow challengers against the containment both read."""
+        if other in CHALLENGERS:
+            context = self.model.context
+            shared = np.minimum(context.containment[:, self.challenger_index], context.containment[:, CHALLENGERS.index(other)])
+            weight = self.model.params["model.weight_challenger_alignment"][:, None]
+            terms[:, TERM["common_threat"], j] = weight * shared[:, None] * self.model.structure.hardness
+
+
+ROLE_CLASSES: dict[str, type[Actor]] = {
+    **dict.fromkeys(PARTNERS, Partner),
+    GUARANTOR: Guarantor,
+    **dict.fromkeys(CHALLENGERS, Challenger),
+}
+"""Which agent class plays each actor."""

@@ -1,0 +1,181 @@
+"""Command line: ``eujsim run | validate | params | shocks``.
+
+A thin layer over the Python API. Every user mistake ends in one line on stderr
+naming the file, the line or field and the fix, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from simulator.calendar import quarter_label
+from simulator.calibration import default_calibration
+from simulator.errors import UserError, near_miss
+from simulator.output import check_destination, free_folder
+from simulator.runner import resolve, simulate
+from simulator.scenario import load_scenario, parse_assignment
+from simulator.shocklib import load_library
+
+PROG = "eujsim"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Agent-based scenario simulator of EU–Japan security cooperation.",
+        epilog="Run `eujsim COMMAND --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run a scenario file and write results and plots")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--out", type=Path, help="result folder (default: results/<scenario name>, numbered if taken)")
+    run.add_argument("--force", action="store_true", help="replace --out if it already exists")
+    run.add_argument("--replicates", type=int, help="number of replicates (overrides the file)")
+    run.add_argument("--seed", type=int, help="base random seed (overrides the file)")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter, e.g. JPN.deference=0.3"
+    )
+    run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenario may use")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--quiet", action="store_true", help="print only the result folder")
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
+
+    params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
+    params.add_argument("--actor", metavar="GROUP", help="only one group: an actor (JPN), pair (EU_JPN), domain, world or model")
+    params.add_argument("--sources", action="store_true", help="show the quoted source sentence or assumption of each")
+
+    shocks = sub.add_parser("shocks", help="list the shock kinds a scenario can use")
+    shocks.add_argument("kind", nargs="?", help="show one kind in full")
+    shocks.add_argument("--shocks", type=Path, help="extra shock library YAML to include")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    calibration = default_calibration()
+    overrides = dict(parse_assignment(item, calibration) for item in args.set)
+    if args.replicates is not None and args.replicates < 1:
+        raise UserError(f"--replicates must be at least 1, got {args.replicates}", field="--replicates")
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be >= 0, got {args.seed}", field="--seed")
+    scenario = resolve(args.scenario, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=args.shocks)
+    if args.out is None:
+        out = free_folder(Path("results") / _safe_name(Path(args.scenario).stem))
+    else:
+        out = args.out
+    check_destination(out, args.force)
+    if not args.quiet:
+        print(
+            f"Running '{scenario.name}': {scenario.replicates} replicates x {scenario.horizon} quarters "
+            f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), seed {scenario.seed}",
+            flush=True,
+        )
+    result = simulate(scenario)
+    result.save(out, force=args.force, plots=not args.no_plots)
+    if args.quiet:
+        print(out)
+    else:
+        print(result.text_summary(out))
+    return 0
+
+
+def _safe_name(stem: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in stem) or "run"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    calibration = default_calibration()
+    library = load_library(args.shocks, calibration)
+    for file in args.scenarios:
+        scenario = load_scenario(file, calibration=calibration, library=library)
+        last = scenario.start + scenario.horizon - 1
+        kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
+        print(
+            f"OK {file}: '{scenario.name}', {quarter_label(scenario.start)}–{quarter_label(last)}, "
+            f"{scenario.replicates} replicates, seed {scenario.seed}, "
+            f"{len(scenario.parameters)} parameter override(s); {kinds}"
+        )
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    calibration = default_calibration()
+    groups = calibration.groups()
+    if args.actor and args.actor not in groups:
+        raise UserError(
+            f"no parameter group '{args.actor}'{near_miss(args.actor, groups)}; groups: {', '.join(groups)}",
+            field="--actor",
+        )
+    rows = [p for p in calibration.values() if not args.actor or p.group == args.actor]
+    width = shutil.get_terminal_size((100, 20)).columns
+    header = f"{'parameter':<38} {'value':>8}  {'range':<15} {'unit':<17} provenance"
+    print(header)
+    print("-" * min(len(header) + 10, width))
+    for p in rows:
+        rng = f"{p.low:g}–{p.high:g}"
+        print(f"{p.path:<38} {p.value:>8g}  {rng:<15} {p.unit:<17} {p.provenance}")
+        if args.sources:
+            if p.quote:
+                print(textwrap.fill(f'"{p.quote}"', width=min(width, 100), initial_indent="    ", subsequent_indent="     "))
+            if p.assumption:
+                print(textwrap.fill(f"assumption: {p.assumption}", width=min(width, 100), initial_indent="    ", subsequent_indent="    "))
+    if args.sources:
+        print("\nSources:")
+        for source in calibration.sources.values():
+            print(textwrap.fill(f"{source.cite}: {source.reference}", width=min(width, 100), subsequent_indent="    "))
+    print(f"\n{len(rows)} parameter(s). Override in a scenario under 'parameters:' or with --set PATH=VALUE.")
+    return 0
+
+
+def _cmd_shocks(args: argparse.Namespace) -> int:
+    library = load_library(args.shocks)
+    if args.kind:
+        if args.kind not in library:
+            raise UserError(f"no shock kind '{args.kind}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list")
+        kinds = [library[args.kind]]
+    else:
+        kinds = list(library.values())
+    for kind in kinds:
+        print(f"{kind.kind}")
+        print(textwrap.fill(kind.description, width=96, initial_indent="    ", subsequent_indent="    "))
+        if kind.source:
+            print(textwrap.fill(f'source: {kind.source.cite}: "{kind.quote}"', width=96, initial_indent="    ", subsequent_indent="      "))
+        print(f"    default ramp {kind.ramp} quarter(s), decay {kind.decay} quarter(s) after its duration")
+        if args.kind:
+            for e in kind.effects:
+                print(f"    effect: {e.target} {e.op} {e.value:g}")
+        print()
+    if not args.kind:
+        print("Use one in a scenario as   - {kind: NAME, at: \"2026Q1\", duration: 8}   (omit duration for a persistent shock).")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params, "shocks": _cmd_shocks}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``eujsim`` and ``python -m simulator``; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def entry_point() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())

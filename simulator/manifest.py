@@ -1,0 +1,84 @@
+"""Provenance of a result: versions, seed, command line, git commit, timings."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simulator.results import RunResult
+
+DEPENDENCIES = ("mesa", "numpy", "pandas", "matplotlib", "pyyaml", "pydantic", "networkx")
+
+
+def package_version(name: str) -> str | None:
+    """Installed version of a distribution, or None."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """Commit of the source tree the package runs from, when it is a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirty = subprocess.run(
+        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=5,
+        check=False,
+    )
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def file_digest(path: str | Path) -> str | None:
+    """SHA-256 of a file, or None if it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything needed to reproduce and audit a run."""
+    from simulator.calibration import default_calibration
+
+    scenario = result.scenario
+    calibration = default_calibration()
+    manifest: dict[str, Any] = {
+        "tool": "eujsim",
+        "version": package_version("eujsim"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scenario": {
+            "name": scenario.name,
+            "file": scenario.source,
+            "sha256": file_digest(scenario.source) if scenario.source and Path(scenario.source).exists() else None,
+        },
+        "seed": scenario.seed,
+        "replicates": int(len(result.replicates)),
+        "horizon_quarters": scenario.horizon,
+        "command_line": sys.argv if sys.argv and sys.argv[0] else None,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dependencies": {name: package_version(name) for name in DEPENDENCIES},
+        "calibration_parameters": len(calibration),
+        "timings_seconds": {k: round(v, 4) for k, v in result.timings.items()},
+    }
+    manifest.update(extra or {})
+    return manifest

@@ -1,0 +1,61 @@
+"""Threat perception: balance of threat with proximity and cross-theatre linkage.
+
+Following Walt's balance-of-threat logic, an observer's reading of a challenger
+in each activity channel is the challenger's activity scaled by its power and by
+how salient (near) it is to the observer. Linkage carries part of the threat an
+observer reads from one challenger over to the challengers aligned with it
+("what happens in Ukraine today could happen in Asia tomorrow", Niquet 2024).
+Readings are smoothed over time because threat assessments change slowly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def direct_threat(salience: np.ndarray, power: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Threat from each challenger's own activity, per channel.
+
+    Args:
+        salience: (W, K) how near/salient each challenger is to this observer.
+        power: (W, K) each challenger's power.
+        activity: (W, K, A) each challenger's activity per channel.
+
+    Returns:
+        (W, K, A) salience x power x activity.
+    """
+    return (salience * power)[:, :, None] * activity
+
+
+def linked_threat(threat: np.ndarray, alignment: np.ndarray, linkage: np.ndarray) -> np.ndarray:
+    """Threat carried to a challenger from the challengers it is aligned with.
+
+    Args:
+        threat: (W, K, A) the observer's current channel readings.
+        alignment: (W, K, K) alignment between challengers, zero on the diagonal.
+        linkage: (W,) how strongly this observer links theatres.
+
+    Returns:
+        (W, K, A) with entry [k, a] = linkage x sum over m of alignment[k, m] x threat[m, a].
+    """
+    return linkage[:, None, None] * np.einsum("wkm,wma->wka", alignment, threat)
+
+
+def threat_target(direct: np.ndarray, linked: np.ndarray) -> np.ndarray:
+    """Reading the observer would settle on now, clipped to [0, 1]."""
+    return np.clip(direct + linked, 0.0, 1.0)
+
+
+def smooth(previous: np.ndarray, target: np.ndarray, memory: np.ndarray) -> np.ndarray:
+    """Exponential smoothing with per-world memory weight on the past reading."""
+    m = memory.reshape(memory.shape + (1,) * (previous.ndim - memory.ndim))
+    return m * previous + (1.0 - m) * target
+
+
+def overall_threat(channels: np.ndarray) -> np.ndarray:
+    """Combine channel readings (last axis) into one 0–1 threat.
+
+    A probabilistic union, 1 - prod(1 - t): one strong channel alone makes an actor
+    threatening and several moderate ones add up without exceeding 1.
+    """
+    return 1.0 - np.prod(1.0 - channels, axis=-1)

@@ -1,0 +1,209 @@
+"""The strategic model: six actors, many worlds in lockstep, one quarter per step.
+
+Process overview of one quarter (docs/ODD.md §3), read top to bottom in
+:meth:`StrategicModel.step`:
+
+1. Shocks active this quarter change the parameters in force.
+2. Every agent reads the state at t and writes its own part of t+1, in any order:
+   challengers set activity (pushback, noise, episodes); partners and the
+   guarantor update threat readings; the guarantor sets theatre commitment;
+   partners set defence effort; everyone chooses desired cooperation.
+3. Cooperation settles: each pair moves toward the lower of the two desires.
+4. Outputs, driver contributions and events are recorded.
+
+Every state array has a leading world axis: a run of R replicates is one model
+of R worlds, and a sweep is a model whose worlds also differ in parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import mesa
+import numpy as np
+
+from simulator.agents import ROLE_CLASSES, Actor
+from simulator.calendar import quarter_year
+from simulator.calibration import Calibration, default_calibration
+from simulator.context import PAIR_OF, Context
+from simulator.mechanisms.cooperation import attribute, realise
+from simulator.mechanisms.spending import policy_path
+from simulator.mechanisms.threat import direct_threat
+from simulator.parameters import Structure, world_parameters
+from simulator.randomness import predraw
+from simulator.scenario import Scenario
+from simulator.shocks import ShockSchedule
+from simulator.state import WorldState
+from simulator.structure import ACTIVITIES, ACTORS, CHALLENGERS, HEADLINE_PAIR, PAIR_MEMBERS, PAIRS, PARTNERS, THEATRES
+
+_HEADLINE = PAIRS.index(HEADLINE_PAIR)
+_FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
+_SECOND = np.array([ACTORS.index(PAIR_MEMBERS[p][1]) for p in PAIRS])
+
+
+class StrategicModel(mesa.Model):
+    """Agent-based model of EU–Japan security cooperation over many worlds.
+
+    Args:
+        scenario: The validated scenario to simulate.
+        replicates: Replicate number of each world (default ``0 .. scenario.replicates-1``).
+            A world's random stream depends only on (scenario.seed, replicate).
+        overrides: Per-world parameter values, dotted path -> scalar or (W,) array,
+            applied on top of the scenario's own overrides.
+        shock_overrides: ``{(shock name, field): (W,) array}`` varying shock timing or
+            magnitude by world (fields: at, magnitude, ramp, duration, decay).
+        calibration: Parameter table (the packaged one by default).
+        activation_seed: Seed of Mesa's activation shuffle; results do not depend on it.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        replicates: np.ndarray | None = None,
+        overrides: Mapping[str, float | np.ndarray] | None = None,
+        shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
+        calibration: Calibration | None = None,
+        activation_seed: int = 0,
+    ) -> None:
+        super().__init__(rng=activation_seed)
+        self.spec = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario class
+        self.calibration = calibration or default_calibration()
+        self.replicates = np.arange(scenario.replicates) if replicates is None else np.asarray(replicates, dtype=int)
+        self.n_worlds = len(self.replicates)
+        merged = dict(scenario.parameters)
+        merged.update(overrides or {})
+        self.base_params = world_parameters(self.calibration, self.n_worlds, merged)
+        self.schedule = ShockSchedule(scenario, self.calibration, self.n_worlds, shock_overrides)
+        self._normal, self._uniform = predraw(
+            scenario.seed, self.replicates, scenario.horizon, (len(CHALLENGERS), len(ACTIVITIES))
+        )
+        self._base_structure = Structure.from_parameters(self.base_params, self.n_worlds)
+        self.params = self.base_params
+        self.structure = self._base_structure
+        self.stochastic = False
+        self.year = quarter_year(scenario.start)
+        self.actors: dict[str, Actor] = {code: ROLE_CLASSES[code](self, code) for code in ACTORS}
+        self.state = self._initial_state()
+        self.next = self.state
+        self.contributions = np.zeros((self.n_worlds, 0, 0))
+        self._spin_up()
+        self.contributions = np.zeros_like(self.contributions)
+
+    # -- set-up ---------------------------------------------------------------
+
+    def _initial_state(self) -> WorldState:
+        """A rough starting point that the spin-up then brings to equilibrium."""
+        s = self._base_structure
+        state = WorldState.empty(self.n_worlds)
+        state.activity[:] = s.assertiveness
+        for o in range(s.salience.shape[1]):
+            state.threat[:, o] = direct_threat(s.salience[:, o], s.power, s.assertiveness)
+        state.commitment[:] = np.stack([self.base_params[f"USA.commitment_{t}"] for t in THEATRES], axis=1)
+        for p, code in enumerate(PARTNERS):
+            state.spending[:, p] = self.base_params[f"{code}.spending_base"]
+        state.coop[:] = self._agreement_floor(self._base_structure)
+        return state
+
+    def _spin_up(self) -> None:
+        """Settle the state to the parameters: deterministic quarters, no shocks, calendar frozen.
+
+        Worlds may differ in ``model.spinup_quarters``; each stops at its own count.
+        """
+        quarters = self.base_params["model.spinup_quarters"].round().astype(int)
+        for count in range(int(quarters.max(initial=0))):
+            previous = self.state
+            self._advance(self.base_params, self._base_structure)
+            self.state = self.state.where(count < quarters, previous)
+
+    # -- one quarter ----------------------------------------------------------
+
+    def step(self) -> None:
+        """Simulate one quarter (Mesa increments ``self.steps`` before calling this)."""
+        step = self.steps
+        self.year = quarter_year(self.spec.start + step - 1)
+        self.stochastic = True
+        self._step_index = step
+        params = self.schedule.effective(self.base_params, step)
+        touched = self.schedule.touched and self.schedule.is_active(step)
+        structure = Structure.from_parameters(params, self.n_worlds) if touched else self._base_structure
+        self._advance(params, structure)
+
+    def _advance(self, params: dict[str, np.ndarray], structure: Structure) -> None:
+        """Read state t, let every agent write t+1, settle cooperation, swap buffers."""
+        self.params = params
+        self.structure = structure
+        self.context = Context.read(self.state, structure, params)
+        self.next = self.state.copy()
+        self.agents.shuffle_do("step")
+        self.settle_cooperation()
+        self.state = self.next
+
+    def draws(self, challenger: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """This quarter's noise and episode draws for one challenger (None in spin-up)."""
+        if not self.stochastic:
+            return None, None
+        t = self._step_index - 1
+        return self._normal[t, :, challenger], self._uniform[t, :, challenger]
+
+    def _agreement_floor(self, structure: Structure) -> np.ndarray:
+        """(W, pairs, D) floor held by agreements: floor weight x coverage x (1 - hardness)."""
+        floor = self.params["model.agreement_floor"] if self.params is not None else None
+        weight = self.base_params["model.agreement_floor"] if floor is None else floor
+        return weight[:, None, None] * structure.agreement[:, :, None] * (1.0 - structure.hardness[:, None, :])
+
+    def settle_cooperation(self) -> None:
+        """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
+        params, structure, nxt = self.params, self.structure, self.next
+        stability = np.ones((self.n_worlds, len(ACTORS)))
+        for code in PARTNERS:
+            stability[:, ACTORS.index(code)] = params[f"{code}.stability"]
+        result = realise(
+            self.state.coop,
+            nxt.desire[:, _FIRST, _SECOND],
+            nxt.desire[:, _SECOND, _FIRST],
+            params["model.coop_rise_rate"],
+            params["model.coop_decay_rate"],
+            np.minimum(stability[:, _FIRST], stability[:, _SECOND]),
+            structure.agreement,
+            params["model.agreement_brake"],
+            self._agreement_floor(structure),
+        )
+        nxt.coop[:] = result.coop
+        self.contributions = attribute(
+            self.state.coop[:, _HEADLINE],
+            nxt.headline_terms[:, 0],
+            nxt.headline_terms[:, 1],
+            params["model.desire_intercept"],
+            result,
+            _HEADLINE,
+        )
+
+    # -- convenience ----------------------------------------------------------
+
+    @property
+    def quarter(self) -> int:
+        """Quarter count of the quarter last simulated (start - 1 before the first step)."""
+        return self.spec.start + self.steps - 1
+
+    def run(self) -> None:
+        """Simulate the whole horizon."""
+        for _ in range(self.spec.horizon):
+            self.step()
+
+
+def enacted_japan_path(year: float, params: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Japan's enacted spending path at ``year`` (for checks and plots)."""
+    p = params
+    return policy_path(
+        year,
+        p["JPN.spending_base"],
+        p["JPN.spending_decision_year"],
+        p["JPN.spending_path_start"],
+        p["JPN.spending_path_start_year"],
+        p["JPN.spending_path_end"],
+        p["JPN.spending_path_end_year"],
+    )
+
+
+__all__ = ["StrategicModel", "enacted_japan_path", "PAIR_OF"]

@@ -1,0 +1,186 @@
+"""Plots of a run, in one consistent style.
+
+Style choices: the Okabe–Ito palette (distinguishable with the common forms of
+colour blindness), 90% bands over replicates, axis labels with units, titles
+naming the scenario, shock onsets marked and labelled, legends outside the data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAINS, HEADLINE_PAIR, OBSERVERS  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from simulator.results import RunResult
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
+INTENSITY = "intensity (0–1)"
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+}
+
+
+def tick_every(n_steps: int) -> int:
+    """Spacing of labelled quarters so that about ten labels fit."""
+    for every in (1, 2, 4, 8, 12, 16, 20, 40):
+        if n_steps / every <= 11:
+            return every
+    return 40
+
+
+def quarter_axis(ax: Axes, result: RunResult) -> None:
+    """Label the x axis with calendar quarters."""
+    labels = result.quarter_labels
+    every = tick_every(len(labels))
+    ticks = list(range(0, len(labels), every))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([labels[t] for t in ticks], rotation=45, ha="right")
+    ax.set_xlim(0, len(labels) - 1)
+    ax.set_xlabel("quarter (end of)")
+
+
+def band(ax: Axes, result: RunResult, variable: str, colour: str, label: str) -> None:
+    """Mean line with the 5–95% band over replicates."""
+    data = result.series(variable)
+    x = result.steps
+    ax.fill_between(x, np.percentile(data, 5, axis=1), np.percentile(data, 95, axis=1), color=colour, alpha=0.18, lw=0)
+    ax.plot(x, data.mean(axis=1), color=colour, lw=2, label=label)
+
+
+def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> None:
+    """Dashed vertical line at each shock's onset, labelled inside the top of the axes."""
+    start = result.scenario.start
+    for i, shock in enumerate(result.scenario.shocks):
+        x = shock.at - start
+        ax.axvline(x, color="#555555", ls="--", lw=1)
+        if annotate:
+            y = 0.97 - 0.07 * (i % 4)
+            ax.annotate(
+                shock.name.replace("_", " "),
+                xy=(x, y),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                fontsize=8,
+                va="top",
+                color="#333333",
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
+
+
+def _title(result: RunResult, what: str) -> str:
+    return f"{what} — scenario: {result.scenario.name}"
+
+
+def plot_headline(result: RunResult, path: Path) -> None:
+    """EU–Japan cooperation with its 90% band and shock markers."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 5.2))
+        band(ax, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
+        ax.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
+        shock_markers(ax, result)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"cooperation {INTENSITY}")
+        quarter_axis(ax, result)
+        ax.set_title(_title(result, "EU–Japan security cooperation"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def plot_domain_heatmap(result: RunResult, path: Path) -> None:
+    """Mean EU–JPN intensity per domain (rows) and quarter (columns)."""
+    matrix = np.stack([result.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(10, 4.8))
+        image = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_yticks(range(len(DOMAINS)))
+        ax.set_yticklabels([d.replace("_", " ") for d in DOMAINS])
+        quarter_axis(ax, result)
+        ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+        shock_markers(ax, result, annotate=False)
+        cbar = fig.colorbar(image, ax=ax, pad=0.02)
+        cbar.set_label(f"mean {INTENSITY}")
+        ax.set_title(_title(result, "EU–Japan cooperation by domain"))
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+def plot_threats(result: RunResult, path: Path) -> None:
+    """How the EU, Japan and the USA read each challenger, with 90% bands."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(OBSERVERS), figsize=(13, 4.4), sharey=True)
+        for ax, observer in zip(axes, OBSERVERS, strict=True):
+            for challenger in CHALLENGERS:
+                band(ax, result, f"threat_{observer}_{challenger}", CHALLENGER_COLOURS[challenger], ACTOR_NAMES[challenger])
+            shock_markers(ax, result, annotate=False)
+            ax.set_title(f"as read by {ACTOR_NAMES[observer]}")
+            ax.set_ylim(0, 1)
+            quarter_axis(ax, result)
+        axes[0].set_ylabel(f"threat perception {INTENSITY}")
+        axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        fig.suptitle(_title(result, "Threat perceptions"))
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
+
+
+def plot_pairs(result: RunResult, path: Path) -> None:
+    """Cooperation of the main pairs (alliances and challenger alignment)."""
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(10, 5.2))
+        for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
+            a, b = pair.split("_")
+            band(ax, result, f"coop_{pair}", colour, f"{ACTOR_NAMES[a]} – {ACTOR_NAMES[b]}")
+        shock_markers(ax, result)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"cooperation {INTENSITY}")
+        quarter_axis(ax, result)
+        ax.set_title(_title(result, "Cooperation of the main pairs"))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+RUN_PLOTS = {
+    "coop_eu_jpn.png": plot_headline,
+    "domains_heatmap.png": plot_domain_heatmap,
+    "threats.png": plot_threats,
+    "pairs.png": plot_pairs,
+}
+
+
+def draw_run_plots(result: RunResult, folder: Path) -> list[Path]:
+    """Draw every run plot into ``folder`` and return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in RUN_PLOTS.items():
+        draw(result, folder / name)
+        paths.append(folder / name)
+    return paths

@@ -1,0 +1,93 @@
+"""Recording of a run's outputs, step by step, into preallocated arrays.
+
+Column names (also used in ``timeseries.csv``):
+
+``coop_<A>_<B>``            mean intensity over domains of a pair (actors in the order EU, JPN, USA, CHN, RUS, PRK)
+``coop_EU_JPN_<domain>``    EU–JPN intensity in one domain
+``desire_EU_JPN``           EU's desired intensity toward Japan (mean over domains); ``desire_JPN_EU`` the reverse
+``threat_<A>_<B>``          how observer A (EU, JPN, USA) reads challenger B (CHN, RUS, PRK)
+``containment_<C>``         containment challenger C reads from western cooperation
+``activity_<C>_<channel>``  challenger activity per channel
+``us_commitment_<theatre>`` US commitment to europe / indo_pacific
+``spending_<A>``            defence spending of EU / JPN, % of GDP
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.mechanisms.threat import overall_threat
+from simulator.state import WorldState
+from simulator.structure import (
+    ACTIVITIES,
+    ACTORS,
+    CHALLENGERS,
+    DOMAINS,
+    HEADLINE_PAIR,
+    MECHANISMS,
+    OBSERVERS,
+    PAIRS,
+    PARTNERS,
+    THEATRES,
+)
+
+_HEADLINE = PAIRS.index(HEADLINE_PAIR)
+_EU, _JPN = ACTORS.index("EU"), ACTORS.index("JPN")
+
+
+def column_names() -> list[str]:
+    """Every recorded variable, in ``timeseries.csv`` column order."""
+    names = [f"coop_{p}" for p in PAIRS]
+    names += [f"coop_{HEADLINE_PAIR}_{d}" for d in DOMAINS]
+    names += ["desire_EU_JPN", "desire_JPN_EU"]
+    names += [f"threat_{o}_{c}" for o in OBSERVERS for c in CHALLENGERS]
+    names += [f"containment_{c}" for c in CHALLENGERS]
+    names += [f"activity_{c}_{a}" for c in CHALLENGERS for a in ACTIVITIES]
+    names += [f"us_commitment_{t}" for t in THEATRES]
+    names += [f"spending_{p}" for p in PARTNERS]
+    return names
+
+
+def _row(state: WorldState) -> np.ndarray:
+    """(variables, W) values of every column for one state, in column order."""
+    level = state.coop.mean(axis=2)
+    w = state.coop.shape[0]
+    parts = [
+        level.T,
+        state.coop[:, _HEADLINE].T,
+        state.desire[:, _EU, _JPN].mean(axis=1)[None],
+        state.desire[:, _JPN, _EU].mean(axis=1)[None],
+        overall_threat(state.threat).reshape(w, -1).T,
+        state.containment.T,
+        state.activity.reshape(w, -1).T,
+        state.commitment.T,
+        state.spending.T,
+    ]
+    return np.concatenate(parts, axis=0)
+
+
+class Recorder:
+    """Keeps every variable, driver contribution and episode of every world and step.
+
+    Args:
+        n_worlds: Number of worlds.
+        horizon: Number of simulated quarters (rows are steps 0..horizon).
+        keep_details: Keep per-world drivers and episodes (sweeps may turn this off).
+    """
+
+    def __init__(self, n_worlds: int, horizon: int, keep_details: bool = True) -> None:
+        self.columns = column_names()
+        self.values = np.zeros((horizon + 1, len(self.columns), n_worlds))
+        self.keep_details = keep_details
+        shape = (horizon + 1, n_worlds, len(MECHANISMS), len(DOMAINS)) if keep_details else (0, 0, 0, 0)
+        self.drivers = np.zeros(shape)
+        ep_shape = (horizon + 1, n_worlds, len(CHALLENGERS), len(ACTIVITIES)) if keep_details else (0, 0, 0, 0)
+        self.episodes = np.zeros(ep_shape, dtype=bool)
+
+    def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
+        """Store the state after ``step`` (0 = initial) and that step's attribution."""
+        self.values[step] = _row(state)
+        if self.keep_details and step > 0:
+            if contributions is not None:
+                self.drivers[step] = contributions
+            self.episodes[step] = state.episodes

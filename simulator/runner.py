@@ -1,0 +1,91 @@
+"""Running a scenario: the Python API behind ``eujsim run``.
+
+``simulator.run("scenarios/us_retrenchment.yaml")`` returns a
+:class:`~simulator.results.RunResult` with pandas tables on it; the CLI is a thin
+layer over this function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from simulator.calibration import default_calibration
+from simulator.model import StrategicModel
+from simulator.recorder import Recorder
+from simulator.results import RunResult
+from simulator.scenario import Scenario, load_scenario
+from simulator.shocklib import ShockLibrary, load_library
+
+
+def resolve(
+    scenario: str | Path | Scenario,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, float] | None = None,
+    shocks: str | Path | ShockLibrary | None = None,
+) -> Scenario:
+    """Load (if needed) and adjust a scenario; every override is validated."""
+    calibration = default_calibration()
+    if not isinstance(scenario, Scenario):
+        library = shocks if isinstance(shocks, ShockLibrary) else load_library(shocks, calibration)
+        scenario = load_scenario(scenario, calibration=calibration, library=library)
+    checked = {path: calibration.check_value(path, value, field=path) for path, value in (overrides or {}).items()}
+    if replicates is not None and replicates < 1:
+        from simulator.errors import UserError
+
+        raise UserError(f"replicates must be at least 1, got {replicates}", field="replicates")
+    return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
+
+
+def simulate(scenario: Scenario, *, replicates: np.ndarray | None = None, keep_details: bool = True) -> RunResult:
+    """Simulate a resolved scenario and record everything."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    model = StrategicModel(scenario, replicates=replicates)
+    timings["setup_and_spinup"] = time.perf_counter() - started
+    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
+    recorder.record(0, model.state)
+    started = time.perf_counter()
+    for step in range(1, scenario.horizon + 1):
+        model.step()
+        recorder.record(step, model.state, model.contributions)
+    timings["simulate"] = time.perf_counter() - started
+    return RunResult(
+        scenario=scenario,
+        columns=recorder.columns,
+        values=recorder.values,
+        drivers=recorder.drivers,
+        episodes=recorder.episodes,
+        replicates=model.replicates,
+        timings=timings,
+    )
+
+
+def run(
+    scenario: str | Path | Scenario,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    set: Mapping[str, float] | None = None,  # noqa: A002 - mirrors the CLI's --set
+    shocks: str | Path | ShockLibrary | None = None,
+) -> RunResult:
+    """Run a scenario file (or :class:`Scenario`) and return its result.
+
+    Args:
+        scenario: Path of a scenario YAML file, or a resolved scenario.
+        replicates: Number of replicates, overriding the file.
+        seed: Base seed, overriding the file.
+        set: Parameter overrides by dotted path, e.g. ``{"JPN.deference": 0.3}``.
+        shocks: Extra shock library file whose kinds the scenario may use.
+
+    Example:
+        >>> result = run("scenarios/us_retrenchment.yaml", replicates=50)  # doctest: +SKIP
+        >>> result.final("coop_EU_JPN").describe()  # doctest: +SKIP
+    """
+    resolved = resolve(scenario, replicates=replicates, seed=seed, overrides=set, shocks=shocks)
+    return simulate(resolved)

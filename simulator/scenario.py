@@ -1,0 +1,348 @@
+"""Scenario files: schema, validation with line-precise errors, and resolution.
+
+A scenario names a start quarter, a horizon, a seed, a number of replicates,
+parameter overrides and a list of shocks. The file format is fixed (users'
+files depend on it); see the README for a complete example. Validation turns
+every mistake into one :class:`~simulator.errors.UserError` naming the file, the
+line and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.calendar import parse_quarter, quarter_label
+from simulator.calibration import Calibration, default_calibration
+from simulator.errors import UserError, choices_hint, near_miss
+from simulator.shocklib import Effect, ShockLibrary, default_library, parse_effects
+from simulator.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
+
+DEFAULT_START = "2025Q1"
+DEFAULT_HORIZON = 40
+DEFAULT_SEED = 2025
+DEFAULT_REPLICATES = 100
+
+
+class EffectSpec(BaseModel):
+    """An inline parameter change (schema only; checked against the calibration later)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    target: str
+    op: str
+    value: float
+
+
+class ShockSpec(BaseModel):
+    """One shock as written in a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    kind: str
+    at: str
+    magnitude: float = Field(1.0, ge=0.0, le=1.0)
+    ramp: int | None = Field(None, ge=0, le=400)
+    duration: int | None = Field(None, ge=0, le=400)
+    decay: int | None = Field(None, ge=0, le=400)
+    name: str | None = None
+    effects: list[EffectSpec] | None = None
+
+
+class ScenarioSpec(BaseModel):
+    """A scenario file's top level."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str | None = None
+    description: str = ""
+    start: str = DEFAULT_START
+    horizon: int = Field(DEFAULT_HORIZON, ge=1, le=400)
+    seed: int = Field(DEFAULT_SEED, ge=0, le=2**63 - 1)
+    replicates: int = Field(DEFAULT_REPLICATES, ge=1, le=1_000_000)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    shocks: list[ShockSpec] = Field(default_factory=list)
+
+
+_FIELD_HINTS = {
+    "start": "a quarter in quotes such as \"2025Q1\"",
+    "at": "a quarter in quotes such as \"2026Q3\"",
+    "horizon": "a whole number of quarters from 1 to 400",
+    "seed": "a whole number >= 0",
+    "replicates": "a whole number >= 1",
+    "magnitude": "a number from 0 to 1",
+    "ramp": "a whole number of quarters >= 0",
+    "duration": "a whole number of quarters >= 0 (omit it for a persistent shock)",
+    "decay": "a whole number of quarters >= 0",
+    "parameters": "a mapping of dotted paths to numbers, e.g. JPN.deference: 0.3",
+    "shocks": "a list of shocks, each with at least kind and at",
+    "kind": "the name of a shock kind (see `eujsim shocks`)",
+    "name": "text",
+    "description": "text",
+}
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A shock resolved against the library: every field filled."""
+
+    name: str
+    kind: str
+    at: int
+    """Quarter count of onset (see :mod:`simulator.calendar`)."""
+    magnitude: float
+    ramp: int
+    duration: int | None
+    """Quarters at full effect; None means persistent."""
+    decay: int
+    effects: tuple[Effect, ...]
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for the resolved scenario file."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "at": quarter_label(self.at),
+            "magnitude": self.magnitude,
+            "ramp": self.ramp,
+            "duration": self.duration,
+            "decay": self.decay,
+            "effects": [{"target": e.target, "op": e.op, "value": e.value} for e in self.effects],
+        }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with every default filled.
+
+    Attributes:
+        name: Scenario name (defaults to the file's stem).
+        description: What happens and why, for readers of results.
+        start: Quarter count of the first simulated quarter.
+        horizon: Number of quarters simulated.
+        seed: Base seed; world r uses the stream derived from (seed, r).
+        replicates: Number of worlds (replicates) in a run.
+        parameters: Dotted-path overrides of the calibration.
+        shocks: Resolved shocks in file order.
+        source: Path of the file it was read from, if any.
+    """
+
+    name: str
+    description: str
+    start: int
+    horizon: int
+    seed: int
+    replicates: int
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    shocks: tuple[Shock, ...] = ()
+    source: str | None = None
+
+    @property
+    def quarters(self) -> list[str]:
+        """Labels of the simulated quarters, first to last."""
+        return [quarter_label(self.start + i) for i in range(self.horizon)]
+
+    def with_overrides(
+        self,
+        *,
+        parameters: Mapping[str, float] | None = None,
+        replicates: int | None = None,
+        seed: int | None = None,
+    ) -> Scenario:
+        """A copy with extra parameter overrides or another seed/replicate count."""
+        merged = dict(self.parameters)
+        merged.update(parameters or {})
+        return replace(
+            self,
+            parameters=merged,
+            replicates=self.replicates if replicates is None else replicates,
+            seed=self.seed if seed is None else seed,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data in the scenario file format, every default filled."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "start": quarter_label(self.start),
+            "horizon": self.horizon,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "parameters": dict(self.parameters),
+            "shocks": [s.to_dict() for s in self.shocks],
+        }
+
+    def to_yaml(self) -> str:
+        """The resolved scenario as YAML."""
+        return dump_yaml(self.to_dict())
+
+
+def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
+    """Turn the first pydantic error into a line-precise :class:`UserError`."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    field_name = ".".join(str(x) for x in loc)
+    line = loaded.line_of(loc)
+    last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
+    if err["type"] == "extra_forbidden":
+        allowed = ScenarioSpec.model_fields if len(loc) == 1 else ShockSpec.model_fields
+        if len(loc) >= 3 and loc[0] == "shocks" and "effects" in loc:
+            allowed = EffectSpec.model_fields
+        return UserError(
+            f"unknown key '{last}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})",
+            file=loaded.path,
+            line=line,
+            field=field_name,
+        )
+    if err["type"] == "missing":
+        return UserError(f"missing required key '{last}'", file=loaded.path, line=line, field=field_name)
+    hint = _FIELD_HINTS.get(last, "")
+    got = err.get("input")
+    return UserError(
+        f"{err['msg'].rstrip('.')}, got {got!r}" + (f"; expected {hint}" if hint else ""),
+        file=loaded.path,
+        line=line,
+        field=field_name,
+    )
+
+
+def parse_scenario(
+    loaded: LoadedYaml,
+    *,
+    calibration: Calibration | None = None,
+    library: ShockLibrary | None = None,
+    default_name: str = "scenario",
+) -> Scenario:
+    """Validate parsed YAML and resolve it into a :class:`Scenario`.
+
+    Raises:
+        UserError: for any problem, naming the file, line, field and fix.
+    """
+    calibration = calibration or default_calibration()
+    library = library or default_library()
+    file = loaded.path
+    data = loaded.data
+    if data is None:
+        raise UserError("the file is empty; a scenario needs at least a name (see the README)", file=file, line=1)
+    if not isinstance(data, dict):
+        raise UserError("a scenario is a mapping of keys (name, start, horizon, shocks, …)", file=file, line=1)
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, loaded) from None
+
+    try:
+        start = parse_quarter(spec.start)
+    except ValueError as exc:
+        raise UserError(str(exc), file=file, line=loaded.line_of(("start",)), field="start") from None
+    last = start + spec.horizon - 1
+
+    overrides: dict[str, float] = {}
+    for path, value in spec.parameters.items():
+        loc = ("parameters", path)
+        overrides[path] = calibration.check_value(path, value, file=file, line=loaded.line_of(loc), field=f"parameters.{path}")
+
+    shocks: list[Shock] = []
+    used_names: set[str] = set()
+    for index, item in enumerate(spec.shocks):
+        loc = ("shocks", index)
+        field_prefix = f"shocks[{index}]"
+        if item.kind not in library and item.effects is None:
+            raise UserError(
+                f"unknown shock kind '{item.kind}'{near_miss(item.kind, library)}; "
+                f"use one of: {choices_hint(library)}, or give the new kind an 'effects' list",
+                file=file,
+                line=loaded.line_of((*loc, "kind")),
+                field=f"{field_prefix}.kind",
+            )
+        try:
+            at = parse_quarter(item.at)
+        except ValueError as exc:
+            raise UserError(str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at") from None
+        if not start <= at <= last:
+            raise UserError(
+                f"shock at {item.at} lies outside the simulated quarters "
+                f"{quarter_label(start)}–{quarter_label(last)}; move it inside or change start/horizon",
+                file=file,
+                line=loaded.line_of((*loc, "at")),
+                field=f"{field_prefix}.at",
+            )
+        known = library.get(item.kind)
+        if item.effects is not None:
+            effects = parse_effects(
+                [e.model_dump() for e in item.effects],
+                calibration,
+                file=file,
+                loaded=loaded,
+                where=(*loc, "effects"),
+            )
+        else:
+            assert known is not None
+            effects = known.effects
+        name = item.name or item.kind
+        base, n = name, 2
+        while name in used_names:
+            name, n = f"{base} #{n}", n + 1
+        used_names.add(name)
+        shocks.append(
+            Shock(
+                name=name,
+                kind=item.kind,
+                at=at,
+                magnitude=float(item.magnitude),
+                ramp=item.ramp if item.ramp is not None else (known.ramp if known else 0),
+                duration=item.duration,
+                decay=item.decay if item.decay is not None else (known.decay if known else 0),
+                effects=effects,
+                description=known.description if known else "",
+            )
+        )
+    return Scenario(
+        name=spec.name or default_name,
+        description=" ".join(spec.description.split()),
+        start=start,
+        horizon=spec.horizon,
+        seed=spec.seed,
+        replicates=spec.replicates,
+        parameters=overrides,
+        shocks=tuple(shocks),
+        source=file,
+    )
+
+
+def load_scenario(
+    path: str | Path,
+    *,
+    calibration: Calibration | None = None,
+    library: ShockLibrary | None = None,
+) -> Scenario:
+    """Read and validate a scenario file."""
+    loaded = read_yaml(path)
+    return parse_scenario(loaded, calibration=calibration, library=library, default_name=Path(path).stem)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any],
+    *,
+    calibration: Calibration | None = None,
+    library: ShockLibrary | None = None,
+) -> Scenario:
+    """Validate a scenario given as a Python mapping (same format as the files)."""
+    loaded = parse_yaml(dump_yaml(dict(data)), "<scenario>")
+    return parse_scenario(loaded, calibration=calibration, library=library)
+
+
+def parse_assignment(text: str, calibration: Calibration | None = None) -> tuple[str, float]:
+    """Parse a command-line ``path=value`` override."""
+    calibration = calibration or default_calibration()
+    path, sep, raw = text.partition("=")
+    if not sep:
+        raise UserError(f"--set needs path=value, e.g. --set JPN.deference=0.3 (got {text!r})", field="--set")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UserError(f"--set {path.strip()}: {raw!r} is not a number", field="--set") from None
+    path = path.strip()
+    return path, calibration.check_value(path, value, field=f"--set {path}")

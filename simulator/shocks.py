@@ -1,0 +1,148 @@
+"""Shock profiles and their effect on parameters, vectorised over worlds.
+
+A shock's strength s(t) in [0, 1] rises over ``ramp`` quarters, holds for
+``duration`` quarters (for ever when persistent), then fades over ``decay``
+quarters. With q = quarters since onset (0 in the onset quarter)::
+
+    s = (q + 1) / (ramp + 1)                        for 0 <= q < ramp
+    s = 1                                           for ramp <= q < ramp + duration
+    s = 1 - (q - ramp - duration + 1) / (decay + 1)  during the decay quarters
+    s = 0                                           before onset and after decay
+
+Every timing field is an array with one value per world, so a sweep can vary a
+shock's onset or magnitude across worlds simulated together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.calibration import Calibration
+from simulator.scenario import Scenario, Shock
+
+SHOCK_FIELDS = ("at", "magnitude", "ramp", "duration", "decay")
+
+
+def shock_strength(step: int, onset: np.ndarray, ramp: np.ndarray, duration: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """Profile strength at ``step`` for each world (see the module docstring).
+
+    Args:
+        step: Step index (1 = first simulated quarter).
+        onset: Step of onset per world.
+        ramp: Quarters to full effect per world.
+        duration: Quarters at full effect per world (``inf`` = persistent).
+        decay: Quarters of fading per world.
+    """
+    q = step - onset
+    full_end = ramp + duration
+    rising = (q + 1) / (ramp + 1)
+    fading = 1.0 - (q - full_end + 1) / (decay + 1)
+    return np.select(
+        [q < 0, q < ramp, q < full_end, q < full_end + decay],
+        [0.0, rising, 1.0, fading],
+        default=0.0,
+    )
+
+
+@dataclass(frozen=True)
+class ShockTrack:
+    """One scenario shock with its timing as per-world arrays."""
+
+    shock: Shock
+    onset: np.ndarray
+    magnitude: np.ndarray
+    ramp: np.ndarray
+    duration: np.ndarray
+    decay: np.ndarray
+
+    def strength(self, step: int) -> np.ndarray:
+        """Magnitude times profile strength at ``step``, per world."""
+        return self.magnitude * shock_strength(step, self.onset, self.ramp, self.duration, self.decay)
+
+    def active_window(self) -> tuple[int, float]:
+        """Earliest onset step and latest end step over worlds (end may be inf)."""
+        end = self.onset + self.ramp + self.duration + self.decay
+        return int(self.onset.min()), float(end.max())
+
+
+class ShockSchedule:
+    """All shocks of a scenario, applied to base parameters step by step.
+
+    Args:
+        scenario: The scenario whose shocks to schedule.
+        calibration: For the hard bounds each shocked parameter is clipped to.
+        n_worlds: Number of worlds.
+        field_overrides: ``{(shock name, field): per-world array}`` to vary a shock's
+            ``at`` (as a quarter count), magnitude, ramp, duration or decay by world.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        calibration: Calibration,
+        n_worlds: int,
+        field_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
+    ) -> None:
+        overrides = dict(field_overrides or {})
+        self.tracks: list[ShockTrack] = []
+        for shock in scenario.shocks:
+            fields = {
+                "at": float(shock.at),
+                "magnitude": shock.magnitude,
+                "ramp": float(shock.ramp),
+                "duration": np.inf if shock.duration is None else float(shock.duration),
+                "decay": float(shock.decay),
+            }
+            arrays = {}
+            for key, value in fields.items():
+                given = overrides.pop((shock.name, key), None)
+                arrays[key] = np.broadcast_to(np.asarray(value if given is None else given, dtype=float), (n_worlds,)).copy()
+            self.tracks.append(
+                ShockTrack(
+                    shock=shock,
+                    onset=arrays["at"] - scenario.start + 1,
+                    magnitude=arrays["magnitude"],
+                    ramp=arrays["ramp"],
+                    duration=arrays["duration"],
+                    decay=arrays["decay"],
+                )
+            )
+        if overrides:
+            names = sorted({name for name, _ in overrides})
+            raise KeyError(f"no shock named {names[0]!r} in scenario {scenario.name!r}")
+        self.touched = frozenset(e.target for t in self.tracks for e in t.shock.effects)
+        self._bounds = {path: calibration[path].bounds for path in self.touched}
+
+    def effective(self, base: Mapping[str, np.ndarray], step: int) -> dict[str, np.ndarray]:
+        """Parameters in force at ``step``: base values changed by active shocks.
+
+        Effects apply in scenario order, then each changed parameter is clipped to its
+        hard bounds so that no stacking of shocks can push the model out of range.
+        """
+        params = dict(base)
+        changed: set[str] = set()
+        for track in self.tracks:
+            strength = track.strength(step)
+            if not strength.any():
+                continue
+            for effect in track.shock.effects:
+                current = params[effect.target]
+                if effect.op == "add":
+                    updated = current + effect.value * strength
+                elif effect.op == "multiply":
+                    updated = current * (1.0 + (effect.value - 1.0) * strength)
+                else:
+                    updated = current + (effect.value - current) * strength
+                params[effect.target] = updated
+                changed.add(effect.target)
+        for path in changed:
+            low, high = self._bounds[path]
+            params[path] = np.clip(params[path], low, high)
+        return params
+
+    def is_active(self, step: int) -> bool:
+        """Whether any shock has non-zero strength in any world at ``step``."""
+        return any(track.strength(step).any() for track in self.tracks)
