@@ -219,13 +219,17 @@ class Partner(ThreatObserver):
         if other in PARTNERS:
             terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
             relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
-            terms[:, TERM["deference"], j] = -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+            terms[:, TERM["deference"], j] = (
+                -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+            )
         elif other == GUARANTOR:
             commitment = model.state.commitment[:, self.home_theatre]
             terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
         constraint = self.param("constraint")[:, None] * hardness + (1.0 - self.param("stability"))[:, None]
         if other in OBSERVERS:
-            constraint = constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
+            constraint = (
+                constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
+            )
             terms[:, TERM["exposure"], j] = -self.weight("exposure") * self.exposure()
         terms[:, TERM["constraints"], j] = -self.weight("constraint") * constraint
 
@@ -270,9 +274,7 @@ class Guarantor(ThreatObserver):
 
     def burden_shortfall(self) -> np.ndarray:
         """(W, theatres) each theatre ally's spending shortfall against the US demand."""
-        ally_spending = np.stack(
-            [self.model.state.spending[:, PARTNERS.index(code)] for code in ("EU", "JPN")], axis=1
-        )
+        ally_spending = np.stack([self.model.state.spending[:, PARTNERS.index(code)] for code in ("EU", "JPN")], axis=1)
         return commitment_mech.burden_shortfall(self.param("burden_demand"), ally_spending)
 
     def set_commitment(self) -> None:
@@ -340,7 +342,9 @@ class Challenger(Actor):
         """Alignment with fellow challengers against the containment both read."""
         if other in CHALLENGERS:
             context = self.model.context
-            shared = np.minimum(context.containment[:, self.challenger_index], context.containment[:, CHALLENGERS.index(other)])
+            shared = np.minimum(
+                context.containment[:, self.challenger_index], context.containment[:, CHALLENGERS.index(other)]
+            )
             weight = self.model.params["model.weight_challenger_alignment"][:, None]
             terms[:, TERM["common_threat"], j] = weight * shared[:, None] * self.model.structure.hardness
 

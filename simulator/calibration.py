@@ -95,7 +95,9 @@ class Calibration(Mapping[str, Parameter]):
         """Parameter groups in file order."""
         return list(dict.fromkeys(p.group for p in self._parameters.values()))
 
-    def check_path(self, path: str, *, file: str | None = None, line: int | None = None, field: str | None = None) -> Parameter:
+    def check_path(
+        self, path: str, *, file: str | None = None, line: int | None = None, field: str | None = None
+    ) -> Parameter:
         """Return the parameter at ``path`` or raise a helpful :class:`UserError`."""
         if path in self._parameters:
             return self._parameters[path]
@@ -118,8 +120,7 @@ class Calibration(Mapping[str, Parameter]):
             )
         names = [p.name for p in self._parameters.values() if p.group == group]
         raise UserError(
-            f"'{group}' has no parameter '{name}'{near_miss(name, names)} "
-            f"(see `eujsim params --actor {group}`)",
+            f"'{group}' has no parameter '{name}'{near_miss(name, names)} (see `eujsim params --actor {group}`)",
             file=file,
             line=line,
             field=field,
@@ -148,11 +149,16 @@ class Calibration(Mapping[str, Parameter]):
 
 def _require(loaded: LoadedYaml, node: object, key: str, where: tuple, kind: type | tuple) -> object:
     if not isinstance(node, dict) or key not in node:
-        raise UserError(f"missing '{key}'", file=loaded.path, line=loaded.line_of(where), field=".".join(map(str, where)))
+        raise UserError(
+            f"missing '{key}'", file=loaded.path, line=loaded.line_of(where), field=".".join(map(str, where))
+        )
     value = node[key]
     if not isinstance(value, kind):
         raise UserError(
-            f"'{key}' has the wrong type", file=loaded.path, line=loaded.line_of((*where, key)), field=".".join(map(str, (*where, key)))
+            f"'{key}' has the wrong type",
+            file=loaded.path,
+            line=loaded.line_of((*where, key)),
+            field=".".join(map(str, (*where, key))),
         )
     return value
 

@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
 
     params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
-    params.add_argument("--actor", metavar="GROUP", help="only one group: an actor (JPN), pair (EU_JPN), domain, world or model")
+    params.add_argument(
+        "--actor", metavar="GROUP", help="only one group: an actor (JPN), pair (EU_JPN), domain, world or model"
+    )
     params.add_argument("--sources", action="store_true", help="show the quoted source sentence or assumption of each")
 
     shocks = sub.add_parser("shocks", help="list the shock kinds a scenario can use")
@@ -66,16 +68,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"--replicates must be at least 1, got {args.replicates}", field="--replicates")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}", field="--seed")
-    scenario = resolve(args.scenario, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=args.shocks)
-    if args.out is None:
-        out = free_folder(Path("results") / _safe_name(Path(args.scenario).stem))
-    else:
-        out = args.out
+    scenario = resolve(
+        args.scenario, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=args.shocks
+    )
+    out = args.out or free_folder(Path("results") / _safe_name(Path(args.scenario).stem))
     check_destination(out, args.force)
     if not args.quiet:
         print(
             f"Running '{scenario.name}': {scenario.replicates} replicates x {scenario.horizon} quarters "
-            f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), seed {scenario.seed}",
+            f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), "
+            f"seed {scenario.seed}",
             flush=True,
         )
     result = simulate(scenario)
@@ -124,9 +126,20 @@ def _cmd_params(args: argparse.Namespace) -> int:
         print(f"{p.path:<38} {p.value:>8g}  {rng:<15} {p.unit:<17} {p.provenance}")
         if args.sources:
             if p.quote:
-                print(textwrap.fill(f'"{p.quote}"', width=min(width, 100), initial_indent="    ", subsequent_indent="     "))
+                print(
+                    textwrap.fill(
+                        f'"{p.quote}"', width=min(width, 100), initial_indent="    ", subsequent_indent="     "
+                    )
+                )
             if p.assumption:
-                print(textwrap.fill(f"assumption: {p.assumption}", width=min(width, 100), initial_indent="    ", subsequent_indent="    "))
+                print(
+                    textwrap.fill(
+                        f"assumption: {p.assumption}",
+                        width=min(width, 100),
+                        initial_indent="    ",
+                        subsequent_indent="    ",
+                    )
+                )
     if args.sources:
         print("\nSources:")
         for source in calibration.sources.values():
@@ -139,7 +152,9 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
     library = load_library(args.shocks)
     if args.kind:
         if args.kind not in library:
-            raise UserError(f"no shock kind '{args.kind}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list")
+            raise UserError(
+                f"no shock kind '{args.kind}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list"
+            )
         kinds = [library[args.kind]]
     else:
         kinds = list(library.values())
@@ -147,14 +162,24 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
         print(f"{kind.kind}")
         print(textwrap.fill(kind.description, width=96, initial_indent="    ", subsequent_indent="    "))
         if kind.source:
-            print(textwrap.fill(f'source: {kind.source.cite}: "{kind.quote}"', width=96, initial_indent="    ", subsequent_indent="      "))
+            print(
+                textwrap.fill(
+                    f'source: {kind.source.cite}: "{kind.quote}"',
+                    width=96,
+                    initial_indent="    ",
+                    subsequent_indent="      ",
+                )
+            )
         print(f"    default ramp {kind.ramp} quarter(s), decay {kind.decay} quarter(s) after its duration")
         if args.kind:
             for e in kind.effects:
                 print(f"    effect: {e.target} {e.op} {e.value:g}")
         print()
     if not args.kind:
-        print("Use one in a scenario as   - {kind: NAME, at: \"2026Q1\", duration: 8}   (omit duration for a persistent shock).")
+        print(
+            'Use one in a scenario as   - {kind: NAME, at: "2026Q1", duration: 8}\n'
+            "(omit duration for a persistent shock)."
+        )
     return 0
 
 

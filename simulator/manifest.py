@@ -70,7 +70,7 @@ def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> di
             "sha256": file_digest(scenario.source) if scenario.source and Path(scenario.source).exists() else None,
         },
         "seed": scenario.seed,
-        "replicates": int(len(result.replicates)),
+        "replicates": len(result.replicates),
         "horizon_quarters": scenario.horizon,
         "command_line": sys.argv if sys.argv and sys.argv[0] else None,
         "git_commit": git_commit(),

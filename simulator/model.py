@@ -206,4 +206,4 @@ def enacted_japan_path(year: float, params: Mapping[str, np.ndarray]) -> np.ndar
     )
 
 
-__all__ = ["StrategicModel", "enacted_japan_path", "PAIR_OF"]
+__all__ = ["PAIR_OF", "StrategicModel", "enacted_japan_path"]

@@ -19,7 +19,7 @@ from simulator.errors import UserError
 
 
 def free_folder(base: Path) -> Path:
-    """``base`` if it does not exist, else the first free ``base-2``, ``base-3``, …"""
+    """Return ``base`` if it does not exist, else the first free ``base-2``, ``base-3`` and so on."""
     if not base.exists():
         return base
     n = 2

@@ -65,7 +65,9 @@ def _grid(params: Mapping[str, FloatArray], n_worlds: int, rows: tuple, cols: tu
     return out
 
 
-def _vector(params: Mapping[str, FloatArray], n_worlds: int, keys: tuple, pattern: str, default: float = 0.0) -> FloatArray:
+def _vector(
+    params: Mapping[str, FloatArray], n_worlds: int, keys: tuple, pattern: str, default: float = 0.0
+) -> FloatArray:
     out = np.full((n_worlds, len(keys)), default)
     for i, key in enumerate(keys):
         value = params.get(pattern.format(key=key))

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAINS, HEADLINE_PAIR, OBSERVERS  # noqa: E402
+from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAINS, HEADLINE_PAIR, OBSERVERS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -134,7 +134,13 @@ def plot_threats(result: RunResult, path: Path) -> None:
         fig, axes = plt.subplots(1, len(OBSERVERS), figsize=(13, 4.4), sharey=True)
         for ax, observer in zip(axes, OBSERVERS, strict=True):
             for challenger in CHALLENGERS:
-                band(ax, result, f"threat_{observer}_{challenger}", CHALLENGER_COLOURS[challenger], ACTOR_NAMES[challenger])
+                band(
+                    ax,
+                    result,
+                    f"threat_{observer}_{challenger}",
+                    CHALLENGER_COLOURS[challenger],
+                    ACTOR_NAMES[challenger],
+                )
             shock_markers(ax, result, annotate=False)
             ax.set_title(f"as read by {ACTOR_NAMES[observer]}")
             ax.set_ylim(0, 1)

@@ -186,13 +186,24 @@ class RunResult:
             steps, worlds, actors, channels = np.nonzero(self.episodes)
             for s, w, k, a in zip(steps, worlds, actors, channels, strict=True):
                 code, channel = CHALLENGERS[k], ACTIVITIES[a]
-                add(int(s), "episode", code, channel, f"{ACTOR_NAMES[code]}: {EPISODE_LABELS[channel]}", int(self.replicates[w]))
+                add(
+                    int(s),
+                    "episode",
+                    code,
+                    channel,
+                    f"{ACTOR_NAMES[code]}: {EPISODE_LABELS[channel]}",
+                    int(self.replicates[w]),
+                )
         rows.extend(self._milestones())
         frame = pd.DataFrame(rows, columns=["replicate", "step", "quarter", "type", "actor", "name", "detail"])
         frame["replicate"] = frame["replicate"].astype("Int64")
         order = {"shock": 0, "milestone": 1, "episode": 2}
         frame["_order"] = frame["type"].map(order)
-        return frame.sort_values(["step", "_order", "replicate"], na_position="first").drop(columns="_order").reset_index(drop=True)
+        return (
+            frame.sort_values(["step", "_order", "replicate"], na_position="first")
+            .drop(columns="_order")
+            .reset_index(drop=True)
+        )
 
     def _milestones(self) -> list[dict]:
         rows = []
@@ -234,14 +245,18 @@ class RunResult:
     def text_summary(self, out: Path | None = None) -> str:
         """A short plain-text report of the run's headline numbers."""
         head = f"coop_{HEADLINE_PAIR}"
-        lines = [f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
-                 f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}"]
+        lines = [
+            f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
+            f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}"
+        ]
         start = self.interval(self.series(head)[0])
         final = self.interval(self.final(head).to_numpy())
         peak = self.interval(self.peak(head).to_numpy())
         peak_step = int(np.argmax(self.series(head)[1:].mean(axis=1))) + 1
         lines.append(f"  EU–Japan cooperation  start {start[0]:.2f}   final {_fmt(final)}")
-        lines.append(f"                        peak  {_fmt(peak)}, mean path highest in {self.quarter_labels[peak_step]}")
+        lines.append(
+            f"                        peak  {_fmt(peak)}, mean path highest in {self.quarter_labels[peak_step]}"
+        )
         finals = {d: self.series(f"{head}_{d}")[-1].mean() for d in DOMAINS}
         deepest = sorted(finals, key=finals.get, reverse=True)[:3]
         lines.append("  Deepest domains       " + ", ".join(f"{d} {finals[d]:.2f}" for d in deepest))
@@ -293,4 +308,3 @@ class RunResult:
 
 def _fmt(stats: tuple[float, float, float]) -> str:
     return f"{stats[0]:.2f} (90% interval {stats[1]:.2f}–{stats[2]:.2f})"
-

@@ -66,8 +66,8 @@ class ScenarioSpec(BaseModel):
 
 
 _FIELD_HINTS = {
-    "start": "a quarter in quotes such as \"2025Q1\"",
-    "at": "a quarter in quotes such as \"2026Q3\"",
+    "start": 'a quarter in quotes such as "2025Q1"',
+    "at": 'a quarter in quotes such as "2026Q3"',
     "horizon": "a whole number of quarters from 1 to 400",
     "seed": "a whole number >= 0",
     "replicates": "a whole number >= 1",
@@ -242,7 +242,9 @@ def parse_scenario(
     overrides: dict[str, float] = {}
     for path, value in spec.parameters.items():
         loc = ("parameters", path)
-        overrides[path] = calibration.check_value(path, value, file=file, line=loaded.line_of(loc), field=f"parameters.{path}")
+        overrides[path] = calibration.check_value(
+            path, value, file=file, line=loaded.line_of(loc), field=f"parameters.{path}"
+        )
 
     shocks: list[Shock] = []
     used_names: set[str] = set()
@@ -260,7 +262,9 @@ def parse_scenario(
         try:
             at = parse_quarter(item.at)
         except ValueError as exc:
-            raise UserError(str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at") from None
+            raise UserError(
+                str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at"
+            ) from None
         if not start <= at <= last:
             raise UserError(
                 f"shock at {item.at} lies outside the simulated quarters "

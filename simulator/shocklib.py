@@ -72,7 +72,9 @@ def parse_effects(
             if key not in item:
                 raise UserError(f"effect is missing '{key}'", file=file, line=line, field=field)
         target = str(item["target"])
-        param = calibration.check_path(target, file=file, line=loaded.line_of((*loc, "target")), field=f"{field}.target")
+        param = calibration.check_path(
+            target, file=file, line=loaded.line_of((*loc, "target")), field=f"{field}.target"
+        )
         op = item["op"]
         if op not in OPS:
             raise UserError(
@@ -90,7 +92,9 @@ def parse_effects(
                 field=f"{field}.value",
             )
         if op == "set":
-            calibration.check_value(target, value, file=file, line=loaded.line_of((*loc, "value")), field=f"{field}.value")
+            calibration.check_value(
+                target, value, file=file, line=loaded.line_of((*loc, "value")), field=f"{field}.value"
+            )
         del param
         effects.append(Effect(target=target, op=str(op), value=float(value)))
     return tuple(effects)
@@ -128,7 +132,9 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         where = ("kinds", name)
         line = loaded.line_of(where)
         if not isinstance(entry, dict):
-            raise UserError("each kind is a mapping with description, effects, ramp, decay", file=file, line=line, field=name)
+            raise UserError(
+                "each kind is a mapping with description, effects, ramp, decay", file=file, line=line, field=name
+            )
         for key in entry:
             if key not in allowed:
                 raise UserError(

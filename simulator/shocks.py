@@ -26,7 +26,9 @@ from simulator.scenario import Scenario, Shock
 SHOCK_FIELDS = ("at", "magnitude", "ramp", "duration", "decay")
 
 
-def shock_strength(step: int, onset: np.ndarray, ramp: np.ndarray, duration: np.ndarray, decay: np.ndarray) -> np.ndarray:
+def shock_strength(
+    step: int, onset: np.ndarray, ramp: np.ndarray, duration: np.ndarray, decay: np.ndarray
+) -> np.ndarray:
     """Profile strength at ``step`` for each world (see the module docstring).
 
     Args:
@@ -99,7 +101,9 @@ class ShockSchedule:
             arrays = {}
             for key, value in fields.items():
                 given = overrides.pop((shock.name, key), None)
-                arrays[key] = np.broadcast_to(np.asarray(value if given is None else given, dtype=float), (n_worlds,)).copy()
+                arrays[key] = np.broadcast_to(
+                    np.asarray(value if given is None else given, dtype=float), (n_worlds,)
+                ).copy()
             self.tracks.append(
                 ShockTrack(
                     shock=shock,

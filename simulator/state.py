@@ -11,7 +11,17 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulator.structure import ACTIVITIES, ACTORS, CHALLENGERS, DOMAINS, MECHANISMS, OBSERVERS, PAIRS, PARTNERS, THEATRES
+from simulator.structure import (
+    ACTIVITIES,
+    ACTORS,
+    CHALLENGERS,
+    DOMAINS,
+    MECHANISMS,
+    OBSERVERS,
+    PAIRS,
+    PARTNERS,
+    THEATRES,
+)
 
 N_TERMS = len(MECHANISMS) - 2
 """Desire terms (the mechanisms except reversion and agreements)."""

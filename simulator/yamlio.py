@@ -108,7 +108,7 @@ def parse_yaml(text: str, source: str) -> LoadedYaml:
     lines: dict[Location, int] = {}
     _record_lines(node, (), lines, source)
     try:
-        data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise UserError(f"YAML error: {exc}", file=source) from None
     return LoadedYaml(data=data, path=source, lines=lines)

@@ -1,0 +1,1 @@
+"""Packaged data: the calibration table and the shock library (YAML)."""
