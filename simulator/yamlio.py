@@ -83,6 +83,20 @@ def _refuse_unsafe_tags(node: yaml.Node, source: str) -> None:
             _refuse_unsafe_tags(item, source)
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, source: str, what: str = "YAML syntax error") -> UserError:
+    """One-line :class:`UserError` for a PyYAML error, at the problem's line.
+
+    When PyYAML's context (e.g. the start of an unclosed quote or bracket) is on
+    another line, that line is named too, since it is usually where the fix goes.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+        problem += f" ({' '.join(exc.context.split())}, line {exc.context_mark.line + 1})"
+    return UserError(f"{what}: {problem}; check indentation, colons and quotes", file=source, line=line)
+
+
 def parse_yaml(text: str, source: str) -> LoadedYaml:
     """Parse YAML text safely, with line tracking.
 
@@ -92,16 +106,9 @@ def parse_yaml(text: str, source: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise UserError(
-            f"YAML syntax error: {problem}; check indentation, colons and quotes",
-            file=source,
-            line=line,
-        ) from None
+        raise _syntax_error(exc, source) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"YAML syntax error: {exc}", file=source) from None
+        raise UserError(f"YAML syntax error: {' '.join(str(exc).split())}", file=source) from None
     if node is None:
         return LoadedYaml(data=None, path=source)
     _refuse_unsafe_tags(node, source)
@@ -109,8 +116,10 @@ def parse_yaml(text: str, source: str) -> LoadedYaml:
     _record_lines(node, (), lines, source)
     try:
         data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, source, what="YAML error") from None
     except yaml.YAMLError as exc:
-        raise UserError(f"YAML error: {exc}", file=source) from None
+        raise UserError(f"YAML error: {' '.join(str(exc).split())}", file=source) from None
     return LoadedYaml(data=data, path=source, lines=lines)
 
 

@@ -1,0 +1,65 @@
+"""The shipped scenarios run and show the behaviour their descriptions claim."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator import run
+
+from .conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return run(SCENARIOS / "baseline.yaml", replicates=20)
+
+
+@pytest.fixture(scope="module")
+def retrenchment():
+    return run(SCENARIOS / "us_retrenchment.yaml", replicates=20)
+
+
+def test_baseline_is_close_to_stationary(baseline):
+    path = baseline.series("coop_EU_JPN").mean(axis=1)
+    assert abs(path[-1] - path[0]) < 0.03
+
+
+def test_japan_spending_follows_the_enacted_path_in_the_baseline(baseline):
+    """P10: 1.6% of GDP in 2024 rising to 2% by 2027 (Niquet 2024)."""
+    labels = baseline.quarter_labels
+    spending = baseline.series("spending_JPN").mean(axis=1)
+    assert 1.6 < spending[labels.index("2025Q1")] < 1.8
+    assert spending[labels.index("2027Q4")] == pytest.approx(2.0, abs=0.05)
+
+
+def test_us_retrenchment_draws_eu_and_japan_closer_with_common_random_numbers(baseline, retrenchment):
+    difference = retrenchment.final("coop_EU_JPN").to_numpy() - baseline.final("coop_EU_JPN").to_numpy()
+    noise = baseline.final("coop_EU_JPN").std()
+    assert difference.mean() > 0.03
+    assert difference.mean() > 5 * noise
+    # and US commitment to Europe falls more than to the Indo-Pacific
+    europe = baseline.final("us_commitment_europe").mean() - retrenchment.final("us_commitment_europe").mean()
+    asia = baseline.final("us_commitment_indo_pacific").mean() - retrenchment.final("us_commitment_indo_pacific").mean()
+    assert europe > asia > 0
+
+
+def test_non_kinetic_domains_run_deeper_than_hard_ones(baseline):
+    """P3 in the baseline: cyber, hybrid and economic security deeper than defence industry."""
+    final = {d: baseline.series(f"coop_EU_JPN_{d}")[-1].mean() for d in ("cyber", "hybrid_fimi", "economic_security")}
+    hard = baseline.series("coop_EU_JPN_defence_industry")[-1].mean()
+    assert min(final.values()) > hard + 0.05
+
+
+def test_drivers_table_adds_up_to_the_mean_change(retrenchment):
+    table = retrenchment.drivers_table
+    total = table[table.domain == "all"].groupby("step")["mean"].sum().to_numpy()
+    change = np.diff(retrenchment.series("coop_EU_JPN").mean(axis=1))
+    np.testing.assert_allclose(total, change, atol=1e-9)
+
+
+def test_events_record_shocks_and_episodes(retrenchment):
+    events = retrenchment.events
+    assert (events.type == "shock").any()
+    assert events[events.type == "shock"].quarter.iloc[0] == "2025Q2"
+    assert (events.type == "episode").sum() > 10
