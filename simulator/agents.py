@@ -22,6 +22,7 @@ import numpy as np
 from simulator.context import PAIR_OF
 from simulator.mechanisms import activity as activity_mech
 from simulator.mechanisms import commitment as commitment_mech
+from simulator.mechanisms import politics
 from simulator.mechanisms import spending as spending_mech
 from simulator.mechanisms import threat as threat_mech
 from simulator.mechanisms.cooperation import shared_channel_threat, shared_risk, threat_by_domain
@@ -168,9 +169,24 @@ class Partner(ThreatObserver):
         return THEATRES.index(HOME_THEATRE[self.code])
 
     def act(self) -> None:
-        """Perceive threats, then set defence effort."""
+        """Perceive threats, set defence effort, live through domestic politics."""
         self.perceive_threats()
         self.set_defence_effort()
+        self.update_stability()
+
+    def update_stability(self) -> None:
+        """Recover toward normal stability; a random domestic crisis may knock it down."""
+        model, p = self.model, self.partner_index
+        new, crises = politics.next_stability(
+            model.state.stability[:, p],
+            self.param("stability"),
+            model.params["model.stability_recovery"],
+            self.param("crisis_rate"),
+            model.params["model.crisis_depth"],
+            model.crisis_draws(p),
+        )
+        model.next.stability[:, p] = new
+        model.next.crises[:, p] = crises
 
     def abandonment_fear(self) -> np.ndarray:
         """(W,) reliance on the USA times the commitment it withholds (Snyder)."""
@@ -225,7 +241,8 @@ class Partner(ThreatObserver):
         elif other == GUARANTOR:
             commitment = model.state.commitment[:, self.home_theatre]
             terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
-        constraint = self.param("constraint")[:, None] * hardness + (1.0 - self.param("stability"))[:, None]
+        instability = 1.0 - model.state.stability[:, self.partner_index]
+        constraint = self.param("constraint")[:, None] * hardness + instability[:, None]
         if other in OBSERVERS:
             constraint = (
                 constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]

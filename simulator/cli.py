@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
@@ -24,8 +25,16 @@ from simulator.shocklib import load_library
 PROG = "eujsim"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one ``eujsim: error:`` line like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the problem and where to find help on one line, and exit with status 2."""
+        self.exit(2, f"{PROG}: error: {message}; see `{self.prog} --help`\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Agent-based scenario simulator of EU–Japan security cooperation.",
         epilog="Run `eujsim COMMAND --help` for a command's options.",
@@ -81,7 +90,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             flush=True,
         )
     result = simulate(scenario)
-    result.save(out, force=args.force, plots=not args.no_plots)
+    result.save(out, force=args.force, plots=not args.no_plots, manifest_extra={"command_line": args.command_line})
     if args.quiet:
         print(out)
     else:
@@ -188,7 +197,9 @@ COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params, "
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``eujsim`` and ``python -m simulator``; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
+    args.command_line = [PROG, *argv]
     try:
         return COMMANDS[args.command](args)
     except UserError as exc:
@@ -199,6 +210,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        return 2
 
 
 def entry_point() -> None:

@@ -75,8 +75,8 @@ class StrategicModel(mesa.Model):
         merged.update(overrides or {})
         self.base_params = world_parameters(self.calibration, self.n_worlds, merged)
         self.schedule = ShockSchedule(scenario, self.calibration, self.n_worlds, shock_overrides)
-        self._normal, self._uniform = predraw(
-            scenario.seed, self.replicates, scenario.horizon, (len(CHALLENGERS), len(ACTIVITIES))
+        self._draws = predraw(
+            scenario.seed, self.replicates, scenario.horizon, (len(CHALLENGERS), len(ACTIVITIES)), len(PARTNERS)
         )
         self._base_structure = Structure.from_parameters(self.base_params, self.n_worlds)
         self.params = self.base_params
@@ -102,6 +102,7 @@ class StrategicModel(mesa.Model):
         state.commitment[:] = np.stack([self.base_params[f"USA.commitment_{t}"] for t in THEATRES], axis=1)
         for p, code in enumerate(PARTNERS):
             state.spending[:, p] = self.base_params[f"{code}.spending_base"]
+            state.stability[:, p] = self.base_params[f"{code}.stability"]
         state.coop[:] = self._agreement_floor(self._base_structure)
         return state
 
@@ -144,7 +145,13 @@ class StrategicModel(mesa.Model):
         if not self.stochastic:
             return None, None
         t = self._step_index - 1
-        return self._normal[t, :, challenger], self._uniform[t, :, challenger]
+        return self._draws.activity_noise[t, :, challenger], self._draws.episodes[t, :, challenger]
+
+    def crisis_draws(self, partner: int) -> np.ndarray | None:
+        """This quarter's crisis uniforms for one partner (None in spin-up)."""
+        if not self.stochastic:
+            return None
+        return self._draws.crises[self._step_index - 1, :, partner]
 
     def _agreement_floor(self, structure: Structure) -> np.ndarray:
         """(W, pairs, D) floor held by agreements: floor weight x coverage x (1 - hardness)."""
@@ -156,8 +163,8 @@ class StrategicModel(mesa.Model):
         """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
         params, structure, nxt = self.params, self.structure, self.next
         stability = np.ones((self.n_worlds, len(ACTORS)))
-        for code in PARTNERS:
-            stability[:, ACTORS.index(code)] = params[f"{code}.stability"]
+        for p, code in enumerate(PARTNERS):
+            stability[:, ACTORS.index(code)] = self.state.stability[:, p]
         result = realise(
             self.state.coop,
             nxt.desire[:, _FIRST, _SECOND],

@@ -45,6 +45,13 @@ def check_destination(out: Path, force: bool) -> None:
         raise UserError(f"cannot be created: '{probe}' is not a writable folder; choose another --out", file=out)
 
 
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it briefly)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder; on success move it to ``out`` atomically.
@@ -55,6 +62,7 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
     check_destination(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); a result folder is an ordinary folder
     try:
         yield tmp
         if out.exists():

@@ -10,6 +10,8 @@ makes comparisons between points paired.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -18,18 +20,33 @@ def world_generator(seed: int, replicate: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(replicate)])))
 
 
-def predraw(seed: int, replicates: np.ndarray, horizon: int, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """Draw every world's noise and episode uniforms for the whole horizon.
+@dataclass(frozen=True)
+class Draws:
+    """Every random number of a batch of worlds, step-major (horizon, W, ...).
 
-    Returns:
-        ``(normal, uniform)``, each of shape (horizon, W, *shape), step-major so one
-        quarter's draws are a contiguous slice.
+    Attributes:
+        activity_noise: standard normals for challenger activity, (H, W, K, A).
+        episodes: uniforms for challenger episodes, (H, W, K, A).
+        crises: uniforms for partners' domestic crises, (H, W, P).
+    """
+
+    activity_noise: np.ndarray
+    episodes: np.ndarray
+    crises: np.ndarray
+
+
+def predraw(seed: int, replicates: np.ndarray, horizon: int, challengers: tuple[int, int], partners: int) -> Draws:
+    """Draw every world's random numbers for the whole horizon from its own stream.
+
+    Each world draws the same arrays in the same order whatever batch it is in.
     """
     count = len(replicates)
-    normal = np.empty((horizon, count, *shape))
-    uniform = np.empty((horizon, count, *shape))
+    noise = np.empty((horizon, count, *challengers))
+    episodes = np.empty((horizon, count, *challengers))
+    crises = np.empty((horizon, count, partners))
     for w, replicate in enumerate(replicates):
         rng = world_generator(seed, int(replicate))
-        normal[:, w] = rng.standard_normal((horizon, *shape))
-        uniform[:, w] = rng.random((horizon, *shape))
-    return normal, uniform
+        noise[:, w] = rng.standard_normal((horizon, *challengers))
+        episodes[:, w] = rng.random((horizon, *challengers))
+        crises[:, w] = rng.random((horizon, partners))
+    return Draws(activity_noise=noise, episodes=episodes, crises=crises)

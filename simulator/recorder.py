@@ -10,6 +10,7 @@ Column names (also used in ``timeseries.csv``):
 ``activity_<C>_<channel>``  challenger activity per channel
 ``us_commitment_<theatre>`` US commitment to europe / indo_pacific
 ``spending_<A>``            defence spending of EU / JPN, % of GDP
+``stability_<A>``           domestic stability of EU / JPN (1 = able to pass policy)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def column_names() -> list[str]:
     names += [f"activity_{c}_{a}" for c in CHALLENGERS for a in ACTIVITIES]
     names += [f"us_commitment_{t}" for t in THEATRES]
     names += [f"spending_{p}" for p in PARTNERS]
+    names += [f"stability_{p}" for p in PARTNERS]
     return names
 
 
@@ -62,6 +64,7 @@ def _row(state: WorldState) -> np.ndarray:
         state.activity.reshape(w, -1).T,
         state.commitment.T,
         state.spending.T,
+        state.stability.T,
     ]
     return np.concatenate(parts, axis=0)
 
@@ -83,6 +86,8 @@ class Recorder:
         self.drivers = np.zeros(shape)
         ep_shape = (horizon + 1, n_worlds, len(CHALLENGERS), len(ACTIVITIES)) if keep_details else (0, 0, 0, 0)
         self.episodes = np.zeros(ep_shape, dtype=bool)
+        crisis_shape = (horizon + 1, n_worlds, len(PARTNERS)) if keep_details else (0, 0, 0)
+        self.crises = np.zeros(crisis_shape, dtype=bool)
 
     def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
         """Store the state after ``step`` (0 = initial) and that step's attribution."""
@@ -91,3 +96,4 @@ class Recorder:
             if contributions is not None:
                 self.drivers[step] = contributions
             self.episodes[step] = state.episodes
+            self.crises[step] = state.crises

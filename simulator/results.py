@@ -27,6 +27,7 @@ from simulator.structure import (
     HEADLINE_PAIR,
     MECHANISMS,
     MILESTONES,
+    PARTNERS,
 )
 
 EPISODE_LABELS = {
@@ -35,6 +36,10 @@ EPISODE_LABELS = {
     "wmd": "missile or nuclear test",
     "coercion": "economic coercion episode",
     "cyber_hybrid": "cyber or hybrid attack",
+}
+CRISIS_LABELS = {
+    "EU": "split among member states stalls common policy",
+    "JPN": "government crisis stalls policy",
 }
 DOMAIN_MILESTONE = 0.55
 """Level at which a single EU–JPN domain counts as operational cooperation (see MILESTONES)."""
@@ -52,6 +57,7 @@ class RunResult:
         values: (steps + 1, variables, replicates) recorded values; step 0 is the initial state.
         drivers: (steps + 1, replicates, mechanisms, domains) contributions to EU–JPN change.
         episodes: (steps + 1, replicates, challengers, channels) episodes drawn.
+        crises: (steps + 1, replicates, partners) domestic crises drawn.
         replicates: Replicate number of each world.
         timings: Seconds spent per phase.
     """
@@ -61,6 +67,7 @@ class RunResult:
     values: np.ndarray
     drivers: np.ndarray
     episodes: np.ndarray
+    crises: np.ndarray
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -192,6 +199,18 @@ class RunResult:
                     code,
                     channel,
                     f"{ACTOR_NAMES[code]}: {EPISODE_LABELS[channel]}",
+                    int(self.replicates[w]),
+                )
+        if self.crises.size:
+            steps, worlds, partners = np.nonzero(self.crises)
+            for s, w, p in zip(steps, worlds, partners, strict=True):
+                code = PARTNERS[p]
+                add(
+                    int(s),
+                    "episode",
+                    code,
+                    "domestic_crisis",
+                    f"{ACTOR_NAMES[code]}: {CRISIS_LABELS[code]}",
                     int(self.replicates[w]),
                 )
         rows.extend(self._milestones())

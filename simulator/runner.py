@@ -61,6 +61,7 @@ def simulate(scenario: Scenario, *, replicates: np.ndarray | None = None, keep_d
         values=recorder.values,
         drivers=recorder.drivers,
         episodes=recorder.episodes,
+        crises=recorder.crises,
         replicates=model.replicates,
         timings=timings,
     )

@@ -196,9 +196,14 @@ def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
             line=line,
             field=field_name,
         )
-    if err["type"] == "missing":
-        return UserError(f"missing required key '{last}'", file=loaded.path, line=line, field=field_name)
     hint = _FIELD_HINTS.get(last, "")
+    if err["type"] == "missing":
+        return UserError(
+            f"missing required key '{last}'" + (f"; add it: {hint}" if hint else ""),
+            file=loaded.path,
+            line=line,
+            field=field_name,
+        )
     got = err.get("input")
     return UserError(
         f"{err['msg'].rstrip('.')}, got {got!r}" + (f"; expected {hint}" if hint else ""),
@@ -347,6 +352,8 @@ def parse_assignment(text: str, calibration: Calibration | None = None) -> tuple
     try:
         value = float(raw)
     except ValueError:
-        raise UserError(f"--set {path.strip()}: {raw!r} is not a number", field="--set") from None
+        raise UserError(
+            f"--set {path.strip()}: {raw!r} is not a number; write e.g. --set JPN.deference=0.3", field="--set"
+        ) from None
     path = path.strip()
     return path, calibration.check_value(path, value, field=f"--set {path}")

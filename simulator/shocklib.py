@@ -6,6 +6,7 @@ Kinds are data (``data/shocks.yaml``) so analysts can read, cite and extend them
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -61,9 +62,9 @@ def parse_effects(
         if not isinstance(item, dict):
             raise UserError("each effect is a mapping with target, op and value", file=file, line=line, field=field)
         unknown = set(item) - {"target", "op", "value"}
-        for key in sorted(unknown):
+        for key in sorted(unknown, key=str):
             raise UserError(
-                f"unknown key '{key}' in an effect{near_miss(key, ['target', 'op', 'value'])}",
+                f"unknown key '{key}' in an effect{near_miss(str(key), ['target', 'op', 'value'])}",
                 file=file,
                 line=loaded.line_of((*loc, key)),
                 field=f"{field}.{key}",
@@ -84,9 +85,9 @@ def parse_effects(
                 field=f"{field}.op",
             )
         value = item["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise UserError(
-                f"effect value must be a number, got {value!r}",
+                f"effect value must be a finite number, got {value!r}",
                 file=file,
                 line=loaded.line_of((*loc, "value")),
                 field=f"{field}.value",
@@ -138,7 +139,7 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         for key in entry:
             if key not in allowed:
                 raise UserError(
-                    f"unknown key '{key}'{near_miss(key, allowed)}",
+                    f"unknown key '{key}'{near_miss(str(key), allowed)} (allowed: {', '.join(allowed)})",
                     file=file,
                     line=loaded.line_of((*where, key)),
                     field=f"{name}.{key}",
@@ -148,7 +149,7 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         source = quote = None
         if "source" in entry:
             ref = entry["source"].get("ref") if isinstance(entry["source"], dict) else None
-            if ref not in calibration.sources:
+            if not isinstance(ref, str) or ref not in calibration.sources:
                 raise UserError(
                     f"source ref {ref!r} is unknown; use one of {', '.join(calibration.sources)}",
                     file=file,

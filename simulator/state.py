@@ -37,10 +37,12 @@ class WorldState:
         containment: (W, K) containment each challenger reads.
         commitment: (W, theatres) US commitment per theatre.
         spending: (W, partners) defence spending, % of GDP.
+        stability: (W, partners) domestic stability (1 = able to pass policy).
         coop: (W, pairs, D) realised cooperation intensity.
         desire: (W, actors, actors, D) desired intensity of row actor toward column actor.
         headline_terms: (W, 2, terms, D) signed desire terms of EU toward JPN and JPN toward EU.
         episodes: (W, K, A) discrete episodes drawn this quarter.
+        crises: (W, partners) domestic crises drawn this quarter.
     """
 
     activity: np.ndarray
@@ -48,10 +50,12 @@ class WorldState:
     containment: np.ndarray
     commitment: np.ndarray
     spending: np.ndarray
+    stability: np.ndarray
     coop: np.ndarray
     desire: np.ndarray
     headline_terms: np.ndarray
     episodes: np.ndarray
+    crises: np.ndarray
 
     @classmethod
     def empty(cls, n_worlds: int) -> WorldState:
@@ -63,10 +67,12 @@ class WorldState:
             containment=np.zeros((w, k)),
             commitment=np.zeros((w, len(THEATRES))),
             spending=np.zeros((w, len(PARTNERS))),
+            stability=np.ones((w, len(PARTNERS))),
             coop=np.zeros((w, len(PAIRS), d)),
             desire=np.zeros((w, len(ACTORS), len(ACTORS), d)),
             headline_terms=np.zeros((w, 2, N_TERMS, d)),
             episodes=np.zeros((w, k, a), dtype=bool),
+            crises=np.zeros((w, len(PARTNERS)), dtype=bool),
         )
 
     def copy(self) -> WorldState:

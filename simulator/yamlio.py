@@ -83,18 +83,30 @@ def _refuse_unsafe_tags(node: yaml.Node, source: str) -> None:
             _refuse_unsafe_tags(item, source)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, source: str, what: str = "YAML syntax error") -> UserError:
-    """One-line :class:`UserError` for a PyYAML error, at the problem's line.
+def _syntax_error(
+    exc: yaml.MarkedYAMLError,
+    text: str,
+    source: str,
+    what: str = "YAML syntax error",
+    fix: str = "check indentation, colons and quotes",
+) -> UserError:
+    """One-line :class:`UserError` for a PyYAML error, at the line to fix.
 
-    When PyYAML's context (e.g. the start of an unclosed quote or bracket) is on
-    another line, that line is named too, since it is usually where the fix goes.
+    PyYAML reports a problem at the end of the file for an unclosed quote or
+    bracket; then the line where that quote or bracket opens (the error's
+    context) is the one reported. A context on another line is named too.
     """
-    mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else None
-    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
-    if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
-        problem += f" ({' '.join(exc.context.split())}, line {exc.context_mark.line + 1})"
-    return UserError(f"{what}: {problem}; check indentation, colons and quotes", file=source, line=line)
+    problem_line = exc.problem_mark.line + 1 if exc.problem_mark else None
+    context_line = exc.context_mark.line + 1 if exc.context_mark else None
+    at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+    line = context_line if at_end and context_line else problem_line or context_line
+    problem = " ".join(str(exc.problem or "").split())
+    if exc.context:
+        context = " ".join(exc.context.split())
+        if context_line and context_line != line:
+            context += f" (line {context_line})"
+        problem = f"{context}: {problem}" if problem else context
+    return UserError(f"{what}: {problem or 'invalid YAML'}; {fix}", file=source, line=line)
 
 
 def parse_yaml(text: str, source: str) -> LoadedYaml:
@@ -106,7 +118,7 @@ def parse_yaml(text: str, source: str) -> LoadedYaml:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, source) from None
+        raise _syntax_error(exc, text, source) from None
     except yaml.YAMLError as exc:
         raise UserError(f"YAML syntax error: {' '.join(str(exc).split())}", file=source) from None
     if node is None:
@@ -117,7 +129,9 @@ def parse_yaml(text: str, source: str) -> LoadedYaml:
     try:
         data = yaml.load(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, source, what="YAML error") from None
+        raise _syntax_error(
+            exc, text, source, what="YAML error", fix="remove the tag or quote the value: files hold plain data only"
+        ) from None
     except yaml.YAMLError as exc:
         raise UserError(f"YAML error: {' '.join(str(exc).split())}", file=source) from None
     return LoadedYaml(data=data, path=source, lines=lines)
