@@ -66,7 +66,7 @@ def test_every_quoted_sentence_appears_verbatim_in_its_source():
 
 def test_all_ten_shock_kinds_exist_with_description_and_source():
     library = default_library()
-    assert REQUIRED_KINDS <= set(library)
+    assert set(library) >= REQUIRED_KINDS
     for kind in library.values():
         assert kind.description and kind.effects
         assert kind.source is not None and kind.quote

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator import default_calibration
+from simulator import default_calibration, default_library
 from simulator.runner import simulate
 from simulator.shocks import shock_strength
 
@@ -26,11 +26,7 @@ def parameter_points(draw):
     return point
 
 
-SHOCK_KINDS = sorted(
-    ["us_retrenchment", "taiwan_strait_crisis", "dprk_provocation", "russia_escalation", "china_economic_coercion"]
-    + ["chokepoint_disruption", "cyber_campaign", "japan_political_instability", "russia_dprk_alignment"]
-    + ["eu_cohesion_crisis"]
-)
+SHOCK_KINDS = sorted(default_library())
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
