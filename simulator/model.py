@@ -155,8 +155,7 @@ class StrategicModel(mesa.Model):
 
     def _agreement_floor(self, structure: Structure) -> np.ndarray:
         """(W, pairs, D) floor held by agreements: floor weight x coverage x (1 - hardness)."""
-        floor = self.params["model.agreement_floor"] if self.params is not None else None
-        weight = self.base_params["model.agreement_floor"] if floor is None else floor
+        weight = self.params["model.agreement_floor"]
         return weight[:, None, None] * structure.agreement[:, :, None] * (1.0 - structure.hardness[:, None, :])
 
     def settle_cooperation(self) -> None:
