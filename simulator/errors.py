@@ -46,7 +46,10 @@ class UserError(Exception):
 
 
 def near_miss(word: str, choices: Iterable[str]) -> str:
-    """A ' — did you mean X?' hint for the closest valid choice, or ''."""
+    """A '; did you mean 'X'?' hint for the closest valid choice, or ''.
+
+    The hint ends a clause, so callers put it last or follow it with a new sentence.
+    """
     options = sorted(set(choices))
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     if not close:

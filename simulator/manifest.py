@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import platform
 import subprocess
-import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -72,7 +71,7 @@ def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> di
         "seed": scenario.seed,
         "replicates": len(result.replicates),
         "horizon_quarters": scenario.horizon,
-        "command_line": sys.argv if sys.argv and sys.argv[0] else None,
+        "command_line": None,  # filled in by the CLI; None for runs saved from the Python API
         "git_commit": git_commit(),
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -82,7 +82,7 @@ class StrategicModel(mesa.Model):
         self.params = self.base_params
         self.structure = self._base_structure
         self.stochastic = False
-        self.year = quarter_year(scenario.start)
+        self.year = quarter_year(scenario.start - 1)  # spin-up settles at the step-0 quarter
         self.actors: dict[str, Actor] = {code: ROLE_CLASSES[code](self, code) for code in ACTORS}
         self.state = self._initial_state()
         self.next = self.state
@@ -107,7 +107,10 @@ class StrategicModel(mesa.Model):
         return state
 
     def _spin_up(self) -> None:
-        """Settle the state to the parameters: deterministic quarters, no shocks, calendar frozen.
+        """Settle the state to the parameters: deterministic quarters, no shocks.
+
+        The calendar is frozen at the quarter before ``start`` (the step-0 label), so
+        Japan's enacted spending path in step 0 is that quarter's value.
 
         Worlds may differ in ``model.spinup_quarters``; each stops at its own count.
         """

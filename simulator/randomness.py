@@ -14,10 +14,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+STREAMS = {"activity_noise": 0, "episodes": 1, "crises": 2}
+"""One independent stream per kind of draw, so that quarter q's numbers of each kind
+are the same whatever the horizon (a longer run extends, never reshuffles, a shorter one)."""
 
-def world_generator(seed: int, replicate: int) -> np.random.Generator:
-    """The generator of world ``replicate`` under base ``seed``."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(replicate)])))
+
+def world_generator(seed: int, replicate: int, stream: int = 0) -> np.random.Generator:
+    """The generator of one kind of draw (``stream``) of world ``replicate`` under ``seed``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), int(replicate), int(stream)])))
 
 
 @dataclass(frozen=True)
@@ -36,17 +40,19 @@ class Draws:
 
 
 def predraw(seed: int, replicates: np.ndarray, horizon: int, challengers: tuple[int, int], partners: int) -> Draws:
-    """Draw every world's random numbers for the whole horizon from its own stream.
+    """Draw every world's random numbers for the whole horizon from its own streams.
 
-    Each world draws the same arrays in the same order whatever batch it is in.
+    A world's numbers depend only on (seed, replicate): the same whatever batch it is in,
+    and the first quarters' numbers are the same whatever the horizon.
     """
     count = len(replicates)
     noise = np.empty((horizon, count, *challengers))
     episodes = np.empty((horizon, count, *challengers))
     crises = np.empty((horizon, count, partners))
     for w, replicate in enumerate(replicates):
-        rng = world_generator(seed, int(replicate))
-        noise[:, w] = rng.standard_normal((horizon, *challengers))
-        episodes[:, w] = rng.random((horizon, *challengers))
-        crises[:, w] = rng.random((horizon, partners))
+        noise[:, w] = world_generator(seed, replicate, STREAMS["activity_noise"]).standard_normal(
+            (horizon, *challengers)
+        )
+        episodes[:, w] = world_generator(seed, replicate, STREAMS["episodes"]).random((horizon, *challengers))
+        crises[:, w] = world_generator(seed, replicate, STREAMS["crises"]).random((horizon, partners))
     return Draws(activity_noise=noise, episodes=episodes, crises=crises)

@@ -6,7 +6,8 @@ Column names (also used in ``timeseries.csv``):
 ``coop_EU_JPN_<domain>``    EU–JPN intensity in one domain
 ``desire_EU_JPN``           EU's desired intensity toward Japan (mean over domains); ``desire_JPN_EU`` the reverse
 ``threat_<A>_<B>``          how observer A (EU, JPN, USA) reads challenger B (CHN, RUS, PRK)
-``containment_<C>``         containment challenger C reads from western cooperation
+``containment_<C>``         containment challenger C reacted to this quarter
+                            (read from the previous quarter's cooperation)
 ``activity_<C>_<channel>``  challenger activity per channel
 ``us_commitment_<theatre>`` US commitment to europe / indo_pacific
 ``spending_<A>``            defence spending of EU / JPN, % of GDP

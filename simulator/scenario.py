@@ -180,8 +180,13 @@ class Scenario:
 
 
 def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
-    """Turn the first pydantic error into a line-precise :class:`UserError`."""
-    err = exc.errors()[0]
+    """Turn the first pydantic error into a line-precise :class:`UserError`.
+
+    An unknown key is reported before anything else: a misspelt key also makes the
+    key it was meant to be "missing", and the unknown key's near-miss hint is the fix.
+    """
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     field_name = ".".join(str(x) for x in loc)
     line = loaded.line_of(loc)
@@ -255,11 +260,11 @@ def parse_scenario(
     used_names: set[str] = set()
     for index, item in enumerate(spec.shocks):
         loc = ("shocks", index)
-        field_prefix = f"shocks[{index}]"
+        field_prefix = f"shocks.{index}"
         if item.kind not in library and item.effects is None:
             raise UserError(
-                f"unknown shock kind '{item.kind}'{near_miss(item.kind, library)}; "
-                f"use one of: {choices_hint(library)}, or give the new kind an 'effects' list",
+                f"unknown shock kind '{item.kind}'{near_miss(item.kind, library)} "
+                f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
                 file=file,
                 line=loaded.line_of((*loc, "kind")),
                 field=f"{field_prefix}.kind",

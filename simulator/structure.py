@@ -89,7 +89,8 @@ MECHANISMS: Final = (
 
 The first eight are the additive terms of an actor's desired cooperation;
 ``reversion`` is the pull of the current level toward the intercept (inertia) and
-``agreements`` the lift from agreement-backed floors and slowed decay.
+``agreements`` the lift from agreement-backed floors and slowed decay. Growth
+slowed by domestic instability counts under ``constraints``.
 """
 
 MILESTONES: Final = (

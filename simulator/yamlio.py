@@ -44,7 +44,23 @@ class LoadedYaml:
         return self.lines.get((), None)
 
 
-def _record_lines(node: yaml.Node, location: Location, lines: dict[Location, int], source: str) -> None:
+MAX_EXPANDED_NODES = 200_000
+"""Largest number of values a document may expand to once aliases are followed; far
+above any real scenario, it stops alias bombs ("billion laughs") before they stall
+validation."""
+
+
+def _record_lines(
+    node: yaml.Node, location: Location, lines: dict[Location, int], source: str, budget: list[int] | None = None
+) -> None:
+    budget = budget if budget is not None else [MAX_EXPANDED_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise UserError(
+            "the document expands to too many values through anchors and aliases (&/*); write it out plainly",
+            file=source,
+            line=node.start_mark.line + 1,
+        )
     lines.setdefault(location, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -59,14 +75,18 @@ def _record_lines(node: yaml.Node, location: Location, lines: dict[Location, int
                 )
             seen[key] = line
             lines[(*location, key)] = line
-            _record_lines(value_node, (*location, key), lines, source)
+            _record_lines(value_node, (*location, key), lines, source, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*location, index)] = item.start_mark.line + 1
-            _record_lines(item, (*location, index), lines, source)
+            _record_lines(item, (*location, index), lines, source, budget)
 
 
-def _refuse_unsafe_tags(node: yaml.Node, source: str) -> None:
+def _refuse_unsafe_tags(node: yaml.Node, source: str, seen: set[int] | None = None) -> None:
+    seen = seen if seen is not None else set()
+    if id(node) in seen:  # an alias of a node already checked
+        return
+    seen.add(id(node))
     if node.tag.startswith("tag:yaml.org,2002:python"):
         raise UserError(
             f"the tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: "
@@ -76,11 +96,11 @@ def _refuse_unsafe_tags(node: yaml.Node, source: str) -> None:
         )
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            _refuse_unsafe_tags(key_node, source)
-            _refuse_unsafe_tags(value_node, source)
+            _refuse_unsafe_tags(key_node, source, seen)
+            _refuse_unsafe_tags(value_node, source, seen)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _refuse_unsafe_tags(item, source)
+            _refuse_unsafe_tags(item, source, seen)
 
 
 def _syntax_error(
@@ -96,8 +116,9 @@ def _syntax_error(
     bracket; then the line where that quote or bracket opens (the error's
     context) is the one reported. A context on another line is named too.
     """
-    problem_line = exc.problem_mark.line + 1 if exc.problem_mark else None
-    context_line = exc.context_mark.line + 1 if exc.context_mark else None
+    last = len(text.rstrip().splitlines()) or 1  # marks at the end of the file point past its last line
+    problem_line = min(exc.problem_mark.line + 1, last) if exc.problem_mark else None
+    context_line = min(exc.context_mark.line + 1, last) if exc.context_mark else None
     at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
     line = context_line if at_end and context_line else problem_line or context_line
     problem = " ".join(str(exc.problem or "").split())

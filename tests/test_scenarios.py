@@ -34,10 +34,10 @@ def test_japan_spending_follows_the_enacted_path_in_the_baseline(baseline):
 
 
 def test_us_retrenchment_draws_eu_and_japan_closer_with_common_random_numbers(baseline, retrenchment):
+    # the same seeds in both runs pair each replicate with its counterpart
     difference = retrenchment.final("coop_EU_JPN").to_numpy() - baseline.final("coop_EU_JPN").to_numpy()
-    noise = baseline.final("coop_EU_JPN").std()
     assert difference.mean() > 0.03
-    assert difference.mean() > 5 * noise
+    assert difference.mean() - 3 * difference.std() > 0
     # and US commitment to Europe falls more than to the Indo-Pacific
     europe = baseline.final("us_commitment_europe").mean() - retrenchment.final("us_commitment_europe").mean()
     asia = baseline.final("us_commitment_indo_pacific").mean() - retrenchment.final("us_commitment_indo_pacific").mean()

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.structure import MECHANISMS
+
+CONSTRAINTS = MECHANISMS.index("constraints")
+
 
 def shared_channel_threat(threat_i: np.ndarray, threat_j: np.ndarray) -> np.ndarray:
     """(W, A) threat both sides read in each channel, from any challenger.
@@ -52,6 +56,7 @@ class Realisation:
         base_rate: (W, pairs, D) rise or decay rate before stability and agreements.
         rate: (W, pairs, D) rate actually applied.
         floor_lift: (W, pairs, D) how much the agreement floor raised the result.
+        rising: (W, pairs, D) True where the target is above the current level.
         first_binds: (W, pairs, D) True where the first member's desire is the lower.
     """
 
@@ -60,6 +65,7 @@ class Realisation:
     base_rate: np.ndarray
     rate: np.ndarray
     floor_lift: np.ndarray
+    rising: np.ndarray
     first_binds: np.ndarray
 
 
@@ -103,6 +109,7 @@ def realise(
         base_rate=base_rate,
         rate=rate,
         floor_lift=new - moved,
+        rising=rising,
         first_binds=desire_first <= desire_second,
     )
 
@@ -119,9 +126,10 @@ def attribute(
 
     With r the applied rate, r0 the base rate and x the binding side's desire terms,
     the change is r (target - coop) + floor lift. Each term contributes r0 * x_m;
-    ``reversion`` is r0 (intercept + clipping - coop); ``agreements`` is the floor lift
-    plus (r - r0)(target - coop), which is the decay slowed by agreements or, when
-    rising, the growth lost to domestic instability (negative).
+    ``reversion`` is r0 (intercept + clipping - coop). The rate difference
+    (r - r0)(target - coop) is, when falling, decay slowed by agreements and goes to
+    ``agreements`` with the floor lift; when rising, it is growth lost to domestic
+    instability (negative) and goes to ``constraints``.
 
     Args:
         coop: (W, D) the pair's intensity before the step.
@@ -141,5 +149,9 @@ def attribute(
     r = realisation.rate[:, pair, :]
     unclipped = intercept[:, None] + terms.sum(axis=1)
     reversion = r0 * (target - unclipped + intercept[:, None] - coop)
-    agreements = (r - r0) * (target - coop) + realisation.floor_lift[:, pair, :]
-    return np.concatenate([r0[:, None, :] * terms, reversion[:, None, :], agreements[:, None, :]], axis=1)
+    rate_effect = (r - r0) * (target - coop)
+    rising = realisation.rising[:, pair, :]
+    agreements = np.where(rising, 0.0, rate_effect) + realisation.floor_lift[:, pair, :]
+    parts = r0[:, None, :] * terms
+    parts[:, CONSTRAINTS] += np.where(rising, rate_effect, 0.0)
+    return np.concatenate([parts, reversion[:, None, :], agreements[:, None, :]], axis=1)

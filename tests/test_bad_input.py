@@ -1,0 +1,678 @@
+"""Every user mistake ends in one clear ``eujsim: error:`` line, exit status 2, and nothing written.
+
+Most cases run the command line in-process through :func:`simulator.cli.main` (fast);
+a few run ``python -m simulator`` in a subprocess to prove that no traceback reaches
+the terminal. The Python API must raise :class:`simulator.UserError` for the same
+mistakes, never a pydantic or PyYAML exception.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+import simulator.plots
+from simulator import UserError, load_scenario, scenario_from_dict
+from simulator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+PREFIX = "eujsim: error: "
+
+# A shock block used by several cases; the shock's keys start on line 3.
+SHOCK = 'name: x\nshocks:\n  - kind: us_retrenchment\n    at: "2025Q2"\n'
+
+# (id, file text, line the message must name, substrings the message must contain)
+BAD_SCENARIOS = [
+    (
+        "yaml_syntax_bad_indent",
+        "name: x\nhorizon: 4\n  seed: 3\n",
+        3,
+        ["YAML syntax error", "mapping values are not allowed", "check indentation"],
+    ),
+    (
+        "yaml_syntax_tab",
+        "name: x\nhorizon: 4\nshocks:\n\t- kind: us_retrenchment\n",
+        4,
+        ["YAML syntax error", "'\\t'", "check indentation"],
+    ),
+    (
+        "yaml_unclosed_quote",
+        'name: x\ndescription: "never closed\nhorizon: 4\nseed: 3\n',
+        2,
+        ["YAML syntax error", "quoted scalar"],
+    ),
+    (
+        "yaml_two_documents",
+        "name: x\n---\nname: y\n",
+        2,
+        ["single document"],
+    ),
+    (
+        "python_object_tag",
+        "name: x\nhorizon: !!python/object/apply:os.system ['echo hacked']\n",
+        2,
+        ["!!python/object/apply:os.system", "not allowed", "remove the tag"],
+    ),
+    (
+        "python_name_tag",
+        "name: x\nseed: 1\nreplicates: !!python/name:os.system\n",
+        3,
+        ["!!python/name:os.system", "not allowed", "remove the tag"],
+    ),
+    (
+        "custom_tag",
+        "name: x\nhorizon: !quarters 4\n",
+        2,
+        ["!quarters", "remove the tag"],
+    ),
+    (
+        "duplicate_key",
+        "name: x\nhorizon: 4\nseed: 1\nhorizon: 8\n",
+        4,
+        ["'horizon' appears twice", "first on line 2", "keep one"],
+    ),
+    (
+        "duplicate_key_in_shock",
+        SHOCK + '    at: "2025Q3"\n',
+        5,
+        ["'at' appears twice", "first on line 4"],
+    ),
+    (
+        "unknown_top_level_key",
+        "name: x\nseed: 3\nhorizn: 8\n",
+        3,
+        ["(horizn)", "unknown key 'horizn'", "did you mean 'horizon'?"],
+    ),
+    (
+        "unknown_shock_key",
+        SHOCK + "    magnitud: 0.5\n",
+        5,
+        ["magnitud", "unknown key 'magnitud'", "did you mean 'magnitude'?"],
+    ),
+    (
+        "unknown_effect_key",
+        'name: x\nshocks:\n  - kind: new_kind\n    at: "2025Q2"\n    effects:\n'
+        "      - target: JPN.deference\n        op: add\n        valu: 0.1\n",
+        8,
+        ["unknown key 'valu'", "did you mean 'value'?"],
+    ),
+    (
+        "horizon_is_text",
+        'name: x\nhorizon: "forty"\n',
+        2,
+        ["(horizon)", "'forty'", "whole number of quarters"],
+    ),
+    (
+        "replicates_not_whole",
+        "name: x\nreplicates: 2.5\n",
+        2,
+        ["(replicates)", "2.5", "whole number >= 1"],
+    ),
+    (
+        "seed_negative",
+        "name: x\nseed: -1\n",
+        2,
+        ["(seed)", "-1", "whole number >= 0"],
+    ),
+    (
+        "magnitude_too_big",
+        SHOCK + "    magnitude: 1.5\n",
+        5,
+        ["magnitude", "1.5", "a number from 0 to 1"],
+    ),
+    (
+        "magnitude_nan",
+        SHOCK + "    magnitude: .nan\n",
+        5,
+        ["magnitude", "a number from 0 to 1"],
+    ),
+    (
+        "horizon_zero",
+        "name: x\nhorizon: 0\n",
+        2,
+        ["(horizon)", "got 0", "from 1 to 400"],
+    ),
+    (
+        "replicates_zero",
+        "name: x\nreplicates: 0\n",
+        2,
+        ["(replicates)", "got 0", "whole number >= 1"],
+    ),
+    (
+        "parameter_out_of_bounds",
+        "name: x\nparameters:\n  EU.deference: 0.5\n  JPN.deference: 3\n",
+        4,
+        ["parameters.JPN.deference", "out of range", "[0, 1]"],
+    ),
+    (
+        "parameter_not_a_number",
+        "name: x\nparameters:\n  JPN.deference: high\n",
+        3,
+        ["JPN.deference", "needs a number", "'high'"],
+    ),
+    (
+        "parameter_unknown_actor",
+        "name: x\nparameters:\n  JPX.deference: 0.3\n",
+        3,
+        ["JPX.deference", "unknown actor or group 'JPX'", "did you mean 'JPN'?"],
+    ),
+    (
+        "parameter_unknown_name",
+        "name: x\nparameters:\n  JPN.defference: 0.3\n",
+        3,
+        ["JPN.defference", "has no parameter 'defference'", "did you mean 'deference'?", "eujsim params"],
+    ),
+    (
+        "parameter_not_a_path",
+        "name: x\nparameters:\n  JPN:\n    deference: 0.3\n",
+        3,
+        ["'JPN' is not a parameter path", "<group>.<name>"],
+    ),
+    (
+        "unknown_shock_kind",
+        'name: x\nshocks:\n  - at: "2025Q2"\n    kind: us_retrenchmnt\n',
+        4,
+        ["shocks.0.kind", "unknown shock kind 'us_retrenchmnt'", "did you mean 'us_retrenchment'?", "effects"],
+    ),
+    (
+        "new_kind_without_effects",
+        'name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n',
+        3,
+        ["unknown shock kind 'hormuz_closure'", "a new kind needs an 'effects' list"],
+    ),
+    (
+        "new_kind_with_empty_effects",
+        'name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n    effects: []\n',
+        5,
+        ["effects", "non-empty list"],
+    ),
+    (
+        "bad_effect_op",
+        'name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n    effects:\n'
+        "      - target: world.sealane_risk\n        op: plus\n        value: 0.4\n",
+        7,
+        ["op", "must be one of add, multiply, set", "'plus'"],
+    ),
+    (
+        "bad_effect_target",
+        'name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n    effects:\n'
+        "      - target: world.sealane_rsk\n        op: add\n        value: 0.4\n",
+        6,
+        ["target", "did you mean 'sealane_risk'?"],
+    ),
+    (
+        "effect_value_not_finite",
+        'name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n    effects:\n'
+        "      - target: world.sealane_risk\n        op: multiply\n        value: .inf\n",
+        8,
+        ["value", "finite number"],
+    ),
+    (
+        "shock_outside_horizon",
+        'name: x\nhorizon: 8\nshocks:\n  - kind: us_retrenchment\n    at: "2030Q1"\n',
+        5,
+        ["shocks.0.at", "outside the simulated quarters 2025Q1–2026Q4", "move it inside"],
+    ),
+    (
+        "shock_before_start",
+        'name: x\nstart: "2026Q1"\nshocks:\n  - kind: us_retrenchment\n    at: "2025Q4"\n',
+        5,
+        ["outside the simulated quarters"],
+    ),
+    (
+        "malformed_quarter",
+        'name: x\nshocks:\n  - kind: us_retrenchment\n    at: "2025-01"\n',
+        4,
+        ["shocks.0.at", "'2025-01' is not a quarter", "YYYYQn"],
+    ),
+    (
+        "malformed_start",
+        'name: x\nseed: 4\nstart: "2025Q5"\n',
+        3,
+        ["(start)", "'2025Q5' is not a quarter", "YYYYQn"],
+    ),
+    (
+        "quarter_unquoted_number",
+        "name: x\nshocks:\n  - kind: us_retrenchment\n    at: 2025\n",
+        4,
+        ["at", "got 2025", "in quotes"],
+    ),
+    (
+        "shock_missing_at",
+        "name: x\nshocks:\n  - kind: us_retrenchment\n    magnitude: 0.5\n",
+        3,
+        ["missing required key 'at'", "quarter"],
+    ),
+    (
+        "shocks_not_a_list",
+        "name: x\nshocks: us_retrenchment\n",
+        2,
+        ["(shocks)", "a list of shocks"],
+    ),
+    ("empty_file", "", 1, ["the file is empty"]),
+    ("only_a_comment", "# nothing here yet\n", 1, ["the file is empty"]),
+    ("top_level_list", "- name: x\n- horizon: 4\n", 1, ["a scenario is a mapping"]),
+    ("top_level_scalar", "just some words\n", 1, ["a scenario is a mapping"]),
+]
+
+
+def one_error_line(err: str) -> str:
+    """The single stderr line, checked to be an ``eujsim: error:`` line without a traceback."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected exactly one line on stderr, got:\n{err}"
+    assert lines[0].startswith(PREFIX), lines[0]
+    assert len(lines[0]) > len(PREFIX) + 20, "the message is too short to explain anything"
+    return lines[0]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``eujsim ARGV`` in-process; returns (status, stdout, stderr)."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def fail_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    """Run ``eujsim ARGV`` in-process, expecting a user error; returns its one line."""
+    status, out, err = run_cli(capsys, *argv)
+    assert status == 2, f"exit status {status}; stderr: {err}"
+    assert out == ""
+    return one_error_line(err)
+
+
+def assert_only(folder: Path, *names: str) -> None:
+    """``folder`` holds exactly ``names``: no result folder, no hidden partial folder."""
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)
+
+
+def names_line(message: str, file: Path, line: int) -> bool:
+    """Does ``message`` name ``file`` at ``line`` (``file:line:`` or ``file:line (field)``)?"""
+    return re.search(re.escape(f"{file}:{line}") + r"[: ]", message) is not None
+
+
+# --- scenario files, through `eujsim run` and `eujsim validate` ------------------------------
+
+
+@pytest.mark.parametrize(("text", "line", "needles"), [c[1:] for c in BAD_SCENARIOS], ids=[c[0] for c in BAD_SCENARIOS])
+def test_bad_scenario_run_gives_one_line_and_writes_nothing(capsys, tmp_path, text, line, needles):
+    file = tmp_path / "bad.yaml"
+    file.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    message = fail_cli(capsys, "run", file, "--out", out, "--replicates", "2", "--no-plots")
+    assert names_line(message, file, line), f"expected {file}:{line} in: {message}"
+    for needle in needles:
+        assert needle in message
+    assert_only(tmp_path, "bad.yaml")
+
+
+@pytest.mark.parametrize(("text", "line", "needles"), [c[1:] for c in BAD_SCENARIOS], ids=[c[0] for c in BAD_SCENARIOS])
+def test_bad_scenario_api_raises_user_error_with_line(tmp_path, text, line, needles):
+    file = tmp_path / "bad.yaml"
+    file.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_scenario(file)
+    error = info.value
+    assert not isinstance(error, ValidationError | yaml.YAMLError)
+    assert error.__cause__ is None, "a library exception must not be chained to the user's error"
+    assert error.__context__ is None or error.__suppress_context__
+    assert error.file == str(file)
+    assert error.line == line
+    assert "\n" not in str(error)
+    for needle in needles:
+        assert needle in str(error)
+
+
+def test_validate_reports_the_bad_file_among_good_ones(capsys, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nhorizn: 8\n", encoding="utf-8")
+    status, out, err = run_cli(capsys, "validate", BASELINE, bad)
+    assert status == 2
+    assert out.startswith(f"OK {BASELINE}")  # the good file before it was still checked
+    message = one_error_line(err)
+    assert f"{bad}:2 (horizn)" in message
+    assert "did you mean 'horizon'?" in message
+
+
+def test_line_numbers_point_at_the_offending_line_in_a_longer_file(tmp_path):
+    lines = [
+        "# a realistic file: comments, a folded description, several shocks",
+        "name: two_shocks",  # 2
+        "description: >-",
+        "  A long description",
+        "  over several lines.",
+        'start: "2025Q1"',  # 6
+        "horizon: 40",
+        "parameters:",
+        "  JPN.deference: 0.4",  # 9
+        "  EU.entrapment_aversion: 0.6",
+        "shocks:",
+        "  - kind: us_retrenchment",  # 12
+        '    at: "2025Q2"',
+        "  - kind: taiwan_strait_crisis",  # 14
+        '    at: "2027Q3"',
+        "    magnitude: 0.8",
+        "    duraton: 8",  # 17: the mistake
+    ]
+    file = tmp_path / "long.yaml"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_scenario(file)
+    assert info.value.line == 17
+    assert info.value.field == "shocks.1.duraton"
+    assert "did you mean 'duration'?" in str(info.value)
+
+    # the same file with the typo fixed but the second shock outside the horizon
+    lines[-1] = "    duration: 8"
+    lines[6] = "horizon: 8"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_scenario(file)
+    assert info.value.line == 15
+    assert info.value.field == "shocks.1.at"
+
+
+def test_scenario_from_dict_raises_user_error():
+    with pytest.raises(UserError, match=r"did you mean 'horizon'\?"):
+        scenario_from_dict({"name": "x", "horizn": 4})
+    with pytest.raises(UserError, match=r"out of range"):
+        scenario_from_dict({"name": "x", "parameters": {"JPN.deference": 3}})
+
+
+def test_python_tag_is_never_executed(capsys, tmp_path):
+    marker = tmp_path / "pwned"
+    file = tmp_path / "evil.yaml"
+    file.write_text(
+        f"name: x\nhorizon: !!python/object/apply:os.system ['touch {marker}']\n",
+        encoding="utf-8",
+    )
+    message = fail_cli(capsys, "validate", file)
+    assert "not allowed" in message
+    assert not marker.exists()
+
+
+# --- the files named on the command line ---------------------------------------------------
+
+
+def test_missing_scenario_file(capsys, tmp_path):
+    missing = tmp_path / "no_such_scenario.yaml"
+    message = fail_cli(capsys, "run", missing, "--out", tmp_path / "out", "--no-plots")
+    assert str(missing) in message
+    assert "file not found" in message and "check the path" in message
+    assert_only(tmp_path)
+
+
+def test_folder_instead_of_scenario_file(capsys, tmp_path):
+    message = fail_cli(capsys, "validate", tmp_path)
+    assert f"{tmp_path}: is a folder" in message
+    assert ".yaml file" in message
+
+
+def test_scenario_file_not_utf8(capsys, tmp_path):
+    file = tmp_path / "latin1.yaml"
+    file.write_bytes("name: Tōkyō\ndescription: caf\xe9\n".encode("latin-1", errors="replace") + b"\xff\xfe")
+    message = fail_cli(capsys, "validate", file)
+    assert str(file) in message and "UTF-8" in message
+
+
+def test_default_results_folder_is_not_created_for_a_bad_scenario(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text("name: x\nhorizon: 0\n", encoding="utf-8")
+    message = fail_cli(capsys, "run", "bad.yaml", "--no-plots")
+    assert "bad.yaml:2 (horizon)" in message
+    assert_only(tmp_path, "bad.yaml")
+
+
+# --- command-line options --------------------------------------------------------------------
+
+
+def test_replicates_zero_on_the_command_line(capsys, tmp_path):
+    message = fail_cli(capsys, "run", BASELINE, "--replicates", "0", "--out", tmp_path / "out", "--no-plots")
+    assert "--replicates" in message and "at least 1" in message
+    assert_only(tmp_path)
+
+
+def test_negative_seed_on_the_command_line(capsys, tmp_path):
+    message = fail_cli(capsys, "run", BASELINE, "--seed", "-3", "--out", tmp_path / "out", "--no-plots")
+    assert "--seed" in message and ">= 0" in message
+    assert_only(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "needles"),
+    [
+        ("JPN.deference", ["--set", "path=value", "JPN.deference=0.3"]),
+        ("JPN.deference=high", ["--set JPN.deference", "'high' is not a number"]),
+        ("JPN.deference=", ["--set JPN.deference", "is not a number"]),
+        ("JPX.deference=0.3", ["--set JPX.deference", "did you mean 'JPN'?"]),
+        ("JPN.defference=0.3", ["--set JPN.defference", "did you mean 'deference'?"]),
+        ("JPN.deference=3", ["--set JPN.deference", "out of range", "[0, 1]"]),
+        ("JPN.deference=nan", ["--set JPN.deference", "out of range"]),
+    ],
+    ids=["no_equals", "not_a_number", "empty_value", "unknown_actor", "unknown_name", "out_of_range", "nan"],
+)
+def test_bad_set_option(capsys, tmp_path, assignment, needles):
+    message = fail_cli(capsys, "run", BASELINE, "--set", assignment, "--out", tmp_path / "out", "--no-plots")
+    for needle in needles:
+        assert needle in message
+    assert_only(tmp_path)
+
+
+def test_existing_out_folder_is_refused_and_left_untouched(capsys, tmp_path):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("my earlier analysis\n", encoding="utf-8")
+    (out / "timeseries.csv").write_text("replicate,step\n0,0\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    assert str(out) in message
+    assert "already exists" in message and "--force" in message
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert_only(tmp_path, "precious")
+
+
+def test_out_that_is_an_existing_file_is_refused(capsys, tmp_path):
+    out = tmp_path / "result.txt"
+    out.write_text("keep me\n", encoding="utf-8")
+    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots", "--force")
+    assert str(out) in message and "is a file" in message
+    assert out.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_out_under_a_file_is_refused_before_simulating(capsys, tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x\n", encoding="utf-8")
+    out = blocker / "sub" / "run1"
+    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    assert str(out) in message
+    assert "not a writable folder" in message and "choose another --out" in message
+    assert_only(tmp_path, "not_a_folder")
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to read-only folders")
+def test_out_under_a_read_only_folder_is_refused(capsys, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", locked / "run1", "--no-plots")
+        assert "not a writable folder" in message
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_out_name_too_long_gives_one_line(capsys, tmp_path):
+    out = tmp_path / ("r" * 300)
+    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    assert "too long" in message
+    assert_only(tmp_path)
+
+
+def test_usage_mistakes_are_one_line_too(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(BASELINE), "--replicates", "many"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    message = one_error_line(err)
+    assert "--replicates" in message and "'many'" in message and "eujsim run --help" in message
+
+    with pytest.raises(SystemExit) as info:
+        main(["simulate", str(BASELINE)])
+    assert info.value.code == 2
+    message = one_error_line(capsys.readouterr().err)
+    assert "'simulate'" in message and "eujsim --help" in message
+
+
+def test_params_unknown_actor(capsys):
+    message = fail_cli(capsys, "params", "--actor", "XYZ")
+    assert "--actor" in message and "no parameter group 'XYZ'" in message
+    assert "groups:" in message and "JPN" in message
+    message = fail_cli(capsys, "params", "--actor", "JNP")
+    assert "did you mean 'JPN'?" in message
+
+
+def test_shocks_unknown_kind(capsys):
+    message = fail_cli(capsys, "shocks", "nosuchkind")
+    assert "no shock kind 'nosuchkind'" in message and "eujsim shocks" in message
+    message = fail_cli(capsys, "shocks", "us_retrenchmnt")
+    assert "did you mean 'us_retrenchment'?" in message
+
+
+# --- user shock libraries (--shocks) ---------------------------------------------------------
+
+LIBRARY_WITH_BAD_TARGET = """\
+kinds:
+  hormuz_closure:
+    description: Iran closes the Strait of Hormuz.
+    effects:
+      - {target: world.sealane_risk, op: add, value: 0.4}
+      - {target: JPN.sealane_exposur, op: set, value: 1.0}
+"""
+
+
+def test_shock_library_with_unknown_target(capsys, tmp_path):
+    library = tmp_path / "my_shocks.yaml"
+    library.write_text(LIBRARY_WITH_BAD_TARGET, encoding="utf-8")
+    scenario = tmp_path / "uses_it.yaml"
+    scenario.write_text('name: x\nshocks:\n  - kind: hormuz_closure\n    at: "2026Q1"\n', encoding="utf-8")
+    for argv in (
+        ["run", scenario, "--shocks", library, "--out", tmp_path / "out", "--no-plots"],
+        ["validate", scenario, "--shocks", library],
+        ["shocks", "--shocks", library],
+    ):
+        message = fail_cli(capsys, *argv)
+        assert names_line(message, library, 6), message
+        assert "JPN" in message and "did you mean 'sealane_exposure'?" in message
+    assert_only(tmp_path, "my_shocks.yaml", "uses_it.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "needles"),
+    [
+        ("- just a list\n", 1, ["'kinds' mapping"]),
+        (
+            "kinds:\n  k:\n    description: d\n    efects: []\n",
+            4,
+            ["unknown key 'efects'", "did you mean 'effects'?"],
+        ),
+        (
+            "kinds:\n  k:\n    description: d\n    source: {ref: [a, b]}\n    effects:\n"
+            "      - {target: JPN.deference, op: add, value: 0.1}\n",
+            4,
+            ["source ref", "unknown"],
+        ),
+        (
+            "kinds:\n  k:\n    description: d\n    ramp: -1\n    effects:\n"
+            "      - {target: JPN.deference, op: add, value: 0.1}\n",
+            4,
+            ["'ramp'", ">= 0"],
+        ),
+        (
+            "kinds:\n  k:\n    description: d\n    effects:\n      - {target: JPN.deference, op: add, 1: 2, x: 3}\n",
+            5,
+            ["unknown key"],
+        ),
+    ],
+    ids=["not_a_mapping", "unknown_key", "unhashable_source_ref", "negative_ramp", "odd_effect_keys"],
+)
+def test_bad_shock_library(capsys, tmp_path, text, line, needles):
+    library = tmp_path / "lib.yaml"
+    library.write_text(text, encoding="utf-8")
+    message = fail_cli(capsys, "shocks", "--shocks", library)
+    assert names_line(message, library, line), message
+    for needle in needles:
+        assert needle in message
+
+
+def test_missing_shock_library(capsys, tmp_path):
+    message = fail_cli(capsys, "validate", BASELINE, "--shocks", tmp_path / "nope.yaml")
+    assert f"{tmp_path / 'nope.yaml'}: file not found" in message
+
+
+# --- interruption and the real terminal ------------------------------------------------------
+
+
+def test_interrupted_run_leaves_no_partial_folder(capsys, tmp_path, monkeypatch):
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulator.plots, "draw_run_plots", interrupt, raising=True)
+    out = tmp_path / "run"
+    status = main(["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--quiet"])
+    assert status == 130
+    assert "nothing was written" in capsys.readouterr().err
+    assert_only(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "argv_tail", "needles"),
+    [
+        ("name: x\nhorizon: 4\nshocks:\n  - kind: [us_retrenchment\n", [], ["YAML syntax error"]),
+        ("name: x\nhorizon: !!python/name:os.system\n", [], [":2:", "!!python/name:os.system"]),
+        ("name: x\n", ["--set", "JPN.deference=3"], ["out of range"]),
+    ],
+    ids=["syntax", "python_tag", "set_out_of_range"],
+)
+def test_no_traceback_reaches_the_terminal(tmp_path, text, argv_tail, needles):
+    file = tmp_path / "bad.yaml"
+    file.write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(file), "--no-plots", "--out", str(tmp_path / "o"), *argv_tail],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    message = one_error_line(proc.stderr)
+    for needle in needles:
+        assert needle in message
+    assert_only(tmp_path, "bad.yaml")
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path, capsys):
+    """A 'billion laughs' document (nested YAML aliases) is refused instead of stalling."""
+    rows = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level in range(1, 9):
+        items = ", ".join([f"*a{level - 1}"] * 9)
+        rows.append(f"a{level}: &a{level} [{items}]")
+    rows.append("shocks: *a8")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("eujsim: error:") and "aliases" in err and "\n" not in err

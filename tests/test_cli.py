@@ -1,0 +1,352 @@
+"""End-to-end behaviour of the ``eujsim`` command line on the shipped scenario files.
+
+Runs are in-process through :func:`simulator.cli.main` with few replicates; only one
+run draws plots, and only the ``--help`` comparison starts subprocesses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator import load_scenario
+from simulator.cli import main
+from simulator.structure import DOMAINS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+BASELINE = SCENARIOS / "baseline.yaml"
+RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
+REPLICATES = 4
+HORIZON = 40  # both shipped scenarios simulate 2025Q1–2034Q4
+
+SHOCK_KINDS = [
+    "us_retrenchment",
+    "taiwan_strait_crisis",
+    "dprk_provocation",
+    "russia_escalation",
+    "china_economic_coercion",
+    "chokepoint_disruption",
+    "cyber_campaign",
+    "japan_political_instability",
+    "russia_dprk_alignment",
+    "eu_cohesion_crisis",
+]
+RESULT_FILES = {"scenario.yaml", "manifest.json", "timeseries.csv", "summary.csv", "events.csv", "drivers.csv"}
+PLOTS = ["coop_eu_jpn.png", "domains_heatmap.png", "threats.png", "pairs.png"]
+
+
+def eujsim(*argv: object) -> tuple[int, str, str]:
+    """Run ``eujsim ARGV`` in-process; returns (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+def run_ok(*argv: object) -> str:
+    """Run ``eujsim ARGV`` expecting success; returns stdout."""
+    status, out, err = eujsim(*argv)
+    assert status == 0, err
+    assert err == ""
+    return out
+
+
+@pytest.fixture(scope="module")
+def retrenchment_run(tmp_path_factory) -> tuple[Path, str]:
+    """The one run with plots: us_retrenchment, few replicates. Returns (folder, stdout)."""
+    out = tmp_path_factory.mktemp("cli") / "retrenchment"
+    stdout = run_ok("run", RETRENCHMENT, "--replicates", REPLICATES, "--out", out)
+    return out, stdout
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory) -> Path:
+    """The baseline with the file's seed, no plots: the reference for --set and --seed."""
+    out = tmp_path_factory.mktemp("cli") / "baseline"
+    run_ok("run", BASELINE, "--replicates", REPLICATES, "--out", out, "--no-plots", "--quiet")
+    return out
+
+
+# --- eujsim run: the result folder ---------------------------------------------------------
+
+
+def test_run_writes_every_result_file(retrenchment_run):
+    out, _ = retrenchment_run
+    assert {p.name for p in out.iterdir()} >= RESULT_FILES
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(PLOTS)
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+    assert os.stat(out).st_mode & 0o055, "the result folder must be readable like any other folder, not private"
+
+
+def test_manifest_records_provenance(retrenchment_run):
+    out, _ = retrenchment_run
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 2025
+    assert manifest["replicates"] == REPLICATES
+    assert manifest["horizon_quarters"] == HORIZON
+    deps = manifest["dependencies"]
+    assert re.match(r"3\.\d+", deps["mesa"]), deps
+    assert deps["numpy"] == np.__version__
+    assert deps["pandas"] == pd.__version__
+    command = manifest["command_line"]
+    assert command[:3] == ["eujsim", "run", str(RETRENCHMENT)]
+    assert "--replicates" in command and str(REPLICATES) in command
+    timings = manifest["timings_seconds"]
+    assert timings and all(isinstance(v, int | float) and v >= 0 for v in timings.values())
+    assert manifest["scenario"]["name"] == "us_retrenchment"
+
+
+def test_timeseries_has_one_row_per_replicate_and_step(retrenchment_run):
+    out, _ = retrenchment_run
+    table = pd.read_csv(out / "timeseries.csv")
+    assert list(table.columns[:3]) == ["replicate", "step", "quarter"]
+    expected = [
+        "coop_EU_JPN",
+        *(f"coop_EU_JPN_{d}" for d in DOMAINS),
+        "coop_JPN_USA",
+        "coop_CHN_RUS",
+        "threat_JPN_CHN",
+        "us_commitment_europe",
+        "us_commitment_indo_pacific",
+        "spending_JPN",
+    ]
+    assert "coop_EU_JPN_maritime" in expected
+    missing = [c for c in expected if c not in table.columns]
+    assert not missing, missing
+    assert len(table) == REPLICATES * (HORIZON + 1)
+    assert sorted(table["replicate"].unique()) == list(range(REPLICATES))
+    for _, rows in table.groupby("replicate"):
+        assert rows["step"].tolist() == list(range(HORIZON + 1))
+        assert rows["quarter"].iloc[1] == "2025Q1" and rows["quarter"].iloc[-1] == "2034Q4"
+    coop = table[[c for c in table.columns if c.startswith("coop_")]]
+    assert coop.notna().all().all()
+    assert ((coop >= 0) & (coop <= 1)).all().all()
+
+
+def test_summary_has_ordered_percentiles(retrenchment_run):
+    out, _ = retrenchment_run
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns) == ["step", "quarter", "variable", "mean", "p5", "p50", "p95"]
+    assert (summary["p5"] <= summary["p50"] + 1e-9).all()
+    assert (summary["p50"] <= summary["p95"] + 1e-9).all()
+    assert {"coop_EU_JPN", "spending_JPN", "us_commitment_europe"} <= set(summary["variable"])
+    timeseries = pd.read_csv(out / "timeseries.csv")
+    last = summary[(summary["step"] == HORIZON) & (summary["variable"] == "coop_EU_JPN")]
+    final = timeseries.loc[timeseries["step"] == HORIZON, "coop_EU_JPN"]
+    assert last["mean"].item() == pytest.approx(final.mean(), abs=1e-5)
+
+
+def test_events_record_the_retrenchment_shock(retrenchment_run):
+    out, _ = retrenchment_run
+    events = pd.read_csv(out / "events.csv")
+    assert {"replicate", "step", "quarter", "type", "name", "detail"} <= set(events.columns)
+    shocks = events[events["type"] == "shock"]
+    onset = shocks[shocks["detail"].str.contains("us_retrenchment begins")]
+    assert len(onset) == 1
+    assert onset["quarter"].item() == "2025Q2"
+    assert onset["name"].item() == "US retrenchment"
+
+
+def test_drivers_table_is_written(retrenchment_run):
+    out, _ = retrenchment_run
+    drivers = pd.read_csv(out / "drivers.csv")
+    assert {"step", "quarter", "domain", "driver", "mean", "p5", "p95"} <= set(drivers.columns)
+    assert {"all", *DOMAINS} == set(drivers["domain"])
+    assert drivers["step"].min() == 1 and drivers["step"].max() == HORIZON
+    assert drivers["mean"].abs().sum() > 0
+
+
+def test_plots_are_valid_pngs(retrenchment_run):
+    out, _ = retrenchment_run
+    for name in PLOTS:
+        data = (out / "plots" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert data[12:16] == b"IHDR"
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        assert width >= 300 and height >= 200, (name, width, height)
+        assert len(data) > 10_000, f"{name} is suspiciously small ({len(data)} bytes)"
+
+
+def test_stdout_ends_with_a_summary(retrenchment_run):
+    out, stdout = retrenchment_run
+    lines = stdout.strip().splitlines()
+    assert lines[0].startswith("Running 'us_retrenchment'")
+    assert f"{REPLICATES} replicates" in lines[0] and "seed 2025" in lines[0]
+    assert str(out) in lines[-1]
+    timeseries = pd.read_csv(out / "timeseries.csv")
+    final = timeseries.loc[timeseries["step"] == HORIZON, "coop_EU_JPN"].mean()
+    headline = next(line for line in lines if "EU–Japan cooperation" in line)
+    assert f"final {final:.2f}" in headline
+
+
+def test_resolved_scenario_reloads_and_reproduces(retrenchment_run, tmp_path):
+    out, _ = retrenchment_run
+    resolved = load_scenario(out / "scenario.yaml")
+    original = load_scenario(RETRENCHMENT)
+    assert resolved.replicates == REPLICATES
+    assert (resolved.seed, resolved.start, resolved.horizon) == (original.seed, original.start, original.horizon)
+    assert resolved.shocks == original.shocks  # every default filled in, effects inline
+    again = tmp_path / "again"
+    run_ok("run", out / "scenario.yaml", "--out", again, "--no-plots", "--quiet")
+    assert (again / "timeseries.csv").read_bytes() == (out / "timeseries.csv").read_bytes()
+    assert (again / "scenario.yaml").read_text(encoding="utf-8") == (out / "scenario.yaml").read_text(encoding="utf-8")
+
+
+# --- where results go ------------------------------------------------------------------------
+
+
+def test_default_folder_is_under_results_and_never_reused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(BASELINE, tmp_path / "baseline.yaml")
+    first = run_ok("run", "baseline.yaml", "--replicates", 2, "--no-plots", "--quiet")
+    assert first.strip() == os.path.join("results", "baseline")
+    assert (tmp_path / "results" / "baseline" / "timeseries.csv").is_file()
+    before = (tmp_path / "results" / "baseline" / "manifest.json").read_bytes()
+
+    second = run_ok("run", "baseline.yaml", "--replicates", 2, "--no-plots")
+    assert os.path.join("results", "baseline-2") in second.strip().splitlines()[-1]
+    assert (tmp_path / "results" / "baseline-2" / "timeseries.csv").is_file()
+    assert (tmp_path / "results" / "baseline" / "manifest.json").read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["baseline", "baseline-2"]
+
+
+def test_force_replaces_an_existing_folder(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an older run\n", encoding="utf-8")
+    run_ok("run", BASELINE, "--replicates", 2, "--out", out, "--force", "--no-plots", "--quiet")
+    names = {p.name for p in out.iterdir()}
+    assert "stale.txt" not in names
+    assert names >= RESULT_FILES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "no temporary or old folder left behind"
+
+
+# --- options that change the run -------------------------------------------------------------
+
+
+def test_set_changes_the_result_and_is_recorded(baseline_run, tmp_path):
+    out = tmp_path / "low_deference"
+    run_ok("run", BASELINE, "--replicates", REPLICATES, "--set", "JPN.deference=0.1", "--out", out, "--no-plots")
+    resolved = load_scenario(out / "scenario.yaml")
+    assert resolved.parameters == {"JPN.deference": 0.1}
+    base = pd.read_csv(baseline_run / "timeseries.csv")
+    changed = pd.read_csv(out / "timeseries.csv")
+    assert list(changed.columns) == list(base.columns)
+    assert not np.allclose(changed["coop_EU_JPN"], base["coop_EU_JPN"])
+    # baseline file records no overrides
+    assert load_scenario(baseline_run / "scenario.yaml").parameters == {}
+
+
+def test_seed_changes_numbers_and_the_same_seed_reproduces_bytes(baseline_run, tmp_path):
+    first, second = tmp_path / "seed7a", tmp_path / "seed7b"
+    for out in (first, second):
+        run_ok("run", BASELINE, "--replicates", REPLICATES, "--seed", 7, "--out", out, "--no-plots", "--quiet")
+    assert (first / "timeseries.csv").read_bytes() == (second / "timeseries.csv").read_bytes()
+    assert (first / "timeseries.csv").read_bytes() != (baseline_run / "timeseries.csv").read_bytes()
+    assert load_scenario(first / "scenario.yaml").seed == 7
+    assert json.loads((first / "manifest.json").read_text(encoding="utf-8"))["seed"] == 7
+
+
+# --- validate, params, shocks ----------------------------------------------------------------
+
+
+def test_validate_both_shipped_scenarios():
+    out = run_ok("validate", BASELINE, RETRENCHMENT)
+    lines = out.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"OK {BASELINE}: 'baseline'")
+    assert lines[1].startswith(f"OK {RETRENCHMENT}: 'us_retrenchment'")
+    assert "2025Q1–2034Q4" in lines[1] and "us_retrenchment@2025Q2" in lines[1]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.y*ml")), ids=lambda p: p.name)
+def test_every_shipped_scenario_validates(path):
+    out = run_ok("validate", path)
+    assert out.startswith(f"OK {path}:")
+    assert load_scenario(path).horizon >= 1
+
+
+def test_scenarios_folder_is_not_empty():
+    assert {"baseline.yaml", "us_retrenchment.yaml"} <= {p.name for p in SCENARIOS.glob("*.yaml")}
+
+
+def test_params_lists_parameters():
+    out = run_ok("params")
+    assert out.splitlines()[0].split()[:4] == ["parameter", "value", "range", "unit"]
+    assert re.search(r"^JPN\.deference\s+[\d.]+\s+[\d.]+–[\d.]+", out, re.MULTILINE)
+    count = int(re.search(r"^(\d+) parameter\(s\)", out, re.MULTILINE).group(1))
+    assert count > 50
+    assert "--set PATH=VALUE" in out
+
+
+def test_params_for_one_actor_with_sources():
+    out = run_ok("params", "--actor", "JPN", "--sources")
+    rows = [line.split()[0] for line in out.splitlines() if re.match(r"^[A-Za-z_]+\.\w+\s", line)]
+    assert rows and all(r.startswith("JPN.") for r in rows)
+    assert "JPN.deference" in rows
+    assert re.search(r'^ {4}"[^"]{20,}', out, re.MULTILINE), "expected at least one quoted source sentence"
+    assert "Sources:" in out
+    assert f"{len(rows)} parameter(s)" in out
+
+
+def test_shocks_lists_all_ten_kinds():
+    out = run_ok("shocks")
+    listed = [line for line in out.splitlines() if line and not line.startswith(" ")]
+    for kind in SHOCK_KINDS:
+        assert kind in listed, kind
+    assert "effect:" not in out  # effects only for a single kind
+
+
+def test_shocks_shows_one_kind_with_its_effects():
+    out = run_ok("shocks", "us_retrenchment")
+    lines = out.splitlines()
+    assert lines[0] == "us_retrenchment"
+    assert "taiwan_strait_crisis" not in out
+    effects = [line.strip() for line in lines if line.strip().startswith("effect:")]
+    assert "effect: USA.commitment_europe multiply 0.6" in effects
+    assert any("USA.commitment_indo_pacific" in e for e in effects)
+    assert "default ramp" in out
+
+
+def test_user_shock_library_kinds_can_be_listed_and_used(tmp_path):
+    library = tmp_path / "mine.yaml"
+    library.write_text(
+        "kinds:\n  hormuz_closure:\n    description: Iran closes the Strait of Hormuz.\n    ramp: 1\n"
+        "    effects:\n      - {target: world.sealane_risk, op: add, value: 0.4}\n",
+        encoding="utf-8",
+    )
+    assert "effect: world.sealane_risk add 0.4" in run_ok("shocks", "hormuz_closure", "--shocks", library)
+    scenario = tmp_path / "hormuz.yaml"
+    scenario.write_text('name: hormuz\nhorizon: 8\nshocks:\n  - kind: hormuz_closure\n    at: "2025Q3"\n')
+    assert "hormuz_closure@2025Q3" in run_ok("validate", scenario, "--shocks", library)
+
+
+# --- the module entry point ------------------------------------------------------------------
+
+
+def test_python_m_simulator_help_matches_eujsim_help():
+    env = {**os.environ, "COLUMNS": "100", "PYTHONPATH": str(ROOT)}
+    module = subprocess.run(
+        [sys.executable, "-m", "simulator", "--help"], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.startswith("usage: eujsim ")
+    for command in ("run", "validate", "params", "shocks"):
+        assert command in module.stdout
+    script = Path(sys.executable).parent / "eujsim"
+    if script.exists():
+        console = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120, env=env, check=False)
+        assert console.returncode == 0
+        assert console.stdout == module.stdout
