@@ -92,21 +92,31 @@ def _title(result: RunResult, what: str) -> str:
     return f"{what} — scenario: {result.scenario.name}"
 
 
-def plot_headline(result: RunResult, path: Path) -> None:
-    """EU–Japan cooperation with its 90% band and shock markers."""
+def intensity_chart(
+    result: RunResult, path: Path, lines: list[tuple[str, str, str]], what: str, band_label: str | None = None
+) -> None:
+    """Cooperation intensity over time: one banded line per ``(variable, colour, label)``."""
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(10, 5.2))
-        band(ax, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
-        ax.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
+        for variable, colour, label in lines:
+            band(ax, result, variable, colour, label)
+        if band_label:
+            ax.plot([], [], color=lines[0][1], alpha=0.3, lw=8, label=band_label)
         shock_markers(ax, result)
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"cooperation {INTENSITY}")
         quarter_axis(ax, result)
-        ax.set_title(_title(result, "EU–Japan security cooperation"))
+        ax.set_title(_title(result, what))
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
+
+
+def plot_headline(result: RunResult, path: Path) -> None:
+    """EU–Japan cooperation with its 90% band and shock markers."""
+    line = (f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
+    intensity_chart(result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates")
 
 
 def plot_domain_heatmap(result: RunResult, path: Path) -> None:
@@ -158,20 +168,11 @@ MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
 
 def plot_pairs(result: RunResult, path: Path) -> None:
     """Cooperation of the main pairs (alliances and challenger alignment)."""
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(10, 5.2))
-        for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
-            a, b = pair.split("_")
-            band(ax, result, f"coop_{pair}", colour, f"{ACTOR_NAMES[a]} – {ACTOR_NAMES[b]}")
-        shock_markers(ax, result)
-        ax.set_ylim(0, 1)
-        ax.set_ylabel(f"cooperation {INTENSITY}")
-        quarter_axis(ax, result)
-        ax.set_title(_title(result, "Cooperation of the main pairs"))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.tight_layout()
-        fig.savefig(path)
-        plt.close(fig)
+    lines = []
+    for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
+        a, b = pair.split("_")
+        lines.append((f"coop_{pair}", colour, f"{ACTOR_NAMES[a]} – {ACTOR_NAMES[b]}"))
+    intensity_chart(result, path, lines, "Cooperation of the main pairs")
 
 
 RUN_PLOTS = {

@@ -13,6 +13,19 @@ from simulator import Scenario, StrategicModel, scenario_from_dict
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 SEEDS = ROOT.parent / "shared" / "seeds"
+SHOCK_KINDS = (
+    "us_retrenchment",
+    "taiwan_strait_crisis",
+    "dprk_provocation",
+    "russia_escalation",
+    "china_economic_coercion",
+    "chokepoint_disruption",
+    "cyber_campaign",
+    "japan_political_instability",
+    "russia_dprk_alignment",
+    "eu_cohesion_crisis",
+)
+"""The ten shock kinds the library must ship (issue: simulator core)."""
 
 
 def make_scenario(**fields: Any) -> Scenario:

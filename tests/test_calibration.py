@@ -9,20 +9,9 @@ import pytest
 
 from simulator import default_calibration, default_library
 
-from .conftest import SEEDS
+from .conftest import SEEDS, SHOCK_KINDS
 
-REQUIRED_KINDS = {
-    "us_retrenchment",
-    "taiwan_strait_crisis",
-    "dprk_provocation",
-    "russia_escalation",
-    "china_economic_coercion",
-    "chokepoint_disruption",
-    "cyber_campaign",
-    "japan_political_instability",
-    "russia_dprk_alignment",
-    "eu_cohesion_crisis",
-}
+REQUIRED_KINDS = set(SHOCK_KINDS)
 SOURCE_FILES = {
     "buyukarslan2025": "000_d4b689e85e445db2.txt",
     "newsreport2024": "001_c76a83e0a414741a.txt",

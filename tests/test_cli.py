@@ -24,6 +24,8 @@ from simulator import load_scenario
 from simulator.cli import main
 from simulator.structure import DOMAINS
 
+from .conftest import SHOCK_KINDS
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -31,18 +33,6 @@ RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
 REPLICATES = 4
 HORIZON = 40  # both shipped scenarios simulate 2025Q1–2034Q4
 
-SHOCK_KINDS = [
-    "us_retrenchment",
-    "taiwan_strait_crisis",
-    "dprk_provocation",
-    "russia_escalation",
-    "china_economic_coercion",
-    "chokepoint_disruption",
-    "cyber_campaign",
-    "japan_political_instability",
-    "russia_dprk_alignment",
-    "eu_cohesion_crisis",
-]
 RESULT_FILES = {"scenario.yaml", "manifest.json", "timeseries.csv", "summary.csv", "events.csv", "drivers.csv"}
 PLOTS = ["coop_eu_jpn.png", "domains_heatmap.png", "threats.png", "pairs.png"]
 
