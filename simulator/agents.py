@@ -37,6 +37,7 @@ from simulator.structure import (
     MECHANISMS,
     OBSERVERS,
     PARTNERS,
+    THEATRE_ALLY,
     THEATRES,
 )
 
@@ -82,22 +83,26 @@ class Actor(mesa.Agent):
         raise NotImplementedError
 
     def desire_terms(self) -> np.ndarray:
-        """Signed driver terms (W, terms, actors, D) of desire toward each actor."""
+        """Signed driver terms (W, terms, actors, D) of desire toward each actor.
+
+        Values, capability and rivalry apply toward every other actor; the role adds the
+        rest. The column of the actor itself stays zero.
+        """
         model = self.model
         terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
-        values = model.structure.values
-        for j, other in enumerate(ACTORS):
-            if other == self.code:
-                continue
-            pair = PAIR_OF[(self.code, other)]
-            terms[:, TERM["values"], j] = self.weight("values") * values[:, pair, None]
-            terms[:, TERM["capability"], j] = self.weight("capability") * model.context.capability[:, j, None]
-            terms[:, TERM["rivalry"], j] = -self.weight("rivalry") * model.context.hostility[:, self.index, j, None]
-            self.add_role_terms(terms, j, other)
+        others = [j for j in range(len(ACTORS)) if j != self.index]
+        pairs = [PAIR_OF[(self.code, ACTORS[j])] for j in others]
+        values = model.structure.values[:, pairs]
+        terms[:, TERM["values"], others] = self.weight("values")[:, :, None] * values[:, :, None]
+        capability = model.context.capability[:, others]
+        terms[:, TERM["capability"], others] = self.weight("capability")[:, :, None] * capability[:, :, None]
+        hostility = model.context.hostility[:, self.index, others]
+        terms[:, TERM["rivalry"], others] = -self.weight("rivalry")[:, :, None] * hostility[:, :, None]
+        self.add_role_terms(terms)
         return terms
 
-    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
-        """Role-specific terms toward actor ``other`` (column ``j``); default none."""
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Role-specific terms, written into the columns of the actors they concern; default none."""
 
     def choose_cooperation(self) -> None:
         """Write desired intensity toward every other actor into the next state."""
@@ -142,10 +147,12 @@ class ThreatObserver(Actor):
         risks = shared_risk(s.risk, s.risk_exposure[:, mine], s.risk_exposure[:, theirs])
         return threat_by_domain(shared, risks, s.relevance, s.risk_relevance)
 
-    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+    def add_role_terms(self, terms: np.ndarray) -> None:
         """Common threat with fellow observers."""
-        if other in OBSERVERS:
-            terms[:, TERM["common_threat"], j] = self.weight("common_threat") * self.common_threat(other)
+        weight = self.weight("common_threat")
+        for other in OBSERVERS:
+            if other != self.code:
+                terms[:, TERM["common_threat"], ACTORS.index(other)] = weight * self.common_threat(other)
 
 
 class Partner(ThreatObserver):
@@ -227,28 +234,34 @@ class Partner(ThreatObserver):
             current, target, model.params["model.spending_adjust"], floor
         )
 
-    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+    def add_role_terms(self, terms: np.ndarray) -> None:
         """Common threat, abandonment/alliance, constraints, exposure and deference."""
-        super().add_role_terms(terms, j, other)
+        super().add_role_terms(terms)
         model = self.model
         hardness = model.structure.hardness
-        if other in PARTNERS:
-            terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
-            relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
-            terms[:, TERM["deference"], j] = (
-                -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
-            )
-        elif other == GUARANTOR:
-            commitment = model.state.commitment[:, self.home_theatre]
-            terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+        for other in PARTNERS:
+            if other != self.code:
+                j = ACTORS.index(other)
+                terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
+                relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
+                terms[:, TERM["deference"], j] = (
+                    -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+                )
+        commitment = model.state.commitment[:, self.home_theatre]
+        terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
         instability = 1.0 - model.state.stability[:, self.partner_index]
         constraint = self.param("constraint")[:, None] * hardness + instability[:, None]
-        if other in OBSERVERS:
-            constraint = (
-                constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
-            )
-            terms[:, TERM["exposure"], j] = -self.weight("exposure") * self.exposure()
-        terms[:, TERM["constraints"], j] = -self.weight("constraint") * constraint
+        exposure = -self.weight("exposure") * self.exposure()
+        weight = self.weight("constraint")
+        for j, other in enumerate(ACTORS):
+            if other == self.code:
+                continue
+            if other in OBSERVERS:
+                entrapment = self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
+                terms[:, TERM["constraints"], j] = -weight * (constraint + entrapment)
+                terms[:, TERM["exposure"], j] = exposure
+            else:
+                terms[:, TERM["constraints"], j] = -weight * constraint
 
     def entrapment(self, other: str) -> np.ndarray:
         """(W,) how much more military threat ``other`` faces than this partner does.
@@ -291,7 +304,8 @@ class Guarantor(ThreatObserver):
 
     def burden_shortfall(self) -> np.ndarray:
         """(W, theatres) each theatre ally's spending shortfall against the US demand."""
-        ally_spending = np.stack([self.model.state.spending[:, PARTNERS.index(code)] for code in ("EU", "JPN")], axis=1)
+        spending = self.model.state.spending
+        ally_spending = np.stack([spending[:, PARTNERS.index(THEATRE_ALLY[t])] for t in THEATRES], axis=1)
         return commitment_mech.burden_shortfall(self.param("burden_demand"), ally_spending)
 
     def set_commitment(self) -> None:
@@ -309,15 +323,15 @@ class Guarantor(ThreatObserver):
             model.state.commitment, target, model.params["model.commitment_adjust"]
         )
 
-    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+    def add_role_terms(self, terms: np.ndarray) -> None:
         """Common threat, alliance pull toward committed theatres, friction with free riders."""
-        super().add_role_terms(terms, j, other)
-        if other in PARTNERS:
-            theatre = THEATRES.index(HOME_THEATRE[other])
+        super().add_role_terms(terms)
+        shortfall = self.burden_shortfall() * self.param("burden_sensitivity")[:, None]
+        for other in PARTNERS:
+            j, theatre = ACTORS.index(other), THEATRES.index(HOME_THEATRE[other])
             commitment = self.model.state.commitment[:, theatre]
             terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
-            shortfall = self.burden_shortfall()[:, theatre] * self.param("burden_sensitivity")
-            terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, None]
+            terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, theatre, None]
 
 
 class Challenger(Actor):
@@ -355,15 +369,16 @@ class Challenger(Actor):
         model.next.activity[:, k] = new
         model.next.episodes[:, k] = episodes
 
-    def add_role_terms(self, terms: np.ndarray, j: int, other: str) -> None:
+    def add_role_terms(self, terms: np.ndarray) -> None:
         """Alignment with fellow challengers against the containment both read."""
-        if other in CHALLENGERS:
-            context = self.model.context
-            shared = np.minimum(
-                context.containment[:, self.challenger_index], context.containment[:, CHALLENGERS.index(other)]
-            )
-            weight = self.model.params["model.weight_challenger_alignment"][:, None]
-            terms[:, TERM["common_threat"], j] = weight * shared[:, None] * self.model.structure.hardness
+        contained = self.model.context.containment
+        weight = self.model.params["model.weight_challenger_alignment"][:, None]
+        for m, other in enumerate(CHALLENGERS):
+            if other != self.code:
+                shared = np.minimum(contained[:, self.challenger_index], contained[:, m])
+                terms[:, TERM["common_threat"], ACTORS.index(other)] = (
+                    weight * shared[:, None] * self.model.structure.hardness
+                )
 
 
 ROLE_CLASSES: dict[str, type[Actor]] = {

@@ -87,10 +87,6 @@ class Calibration(Mapping[str, Parameter]):
     def __len__(self) -> int:
         return len(self._parameters)
 
-    def values_dict(self) -> dict[str, float]:
-        """Calibrated value of every parameter."""
-        return {path: p.value for path, p in self._parameters.items()}
-
     def groups(self) -> list[str]:
         """Parameter groups in file order."""
         return list(dict.fromkeys(p.group for p in self._parameters.values()))

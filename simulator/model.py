@@ -25,16 +25,26 @@ import numpy as np
 from simulator.agents import ROLE_CLASSES, Actor
 from simulator.calendar import quarter_year
 from simulator.calibration import Calibration, default_calibration
-from simulator.context import PAIR_OF, Context
+from simulator.context import Context
 from simulator.mechanisms.cooperation import attribute, realise
-from simulator.mechanisms.spending import policy_path
 from simulator.mechanisms.threat import direct_threat
 from simulator.parameters import Structure, world_parameters
 from simulator.randomness import predraw
 from simulator.scenario import Scenario
 from simulator.shocks import ShockSchedule
 from simulator.state import WorldState
-from simulator.structure import ACTIVITIES, ACTORS, CHALLENGERS, HEADLINE_PAIR, PAIR_MEMBERS, PAIRS, PARTNERS, THEATRES
+from simulator.structure import (
+    ACTIVITIES,
+    ACTORS,
+    CHALLENGERS,
+    DOMAINS,
+    HEADLINE_PAIR,
+    MECHANISMS,
+    PAIR_MEMBERS,
+    PAIRS,
+    PARTNERS,
+    THEATRES,
+)
 
 _HEADLINE = PAIRS.index(HEADLINE_PAIR)
 _FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
@@ -86,9 +96,9 @@ class StrategicModel(mesa.Model):
         self.actors: dict[str, Actor] = {code: ROLE_CLASSES[code](self, code) for code in ACTORS}
         self.state = self._initial_state()
         self.next = self.state
-        self.contributions = np.zeros((self.n_worlds, 0, 0))
         self._spin_up()
-        self.contributions = np.zeros_like(self.contributions)
+        self.contributions = np.zeros((self.n_worlds, len(MECHANISMS), len(DOMAINS)))
+        """(W, drivers, D) contributions to the last step's change in EU–JPN cooperation."""
 
     # -- set-up ---------------------------------------------------------------
 
@@ -128,9 +138,8 @@ class StrategicModel(mesa.Model):
         self.year = quarter_year(self.spec.start + step - 1)
         self.stochastic = True
         self._step_index = step
-        params = self.schedule.effective(self.base_params, step)
-        touched = self.schedule.touched and self.schedule.is_active(step)
-        structure = Structure.from_parameters(params, self.n_worlds) if touched else self._base_structure
+        params, shocked = self.schedule.effective(self.base_params, step)
+        structure = Structure.from_parameters(params, self.n_worlds) if shocked else self._base_structure
         self._advance(params, structure)
 
     def _advance(self, params: dict[str, np.ndarray], structure: Structure) -> None:
@@ -190,29 +199,7 @@ class StrategicModel(mesa.Model):
 
     # -- convenience ----------------------------------------------------------
 
-    @property
-    def quarter(self) -> int:
-        """Quarter count of the quarter last simulated (start - 1 before the first step)."""
-        return self.spec.start + self.steps - 1
-
     def run(self) -> None:
         """Simulate the whole horizon."""
         for _ in range(self.spec.horizon):
             self.step()
-
-
-def enacted_japan_path(year: float, params: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Japan's enacted spending path at ``year`` (for checks and plots)."""
-    p = params
-    return policy_path(
-        year,
-        p["JPN.spending_base"],
-        p["JPN.spending_decision_year"],
-        p["JPN.spending_path_start"],
-        p["JPN.spending_path_start_year"],
-        p["JPN.spending_path_end"],
-        p["JPN.spending_path_end_year"],
-    )
-
-
-__all__ = ["PAIR_OF", "StrategicModel", "enacted_japan_path"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
+from simulator.errors import UserError, near_miss
 from simulator.output import atomic_folder
 from simulator.scenario import Scenario
 from simulator.structure import (
@@ -88,8 +89,6 @@ class RunResult:
         try:
             return self.values[:, self.columns.index(variable)]
         except ValueError:
-            from simulator.errors import UserError, near_miss
-
             raise UserError(f"no variable '{variable}'{near_miss(variable, self.columns)}") from None
 
     def final(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
@@ -287,7 +286,7 @@ class RunResult:
                 scale = 10.0 if name.startswith("spending_") else 1.0
                 movers.append((abs(delta) / scale, name, delta))
         movers.sort(reverse=True)
-        shown = [f"{name} {delta:+.2f}" for _, name, delta in movers[:4] if _ > 0.005]
+        shown = [f"{name} {delta:+.2f}" for size, name, delta in movers[:4] if size > 0.005]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         if out is not None:
             lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv, plots/)")

@@ -139,11 +139,6 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     source: str | None = None
 
-    @property
-    def quarters(self) -> list[str]:
-        """Labels of the simulated quarters, first to last."""
-        return [quarter_label(self.start + i) for i in range(self.horizon)]
-
     def with_overrides(
         self,
         *,

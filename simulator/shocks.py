@@ -64,11 +64,6 @@ class ShockTrack:
         """Magnitude times profile strength at ``step``, per world."""
         return self.magnitude * shock_strength(step, self.onset, self.ramp, self.duration, self.decay)
 
-    def active_window(self) -> tuple[int, float]:
-        """Earliest onset step and latest end step over worlds (end may be inf)."""
-        end = self.onset + self.ramp + self.duration + self.decay
-        return int(self.onset.min()), float(end.max())
-
 
 class ShockSchedule:
     """All shocks of a scenario, applied to base parameters step by step.
@@ -117,11 +112,11 @@ class ShockSchedule:
         if overrides:
             names = sorted({name for name, _ in overrides})
             raise KeyError(f"no shock named {names[0]!r} in scenario {scenario.name!r}")
-        self.touched = frozenset(e.target for t in self.tracks for e in t.shock.effects)
-        self._bounds = {path: calibration[path].bounds for path in self.touched}
+        touched = {e.target for t in self.tracks for e in t.shock.effects}
+        self._bounds = {path: calibration[path].bounds for path in touched}
 
-    def effective(self, base: Mapping[str, np.ndarray], step: int) -> dict[str, np.ndarray]:
-        """Parameters in force at ``step``: base values changed by active shocks.
+    def effective(self, base: Mapping[str, np.ndarray], step: int) -> tuple[dict[str, np.ndarray], bool]:
+        """Parameters in force at ``step`` and whether any shock changed them.
 
         Effects apply in scenario order, then each changed parameter is clipped to its
         hard bounds so that no stacking of shocks can push the model out of range.
@@ -145,8 +140,4 @@ class ShockSchedule:
         for path in changed:
             low, high = self._bounds[path]
             params[path] = np.clip(params[path], low, high)
-        return params
-
-    def is_active(self, step: int) -> bool:
-        """Whether any shock has non-zero strength in any world at ``step``."""
-        return any(track.strength(step).any() for track in self.tracks)
+        return params, bool(changed)

@@ -87,7 +87,3 @@ class WorldState:
             m = mask.reshape(mask.shape + (1,) * (mine.ndim - 1))
             out[f.name] = np.where(m, mine, getattr(other, f.name))
         return WorldState(**out)
-
-    def subset(self, index: np.ndarray | slice) -> WorldState:
-        """The state of a subset of worlds."""
-        return WorldState(**{f.name: getattr(self, f.name)[index].copy() for f in fields(self)})

@@ -38,6 +38,9 @@ THEATRES: Final = ("europe", "indo_pacific")
 HOME_THEATRE: Final = {"EU": "europe", "JPN": "indo_pacific"}
 """Which US theatre commitment each partner depends on."""
 
+THEATRE_ALLY: Final = {theatre: partner for partner, theatre in HOME_THEATRE.items()}
+"""The partner whose spending the USA weighs in each theatre (the inverse of HOME_THEATRE)."""
+
 DOMAINS: Final = (
     "maritime",
     "cyber",
