@@ -117,6 +117,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(text: str, indent: str = "    ", hang: str = "") -> None:
+    """Print ``text`` wrapped to the terminal (at most 100 columns), indented under a table row."""
+    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+    print(
+        textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + hang, break_on_hyphens=False)
+    )
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     calibration = default_calibration()
     groups = calibration.groups()
@@ -135,24 +143,13 @@ def _cmd_params(args: argparse.Namespace) -> int:
         print(f"{p.path:<38} {p.value:>8g}  {rng:<15} {p.unit:<17} {p.provenance}")
         if args.sources:
             if p.quote:
-                print(
-                    textwrap.fill(
-                        f'"{p.quote}"', width=min(width, 100), initial_indent="    ", subsequent_indent="     "
-                    )
-                )
+                _say(f'"{p.quote}"', hang=" ")
             if p.assumption:
-                print(
-                    textwrap.fill(
-                        f"assumption: {p.assumption}",
-                        width=min(width, 100),
-                        initial_indent="    ",
-                        subsequent_indent="    ",
-                    )
-                )
+                _say(f"assumption: {p.assumption}")
     if args.sources:
         print("\nSources:")
         for source in calibration.sources.values():
-            print(textwrap.fill(f"{source.cite}: {source.reference}", width=min(width, 100), subsequent_indent="    "))
+            _say(f"{source.cite}: {source.reference}", indent="", hang="    ")
     print(f"\n{len(rows)} parameter(s). Override in a scenario under 'parameters:' or with --set PATH=VALUE.")
     return 0
 
@@ -169,16 +166,9 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
         kinds = list(library.values())
     for kind in kinds:
         print(f"{kind.kind}")
-        print(textwrap.fill(kind.description, width=96, initial_indent="    ", subsequent_indent="    "))
+        _say(kind.description)
         if kind.source:
-            print(
-                textwrap.fill(
-                    f'source: {kind.source.cite}: "{kind.quote}"',
-                    width=96,
-                    initial_indent="    ",
-                    subsequent_indent="      ",
-                )
-            )
+            _say(f'source: {kind.source.cite}: "{kind.quote}"', hang="  ")
         print(f"    default ramp {kind.ramp} quarter(s), decay {kind.decay} quarter(s) after its duration")
         if args.kind:
             for e in kind.effects:

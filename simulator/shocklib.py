@@ -73,9 +73,7 @@ def parse_effects(
             if key not in item:
                 raise UserError(f"effect is missing '{key}'", file=file, line=line, field=field)
         target = str(item["target"])
-        param = calibration.check_path(
-            target, file=file, line=loaded.line_of((*loc, "target")), field=f"{field}.target"
-        )
+        calibration.check_path(target, file=file, line=loaded.line_of((*loc, "target")), field=f"{field}.target")
         op = item["op"]
         if op not in OPS:
             raise UserError(
@@ -96,7 +94,6 @@ def parse_effects(
             calibration.check_value(
                 target, value, file=file, line=loaded.line_of((*loc, "value")), field=f"{field}.value"
             )
-        del param
         effects.append(Effect(target=target, op=str(op), value=float(value)))
     return tuple(effects)
 
