@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAINS, HEADLINE_PAIR, OBSERVERS
+from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, OBSERVERS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -126,7 +126,7 @@ def plot_domain_heatmap(result: RunResult, path: Path) -> None:
         fig, ax = plt.subplots(figsize=(10, 4.8))
         image = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
         ax.set_yticks(range(len(DOMAINS)))
-        ax.set_yticklabels([d.replace("_", " ") for d in DOMAINS])
+        ax.set_yticklabels([DOMAIN_LABELS[d] for d in DOMAINS])
         quarter_axis(ax, result)
         ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
         shock_markers(ax, result, annotate=False)

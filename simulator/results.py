@@ -24,6 +24,7 @@ from simulator.structure import (
     ACTIVITIES,
     ACTOR_NAMES,
     CHALLENGERS,
+    DOMAIN_LABELS,
     DOMAINS,
     HEADLINE_PAIR,
     MECHANISMS,
@@ -228,7 +229,7 @@ class RunResult:
         start = self.scenario.start
         checks = [(f"coop_{HEADLINE_PAIR}", level, label, "EU–JPN cooperation") for level, label in MILESTONES]
         checks += [
-            (f"coop_{HEADLINE_PAIR}_{d}", DOMAIN_MILESTONE, "operational", f"EU–JPN {d.replace('_', ' ')}")
+            (f"coop_{HEADLINE_PAIR}_{d}", DOMAIN_MILESTONE, "operational", f"EU–JPN {DOMAIN_LABELS[d]}")
             for d in DOMAINS
         ]
         for variable, level, label, what in checks:

@@ -53,6 +53,20 @@ DOMAINS: Final = (
     "crisis_management",
 )
 
+DOMAIN_LABELS: Final = {
+    "maritime": "maritime",
+    "cyber": "cyber",
+    "space": "space",
+    "defence_industry": "defence industry",
+    "counter_terrorism": "counter-terrorism",
+    "hybrid_fimi": "hybrid threats / FIMI",
+    "economic_security": "economic security",
+    "non_proliferation": "non-proliferation",
+    "crisis_management": "crisis management",
+}
+"""Display names of the domains for plots and reports (FIMI: foreign information
+manipulation and interference)."""
+
 ACTIVITIES: Final = ("gray_zone", "military", "wmd", "coercion", "cyber_hybrid")
 """Channels of challenger activity.
 
