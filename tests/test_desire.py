@@ -78,8 +78,9 @@ def test_deference_bites_when_eu_us_relations_sour():
 def test_entrapment_caps_the_eus_hard_domain_desire_when_japan_faces_war():
     model = paired_model("CHN.assertiveness_military", 0.2, 0.8, parameters={"EU.entrapment_aversion": 0.8})
     calm, crisis = desire(model, EU, JPN)
-    # the EU wants more soft cooperation with a threatened Japan, but less of the hard kind than Japan does
-    assert crisis[SOFT] > calm[SOFT]
+    # entrapment aversion concentrates in hard domains: the EU's hard-domain desire falls
+    # further than its soft one, and lags what Japan wants there
+    assert (crisis - calm)[HARD] < (crisis - calm)[SOFT] - 0.01
     jpn_calm, jpn_crisis = desire(model, JPN, EU)
     assert (crisis - calm)[HARD] < (jpn_crisis - jpn_calm)[HARD]
 

@@ -53,9 +53,13 @@ def smooth(previous: np.ndarray, target: np.ndarray, memory: np.ndarray) -> np.n
 
 
 def overall_threat(channels: np.ndarray) -> np.ndarray:
-    """Combine channel readings (last axis) into one 0–1 threat.
+    """Combine channel readings (last axis) into one 0–1 threat: the largest.
 
-    A probabilistic union, 1 - prod(1 - t): one strong channel alone makes an actor
-    threatening and several moderate ones add up without exceeding 1.
+    An observer judges a challenger by its most dangerous line of activity. A
+    probabilistic union of the channels was tried first and rejected: with five
+    channels of moderate readings it sits near 1 for Japan's view of China, so a
+    Taiwan blockade could barely move it and the asymmetric-salience pattern (P5)
+    was inverted by saturation rather than by any mechanism. Breadth of pressure
+    still matters where it should, in the per-channel common-threat term.
     """
-    return 1.0 - np.prod(1.0 - channels, axis=-1)
+    return channels.max(axis=-1)
