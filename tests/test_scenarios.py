@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 from simulator import run
+from simulator.calendar import quarter_label
 
 from .conftest import SCENARIOS
 
@@ -63,3 +66,39 @@ def test_events_record_shocks_and_episodes(retrenchment):
     assert (events.type == "shock").any()
     assert events[events.type == "shock"].quarter.iloc[0] == "2025Q2"
     assert (events.type == "episode").sum() > 10
+
+
+SCENARIO_FILES = sorted(SCENARIOS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIO_FILES, ids=[p.stem for p in SCENARIO_FILES])
+def test_every_shipped_scenario_runs_cites_its_sources_and_stays_in_range(path):
+    result = run(path, replicates=4)
+    scenario = result.scenario
+    assert scenario.name == path.stem
+    # the description says what happens and which source supports it (author-year)
+    assert re.search(r"\b(Büyükarslan|Lenhart & Tkacik|Niquet|Roy|News report) \d{4}\b", scenario.description), path
+    assert path.stem == "historical_1991_2024" or quarter_label(scenario.start) == "2025Q1"
+    values = result.values
+    assert np.isfinite(values).all()
+    for i, column in enumerate(result.columns):
+        if column.startswith(("coop_", "desire_", "threat_", "activity_", "containment_", "us_", "stability_")):
+            assert values[:, i].min() >= 0 and values[:, i].max() <= 1, (path.stem, column)
+
+
+def test_the_library_covers_every_situation_the_sources_discuss():
+    expected = {
+        "baseline",
+        "us_retrenchment",
+        "taiwan_strait_crisis",
+        "dprk_provocation",
+        "russia_escalation",
+        "china_economic_coercion",
+        "red_sea_disruption",
+        "japan_political_instability",
+        "russia_dprk_axis",
+        "eu_cohesion_crisis",
+        "perfect_storm",
+        "historical_1991_2024",
+    }
+    assert expected <= {p.stem for p in SCENARIO_FILES}
