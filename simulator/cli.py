@@ -17,9 +17,9 @@ from typing import NoReturn
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
 from simulator.errors import UserError, near_miss
-from simulator.output import check_destination, free_folder
-from simulator.runner import resolve, simulate
-from simulator.scenario import load_scenario, parse_assignment
+from simulator.output import result_folders
+from simulator.runner import resolve, scenario_files, simulate
+from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 
 PROG = "eujsim"
@@ -41,18 +41,39 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = sub.add_parser("run", help="run a scenario file and write results and plots")
-    run.add_argument("scenario", help="scenario YAML file")
-    run.add_argument("--out", type=Path, help="result folder (default: results/<scenario name>, numbered if taken)")
-    run.add_argument("--force", action="store_true", help="replace --out if it already exists")
-    run.add_argument("--replicates", type=int, help="number of replicates (overrides the file)")
-    run.add_argument("--seed", type=int, help="base random seed (overrides the file)")
+    run = sub.add_parser(
+        "run",
+        help="run scenario files (or folders of them) and write results and plots",
+        description=(
+            "Run one or more scenarios, each into its own result folder. Every file is checked before "
+            "any is run, so one bad file means nothing is run. Several files with the same name get "
+            "<name>, <name>-2, <name>-3 … in the order given."
+        ),
+    )
+    run.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario YAML file, or a folder whose *.yaml and *.yml files are run (sorted, subfolders not searched)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="for one scenario file: its result folder (default: results/<file name>, numbered if taken); "
+        "for several scenarios or a folder: the parent folder that gets one <file name> folder per scenario "
+        "(default: results/, numbered if taken); an existing result folder under --out is refused unless --force",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="replace existing result folders at (or under) --out instead of refusing"
+    )
+    run.add_argument("--replicates", type=int, help="number of replicates (overrides every file)")
+    run.add_argument("--seed", type=int, help="base random seed (overrides every file)")
     run.add_argument(
         "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter, e.g. JPN.deference=0.3"
     )
-    run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenario may use")
+    run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenarios may use")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    run.add_argument("--quiet", action="store_true", help="print only the result folder")
+    run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -77,29 +98,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"--replicates must be at least 1, got {args.replicates}", field="--replicates")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be >= 0, got {args.seed}", field="--seed")
-    scenario = resolve(
-        args.scenario, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=args.shocks
-    )
-    out = args.out or free_folder(Path("results") / _safe_name(Path(args.scenario).stem))
-    check_destination(out, args.force)
+    files = scenario_files(args.scenarios)
+    library = load_library(args.shocks, calibration)
+    scenarios = [
+        resolve(file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library) for file in files
+    ]
+    batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
+    folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch)
+    save = {"force": args.force, "plots": not args.no_plots, "manifest_extra": {"command_line": args.command_line}}
+    if not batch:
+        if not args.quiet:
+            print(f"Running '{scenarios[0].name}': {_describe(scenarios[0])}", flush=True)
+        result = simulate(scenarios[0])
+        result.save(folders[0], **save)
+        print(folders[0] if args.quiet else result.text_summary(folders[0]))
+        return 0
+
+    listing: list[str] = []
+    headlines: list[str] = []
+    for number, (file, scenario, out) in enumerate(zip(files, scenarios, folders, strict=True), start=1):
+        if not args.quiet:
+            print(f"[{number}/{len(files)}] {file}: '{scenario.name}', {_describe(scenario)}", flush=True)
+        try:
+            result = simulate(scenario)
+            result.save(out, **save)
+        except KeyboardInterrupt:
+            if not listing:
+                raise
+            print(
+                f"{PROG}: interrupted; {out} was not written; finished: {', '.join(listing)}",
+                file=sys.stderr,
+            )
+            return 130
+        listing.append(str(out))
+        mean, low, high = result.interval(result.final().to_numpy())
+        headlines.append(f"final EU–Japan cooperation {mean:.2f} (90% interval {low:.2f}–{high:.2f})")
+        if args.quiet:
+            print(out, flush=True)
     if not args.quiet:
-        print(
-            f"Running '{scenario.name}': {scenario.replicates} replicates x {scenario.horizon} quarters "
-            f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), "
-            f"seed {scenario.seed}",
-            flush=True,
-        )
-    result = simulate(scenario)
-    result.save(out, force=args.force, plots=not args.no_plots, manifest_extra={"command_line": args.command_line})
-    if args.quiet:
-        print(out)
-    else:
-        print(result.text_summary(out))
+        print(f"Results of {len(files)} scenarios:")
+        width = max(len(folder) for folder in listing)
+        for folder, file, headline in zip(listing, files, headlines, strict=True):
+            print(f"  {folder:<{width}}  {file}: {headline}")
     return 0
 
 
-def _safe_name(stem: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in stem) or "run"
+def _describe(scenario: Scenario) -> str:
+    """Size, quarters and seed of a run, for the line printed before it starts."""
+    return (
+        f"{scenario.replicates} replicates x {scenario.horizon} quarters "
+        f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), "
+        f"seed {scenario.seed}"
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

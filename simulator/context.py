@@ -62,7 +62,9 @@ class Context:
         aim = domain_aim(structure.relevance, state.activity)
         contained = containment(state.coop[:, _WESTERN, :], aim)
         capability = np.zeros((w, len(ACTORS)))
-        reference = params["model.spending_reference"]
+        # The hard bounds allow a reference of 0 (set by a scenario or a shock): then any
+        # spending saturates the index and none gives 0, instead of 0/0 = NaN.
+        reference = np.maximum(params["model.spending_reference"], 1e-9)
         for p, code in enumerate(PARTNERS):
             spending_part = np.minimum(state.spending[:, p] / reference, 1.0)
             capability[:, ACTORS.index(code)] = 0.5 * params[f"{code}.technology"] + 0.5 * spending_part

@@ -12,20 +12,89 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from simulator.errors import UserError
 
+RESULTS_ROOT = Path("results")
+"""Where ``eujsim run`` puts result folders when no ``--out`` is given."""
 
-def free_folder(base: Path) -> Path:
-    """Return ``base`` if it does not exist, else the first free ``base-2``, ``base-3`` and so on."""
-    if not base.exists():
-        return base
-    n = 2
-    while (candidate := base.with_name(f"{base.name}-{n}")).exists():
+
+def free_folder(base: Path, taken: Collection[Path] = ()) -> Path:
+    """Return ``base`` if it is free, else the first free ``base-2``, ``base-3`` and so on.
+
+    Args:
+        base: The preferred folder.
+        taken: Folders already promised to other runs of the same command but not yet
+            written; they count as taken so that two runs planned together never get the
+            same folder.
+    """
+    candidate, n = base, 2
+    while candidate.exists() or candidate in taken:
+        candidate = base.with_name(f"{base.name}-{n}")
         n += 1
     return candidate
+
+
+def folder_name(stem: str) -> str:
+    """A result folder name for a scenario file stem: anything but letters, digits, ``-_.`` becomes ``_``."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in stem) or "run"
+
+
+def result_folders(
+    stems: Sequence[str],
+    out: Path | None = None,
+    *,
+    force: bool = False,
+    out_is_parent: bool = True,
+    root: Path = RESULTS_ROOT,
+) -> list[Path]:
+    """Choose and check the result folder of every scenario of one command, before any runs.
+
+    Planning every folder up front means a destination problem in the last scenario is
+    reported before the first one spends time simulating, and that two scenario files
+    with the same name (``a/base.yaml``, ``b/base.yaml``) never write to one folder: the
+    second gets ``base-2``, the third ``base-3``.
+
+    Args:
+        stems: Scenario file stems, in run order.
+        out: ``--out``: the result folder itself when ``out_is_parent`` is False (one
+            scenario only), otherwise the folder that holds one ``<stem>`` folder per scenario.
+        force: Allow replacing existing folders under ``out``. Without ``out`` folders are
+            numbered past existing ones instead, so nothing is ever replaced.
+        out_is_parent: Whether ``out`` is a parent folder (several scenarios, or a folder of them).
+        root: Parent folder when ``out`` is not given.
+
+    Returns:
+        One folder per stem, in the same order.
+
+    Raises:
+        UserError: if a folder exists (without ``force``) or cannot be created.
+    """
+    if out is not None and not out_is_parent:
+        if len(stems) != 1:
+            raise ValueError("a single --out result folder needs exactly one scenario")
+        check_destination(out, force)
+        return [out]
+    if out is not None and out.exists() and not out.is_dir():
+        raise UserError(
+            "exists and is a file; with several scenarios --out names the folder that holds their result folders",
+            file=out,
+        )
+    folders: list[Path] = []
+    for stem in stems:
+        base = (root if out is None else out) / folder_name(stem)
+        if out is None:
+            folder = free_folder(base, taken=folders)
+        else:
+            folder, n = base, 2
+            while folder in folders:
+                folder = base.with_name(f"{base.name}-{n}")
+                n += 1
+        check_destination(folder, force)
+        folders.append(folder)
+    return folders
 
 
 def check_destination(out: Path, force: bool) -> None:

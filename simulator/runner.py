@@ -8,17 +8,72 @@ layer over this function.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from simulator.calibration import default_calibration
+from simulator.errors import UserError
 from simulator.model import StrategicModel
 from simulator.recorder import Recorder
 from simulator.results import RunResult
 from simulator.scenario import Scenario, load_scenario
 from simulator.shocklib import ShockLibrary, load_library
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+"""File endings that make a file in a folder given to ``eujsim run`` a scenario."""
+
+
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand the scenario paths of one command into the files to run, each once.
+
+    A file is taken as given, whatever its ending; a folder contributes its ``*.yaml``
+    and ``*.yml`` files, sorted by name, without looking into subfolders and skipping
+    hidden files (editor back-ups such as ``.#name.yaml``), so a folder of scenarios can
+    be run with one command. A file named twice, directly or through a folder, runs
+    once, at its first position. Every path is checked here, before anything is loaded
+    or simulated, so a typo in the last argument cannot waste the runs before it.
+
+    Args:
+        paths: Scenario files and folders, in the order given.
+
+    Returns:
+        The scenario files in run order, spelt as given (or as folder/name).
+
+    Raises:
+        UserError: for a path that does not exist or a folder without scenario files.
+    """
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix in SCENARIO_SUFFIXES and not p.name.startswith(".") and p.is_file()
+            )
+            if not found:
+                raise UserError(
+                    "folder has no scenario files (*.yaml or *.yml; subfolders are not searched); "
+                    "put scenario files in it, or name the scenario files directly",
+                    file=path,
+                )
+        elif path.exists():
+            found = [path]
+        else:
+            raise UserError(
+                "file not found; check the path (relative paths start from the current folder); "
+                "give a scenario file or a folder of them",
+                file=path,
+            )
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
 
 
 def resolve(
@@ -36,8 +91,6 @@ def resolve(
         scenario = load_scenario(scenario, calibration=calibration, library=library)
     checked = {path: calibration.check_value(path, value, field=path) for path, value in (overrides or {}).items()}
     if replicates is not None and replicates < 1:
-        from simulator.errors import UserError
-
         raise UserError(f"replicates must be at least 1, got {replicates}", field="replicates")
     return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
 

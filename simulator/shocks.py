@@ -120,6 +120,13 @@ class ShockSchedule:
 
         Effects apply in scenario order, then each changed parameter is clipped to its
         hard bounds so that no stacking of shocks can push the model out of range.
+
+        Effect values only have to be finite, so stacked huge values (two ``add 1e308``,
+        or ``multiply 1e200`` twice) can overflow to infinity part-way, and a following
+        ``set`` or ``multiply 0`` would turn that into NaN, which no clipping removes and
+        which then spreads through the whole model. An intermediate result that
+        overflows is therefore taken as the hard bound on its side at once; every result
+        that does not overflow is computed exactly as before.
         """
         params = dict(base)
         changed: set[str] = set()
@@ -129,12 +136,16 @@ class ShockSchedule:
                 continue
             for effect in track.shock.effects:
                 current = params[effect.target]
-                if effect.op == "add":
-                    updated = current + effect.value * strength
-                elif effect.op == "multiply":
-                    updated = current * (1.0 + (effect.value - 1.0) * strength)
-                else:
-                    updated = current + (effect.value - current) * strength
+                with np.errstate(over="ignore"):
+                    if effect.op == "add":
+                        updated = current + effect.value * strength
+                    elif effect.op == "multiply":
+                        updated = current * (1.0 + (effect.value - 1.0) * strength)
+                    else:
+                        updated = current + (effect.value - current) * strength
+                if not np.isfinite(updated).all():
+                    low, high = self._bounds[effect.target]
+                    updated = np.where(np.isposinf(updated), high, np.where(np.isneginf(updated), low, updated))
                 params[effect.target] = updated
                 changed.add(effect.target)
         for path in changed:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import simulator.cli
 from simulator import load_scenario
 from simulator.cli import main
 from simulator.structure import DOMAINS
@@ -221,6 +222,202 @@ def test_force_replaces_an_existing_folder(tmp_path):
     assert "stale.txt" not in names
     assert names >= RESULT_FILES
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "no temporary or old folder left behind"
+
+
+# --- several scenarios in one command ---------------------------------------------------------
+
+SMALL = 3  # replicates for the multi-scenario runs
+
+
+def write_scenario(path: Path, name: str, horizon: int = 6, extra: str = "") -> Path:
+    """A short scenario file (a few quarters) so several runs stay fast."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"name: {name}\nhorizon: {horizon}\nseed: 11\n{extra}", encoding="utf-8")
+    return path
+
+
+RETRENCH_SHOCK = 'shocks:\n  - kind: us_retrenchment\n    at: "2025Q2"\n'
+
+
+def fail(*argv: object) -> str:
+    """Run ``eujsim ARGV`` expecting a user error: status 2, nothing on stdout, one error line."""
+    status, out, err = eujsim(*argv)
+    assert status == 2, (status, out, err)
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("eujsim: error: "), err
+    return lines[0]
+
+
+def test_several_files_each_get_their_own_default_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("alpha.yaml"), "alpha")
+    write_scenario(Path("beta.yaml"), "beta", extra=RETRENCH_SHOCK)
+    out = run_ok("run", "alpha.yaml", "beta.yaml", "--replicates", SMALL, "--no-plots")
+    lines = out.strip().splitlines()
+    assert lines[0] == "[1/2] alpha.yaml: 'alpha', 3 replicates x 6 quarters (2025Q1–2026Q2), seed 11"
+    assert lines[1].startswith("[2/2] beta.yaml: 'beta'")
+    assert lines[2] == "Results of 2 scenarios:"
+    assert re.match(r"^  results/alpha\s+alpha\.yaml: final EU–Japan cooperation \d\.\d\d", lines[3])
+    assert re.match(r"^  results/beta\s+beta\.yaml: final EU–Japan cooperation", lines[4])
+    assert len(lines) == 5
+    for name in ("alpha", "beta"):
+        folder = tmp_path / "results" / name
+        assert {p.name for p in folder.iterdir()} == RESULT_FILES, "--no-plots applies to every scenario"
+        assert load_scenario(folder / "scenario.yaml").name == name
+        assert len(pd.read_csv(folder / "timeseries.csv")) == SMALL * 7
+    shocks = pd.read_csv(tmp_path / "results" / "beta" / "events.csv").query("type == 'shock'")
+    assert "us_retrenchment begins" in shocks["detail"].iloc[0]
+
+    # Run again: nothing is overwritten, both get the next free number.
+    again = run_ok("run", "alpha.yaml", "beta.yaml", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert again.splitlines() == [os.path.join("results", "alpha-2"), os.path.join("results", "beta-2")]
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["alpha", "alpha-2", "beta", "beta-2"]
+
+
+def test_options_apply_to_every_scenario_exactly_as_in_a_single_run(tmp_path):
+    first = write_scenario(tmp_path / "in" / "first.yaml", "first", extra=RETRENCH_SHOCK)
+    second = write_scenario(tmp_path / "in" / "second.yaml", "second", horizon=5)
+    options = ["--replicates", SMALL, "--seed", 5, "--set", "JPN.deference=0.2", "--no-plots", "--quiet"]
+    run_ok("run", first, second, "--out", tmp_path / "batch", *options)
+    for file in (first, second):
+        alone = tmp_path / f"alone_{file.stem}"
+        run_ok("run", file, "--out", alone, *options)
+        batch = tmp_path / "batch" / file.stem
+        resolved = load_scenario(batch / "scenario.yaml")
+        assert (resolved.seed, resolved.replicates) == (5, SMALL)
+        assert resolved.parameters == {"JPN.deference": 0.2}
+        assert (batch / "timeseries.csv").read_bytes() == (alone / "timeseries.csv").read_bytes()
+        manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["command_line"][:4] == ["eujsim", "run", str(first), str(second)]
+
+
+def test_a_folder_contributes_its_yaml_files_sorted_and_not_recursively(tmp_path):
+    folder = tmp_path / "scenarios"
+    write_scenario(folder / "zulu.yaml", "zulu")
+    write_scenario(folder / "alpha.yml", "alpha")
+    write_scenario(folder / "mike.yaml", "mike")
+    write_scenario(folder / "nested" / "deep.yaml", "deep")
+    (folder / "notes.txt").write_text("not a scenario\n", encoding="utf-8")
+    (folder / ".#mike.yaml").write_text("an editor lock file, not YAML: [\n", encoding="utf-8")
+    out = run_ok("run", folder, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots")
+    order = [line.split()[1] for line in out.splitlines() if line.startswith("[")]
+    assert order == [f"{folder / name}:" for name in ("alpha.yml", "mike.yaml", "zulu.yaml")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "mike", "zulu"]
+
+
+def test_a_folder_with_one_scenario_still_treats_out_as_the_parent(tmp_path):
+    write_scenario(tmp_path / "one" / "solo.yaml", "solo")
+    out = run_ok("run", tmp_path / "one", "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert out.splitlines() == [str(tmp_path / "out" / "solo")]
+    assert (tmp_path / "out" / "solo" / "timeseries.csv").is_file()
+
+
+def test_a_file_named_twice_runs_once(tmp_path):
+    folder = tmp_path / "set"
+    alpha = write_scenario(folder / "alpha.yaml", "alpha")
+    write_scenario(folder / "beta.yaml", "beta")
+    out = run_ok("run", alpha, folder, alpha, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert out.splitlines() == [str(tmp_path / "out" / "alpha"), str(tmp_path / "out" / "beta")]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["alpha", "beta"]
+
+
+def test_same_file_name_in_two_folders_gets_a_numbered_folder(tmp_path):
+    first = write_scenario(tmp_path / "a" / "base.yaml", "base A")
+    second = write_scenario(tmp_path / "b" / "base.yaml", "base B", extra=RETRENCH_SHOCK)
+    out = run_ok("run", first, second, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert out.splitlines() == [str(tmp_path / "out" / "base"), str(tmp_path / "out" / "base-2")]
+    assert load_scenario(tmp_path / "out" / "base" / "scenario.yaml").name == "base A"
+    assert load_scenario(tmp_path / "out" / "base-2" / "scenario.yaml").name == "base B"
+
+
+def test_out_is_the_parent_folder_and_force_works_per_result_folder(tmp_path):
+    alpha = write_scenario(tmp_path / "alpha.yaml", "alpha")
+    beta = write_scenario(tmp_path / "beta.yaml", "beta")
+    parent = tmp_path / "out"
+    (parent / "beta").mkdir(parents=True)
+    (parent / "beta" / "old.txt").write_text("an earlier run\n", encoding="utf-8")
+    (parent / "keep.txt").write_text("unrelated\n", encoding="utf-8")
+
+    message = fail("run", alpha, beta, "--out", parent, "--replicates", SMALL, "--no-plots")
+    assert f"{parent / 'beta'}: already exists" in message and "--force" in message
+    assert sorted(p.name for p in parent.iterdir()) == ["beta", "keep.txt"], "alpha must not run either"
+
+    run_ok("run", alpha, beta, "--out", parent, "--force", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert sorted(p.name for p in parent.iterdir()) == ["alpha", "beta", "keep.txt"]
+    assert {p.name for p in (parent / "beta").iterdir()} == RESULT_FILES, "--force replaced the old folder"
+
+
+def test_out_that_is_a_file_is_refused_for_several_scenarios(tmp_path):
+    alpha = write_scenario(tmp_path / "alpha.yaml", "alpha")
+    beta = write_scenario(tmp_path / "beta.yaml", "beta")
+    blocker = tmp_path / "out.txt"
+    blocker.write_text("keep me\n", encoding="utf-8")
+    message = fail("run", alpha, beta, "--out", blocker, "--force", "--no-plots")
+    assert str(blocker) in message and "is a file" in message and "--out" in message
+    assert blocker.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_a_missing_path_means_nothing_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("alpha.yaml"), "alpha")
+    message = fail("run", "alpha.yaml", "typo.yaml", "--replicates", SMALL, "--no-plots")
+    assert message.startswith("eujsim: error: typo.yaml: file not found; check the path")
+    assert "folder" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.yaml"], "no results folder may be created"
+
+
+def test_an_empty_folder_is_a_user_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("alpha.yaml"), "alpha")
+    Path("empty").mkdir()
+    (Path("empty") / "readme.txt").write_text("no scenarios here\n", encoding="utf-8")
+    write_scenario(Path("empty") / "sub" / "hidden_below.yaml", "below")
+    message = fail("run", "alpha.yaml", "empty", "--no-plots")
+    assert message.startswith("eujsim: error: empty: folder has no scenario files")
+    assert "*.yaml" in message and "*.yml" in message and "subfolders" in message
+    assert not Path("results").exists()
+
+
+def test_one_bad_file_among_good_ones_means_nothing_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_scenario(Path("good1.yaml"), "good1")
+    write_scenario(Path("bad.yaml"), "bad", extra=RETRENCH_SHOCK.replace("2025Q2", "2030Q1"))  # after the horizon
+    write_scenario(Path("good2.yaml"), "good2")
+    message = fail("run", "good1.yaml", "bad.yaml", "good2.yaml", "--out", "out", "--no-plots")
+    assert message.startswith("eujsim: error: bad.yaml:6 (shocks.0.at): shock at 2030Q1 lies outside")
+    assert not Path("out").exists() and not Path("results").exists()
+
+    # The same holds for a --set that does not fit, and for the default folder.
+    message = fail("run", "good1.yaml", "good2.yaml", "--set", "JPN.deference=7", "--no-plots")
+    assert "JPN.deference" in message and "out of range" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good1.yaml", "good2.yaml"]
+
+
+def test_quiet_prints_only_the_result_folders(tmp_path):
+    files = [write_scenario(tmp_path / f"s{i}.yaml", f"s{i}") for i in range(3)]
+    out = run_ok("run", *files, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert out == "".join(f"{tmp_path / 'out' / f's{i}'}\n" for i in range(3))
+
+
+def test_interrupting_a_batch_keeps_finished_folders_and_says_so(tmp_path, monkeypatch):
+    files = [write_scenario(tmp_path / f"s{i}.yaml", f"s{i}") for i in range(3)]
+    real = simulator.cli.simulate
+    calls = []
+
+    def interrupted_second_time(scenario):
+        calls.append(scenario.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(scenario)
+
+    monkeypatch.setattr(simulator.cli, "simulate", interrupted_second_time)
+    status, out, err = eujsim("run", *files, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
+    assert status == 130
+    assert calls == ["s0", "s1"], "nothing runs after an interruption"
+    assert out.splitlines() == [str(tmp_path / "out" / "s0")]
+    assert err.strip() == f"eujsim: interrupted; {tmp_path / 'out' / 's1'} was not written; finished: {out.strip()}"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["s0"]
 
 
 # --- options that change the run -------------------------------------------------------------
