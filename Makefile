@@ -1,12 +1,13 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (results/ + plots)
 #   make test   set up .venv and run lint and the test suite
+# Also: make validate (regenerate docs/validation.md), make bench (benchmarks).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/us_retrenchment.yaml
 
-.PHONY: run test lint format bench setup clean
+.PHONY: run test lint format bench validate setup clean
 
 $(STAMP): pyproject.toml
 	@PYTHON_BIN=$$(tools/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
@@ -31,6 +32,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Pattern-oriented validation: rewrites docs/validation.md and docs/img/backcast.png from real runs.
+validate: $(STAMP)
+	$(PY) -m simulator.validation_report
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py

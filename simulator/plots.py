@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from simulator.calendar import quarter_label
 from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, OBSERVERS
 
 if TYPE_CHECKING:
@@ -67,25 +68,42 @@ def band(ax: Axes, result: RunResult, variable: str, colour: str, label: str) ->
     ax.plot(x, data.mean(axis=1), color=colour, lw=2, label=label)
 
 
+MAX_NAMED_SHOCKS = 6
+"""Above this many shocks, markers carry numbers and a key lists the names beside the plot."""
+
+
 def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> None:
-    """Dashed vertical line at each shock's onset, labelled inside the top of the axes."""
+    """Dashed vertical line at each shock's onset, labelled inside the top of the axes.
+
+    A long scenario (the backcast has about thirty dated events) would bury the data under
+    overlapping names, so beyond ``MAX_NAMED_SHOCKS`` each line gets a number and a key
+    with quarter and name is written to the right of the axes.
+    """
     start = result.scenario.start
-    for i, shock in enumerate(result.scenario.shocks):
+    shocks = result.scenario.shocks
+    numbered = len(shocks) > MAX_NAMED_SHOCKS
+    for i, shock in enumerate(shocks):
         x = shock.at - start
-        ax.axvline(x, color="#555555", ls="--", lw=1)
-        if annotate:
-            y = 0.97 - 0.07 * (i % 4)
-            ax.annotate(
-                shock.name.replace("_", " "),
-                xy=(x, y),
-                xycoords=("data", "axes fraction"),
-                xytext=(3, 0),
-                textcoords="offset points",
-                fontsize=8,
-                va="top",
-                color="#333333",
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
-            )
+        ax.axvline(x, color="#555555", ls="--", lw=0.8 if numbered else 1)
+        if not annotate:
+            continue
+        label, y = (
+            (str(i + 1), 0.99 - 0.045 * (i % 3)) if numbered else (shock.name.replace("_", " "), 0.97 - 0.07 * (i % 4))
+        )
+        ax.annotate(
+            label,
+            xy=(x, y),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, 0),
+            textcoords="offset points",
+            fontsize=7 if numbered else 8,
+            va="top",
+            color="#333333",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+    if annotate and numbered:
+        key = "\n".join(f"{i + 1:>2}  {quarter_label(s.at)}  {s.name}" for i, s in enumerate(shocks))
+        ax.text(1.02, 0.0, key, transform=ax.transAxes, fontsize=7, va="bottom", ha="left", family="monospace")
 
 
 def _title(result: RunResult, what: str) -> str:
@@ -173,6 +191,34 @@ def plot_pairs(result: RunResult, path: Path) -> None:
         a, b = pair.split("_")
         lines.append((f"coop_{pair}", colour, f"{ACTOR_NAMES[a]} – {ACTOR_NAMES[b]}"))
     intensity_chart(result, path, lines, "Cooperation of the main pairs")
+
+
+def plot_history(result: RunResult, path: Path) -> None:
+    """A backcast on two panels: EU–Japan cooperation, and how the EU and Japan read Russia.
+
+    The upper panel is pattern P1 (low, rising in the 2010s, steepest after 2022), the lower
+    one P2 (Japan's reading of Russia moves little after 2014 and much after 2022). Every
+    dated event of the scenario is marked and listed.
+    """
+    with plt.rc_context(STYLE):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+        band(top, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
+        top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
+        shock_markers(top, result)
+        top.set_ylim(0, 0.6)
+        top.set_ylabel(f"cooperation {INTENSITY}")
+        top.set_title(_title(result, "EU–Japan security cooperation"))
+        top.legend(loc="lower right")
+        for observer, colour in (("JPN", OKABE_ITO[3]), ("EU", OKABE_ITO[0])):
+            band(bottom, result, f"threat_{observer}_RUS", colour, f"{ACTOR_NAMES[observer]} reading Russia")
+        shock_markers(bottom, result, annotate=False)
+        bottom.set_ylim(0, 0.6)
+        bottom.set_ylabel(f"threat perception {INTENSITY}")
+        bottom.legend(loc="upper left")
+        quarter_axis(bottom, result)
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
 
 
 RUN_PLOTS = {
