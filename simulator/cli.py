@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files or folders of them")
     validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
 
     params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
@@ -155,7 +155,7 @@ def _describe(scenario: Scenario) -> str:
 def _cmd_validate(args: argparse.Namespace) -> int:
     calibration = default_calibration()
     library = load_library(args.shocks, calibration)
-    for file in args.scenarios:
+    for file in scenario_files(args.scenarios):
         scenario = load_scenario(file, calibration=calibration, library=library)
         last = scenario.start + scenario.horizon - 1
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"

@@ -465,6 +465,14 @@ def test_every_shipped_scenario_validates(path):
     assert load_scenario(path).horizon >= 1
 
 
+def test_validate_accepts_a_folder_and_checks_every_file_in_it():
+    out = run_ok("validate", SCENARIOS)
+    lines = out.strip().splitlines()
+    assert len(lines) == len(sorted(SCENARIOS.glob("*.yaml")))
+    assert all(line.startswith("OK ") for line in lines)
+    assert any("'historical_1991_2024', 1991Q1–2024Q4" in line for line in lines)
+
+
 def test_scenarios_folder_is_not_empty():
     assert {"baseline.yaml", "us_retrenchment.yaml"} <= {p.name for p in SCENARIOS.glob("*.yaml")}
 
