@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
 
 from simulator.calendar import quarter_label
 from simulator.structure import ACTOR_NAMES, CHALLENGERS, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, OBSERVERS
@@ -72,12 +73,13 @@ MAX_NAMED_SHOCKS = 6
 """Above this many shocks, markers carry numbers and a key lists the names beside the plot."""
 
 
-def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> None:
+def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> list[str]:
     """Dashed vertical line at each shock's onset, labelled inside the top of the axes.
 
     A long scenario (the backcast has about thirty dated events) would bury the data under
-    overlapping names, so beyond ``MAX_NAMED_SHOCKS`` each line gets a number and a key
-    with quarter and name is written to the right of the axes.
+    overlapping names, so beyond ``MAX_NAMED_SHOCKS`` each line gets a number instead, and
+    the key (number, quarter, name) is returned for the caller to place beside the plot.
+    Otherwise the key is empty.
     """
     start = result.scenario.start
     shocks = result.scenario.shocks
@@ -102,8 +104,8 @@ def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> None:
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     if annotate and numbered:
-        key = "\n".join(f"{i + 1:>2}  {quarter_label(s.at)}  {s.name}" for i, s in enumerate(shocks))
-        ax.text(1.02, 0.0, key, transform=ax.transAxes, fontsize=7, va="bottom", ha="left", family="monospace")
+        return [f"{i + 1:>2}  {quarter_label(s.at)}  {s.name}" for i, s in enumerate(shocks)]
+    return []
 
 
 def _title(result: RunResult, what: str) -> str:
@@ -120,14 +122,20 @@ def intensity_chart(
             band(ax, result, variable, colour, label)
         if band_label:
             ax.plot([], [], color=lines[0][1], alpha=0.3, lw=8, label=band_label)
-        shock_markers(ax, result)
+        key = shock_markers(ax, result)
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"cooperation {INTENSITY}")
         quarter_axis(ax, result)
         ax.set_title(_title(result, what))
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        handles, labels = ax.get_legend_handles_labels()
+        if key:  # the numbered shock key continues the legend, without line samples
+            handles += [Line2D([], [], ls="none")] * (len(key) + 1)
+            labels += ["", *key]
+        ax.legend(
+            handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7 if key else None, handlelength=1.5
+        )
         fig.tight_layout()
-        fig.savefig(path)
+        fig.savefig(path, bbox_inches="tight" if key else None)  # a long key may reach below the axes
         plt.close(fig)
 
 
@@ -204,7 +212,9 @@ def plot_history(result: RunResult, path: Path) -> None:
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
         band(top, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
         top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
-        shock_markers(top, result)
+        key = shock_markers(top, result)
+        if key:
+            top.text(1.02, 0.0, "\n".join(key), transform=top.transAxes, fontsize=7, va="bottom", family="monospace")
         top.set_ylim(0, 0.6)
         top.set_ylabel(f"cooperation {INTENSITY}")
         top.set_title(_title(result, "EU–Japan security cooperation"))

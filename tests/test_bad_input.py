@@ -410,10 +410,11 @@ def test_missing_scenario_file(capsys, tmp_path):
     assert_only(tmp_path)
 
 
-def test_folder_instead_of_scenario_file(capsys, tmp_path):
+def test_folder_without_scenario_files(capsys, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a scenario")
     message = fail_cli(capsys, "validate", tmp_path)
-    assert f"{tmp_path}: is a folder" in message
-    assert ".yaml file" in message
+    assert str(tmp_path) in message and "no scenario files" in message
+    assert "*.yaml" in message
 
 
 def test_scenario_file_not_utf8(capsys, tmp_path):
