@@ -10,6 +10,7 @@ Notebook use::
 
 from simulator.calibration import Calibration, Parameter, default_calibration, load_calibration
 from simulator.errors import UserError
+from simulator.interop import model_function
 from simulator.model import StrategicModel
 from simulator.results import RunResult
 from simulator.runner import resolve, run, simulate
@@ -29,6 +30,7 @@ __all__ = [
     "load_calibration",
     "load_library",
     "load_scenario",
+    "model_function",
     "resolve",
     "run",
     "scenario_from_dict",

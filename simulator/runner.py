@@ -95,11 +95,24 @@ def resolve(
     return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
 
 
-def simulate(scenario: Scenario, *, replicates: np.ndarray | None = None, keep_details: bool = True) -> RunResult:
-    """Simulate a resolved scenario and record everything."""
+def simulate(
+    scenario: Scenario,
+    *,
+    replicates: np.ndarray | None = None,
+    keep_details: bool = True,
+    shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
+) -> RunResult:
+    """Simulate a resolved scenario and record everything.
+
+    Args:
+        scenario: The resolved scenario.
+        replicates: Replicate number of each world (default ``0..scenario.replicates-1``).
+        keep_details: Keep per-world drivers, episodes and crises (needed for events and drivers).
+        shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    model = StrategicModel(scenario, replicates=replicates)
+    model = StrategicModel(scenario, replicates=replicates, shock_overrides=shock_overrides)
     timings["setup_and_spinup"] = time.perf_counter() - started
     recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
     recorder.record(0, model.state)

@@ -1,0 +1,101 @@
+"""Metrics per world and the plain model function for outside tools."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import simulator
+from simulator.errors import UserError
+from simulator.metrics import Metric, parse_metric, parse_metrics
+
+from .conftest import SCENARIOS
+
+RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
+BASELINE = SCENARIOS / "baseline.yaml"
+
+
+def test_metrics_compute_final_peak_mean_and_first_crossing():
+    series = np.array([[0.1, 0.1], [0.3, 0.2], [0.6, 0.25], [0.4, 0.3]])  # steps 0..3, two worlds
+    assert parse_metric("coop_EU_JPN:final").compute(series).tolist() == [0.4, 0.3]
+    assert parse_metric("coop_EU_JPN:peak").compute(series).tolist() == [0.6, 0.3]
+    np.testing.assert_allclose(parse_metric("coop_EU_JPN:mean").compute(series), [13 / 30, 0.25])
+    first = parse_metric("coop_EU_JPN:first_above@0.5").compute(series)
+    assert first[0] == 2.0 and math.isnan(first[1])
+    assert parse_metric("coop_EU_JPN:first_above@0.5").name == "coop_EU_JPN:first_above@0.5"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("coop_EU_JAP:final", "did you mean 'coop_EU_JPN'"),
+        ("coop_EU_JPN:fnal", "did you mean 'final'"),
+        ("coop_EU_JPN", "SERIES:STATISTIC"),
+        ("coop_EU_JPN:first_above", "needs a level"),
+        ("coop_EU_JPN:final@0.3", "only it takes one"),
+        ("coop_EU_JPN:first_above@high", "not a number"),
+    ],
+)
+def test_bad_metrics_say_what_to_write(text, hint):
+    with pytest.raises(UserError) as info:
+        parse_metric(text)
+    assert hint in str(info.value)
+
+
+def test_a_metric_listed_twice_is_refused():
+    with pytest.raises(UserError, match="twice"):
+        parse_metrics(["coop_EU_JPN:final", "coop_EU_JPN:final"])
+    assert parse_metrics(["coop_EU_JPN:final", "coop_EU_JPN:peak"]) == [
+        Metric("coop_EU_JPN", "final"),
+        Metric("coop_EU_JPN", "peak"),
+    ]
+
+
+def test_model_function_takes_parameters_as_dotted_paths_or_keywords():
+    dotted = simulator.model_function(RETRENCHMENT, replicates=5, **{"JPN.deference": 0.8})
+    keyword = simulator.model_function(RETRENCHMENT, replicates=5, JPN__deference=0.8)
+    default = simulator.model_function(RETRENCHMENT, replicates=5)
+    assert dotted == keyword
+    assert set(default) == {"coop_EU_JPN:final", "coop_EU_JPN:peak", "coop_EU_JPN:mean"}
+    # more deference to Washington, less drawn toward the EU under retrenchment (P4)
+    assert dotted["coop_EU_JPN:mean"] < default["coop_EU_JPN:mean"]
+
+
+def test_model_function_matches_the_run_api():
+    result = simulator.run(RETRENCHMENT, replicates=5)
+    values = simulator.model_function(RETRENCHMENT, replicates=5)
+    assert values["coop_EU_JPN:final"] == pytest.approx(result.final("coop_EU_JPN").mean(), abs=1e-12)
+
+
+def test_a_shock_at_zero_magnitude_is_the_baseline_exactly():
+    off = simulator.model_function(RETRENCHMENT, replicates=5, **{"shock.US retrenchment.magnitude": 0.0})
+    baseline = simulator.model_function(BASELINE, replicates=5)
+    assert off == baseline
+
+
+def test_a_later_shock_onset_delays_its_effect():
+    metric = ["us_commitment_europe:mean"]
+    early = simulator.model_function(RETRENCHMENT, replicates=3, metrics=metric)
+    late = simulator.model_function(
+        RETRENCHMENT, replicates=3, metrics=metric, **{"shock.US retrenchment.at": "2030Q1"}
+    )
+    assert late["us_commitment_europe:mean"] > early["us_commitment_europe:mean"] + 0.05
+
+
+@pytest.mark.parametrize(
+    ("inputs", "hint"),
+    [
+        ({"JPN__deferense": 0.3}, "did you mean 'deference'"),
+        ({"JPN.deference": 7.0}, "out of range"),
+        ({"shock.US retrenchmnt.magnitude": 0.5}, "did you mean 'US retrenchment'"),
+        ({"shock.US retrenchment.size": 0.5}, "unknown shock field"),
+        ({"shock.US retrenchment.magnitude": 2.0}, "out of range"),
+        ({"shock.US retrenchment.at": "1990Q1"}, "outside the simulated quarters"),
+    ],
+)
+def test_bad_inputs_are_user_errors_naming_the_fix(inputs, hint):
+    with pytest.raises(UserError) as info:
+        simulator.model_function(RETRENCHMENT, replicates=2, **inputs)
+    assert hint in str(info.value)
