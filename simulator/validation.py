@@ -26,7 +26,7 @@ from typing import ClassVar, override
 
 import numpy as np
 
-from simulator.calendar import parse_quarter
+from simulator.calendar import parse_quarter, quarter_year
 from simulator.calibration import default_calibration
 from simulator.mechanisms.spending import policy_path
 from simulator.results import RunResult
@@ -91,11 +91,14 @@ class Check:
     direction: int = 1
 
     @property
+    def margin(self) -> float:
+        """Distance of the interval's near end from zero on the claimed side (negative = fails)."""
+        return self.estimate.low if self.direction > 0 else -self.estimate.high
+
+    @property
     def passed(self) -> bool:
         """True if the whole interval lies on the claimed side of zero."""
-        if self.direction > 0:
-            return self.estimate.low > 0.0
-        return self.estimate.high < 0.0
+        return self.margin > 0.0
 
 
 @dataclass
@@ -110,6 +113,11 @@ class PatternResult:
     def passed(self) -> bool:
         """True if every check passed."""
         return all(c.passed for c in self.checks)
+
+    @property
+    def margin(self) -> float:
+        """The smallest margin of any check: how close the pattern came to failing."""
+        return min(c.margin for c in self.checks)
 
     def explain(self) -> str:
         """Every check with its estimate, for test failure messages and the CLI."""
@@ -136,9 +144,9 @@ class RunCache:
         self.parameters = dict(parameters or {})
         self._runs: dict[tuple, RunResult] = {}
 
-    def __call__(self, name: str, **extra: float) -> RunResult:
-        """The result of ``<folder>/<name>.yaml`` with ``extra`` overrides (dotted paths with __ for .)."""
-        overrides = {**self.parameters, **{k.replace("__", "."): v for k, v in extra.items()}}
+    def __call__(self, name: str, extra: Mapping[str, float] | None = None) -> RunResult:
+        """The result of ``<folder>/<name>.yaml`` with ``extra`` overrides by dotted path on top."""
+        overrides = {**self.parameters, **(extra or {})}
         key = (name, tuple(sorted(overrides.items())))
         if key not in self._runs:
             scenario = resolve(self.folder / f"{name}.yaml", replicates=self.replicates, overrides=overrides)
@@ -157,9 +165,11 @@ def at(result: RunResult, variable: str, quarter: str) -> np.ndarray:
     return result.series(variable)[result.quarter_labels.index(quarter)]
 
 
-def shock_effect(runs: RunCache, scenario: str, variable: str, first: str, last: str) -> np.ndarray:
+def shock_effect(
+    runs: RunCache, scenario: str, variable: str, first: str, last: str, extra: Mapping[str, float] | None = None
+) -> np.ndarray:
     """Per-replicate difference scenario − baseline of a window mean (paired by replicate)."""
-    return window(runs(scenario), variable, first, last) - window(runs("baseline"), variable, first, last)
+    return window(runs(scenario, extra), variable, first, last) - window(runs("baseline", extra), variable, first, last)
 
 
 class Pattern:
@@ -378,8 +388,8 @@ class RetrenchmentDrawsCloser(Pattern):
     @override
     def checks(self, runs: RunCache) -> list[Check]:
         effect = shock_effect(runs, "us_retrenchment", HEADLINE, *self.WINDOW)
-        low_def = self._effect_at_deference(runs, 0.2)
-        high_def = self._effect_at_deference(runs, 0.8)
+        low_def = shock_effect(runs, "us_retrenchment", HEADLINE, *self.WINDOW, {"JPN.deference": 0.2})
+        high_def = shock_effect(runs, "us_retrenchment", HEADLINE, *self.WINDOW, {"JPN.deference": 0.8})
         return [
             Check(
                 "retrenchment draws the EU and Japan closer",
@@ -393,10 +403,6 @@ class RetrenchmentDrawsCloser(Pattern):
                 direction=-1,
             ),
         ]
-
-    def _effect_at_deference(self, runs: RunCache, deference: float) -> np.ndarray:
-        shocked = window(runs("us_retrenchment", JPN__deference=deference), HEADLINE, *self.WINDOW)
-        return shocked - window(runs("baseline", JPN__deference=deference), HEADLINE, *self.WINDOW)
 
 
 class AsymmetricSalience(Pattern):
@@ -509,11 +515,11 @@ class Pushback(Pattern):
     quote = "closer relationships with the Western powers increase the rate of attacks by other groups"
     scenarios = ("baseline",)
     own_parameters = ("CHN.pushback", "RUS.pushback")
-    CLOSER: ClassVar[dict[str, float]] = {"EU_JPN__values": 1.0, "EU_JPN__agreement": 0.8}
+    CLOSER: ClassVar[dict[str, float]] = {"EU_JPN.values": 1.0, "EU_JPN.agreement": 0.8}
 
     @override
     def checks(self, runs: RunCache) -> list[Check]:
-        base, closer = runs("baseline"), runs("baseline", **self.CLOSER)
+        base, closer = runs("baseline"), runs("baseline", self.CLOSER)
         span = ("2025Q1", "2034Q4")
         checks = [
             Check(
@@ -620,9 +626,8 @@ class JapanSpendingPath(Pattern):
         base = runs("baseline")
         labels = base.quarter_labels
         rows = slice(labels.index(self.SPAN[0]), labels.index(self.SPAN[1]) + 1)
-        years = np.array([parse_quarter(label) / 4 + 0.125 for label in labels[rows]])
-        value = {path: default_calibration()[path].value for path in PATH_PARAMETERS}
-        enacted = np.array([float(policy_path(y, *(np.array(value[p]) for p in PATH_PARAMETERS))) for y in years])
+        years = np.array([quarter_year(parse_quarter(label)) for label in labels[rows]])
+        enacted = policy_path(years, *(default_calibration()[path].value for path in PATH_PARAMETERS))
         deviation = np.abs(base.series("spending_JPN")[rows] - enacted[:, None]).max(axis=0)
         in_2027 = at(base, "spending_JPN", "2027Q4")
         return [
@@ -666,14 +671,6 @@ PATTERNS: tuple[Pattern, ...] = (
 BY_CODE = {p.code: p for p in PATTERNS}
 
 
-def evaluate(
-    patterns: Iterable[Pattern] = PATTERNS, *, folder: Path = Path("scenarios"), replicates: int = 100
-) -> list[PatternResult]:
-    """Evaluate patterns at the calibrated values, sharing runs between them."""
-    runs = RunCache(folder, replicates)
-    return [p.evaluate(runs) for p in patterns]
-
-
 def range_points(pattern: Pattern) -> list[dict[str, float]]:
     """One-at-a-time points at both ends of each own parameter's documented range."""
     calibration = default_calibration()
@@ -693,11 +690,11 @@ def deference_boundary(
     deference: Iterable[float], weights: Iterable[float], *, folder: Path = Path("scenarios"), replicates: int = 40
 ) -> list[tuple[float, float, Estimate]]:
     """P4's net effect of retrenchment on a grid of JPN.deference x model.weight_deference."""
-    pattern = RetrenchmentDrawsCloser()
+    window_ = RetrenchmentDrawsCloser.WINDOW
     rows = []
     for d in deference:
         for w in weights:
             runs = RunCache(folder, replicates, {"JPN.deference": d, "model.weight_deference": w})
-            effect = shock_effect(runs, "us_retrenchment", HEADLINE, *pattern.WINDOW)
+            effect = shock_effect(runs, "us_retrenchment", HEADLINE, *window_)
             rows.append((d, w, bootstrap(mean_of(effect), effect.size)))
     return rows

@@ -18,15 +18,14 @@ from pathlib import Path
 from simulator.calibration import default_calibration
 from simulator.errors import UserError
 from simulator.plots import plot_history
-from simulator.runner import run
-from simulator.scenario import Scenario, load_scenario
+from simulator.scenario import Scenario
 from simulator.validation import (
     PATTERNS,
     Check,
     Estimate,
     PatternResult,
+    RunCache,
     deference_boundary,
-    evaluate,
     evaluate_ranges,
 )
 
@@ -107,17 +106,8 @@ def _fmt_check(check: Check) -> str:
     return f"{check.claim}: {check.estimate} ({mark})"
 
 
-def _margin(result: PatternResult) -> float:
-    """Smallest distance of any check's interval from zero on its claimed side (negative = fail)."""
-
-    def one(c: Check) -> float:
-        return c.estimate.low if c.direction > 0 else -c.estimate.high
-
-    return min(one(c) for c in result.checks)
-
-
 def _pass(result: PatternResult) -> str:
-    return f"pass ({_margin(result):+.4f})" if result.passed else f"**FAIL** ({_margin(result):+.4f})"
+    return f"{'pass' if result.passed else '**FAIL**'} ({result.margin:+.4f})"
 
 
 def _boundary_sentence(grid: list[tuple[float, float, Estimate]]) -> str:
@@ -151,11 +141,12 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: int) -> tuple[str, bool]:
     """Run everything, draw the figure into ``docs`` and return the report text and overall pass."""
-    calibrated = evaluate(folder=folder, replicates=replicates)
+    runs = RunCache(folder, replicates)
+    calibrated = [p.evaluate(runs) for p in PATTERNS]
     ranges = {p.code: evaluate_ranges(p, folder=folder, replicates=sweep_replicates) for p in PATTERNS}
     grid = deference_boundary(DEFERENCE_GRID, WEIGHT_GRID, folder=folder, replicates=sweep_replicates)
-    backcast = load_scenario(folder / f"{BACKCAST}.yaml")
-    history = run(backcast, replicates=replicates)
+    history = runs(BACKCAST)  # already run for P1 and P2
+    backcast = history.scenario
     (docs / FIGURE).parent.mkdir(parents=True, exist_ok=True)
     plot_history(history, docs / FIGURE)
 
