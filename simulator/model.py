@@ -38,7 +38,7 @@ from simulator.structure import (
     ACTORS,
     CHALLENGERS,
     DOMAINS,
-    HEADLINE_PAIR,
+    HEADLINE_INDEX,
     MECHANISMS,
     PAIR_MEMBERS,
     PAIRS,
@@ -46,7 +46,6 @@ from simulator.structure import (
     THEATRES,
 )
 
-_HEADLINE = PAIRS.index(HEADLINE_PAIR)
 _FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
 _SECOND = np.array([ACTORS.index(PAIR_MEMBERS[p][1]) for p in PAIRS])
 
@@ -189,12 +188,12 @@ class StrategicModel(mesa.Model):
         )
         nxt.coop[:] = result.coop
         self.contributions = attribute(
-            self.state.coop[:, _HEADLINE],
+            self.state.coop[:, HEADLINE_INDEX],
             nxt.headline_terms[:, 0],
             nxt.headline_terms[:, 1],
             params["model.desire_intercept"],
             result,
-            _HEADLINE,
+            HEADLINE_INDEX,
         )
 
     # -- convenience ----------------------------------------------------------

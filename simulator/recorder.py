@@ -25,6 +25,7 @@ from simulator.structure import (
     ACTORS,
     CHALLENGERS,
     DOMAINS,
+    HEADLINE_INDEX,
     HEADLINE_PAIR,
     MECHANISMS,
     OBSERVERS,
@@ -33,7 +34,6 @@ from simulator.structure import (
     THEATRES,
 )
 
-_HEADLINE = PAIRS.index(HEADLINE_PAIR)
 _EU, _JPN = ACTORS.index("EU"), ACTORS.index("JPN")
 
 
@@ -57,7 +57,7 @@ def _row(state: WorldState) -> np.ndarray:
     w = state.coop.shape[0]
     parts = [
         level.T,
-        state.coop[:, _HEADLINE].T,
+        state.coop[:, HEADLINE_INDEX].T,
         state.desire[:, _EU, _JPN].mean(axis=1)[None],
         state.desire[:, _JPN, _EU].mean(axis=1)[None],
         overall_threat(state.threat).reshape(w, -1).T,

@@ -87,6 +87,9 @@ PAIR_MEMBERS: Final = {f"{a}_{b}": (a, b) for a, b in combinations(ACTORS, 2)}
 
 HEADLINE_PAIR: Final = "EU_JPN"
 
+HEADLINE_INDEX: Final = PAIRS.index(HEADLINE_PAIR)
+"""Slot of the headline pair in every per-pair array (the order of ``PAIRS``)."""
+
 WESTERN_PAIRS: Final = ("EU_JPN", "EU_USA", "JPN_USA")
 """Pairs whose cooperation challengers read as containment."""
 
