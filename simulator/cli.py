@@ -145,11 +145,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _describe(scenario: Scenario) -> str:
     """Size, quarters and seed of a run, for the line printed before it starts."""
-    return (
-        f"{scenario.replicates} replicates x {scenario.horizon} quarters "
-        f"({quarter_label(scenario.start)}–{quarter_label(scenario.start + scenario.horizon - 1)}), "
-        f"seed {scenario.seed}"
-    )
+    return f"{scenario.replicates} replicates x {scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -157,10 +153,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     library = load_library(args.shocks, calibration)
     for file in scenario_files(args.scenarios):
         scenario = load_scenario(file, calibration=calibration, library=library)
-        last = scenario.start + scenario.horizon - 1
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
         print(
-            f"OK {file}: '{scenario.name}', {quarter_label(scenario.start)}–{quarter_label(last)}, "
+            f"OK {file}: '{scenario.name}', {scenario.period}, "
             f"{scenario.replicates} replicates, seed {scenario.seed}, "
             f"{len(scenario.parameters)} parameter override(s); {kinds}"
         )

@@ -139,6 +139,16 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     source: str | None = None
 
+    @property
+    def last(self) -> int:
+        """Quarter count of the last simulated quarter."""
+        return self.start + self.horizon - 1
+
+    @property
+    def period(self) -> str:
+        """The simulated quarters as a label, e.g. ``2025Q1–2034Q4``."""
+        return f"{quarter_label(self.start)}–{quarter_label(self.last)}"
+
     def with_overrides(
         self,
         *,
