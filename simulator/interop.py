@@ -13,11 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.calendar import parse_quarter
 from simulator.errors import UserError, near_miss
 from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, shock_field_range, shock_onset
 from simulator.shocks import SHOCK_FIELDS
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
@@ -90,12 +89,12 @@ def _shock_overrides(
         where = f"{SHOCK_PREFIX}{name}.{field}"
         if name not in names:
             raise UserError(
-                f"{where}: scenario '{scenario.name}' has no shock named '{name}'{near_miss(name, names)}",
+                f"scenario '{scenario.name}' has no shock named '{name}'{near_miss(name, names)}",
                 field=where,
             )
         if field not in SHOCK_FIELDS:
             raise UserError(
-                f"{where}: unknown shock field '{field}'{near_miss(field, SHOCK_FIELDS)} "
+                f"unknown shock field '{field}'{near_miss(field, SHOCK_FIELDS)} "
                 f"(choose from {', '.join(SHOCK_FIELDS)})",
                 field=where,
             )
@@ -104,19 +103,18 @@ def _shock_overrides(
 
 
 def _field_value(scenario: Scenario, where: str, field: str, value: float | str) -> float:
-    """Check one shock field value and return it as the number the schedule uses."""
-    last = scenario.start + scenario.horizon - 1
+    """Check one shock field value as a scenario file would and return the number the schedule uses.
+
+    Unlike in a file, ``ramp``, ``duration`` and ``decay`` may be fractional here.
+    """
     if field == "at":
         try:
-            at = parse_quarter(str(value))
+            return float(shock_onset(str(value), scenario.start, scenario.last))
         except ValueError as exc:
-            raise UserError(f"{where}: {exc}", field=where) from None
-        if not scenario.start <= at <= last:
-            raise UserError(f"{where}: {value} lies outside the simulated quarters", field=where)
-        return float(at)
+            raise UserError(str(exc), field=where) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"{where} needs a number, got {value!r}", field=where)
-    low, high = (0.0, 1.0) if field == "magnitude" else (0.0, 400.0)
+    low, high = shock_field_range(field)
     if not low <= float(value) <= high:
         raise UserError(f"{where} = {value} is out of range [{low:g}, {high:g}]", field=where)
     return float(value)

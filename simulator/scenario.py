@@ -184,6 +184,29 @@ class Scenario:
         return dump_yaml(self.to_dict())
 
 
+def shock_onset(at: str, start: int, last: int) -> int:
+    """The quarter count of a shock's ``at``, which must be a quarter from ``start`` to ``last``.
+
+    Raises:
+        ValueError: naming the fix, for text that is not a quarter or a quarter outside the run.
+    """
+    onset = parse_quarter(at)
+    if not start <= onset <= last:
+        raise ValueError(
+            f"shock at {at} lies outside the simulated quarters "
+            f"{quarter_label(start)}–{quarter_label(last)}; move it inside or change start/horizon"
+        )
+    return onset
+
+
+def shock_field_range(name: str) -> tuple[float, float]:
+    """The range a scenario file allows for the numeric shock field ``name`` (from :class:`ShockSpec`)."""
+    metadata = ShockSpec.model_fields[name].metadata
+    low = next(m.ge for m in metadata if hasattr(m, "ge"))
+    high = next(m.le for m in metadata if hasattr(m, "le"))
+    return float(low), float(high)
+
+
 def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
     """Turn the first pydantic error into a line-precise :class:`UserError`.
 
@@ -275,19 +298,11 @@ def parse_scenario(
                 field=f"{field_prefix}.kind",
             )
         try:
-            at = parse_quarter(item.at)
+            at = shock_onset(item.at, start, last)
         except ValueError as exc:
             raise UserError(
                 str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at"
             ) from None
-        if not start <= at <= last:
-            raise UserError(
-                f"shock at {item.at} lies outside the simulated quarters "
-                f"{quarter_label(start)}–{quarter_label(last)}; move it inside or change start/horizon",
-                file=file,
-                line=loaded.line_of((*loc, "at")),
-                field=f"{field_prefix}.at",
-            )
         known = library.get(item.kind)
         if item.effects is not None:
             effects = parse_effects(
