@@ -25,7 +25,6 @@ from simulator.mechanisms import commitment as commitment_mech
 from simulator.mechanisms import politics
 from simulator.mechanisms import spending as spending_mech
 from simulator.mechanisms import threat as threat_mech
-from simulator.mechanisms.cooperation import shared_channel_threat, shared_risk, threat_by_domain
 from simulator.state import N_TERMS
 from simulator.structure import (
     ACTIVITIES,
@@ -138,21 +137,13 @@ class ThreatObserver(Actor):
         target = threat_mech.threat_target(direct, linked)
         model.next.threat[:, o] = threat_mech.smooth(current, target, model.params["model.threat_memory"])
 
-    def common_threat(self, other: str) -> np.ndarray:
-        """(W, D) threat this actor and observer ``other`` share, per domain."""
-        model = self.model
-        s = model.structure
-        mine, theirs = self.observer_index, OBSERVERS.index(other)
-        shared = shared_channel_threat(model.state.threat[:, mine], model.state.threat[:, theirs])
-        risks = shared_risk(s.risk, s.risk_exposure[:, mine], s.risk_exposure[:, theirs])
-        return threat_by_domain(shared, risks, s.relevance, s.risk_relevance)
-
     def add_role_terms(self, terms: np.ndarray) -> None:
-        """Common threat with fellow observers."""
+        """Common threat with fellow observers (the shared reading of the context)."""
         weight = self.weight("common_threat")
-        for other in OBSERVERS:
+        common = self.model.context.common_threat[:, self.observer_index]
+        for o, other in enumerate(OBSERVERS):
             if other != self.code:
-                terms[:, TERM["common_threat"], ACTORS.index(other)] = weight * self.common_threat(other)
+                terms[:, TERM["common_threat"], ACTORS.index(other)] = weight * common[:, o]
 
 
 class Partner(ThreatObserver):

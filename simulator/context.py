@@ -7,19 +7,21 @@ reading of the world, whatever order Mesa activates them in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
 from simulator.mechanisms.activity import containment, domain_aim
-from simulator.mechanisms.cooperation import aim_share
+from simulator.mechanisms.cooperation import aim_share, shared_channel_threat, shared_risk, threat_by_domain
 from simulator.mechanisms.threat import overall_threat
 from simulator.parameters import Structure
 from simulator.state import WorldState
-from simulator.structure import ACTORS, CHALLENGERS, OBSERVERS, PAIRS, PARTNERS, WESTERN_PAIRS, pair_name
+from simulator.structure import ACTORS, CHALLENGERS, DOMAINS, OBSERVERS, PAIRS, PARTNERS, WESTERN_PAIRS, pair_name
 
 _PAIR_INDEX = {p: i for i, p in enumerate(PAIRS)}
 _WESTERN = [_PAIR_INDEX[p] for p in WESTERN_PAIRS]
 _CHALLENGER_PAIRS = [[(_PAIR_INDEX[pair_name(a, b)] if a != b else -1) for b in CHALLENGERS] for a in CHALLENGERS]
+_OBSERVER_PAIRS = list(combinations(range(len(OBSERVERS)), 2))
 PAIR_OF = {(a, b): _PAIR_INDEX[pair_name(a, b)] for a in ACTORS for b in ACTORS if a != b}
 """Index into PAIRS of the pair of two actor codes, in either order."""
 
@@ -35,6 +37,8 @@ class Context:
         aim: (W, D, K) relevance of each domain to each challenger's current activity.
         aim_share: (W, D, K) share of each domain's aim directed at each challenger.
         containment: (W, K) containment each challenger reads from western cooperation.
+        common_threat: (W, O, O, D) threat two observers share, per domain (symmetric;
+            the diagonal is unused and zero).
         capability: (W, actors) what each actor brings as a partner.
         hostility: (W, actors, actors) how threatening the column actor is to the row actor.
     """
@@ -45,6 +49,7 @@ class Context:
     aim: np.ndarray
     aim_share: np.ndarray
     containment: np.ndarray
+    common_threat: np.ndarray
     capability: np.ndarray
     hostility: np.ndarray
 
@@ -61,6 +66,13 @@ class Context:
                     alignment[:, i, j] = level[:, p]
         aim = domain_aim(structure.relevance, state.activity)
         contained = containment(state.coop[:, _WESTERN, :], aim)
+        common = np.zeros((w, len(OBSERVERS), len(OBSERVERS), len(DOMAINS)))
+        for a, b in _OBSERVER_PAIRS:  # shared by both sides, so computed once per pair
+            shared = shared_channel_threat(state.threat[:, a], state.threat[:, b])
+            risks = shared_risk(structure.risk, structure.risk_exposure[:, a], structure.risk_exposure[:, b])
+            common[:, a, b] = common[:, b, a] = threat_by_domain(
+                shared, risks, structure.relevance, structure.risk_relevance
+            )
         capability = np.zeros((w, len(ACTORS)))
         # The hard bounds allow a reference of 0 (set by a scenario or a shock): then any
         # spending saturates the index and none gives 0, instead of 0/0 = NaN.
@@ -83,6 +95,7 @@ class Context:
             aim=aim,
             aim_share=aim_share(aim),
             containment=contained,
+            common_threat=common,
             capability=capability,
             hostility=hostility,
         )
