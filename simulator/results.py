@@ -18,6 +18,7 @@ import pandas as pd
 
 from simulator.calendar import quarter_label
 from simulator.errors import UserError, near_miss
+from simulator.metrics import Metric
 from simulator.output import atomic_folder
 from simulator.scenario import Scenario
 from simulator.structure import (
@@ -94,12 +95,15 @@ class RunResult:
 
     def final(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
         """Value of ``variable`` in the last quarter, one entry per replicate."""
-        return pd.Series(self.series(variable)[-1], index=pd.Index(self.replicates, name="replicate"), name=variable)
+        return self._per_replicate(Metric(variable, "final"))
 
     def peak(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
         """Highest simulated value (steps 1..horizon) of ``variable`` per replicate."""
-        data = self.series(variable)[1:].max(axis=0)
-        return pd.Series(data, index=pd.Index(self.replicates, name="replicate"), name=variable)
+        return self._per_replicate(Metric(variable, "peak"))
+
+    def _per_replicate(self, metric: Metric) -> pd.Series:
+        values = metric.compute(self.series(metric.series))
+        return pd.Series(values, index=pd.Index(self.replicates, name="replicate"), name=metric.series)
 
     # -- tables -----------------------------------------------------------------
 
@@ -272,9 +276,10 @@ class RunResult:
         final = self.interval(self.final(head).to_numpy())
         peak = self.interval(self.peak(head).to_numpy())
         peak_step = int(np.argmax(self.series(head)[1:].mean(axis=1))) + 1
-        lines.append(f"  EU–Japan cooperation  start {start[0]:.2f}   final {_fmt(final)}")
+        lines.append(f"  EU–Japan cooperation  start {start[0]:.2f}   final {format_interval(final)}")
         lines.append(
-            f"                        peak  {_fmt(peak)}, mean path highest in {self.quarter_labels[peak_step]}"
+            f"                        peak  {format_interval(peak)}, "
+            f"mean path highest in {self.quarter_labels[peak_step]}"
         )
         finals = {d: self.series(f"{head}_{d}")[-1].mean() for d in DOMAINS}
         deepest = sorted(finals, key=finals.get, reverse=True)[:3]
@@ -325,5 +330,6 @@ class RunResult:
         return out
 
 
-def _fmt(stats: tuple[float, float, float]) -> str:
+def format_interval(stats: tuple[float, float, float]) -> str:
+    """``mean (90% interval low–high)`` from :meth:`RunResult.interval`, as the summaries print it."""
     return f"{stats[0]:.2f} (90% interval {stats[1]:.2f}–{stats[2]:.2f})"
