@@ -116,7 +116,7 @@ class StrategicModel(mesa.Model):
         return state
 
     def _spin_up(self) -> None:
-        """Settle the state to the parameters: deterministic quarters, no shocks.
+        """Settle the state to the parameters: deterministic quarters, no shocks, no attribution.
 
         The calendar is frozen at the quarter before ``start`` (the step-0 label), so
         Japan's enacted spending path in step 0 is that quarter's value.
@@ -127,7 +127,9 @@ class StrategicModel(mesa.Model):
         for count in range(int(quarters.max(initial=0))):
             previous = self.state
             self._advance(self.base_params, self._base_structure)
-            self.state = self.state.where(count < quarters, previous)
+            running = count < quarters
+            if not running.all():
+                self.state = self.state.where(running, previous)
 
     # -- one quarter ----------------------------------------------------------
 
@@ -187,6 +189,8 @@ class StrategicModel(mesa.Model):
             self._agreement_floor(structure),
         )
         nxt.coop[:] = result.coop
+        if not self.stochastic:
+            return  # spin-up quarters are not recorded, so their changes are not attributed
         self.contributions = attribute(
             self.state.coop[:, HEADLINE_INDEX],
             nxt.headline_terms[:, 0],
