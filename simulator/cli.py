@@ -18,6 +18,7 @@ from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
 from simulator.errors import UserError, near_miss
 from simulator.output import result_folders
+from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
@@ -131,8 +132,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
             return 130
         listing.append(str(out))
-        mean, low, high = result.interval(result.final().to_numpy())
-        headlines.append(f"final EU–Japan cooperation {mean:.2f} (90% interval {low:.2f}–{high:.2f})")
+        headlines.append(f"final EU–Japan cooperation {format_interval(result.interval(result.final().to_numpy()))}")
         if args.quiet:
             print(out, flush=True)
     if not args.quiet:
