@@ -21,7 +21,7 @@ RESULTS_ROOT = Path("results")
 """Where ``eujsim run`` puts result folders when no ``--out`` is given."""
 
 
-def free_folder(base: Path, taken: Collection[Path] = ()) -> Path:
+def free_folder(base: Path, taken: Collection[Path] = (), *, existing_taken: bool = True) -> Path:
     """Return ``base`` if it is free, else the first free ``base-2``, ``base-3`` and so on.
 
     Args:
@@ -29,9 +29,11 @@ def free_folder(base: Path, taken: Collection[Path] = ()) -> Path:
         taken: Folders already promised to other runs of the same command but not yet
             written; they count as taken so that two runs planned together never get the
             same folder.
+        existing_taken: Whether a folder that exists on disk counts as taken too (False
+            under ``--out``, where an existing folder is refused or, with ``--force``, replaced).
     """
     candidate, n = base, 2
-    while candidate.exists() or candidate in taken:
+    while candidate in taken or (existing_taken and candidate.exists()):
         candidate = base.with_name(f"{base.name}-{n}")
         n += 1
     return candidate
@@ -85,13 +87,7 @@ def result_folders(
     folders: list[Path] = []
     for stem in stems:
         base = (root if out is None else out) / folder_name(stem)
-        if out is None:
-            folder = free_folder(base, taken=folders)
-        else:
-            folder, n = base, 2
-            while folder in folders:
-                folder = base.with_name(f"{base.name}-{n}")
-                n += 1
+        folder = free_folder(base, taken=folders, existing_taken=out is None)
         check_destination(folder, force)
         folders.append(folder)
     return folders
