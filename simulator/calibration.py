@@ -143,6 +143,15 @@ class Calibration(Mapping[str, Parameter]):
         return float(value)
 
 
+def keyword_path(key: str) -> str:
+    """The parameter path a Python keyword stands for: ``JPN__deference`` is ``JPN.deference``.
+
+    Dotted paths are not valid keyword names, so keyword-argument APIs accept ``__`` for the
+    dot; a dotted path passes through unchanged.
+    """
+    return key.replace("__", ".")
+
+
 def _require(loaded: LoadedYaml, node: object, key: str, where: tuple, kind: type | tuple) -> object:
     if not isinstance(node, dict) or key not in node:
         raise UserError(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulator.calibration import keyword_path
 from simulator.errors import UserError, near_miss
 from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
@@ -76,7 +77,7 @@ def _split_inputs(inputs: Mapping[str, float | str]) -> tuple[dict[str, float], 
             name, _, field = key[len(SHOCK_PREFIX) :].rpartition(".")
             shock_fields[(name, field)] = value
         else:
-            parameters[key.replace("__", ".")] = value  # type: ignore[assignment]  # checked by resolve()
+            parameters[keyword_path(key)] = value  # type: ignore[assignment]  # checked by resolve()
     return parameters, shock_fields
 
 
