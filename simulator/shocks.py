@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -42,11 +43,12 @@ def shock_strength(
     full_end = ramp + duration
     rising = (q + 1) / (ramp + 1)
     fading = 1.0 - (q - full_end + 1) / (decay + 1)
-    return np.select(
-        [q < 0, q < ramp, q < full_end, q < full_end + decay],
-        [0.0, rising, 1.0, fading],
-        default=0.0,
-    )
+    # The phases from last to first, each overriding the later ones where it applies
+    # (the first phase that applies wins; as np.select, at half its cost).
+    strength = np.where(q < full_end + decay, fading, 0.0)
+    strength = np.where(q < full_end, 1.0, strength)
+    strength = np.where(q < ramp, rising, strength)
+    return np.where(q < 0, 0.0, strength)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class ShockTrack:
     def strength(self, step: int) -> np.ndarray:
         """Magnitude times profile strength at ``step``, per world."""
         return self.magnitude * shock_strength(step, self.onset, self.ramp, self.duration, self.decay)
+
+    @cached_property
+    def first_onset(self) -> float:
+        """Earliest onset step over worlds: before it, the strength is 0 in every world."""
+        return float(self.onset.min())
 
 
 class ShockSchedule:
@@ -131,6 +138,8 @@ class ShockSchedule:
         params = dict(base)
         changed: set[str] = set()
         for track in self.tracks:
+            if step < track.first_onset:
+                continue
             strength = track.strength(step)
             if not strength.any():
                 continue
