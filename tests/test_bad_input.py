@@ -22,8 +22,9 @@ import simulator.plots
 from simulator import UserError, load_scenario, scenario_from_dict
 from simulator.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+from .conftest import ROOT, SCENARIOS
+
+BASELINE = SCENARIOS / "baseline.yaml"
 PREFIX = "eujsim: error: "
 
 # A shock block used by several cases; the shock's keys start on line 3.
@@ -302,7 +303,12 @@ def names_line(message: str, file: Path, line: int) -> bool:
 # --- scenario files, through `eujsim run` and `eujsim validate` ------------------------------
 
 
-@pytest.mark.parametrize(("text", "line", "needles"), [c[1:] for c in BAD_SCENARIOS], ids=[c[0] for c in BAD_SCENARIOS])
+each_bad_scenario = pytest.mark.parametrize(
+    ("text", "line", "needles"), [c[1:] for c in BAD_SCENARIOS], ids=[c[0] for c in BAD_SCENARIOS]
+)
+
+
+@each_bad_scenario
 def test_bad_scenario_run_gives_one_line_and_writes_nothing(capsys, tmp_path, text, line, needles):
     file = tmp_path / "bad.yaml"
     file.write_text(text, encoding="utf-8")
@@ -314,7 +320,7 @@ def test_bad_scenario_run_gives_one_line_and_writes_nothing(capsys, tmp_path, te
     assert_only(tmp_path, "bad.yaml")
 
 
-@pytest.mark.parametrize(("text", "line", "needles"), [c[1:] for c in BAD_SCENARIOS], ids=[c[0] for c in BAD_SCENARIOS])
+@each_bad_scenario
 def test_bad_scenario_api_raises_user_error_with_line(tmp_path, text, line, needles):
     file = tmp_path / "bad.yaml"
     file.write_text(text, encoding="utf-8")
@@ -435,15 +441,14 @@ def test_default_results_folder_is_not_created_for_a_bad_scenario(capsys, tmp_pa
 # --- command-line options --------------------------------------------------------------------
 
 
-def test_replicates_zero_on_the_command_line(capsys, tmp_path):
-    message = fail_cli(capsys, "run", BASELINE, "--replicates", "0", "--out", tmp_path / "out", "--no-plots")
-    assert "--replicates" in message and "at least 1" in message
-    assert_only(tmp_path)
-
-
-def test_negative_seed_on_the_command_line(capsys, tmp_path):
-    message = fail_cli(capsys, "run", BASELINE, "--seed", "-3", "--out", tmp_path / "out", "--no-plots")
-    assert "--seed" in message and ">= 0" in message
+@pytest.mark.parametrize(
+    ("option", "value", "needle"),
+    [("--replicates", "0", "at least 1"), ("--seed", "-3", ">= 0")],
+    ids=["replicates_zero", "negative_seed"],
+)
+def test_bad_number_option_on_the_command_line(capsys, tmp_path, option, value, needle):
+    message = fail_cli(capsys, "run", BASELINE, option, value, "--out", tmp_path / "out", "--no-plots")
+    assert option in message and needle in message
     assert_only(tmp_path)
 
 

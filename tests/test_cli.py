@@ -25,10 +25,8 @@ from simulator import load_scenario
 from simulator.cli import main
 from simulator.structure import DOMAINS
 
-from .conftest import SHOCK_KINDS
+from .conftest import ROOT, SCENARIOS, SHOCK_KINDS
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
 RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
 REPLICATES = 4
