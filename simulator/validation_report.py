@@ -8,15 +8,14 @@ cannot claim more than the tests. Run it as ``python -m simulator.validation_rep
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.calibration import default_calibration
 from simulator.errors import UserError
+from simulator.output import write_text_atomically
 from simulator.plots import plot_history
 from simulator.scenario import Scenario
 from simulator.validation import (
@@ -129,19 +128,6 @@ def _boundary_sentence(grid: list[tuple[float, float, Estimate]]) -> str:
         f"The effect's interval reaches down to {RUNS_OUT} or below at {where} "
         "(JPN.deference, model.weight_deference)."
     )
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename, so a crash never leaves half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: int) -> tuple[str, bool]:

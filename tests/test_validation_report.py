@@ -1,4 +1,4 @@
-"""The validation report generator: tuned numbers resolve, bad usage exits 2, writes are atomic."""
+"""The validation report generator: tuned numbers resolve, bad usage exits 2, the report is written atomically."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.output import write_text_atomically
 from simulator.scenario import load_scenario
 from simulator.validation import Estimate
 from simulator.validation_report import (
@@ -13,7 +14,6 @@ from simulator.validation_report import (
     TUNED,
     _boundary_sentence,
     main,
-    write_text_atomically,
 )
 
 from .conftest import SCENARIOS
@@ -60,7 +60,7 @@ def test_a_failed_write_keeps_the_old_report(tmp_path, monkeypatch):
     def broken_replace(src: str, dst: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("simulator.validation_report.os.replace", broken_replace)
+    monkeypatch.setattr("simulator.output.os.replace", broken_replace)
     with pytest.raises(OSError):
         write_text_atomically(target, "new")
     assert target.read_text() == "old"
