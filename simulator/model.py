@@ -112,7 +112,7 @@ class StrategicModel(mesa.Model):
         for p, code in enumerate(PARTNERS):
             state.spending[:, p] = self.base_params[f"{code}.spending_base"]
             state.stability[:, p] = self.base_params[f"{code}.stability"]
-        state.coop[:] = self._agreement_floor(self._base_structure)
+        state.coop[:] = s.agreement_floor
         return state
 
     def _spin_up(self) -> None:
@@ -166,11 +166,6 @@ class StrategicModel(mesa.Model):
             return None
         return self._draws.crises[self._step_index - 1, :, partner]
 
-    def _agreement_floor(self, structure: Structure) -> np.ndarray:
-        """(W, pairs, D) floor held by agreements: floor weight x coverage x (1 - hardness)."""
-        weight = self.params["model.agreement_floor"]
-        return weight[:, None, None] * structure.agreement[:, :, None] * (1.0 - structure.hardness[:, None, :])
-
     def settle_cooperation(self) -> None:
         """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
         params, structure, nxt = self.params, self.structure, self.next
@@ -186,7 +181,7 @@ class StrategicModel(mesa.Model):
             np.minimum(stability[:, _FIRST], stability[:, _SECOND]),
             structure.agreement,
             params["model.agreement_brake"],
-            self._agreement_floor(structure),
+            structure.agreement_floor,
         )
         nxt.coop[:] = result.coop
         if not self.stochastic:

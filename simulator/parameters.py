@@ -94,6 +94,8 @@ class Structure:
         trade_dependence: (W, P, K) partners' dependence on each challenger.
         values: (W, pairs) value affinity.
         agreement: (W, pairs) agreement coverage.
+        agreement_floor: (W, pairs, D) floor agreements hold under cooperation:
+            ``model.agreement_floor`` x coverage x (1 - hardness).
     """
 
     hardness: FloatArray
@@ -109,13 +111,17 @@ class Structure:
     trade_dependence: FloatArray
     values: FloatArray
     agreement: FloatArray
+    agreement_floor: FloatArray
 
     @classmethod
     def from_parameters(cls, params: Mapping[str, FloatArray], n_worlds: int) -> Structure:
         """Assemble the matrices from per-world parameter arrays."""
         w = n_worlds
+        hardness = _vector(params, w, DOMAINS, "{key}.hardness")
+        agreement = _vector(params, w, PAIRS, "{key}.agreement")
+        floor = params["model.agreement_floor"][:, None, None] * agreement[:, :, None] * (1.0 - hardness[:, None, :])
         return cls(
-            hardness=_vector(params, w, DOMAINS, "{key}.hardness"),
+            hardness=hardness,
             relevance=_grid(params, w, DOMAINS, ACTIVITIES, "{row}.relevance_{col}"),
             risk_relevance=_grid(params, w, DOMAINS, RISKS, "{row}.relevance_{col}"),
             salience=_grid(params, w, OBSERVERS, CHALLENGERS, "{row}.salience_{col}"),
@@ -127,5 +133,6 @@ class Structure:
             risk_exposure=_grid(params, w, OBSERVERS, RISKS, "{row}.{col}_exposure"),
             trade_dependence=_grid(params, w, PARTNERS, CHALLENGERS, "{row}.trade_dependence_{col}"),
             values=_vector(params, w, PAIRS, "{key}.values"),
-            agreement=_vector(params, w, PAIRS, "{key}.agreement"),
+            agreement=agreement,
+            agreement_floor=floor,
         )
