@@ -127,11 +127,6 @@ to a defence partnership (2024); the labels name those stages on the 0–1 scale
 """
 
 
-def actor_index(code: str) -> int:
-    """Position of an actor code in ``ACTORS``."""
-    return ACTORS.index(code)
-
-
 def pair_name(a: str, b: str) -> str:
     """Canonical name of the pair {a, b}, members in ``ACTORS`` order."""
     ia, ib = ACTORS.index(a), ACTORS.index(b)
