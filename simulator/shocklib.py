@@ -18,6 +18,7 @@ from simulator.errors import UserError, near_miss
 from simulator.yamlio import LoadedYaml, parse_yaml, read_yaml
 
 OPS = ("add", "multiply", "set")
+EFFECT_KEYS = ("target", "op", "value")
 
 
 @dataclass(frozen=True)
@@ -61,15 +62,16 @@ def parse_effects(
         line = loaded.line_of(loc)
         if not isinstance(item, dict):
             raise UserError("each effect is a mapping with target, op and value", file=file, line=line, field=field)
-        unknown = set(item) - {"target", "op", "value"}
-        for key in sorted(unknown, key=str):
+        unknown = sorted(set(item) - set(EFFECT_KEYS), key=str)
+        if unknown:
+            key = unknown[0]
             raise UserError(
-                f"unknown key '{key}' in an effect{near_miss(str(key), ['target', 'op', 'value'])}",
+                f"unknown key '{key}' in an effect{near_miss(str(key), EFFECT_KEYS)}",
                 file=file,
                 line=loaded.line_of((*loc, key)),
                 field=f"{field}.{key}",
             )
-        for key in ("target", "op", "value"):
+        for key in EFFECT_KEYS:
             if key not in item:
                 raise UserError(f"effect is missing '{key}'", file=file, line=line, field=field)
         target = str(item["target"])
