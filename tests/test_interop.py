@@ -92,7 +92,7 @@ def test_a_later_shock_onset_delays_its_effect():
         ({"shock.US retrenchmnt.magnitude": 0.5}, "did you mean 'US retrenchment'"),
         ({"shock.US retrenchment.size": 0.5}, "unknown shock field"),
         ({"shock.US retrenchment.magnitude": 2.0}, "out of range"),
-        ({"shock.US retrenchment.at": "1990Q1"}, "outside the simulated quarters"),
+        ({"shock.US retrenchment.at": "1990Q1"}, "outside the simulated quarters 2025Q1–2034Q4"),
     ],
 )
 def test_bad_inputs_are_user_errors_naming_the_fix(inputs, hint):
