@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 
 from simulator import Scenario, StrategicModel, scenario_from_dict
+from simulator.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -26,6 +29,35 @@ SHOCK_KINDS = (
     "eu_cohesion_crisis",
 )
 """The ten shock kinds the library must ship (issue: simulator core)."""
+
+
+ERROR_PREFIX = "eujsim: error: "
+
+
+def eujsim(*argv: object) -> tuple[int, str, str]:
+    """Run ``eujsim ARGV`` in-process; returns (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_error_line(err: str) -> str:
+    """The single stderr line, checked to be an ``eujsim: error:`` line without a traceback."""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, f"expected exactly one line on stderr, got:\n{err}"
+    assert lines[0].startswith(ERROR_PREFIX), lines[0]
+    assert len(lines[0]) > len(ERROR_PREFIX) + 20, "the message is too short to explain anything"
+    return lines[0]
+
+
+def cli_error(*argv: object) -> str:
+    """Run ``eujsim ARGV`` expecting a user error: status 2, nothing on stdout, one error line."""
+    status, out, err = eujsim(*argv)
+    assert status == 2, f"exit status {status}; stderr: {err}"
+    assert out == ""
+    return one_error_line(err)
 
 
 def make_scenario(**fields: Any) -> Scenario:

@@ -22,10 +22,9 @@ import simulator.plots
 from simulator import UserError, load_scenario, scenario_from_dict
 from simulator.cli import main
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import ROOT, SCENARIOS, cli_error, eujsim, one_error_line
 
 BASELINE = SCENARIOS / "baseline.yaml"
-PREFIX = "eujsim: error: "
 
 # A shock block used by several cases; the shock's keys start on line 3.
 SHOCK = 'name: x\nshocks:\n  - kind: us_retrenchment\n    at: "2025Q2"\n'
@@ -265,31 +264,6 @@ BAD_SCENARIOS = [
 ]
 
 
-def one_error_line(err: str) -> str:
-    """The single stderr line, checked to be an ``eujsim: error:`` line without a traceback."""
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected exactly one line on stderr, got:\n{err}"
-    assert lines[0].startswith(PREFIX), lines[0]
-    assert len(lines[0]) > len(PREFIX) + 20, "the message is too short to explain anything"
-    return lines[0]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run ``eujsim ARGV`` in-process; returns (status, stdout, stderr)."""
-    status = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def fail_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
-    """Run ``eujsim ARGV`` in-process, expecting a user error; returns its one line."""
-    status, out, err = run_cli(capsys, *argv)
-    assert status == 2, f"exit status {status}; stderr: {err}"
-    assert out == ""
-    return one_error_line(err)
-
-
 def assert_only(folder: Path, *names: str) -> None:
     """``folder`` holds exactly ``names``: no result folder, no hidden partial folder."""
     assert sorted(p.name for p in folder.iterdir()) == sorted(names)
@@ -309,11 +283,11 @@ each_bad_scenario = pytest.mark.parametrize(
 
 
 @each_bad_scenario
-def test_bad_scenario_run_gives_one_line_and_writes_nothing(capsys, tmp_path, text, line, needles):
+def test_bad_scenario_run_gives_one_line_and_writes_nothing(tmp_path, text, line, needles):
     file = tmp_path / "bad.yaml"
     file.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    message = fail_cli(capsys, "run", file, "--out", out, "--replicates", "2", "--no-plots")
+    message = cli_error("run", file, "--out", out, "--replicates", "2", "--no-plots")
     assert names_line(message, file, line), f"expected {file}:{line} in: {message}"
     for needle in needles:
         assert needle in message
@@ -337,10 +311,10 @@ def test_bad_scenario_api_raises_user_error_with_line(tmp_path, text, line, need
         assert needle in str(error)
 
 
-def test_validate_reports_the_bad_file_among_good_ones(capsys, tmp_path):
+def test_validate_reports_the_bad_file_among_good_ones(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nhorizn: 8\n", encoding="utf-8")
-    status, out, err = run_cli(capsys, "validate", BASELINE, bad)
+    status, out, err = eujsim("validate", BASELINE, bad)
     assert status == 2
     assert out.startswith(f"OK {BASELINE}")  # the good file before it was still checked
     message = one_error_line(err)
@@ -393,14 +367,14 @@ def test_scenario_from_dict_raises_user_error():
         scenario_from_dict({"name": "x", "parameters": {"JPN.deference": 3}})
 
 
-def test_python_tag_is_never_executed(capsys, tmp_path):
+def test_python_tag_is_never_executed(tmp_path):
     marker = tmp_path / "pwned"
     file = tmp_path / "evil.yaml"
     file.write_text(
         f"name: x\nhorizon: !!python/object/apply:os.system ['touch {marker}']\n",
         encoding="utf-8",
     )
-    message = fail_cli(capsys, "validate", file)
+    message = cli_error("validate", file)
     assert "not allowed" in message
     assert not marker.exists()
 
@@ -408,32 +382,32 @@ def test_python_tag_is_never_executed(capsys, tmp_path):
 # --- the files named on the command line ---------------------------------------------------
 
 
-def test_missing_scenario_file(capsys, tmp_path):
+def test_missing_scenario_file(tmp_path):
     missing = tmp_path / "no_such_scenario.yaml"
-    message = fail_cli(capsys, "run", missing, "--out", tmp_path / "out", "--no-plots")
+    message = cli_error("run", missing, "--out", tmp_path / "out", "--no-plots")
     assert str(missing) in message
     assert "file not found" in message and "check the path" in message
     assert_only(tmp_path)
 
 
-def test_folder_without_scenario_files(capsys, tmp_path):
+def test_folder_without_scenario_files(tmp_path):
     (tmp_path / "notes.txt").write_text("not a scenario")
-    message = fail_cli(capsys, "validate", tmp_path)
+    message = cli_error("validate", tmp_path)
     assert str(tmp_path) in message and "no scenario files" in message
     assert "*.yaml" in message
 
 
-def test_scenario_file_not_utf8(capsys, tmp_path):
+def test_scenario_file_not_utf8(tmp_path):
     file = tmp_path / "latin1.yaml"
     file.write_bytes("name: Tōkyō\ndescription: caf\xe9\n".encode("latin-1", errors="replace") + b"\xff\xfe")
-    message = fail_cli(capsys, "validate", file)
+    message = cli_error("validate", file)
     assert str(file) in message and "UTF-8" in message
 
 
-def test_default_results_folder_is_not_created_for_a_bad_scenario(capsys, tmp_path, monkeypatch):
+def test_default_results_folder_is_not_created_for_a_bad_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("bad.yaml").write_text("name: x\nhorizon: 0\n", encoding="utf-8")
-    message = fail_cli(capsys, "run", "bad.yaml", "--no-plots")
+    message = cli_error("run", "bad.yaml", "--no-plots")
     assert "bad.yaml:2 (horizon)" in message
     assert_only(tmp_path, "bad.yaml")
 
@@ -446,8 +420,8 @@ def test_default_results_folder_is_not_created_for_a_bad_scenario(capsys, tmp_pa
     [("--replicates", "0", "at least 1"), ("--seed", "-3", ">= 0")],
     ids=["replicates_zero", "negative_seed"],
 )
-def test_bad_number_option_on_the_command_line(capsys, tmp_path, option, value, needle):
-    message = fail_cli(capsys, "run", BASELINE, option, value, "--out", tmp_path / "out", "--no-plots")
+def test_bad_number_option_on_the_command_line(tmp_path, option, value, needle):
+    message = cli_error("run", BASELINE, option, value, "--out", tmp_path / "out", "--no-plots")
     assert option in message and needle in message
     assert_only(tmp_path)
 
@@ -465,61 +439,61 @@ def test_bad_number_option_on_the_command_line(capsys, tmp_path, option, value, 
     ],
     ids=["no_equals", "not_a_number", "empty_value", "unknown_actor", "unknown_name", "out_of_range", "nan"],
 )
-def test_bad_set_option(capsys, tmp_path, assignment, needles):
-    message = fail_cli(capsys, "run", BASELINE, "--set", assignment, "--out", tmp_path / "out", "--no-plots")
+def test_bad_set_option(tmp_path, assignment, needles):
+    message = cli_error("run", BASELINE, "--set", assignment, "--out", tmp_path / "out", "--no-plots")
     for needle in needles:
         assert needle in message
     assert_only(tmp_path)
 
 
-def test_existing_out_folder_is_refused_and_left_untouched(capsys, tmp_path):
+def test_existing_out_folder_is_refused_and_left_untouched(tmp_path):
     out = tmp_path / "precious"
     out.mkdir()
     (out / "notes.txt").write_text("my earlier analysis\n", encoding="utf-8")
     (out / "timeseries.csv").write_text("replicate,step\n0,0\n", encoding="utf-8")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    message = cli_error("run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
     assert str(out) in message
     assert "already exists" in message and "--force" in message
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert_only(tmp_path, "precious")
 
 
-def test_out_that_is_an_existing_file_is_refused(capsys, tmp_path):
+def test_out_that_is_an_existing_file_is_refused(tmp_path):
     out = tmp_path / "result.txt"
     out.write_text("keep me\n", encoding="utf-8")
-    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots", "--force")
+    message = cli_error("run", BASELINE, "--replicates", "2", "--out", out, "--no-plots", "--force")
     assert str(out) in message and "is a file" in message
     assert out.read_text(encoding="utf-8") == "keep me\n"
 
 
-def test_out_under_a_file_is_refused_before_simulating(capsys, tmp_path):
+def test_out_under_a_file_is_refused_before_simulating(tmp_path):
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("x\n", encoding="utf-8")
     out = blocker / "sub" / "run1"
-    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    message = cli_error("run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
     assert str(out) in message
     assert "not a writable folder" in message and "choose another --out" in message
     assert_only(tmp_path, "not_a_folder")
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to read-only folders")
-def test_out_under_a_read_only_folder_is_refused(capsys, tmp_path):
+def test_out_under_a_read_only_folder_is_refused(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", locked / "run1", "--no-plots")
+        message = cli_error("run", BASELINE, "--replicates", "2", "--out", locked / "run1", "--no-plots")
         assert "not a writable folder" in message
         assert list(locked.iterdir()) == []
     finally:
         locked.chmod(0o700)
 
 
-def test_out_name_too_long_gives_one_line(capsys, tmp_path):
+def test_out_name_too_long_gives_one_line(tmp_path):
     out = tmp_path / ("r" * 300)
-    message = fail_cli(capsys, "run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
+    message = cli_error("run", BASELINE, "--replicates", "2", "--out", out, "--no-plots")
     assert "too long" in message
     assert_only(tmp_path)
 
@@ -540,18 +514,18 @@ def test_usage_mistakes_are_one_line_too(capsys):
     assert "'simulate'" in message and "eujsim --help" in message
 
 
-def test_params_unknown_actor(capsys):
-    message = fail_cli(capsys, "params", "--actor", "XYZ")
+def test_params_unknown_actor():
+    message = cli_error("params", "--actor", "XYZ")
     assert "--actor" in message and "no parameter group 'XYZ'" in message
     assert "groups:" in message and "JPN" in message
-    message = fail_cli(capsys, "params", "--actor", "JNP")
+    message = cli_error("params", "--actor", "JNP")
     assert "did you mean 'JPN'?" in message
 
 
-def test_shocks_unknown_kind(capsys):
-    message = fail_cli(capsys, "shocks", "nosuchkind")
+def test_shocks_unknown_kind():
+    message = cli_error("shocks", "nosuchkind")
     assert "no shock kind 'nosuchkind'" in message and "eujsim shocks" in message
-    message = fail_cli(capsys, "shocks", "us_retrenchmnt")
+    message = cli_error("shocks", "us_retrenchmnt")
     assert "did you mean 'us_retrenchment'?" in message
 
 
@@ -567,7 +541,7 @@ kinds:
 """
 
 
-def test_shock_library_with_unknown_target(capsys, tmp_path):
+def test_shock_library_with_unknown_target(tmp_path):
     library = tmp_path / "my_shocks.yaml"
     library.write_text(LIBRARY_WITH_BAD_TARGET, encoding="utf-8")
     scenario = tmp_path / "uses_it.yaml"
@@ -577,7 +551,7 @@ def test_shock_library_with_unknown_target(capsys, tmp_path):
         ["validate", scenario, "--shocks", library],
         ["shocks", "--shocks", library],
     ):
-        message = fail_cli(capsys, *argv)
+        message = cli_error(*argv)
         assert names_line(message, library, 6), message
         assert "JPN" in message and "did you mean 'sealane_exposure'?" in message
     assert_only(tmp_path, "my_shocks.yaml", "uses_it.yaml")
@@ -612,17 +586,17 @@ def test_shock_library_with_unknown_target(capsys, tmp_path):
     ],
     ids=["not_a_mapping", "unknown_key", "unhashable_source_ref", "negative_ramp", "odd_effect_keys"],
 )
-def test_bad_shock_library(capsys, tmp_path, text, line, needles):
+def test_bad_shock_library(tmp_path, text, line, needles):
     library = tmp_path / "lib.yaml"
     library.write_text(text, encoding="utf-8")
-    message = fail_cli(capsys, "shocks", "--shocks", library)
+    message = cli_error("shocks", "--shocks", library)
     assert names_line(message, library, line), message
     for needle in needles:
         assert needle in message
 
 
-def test_missing_shock_library(capsys, tmp_path):
-    message = fail_cli(capsys, "validate", BASELINE, "--shocks", tmp_path / "nope.yaml")
+def test_missing_shock_library(tmp_path):
+    message = cli_error("validate", BASELINE, "--shocks", tmp_path / "nope.yaml")
     assert f"{tmp_path / 'nope.yaml'}: file not found" in message
 
 

@@ -6,8 +6,6 @@ run draws plots, and only the ``--help`` comparison starts subprocesses.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -22,10 +20,9 @@ import pytest
 
 import simulator.cli
 from simulator import load_scenario
-from simulator.cli import main
 from simulator.structure import DOMAINS
 
-from .conftest import ROOT, SCENARIOS, SHOCK_KINDS
+from .conftest import ROOT, SCENARIOS, SHOCK_KINDS, cli_error, eujsim
 
 BASELINE = SCENARIOS / "baseline.yaml"
 RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
@@ -34,14 +31,6 @@ HORIZON = 40  # both shipped scenarios simulate 2025Q1–2034Q4
 
 RESULT_FILES = {"scenario.yaml", "manifest.json", "timeseries.csv", "summary.csv", "events.csv", "drivers.csv"}
 PLOTS = ["coop_eu_jpn.png", "domains_heatmap.png", "threats.png", "pairs.png"]
-
-
-def eujsim(*argv: object) -> tuple[int, str, str]:
-    """Run ``eujsim ARGV`` in-process; returns (status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 def run_ok(*argv: object) -> str:
@@ -237,16 +226,6 @@ def write_scenario(path: Path, name: str, horizon: int = 6, extra: str = "") -> 
 RETRENCH_SHOCK = 'shocks:\n  - kind: us_retrenchment\n    at: "2025Q2"\n'
 
 
-def fail(*argv: object) -> str:
-    """Run ``eujsim ARGV`` expecting a user error: status 2, nothing on stdout, one error line."""
-    status, out, err = eujsim(*argv)
-    assert status == 2, (status, out, err)
-    assert out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("eujsim: error: "), err
-    return lines[0]
-
-
 def test_several_files_each_get_their_own_default_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_scenario(Path("alpha.yaml"), "alpha")
@@ -337,7 +316,7 @@ def test_out_is_the_parent_folder_and_force_works_per_result_folder(tmp_path):
     (parent / "beta" / "old.txt").write_text("an earlier run\n", encoding="utf-8")
     (parent / "keep.txt").write_text("unrelated\n", encoding="utf-8")
 
-    message = fail("run", alpha, beta, "--out", parent, "--replicates", SMALL, "--no-plots")
+    message = cli_error("run", alpha, beta, "--out", parent, "--replicates", SMALL, "--no-plots")
     assert f"{parent / 'beta'}: already exists" in message and "--force" in message
     assert sorted(p.name for p in parent.iterdir()) == ["beta", "keep.txt"], "alpha must not run either"
 
@@ -351,7 +330,7 @@ def test_out_that_is_a_file_is_refused_for_several_scenarios(tmp_path):
     beta = write_scenario(tmp_path / "beta.yaml", "beta")
     blocker = tmp_path / "out.txt"
     blocker.write_text("keep me\n", encoding="utf-8")
-    message = fail("run", alpha, beta, "--out", blocker, "--force", "--no-plots")
+    message = cli_error("run", alpha, beta, "--out", blocker, "--force", "--no-plots")
     assert str(blocker) in message and "is a file" in message and "--out" in message
     assert blocker.read_text(encoding="utf-8") == "keep me\n"
 
@@ -359,7 +338,7 @@ def test_out_that_is_a_file_is_refused_for_several_scenarios(tmp_path):
 def test_a_missing_path_means_nothing_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_scenario(Path("alpha.yaml"), "alpha")
-    message = fail("run", "alpha.yaml", "typo.yaml", "--replicates", SMALL, "--no-plots")
+    message = cli_error("run", "alpha.yaml", "typo.yaml", "--replicates", SMALL, "--no-plots")
     assert message.startswith("eujsim: error: typo.yaml: file not found; check the path")
     assert "folder" in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.yaml"], "no results folder may be created"
@@ -371,7 +350,7 @@ def test_an_empty_folder_is_a_user_error(tmp_path, monkeypatch):
     Path("empty").mkdir()
     (Path("empty") / "readme.txt").write_text("no scenarios here\n", encoding="utf-8")
     write_scenario(Path("empty") / "sub" / "hidden_below.yaml", "below")
-    message = fail("run", "alpha.yaml", "empty", "--no-plots")
+    message = cli_error("run", "alpha.yaml", "empty", "--no-plots")
     assert message.startswith("eujsim: error: empty: folder has no scenario files")
     assert "*.yaml" in message and "*.yml" in message and "subfolders" in message
     assert not Path("results").exists()
@@ -382,12 +361,12 @@ def test_one_bad_file_among_good_ones_means_nothing_is_written(tmp_path, monkeyp
     write_scenario(Path("good1.yaml"), "good1")
     write_scenario(Path("bad.yaml"), "bad", extra=RETRENCH_SHOCK.replace("2025Q2", "2030Q1"))  # after the horizon
     write_scenario(Path("good2.yaml"), "good2")
-    message = fail("run", "good1.yaml", "bad.yaml", "good2.yaml", "--out", "out", "--no-plots")
+    message = cli_error("run", "good1.yaml", "bad.yaml", "good2.yaml", "--out", "out", "--no-plots")
     assert message.startswith("eujsim: error: bad.yaml:6 (shocks.0.at): shock at 2030Q1 lies outside")
     assert not Path("out").exists() and not Path("results").exists()
 
     # The same holds for a --set that does not fit, and for the default folder.
-    message = fail("run", "good1.yaml", "good2.yaml", "--set", "JPN.deference=7", "--no-plots")
+    message = cli_error("run", "good1.yaml", "good2.yaml", "--set", "JPN.deference=7", "--no-plots")
     assert "JPN.deference" in message and "out of range" in message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "good1.yaml", "good2.yaml"]
 
