@@ -16,6 +16,8 @@ Column names (also used in ``timeseries.csv``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from simulator.mechanisms.threat import overall_threat
@@ -77,10 +79,16 @@ class Recorder:
         n_worlds: Number of worlds.
         horizon: Number of simulated quarters (rows are steps 0..horizon).
         keep_details: Keep per-world drivers and episodes (sweeps may turn this off).
+        columns: Record only these variables (default all); a sweep keeps just the series its
+            metrics and statistics need, so memory per world stays small.
     """
 
-    def __init__(self, n_worlds: int, horizon: int, keep_details: bool = True) -> None:
-        self.columns = column_names()
+    def __init__(
+        self, n_worlds: int, horizon: int, keep_details: bool = True, columns: Sequence[str] | None = None
+    ) -> None:
+        every = column_names()
+        self.columns = every if columns is None else list(columns)
+        self._index = None if columns is None else np.array([every.index(c) for c in self.columns], dtype=int)
         self.values = np.zeros((horizon + 1, len(self.columns), n_worlds))
         self.keep_details = keep_details
         shape = (horizon + 1, n_worlds, len(MECHANISMS), len(DOMAINS)) if keep_details else (0, 0, 0, 0)
@@ -92,7 +100,8 @@ class Recorder:
 
     def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
         """Store the state after ``step`` (0 = initial) and that step's attribution."""
-        self.values[step] = _row(state)
+        row = _row(state)
+        self.values[step] = row if self._index is None else row[self._index]
         if self.keep_details and step > 0:
             if contributions is not None:
                 self.drivers[step] = contributions

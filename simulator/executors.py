@@ -1,0 +1,220 @@
+"""Where chunks run: in this process, in local worker processes, or on a Dask cluster.
+
+Every executor takes the same tasks (a chunk's points) and yields each chunk's
+outcome as it finishes, in whatever order. A chunk that raises does not stop the
+others: the worker catches the exception and returns it as a :class:`ChunkFailure`
+with its traceback, so failures look the same whichever executor ran them.
+
+Only a bounded number of chunks is in flight at once (a few per worker), so the
+results waiting to be written never pile up in memory, however many chunks a sweep has.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Protocol
+
+import pandas as pd
+
+from simulator.chunks import ChunkResult
+from simulator.errors import UserError
+from simulator.experiment import Experiment
+
+EXECUTORS = ("local", "dask")
+IN_FLIGHT_PER_WORKER = 2
+"""Chunks queued per worker: enough to keep it busy, few enough to bound memory."""
+
+ChunkFunction = Callable[[Experiment, pd.DataFrame, int], ChunkResult]
+
+
+@dataclass(frozen=True)
+class ChunkFailure:
+    """A chunk that raised: which one, what, and where."""
+
+    chunk: int
+    error: str
+    traceback: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One chunk to simulate: its index and its rows of the design."""
+
+    chunk: int
+    points: pd.DataFrame
+
+
+def guarded(function: ChunkFunction, experiment: Experiment, task: Task) -> ChunkResult | ChunkFailure:
+    """Run one chunk, returning its exception as data instead of raising it."""
+    try:
+        return function(experiment, task.points, task.chunk)
+    except Exception as exc:  # any failure of a chunk is recorded; the rest go on
+        return ChunkFailure(task.chunk, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+class Executor(Protocol):
+    """Runs chunks and yields their outcomes as they finish."""
+
+    workers: int
+
+    def run(
+        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+    ) -> Iterator[ChunkResult | ChunkFailure]:
+        """Yield one outcome per task, in completion order."""
+        ...
+
+    def close(self) -> None:
+        """Release workers (and cancel chunks not yet started)."""
+        ...
+
+
+class InlineExecutor:
+    """Runs chunks one after another in this process (one worker; easiest to debug)."""
+
+    workers = 1
+
+    def run(
+        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+    ) -> Iterator[ChunkResult | ChunkFailure]:
+        """Yield each chunk's outcome in plan order."""
+        for task in tasks:
+            yield guarded(function, experiment, task)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class LocalExecutor:
+    """Runs chunks in a pool of worker processes on this machine.
+
+    Workers are started by a fork server that has imported the simulator once, which
+    keeps start-up short and is safe in a parent that has threads (a progress bar, Dask).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["simulator.chunks", "simulator.executors"])
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def run(
+        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+    ) -> Iterator[ChunkResult | ChunkFailure]:
+        """Keep a few chunks per worker queued and yield outcomes as they finish."""
+        pending = list(reversed(tasks))
+        running: dict[Future, int] = {}
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        while pending or running:
+            while pending and len(running) < limit:
+                task = pending.pop()
+                running[self._pool.submit(guarded, function, experiment, task)] = task.chunk
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = running.pop(future)
+                error = future.exception()
+                if error is None:
+                    yield future.result()
+                else:  # the worker process itself died (killed, out of memory)
+                    yield ChunkFailure(chunk, f"{type(error).__name__}: {error}", "")
+
+    def close(self) -> None:
+        """Stop the workers, dropping chunks not yet started."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """Runs chunks on a Dask distributed cluster, or on a loopback ``LocalCluster`` when no scheduler is given.
+
+    The cluster's workers need the simulator installed (``pip install 'eujsim[dask]'``
+    on each machine); the experiment travels with every chunk, so they need no files.
+    """
+
+    def __init__(self, workers: int, scheduler: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError(
+                "the dask executor needs Dask distributed; install it with pip install 'eujsim[dask]'",
+                field="--executor",
+            ) from None
+        self._cluster = None
+        if scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self._client = Client(self._cluster)
+        else:
+            try:
+                self._client = Client(scheduler, timeout="15s")
+            except (OSError, TimeoutError) as exc:
+                raise UserError(
+                    f"cannot reach the Dask scheduler at {scheduler} ({exc}); start it with "
+                    "`dask scheduler` and give its tcp://host:port",
+                    field="--scheduler",
+                ) from None
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
+
+    def run(
+        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+    ) -> Iterator[ChunkResult | ChunkFailure]:
+        """Keep a few chunks per worker submitted and yield outcomes as they finish."""
+        from distributed import as_completed
+
+        pending = list(reversed(tasks))
+        [shared] = self._client.scatter([experiment], broadcast=True)
+        limit = self.workers * IN_FLIGHT_PER_WORKER
+        chunks = {}
+        queue = as_completed()
+        while pending and len(chunks) < limit:
+            task = pending.pop()
+            future = self._client.submit(guarded, function, shared, task, pure=False)
+            chunks[future.key] = task.chunk
+            queue.add(future)
+        for future in queue:
+            chunk = chunks.pop(future.key)
+            try:
+                yield future.result()
+            except Exception as exc:  # a lost worker is recorded like a failed chunk
+                yield ChunkFailure(chunk, f"{type(exc).__name__}: {exc}", "")
+            if pending:
+                task = pending.pop()
+                nxt = self._client.submit(guarded, function, shared, task, pure=False)
+                chunks[nxt.key] = task.chunk
+                queue.add(nxt)
+
+    def close(self) -> None:
+        """Disconnect (and stop the loopback cluster if this executor started it)."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def make_executor(kind: str, workers: int, scheduler: str | None = None) -> Executor:
+    """The executor for ``--executor``/``--workers``/``--scheduler``.
+
+    One local worker runs in this process: the same numbers, no process start-up.
+    """
+    if kind not in EXECUTORS:
+        raise UserError(f"unknown executor '{kind}' (choose from {', '.join(EXECUTORS)})", field="--executor")
+    if kind == "dask":
+        return DaskExecutor(workers, scheduler)
+    if scheduler is not None:
+        raise UserError("--scheduler is for --executor dask", field="--scheduler")
+    return InlineExecutor() if workers == 1 else LocalExecutor(workers)

@@ -1,0 +1,644 @@
+"""Experiment files: which scenario to sweep, over which inputs, how, and what to keep.
+
+An experiment names a base scenario and the *factors* to vary: calibrated parameters
+by dotted path (``JPN.deference``) and fields of the scenario's shocks
+(``shock.US retrenchment.magnitude``, ``shock.Taiwan Strait blockade.at``). Each factor
+has a range, which for a calibrated parameter defaults to its plausible range in the
+calibration file, so ``parameters: all`` is the whole calibrated model in one line.
+The method (grid, explicit, random, lhs, sobol, morris) turns the factors into
+*points* (see :mod:`simulator.designs`), each simulated ``replicates`` times, and the
+metrics (:mod:`simulator.metrics`) are the numbers kept per world.
+
+Like scenario files, experiment files are written by hand: every mistake becomes one
+:class:`~simulator.errors.UserError` naming the file, the line and the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.calendar import parse_quarter, quarter_label
+from simulator.calibration import Calibration, default_calibration
+from simulator.errors import UserError, near_miss
+from simulator.metrics import Metric, parse_metrics
+from simulator.scenario import Scenario, load_scenario, scenario_from_dict, shock_field_range
+from simulator.shocks import SHOCK_FIELDS
+from simulator.structure import HEADLINE_PAIR
+from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
+
+Fail = Callable[..., UserError]
+"""Builds the error for a problem at a location of the file being parsed."""
+Check = Callable[[object, str], float]
+"""Checks one value of a factor's range (and the key it was given under) and returns it as a number."""
+
+METHODS = ("grid", "explicit", "random", "lhs", "sobol", "morris")
+"""How factors become points; see :mod:`simulator.designs`."""
+
+SHOCK_PREFIX = "shock."
+HEADLINE_SERIES = f"coop_{HEADLINE_PAIR}"
+DEFAULT_REPLICATES = 10
+DEFAULT_METRICS = (f"{HEADLINE_SERIES}:final", f"{HEADLINE_SERIES}:peak", f"{HEADLINE_SERIES}:mean")
+DEFAULT_GRID_LEVELS = 5
+DEFAULT_MORRIS_LEVELS = 4
+
+
+class RangeSpec(BaseModel):
+    """A factor's range or values as written (all optional: a parameter's range defaults to calibration)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    low: float | str | None = None
+    high: float | str | None = None
+    values: list[float | str] | None = None
+    levels: int | None = Field(None, ge=2, le=1000)
+
+
+class PhaseSpec(BaseModel):
+    """The phase diagram: a metric over two factors, optionally as a change from the lowest x."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    x: str
+    y: str
+    metric: str | None = None
+    relative_to_lowest_x: bool = False
+    boundary: float | None = None
+
+
+class AnalysisSpec(BaseModel):
+    """What the analysis draws first; everything has a default."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    metric: str | None = None
+    colour_by: str | None = None
+    phase: PhaseSpec | None = None
+
+
+class ExperimentSpec(BaseModel):
+    """An experiment file's top level."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str | None = None
+    description: str = ""
+    scenario: str | dict[str, Any]
+    seed: int | None = Field(None, ge=0, le=2**63 - 1)
+    replicates: int = Field(DEFAULT_REPLICATES, ge=1, le=100_000)
+    method: str = "grid"
+    samples: int | None = Field(None, ge=1, le=10_000_000)
+    levels: int | None = Field(None, ge=2, le=1000)
+    second_order: bool = False
+    parameters: dict[str, RangeSpec | list[float | str] | None] | str
+    exclude: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
+    series: list[str] | None = None
+    analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
+
+
+_HINTS = {
+    "scenario": "a scenario file path (relative to the experiment file) or an inline scenario mapping",
+    "seed": "a whole number >= 0",
+    "replicates": "a whole number of worlds per point, >= 1",
+    "method": f"one of {', '.join(METHODS)}",
+    "samples": "a whole number of points (sobol: base samples, a power of 2; morris: trajectories)",
+    "levels": "a whole number >= 2",
+    "parameters": "a mapping of dotted paths (or shock.<name>.<field>) to ranges, or the word all",
+    "low": 'a number (a quarter such as "2026Q1" for a shock\'s at)',
+    "high": 'a number (a quarter such as "2030Q4" for a shock\'s at)',
+    "values": "a list of numbers (quarters for a shock's at)",
+    "metrics": "a list such as [coop_EU_JPN:final, coop_EU_JPN:first_above@0.55]",
+    "exclude": "a list of parameter paths left out of `parameters: all`",
+}
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One varied input with its range, in the units the user reads.
+
+    A shock's ``at`` is held as a decimal year at the start of the quarter
+    (2026.5 is 2026Q3) so that it plots on a time axis and samples continuously;
+    :meth:`model_values` turns it into the whole quarter the model needs.
+
+    Attributes:
+        name: As written: ``JPN.deference`` or ``shock.<shock name>.<field>``.
+        low: Low end of the range.
+        high: High end of the range.
+        values: Explicit values (grid and explicit methods), or None.
+        shock: The shock's name for a shock field, else None.
+        shock_field: at, magnitude, ramp, duration or decay, for a shock field.
+        label: Axis label for plots.
+    """
+
+    name: str
+    low: float
+    high: float
+    values: tuple[float, ...] | None = None
+    shock: str | None = None
+    shock_field: str | None = None
+    label: str = ""
+
+    @property
+    def is_onset(self) -> bool:
+        """Whether the factor is a shock's onset quarter."""
+        return self.shock_field == "at"
+
+    def snap(self, values: np.ndarray) -> np.ndarray:
+        """Round sampled values to what the model can use: onsets to whole quarters."""
+        values = np.asarray(values, dtype=float)
+        return np.round(values * 4) / 4 if self.is_onset else values
+
+    def model_values(self, values: np.ndarray) -> np.ndarray:
+        """The values as the model takes them (an onset as a quarter count)."""
+        values = np.asarray(values, dtype=float)
+        return np.round(values * 4) if self.is_onset else values
+
+    def describe(self, value: float) -> str:
+        """A value as a reader writes it (an onset as ``2026Q3``)."""
+        return quarter_label(round(value * 4)) if self.is_onset else f"{value:g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form for the resolved experiment file."""
+        if self.values is not None:
+            return {"values": [self.describe(v) if self.is_onset else v for v in self.values]}
+        if self.is_onset:
+            return {"low": self.describe(self.low), "high": self.describe(self.high)}
+        return {"low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """Resolved phase-diagram settings (see :class:`PhaseSpec`)."""
+
+    x: str
+    y: str
+    metric: str
+    relative_to_lowest_x: bool = False
+    boundary: float | None = None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment with every default filled.
+
+    Attributes:
+        name: Experiment name (defaults to the file's stem); names the results folder.
+        description: What question the sweep answers.
+        scenario: The base scenario every point modifies.
+        method: grid, explicit, random, lhs, sobol or morris.
+        factors: The varied inputs.
+        replicates: Worlds per point; replicate r of every point shares random numbers (common
+            random numbers), so differences between points are not noise between worlds.
+        seed: Base seed of worlds and of the sampling design.
+        samples: Points for random/lhs, base samples for sobol, trajectories for morris.
+        levels: Grid levels for ranges (grid) or the Morris grid's levels.
+        second_order: Sobol second-order indices (more points).
+        metrics: The numbers kept per world.
+        series: Series whose per-quarter statistics are kept per point.
+        analysis_metric: The metric plots and sensitivity indices show first.
+        colour_by: The factor that colours the cooperation envelopes.
+        phase: Phase-diagram settings, when there are two factors to put on its axes.
+        source: The file it was read from, if any.
+    """
+
+    name: str
+    description: str
+    scenario: Scenario
+    method: str
+    factors: tuple[Factor, ...]
+    replicates: int
+    seed: int
+    samples: int | None
+    levels: int | None
+    second_order: bool
+    metrics: tuple[Metric, ...]
+    series: tuple[str, ...]
+    analysis_metric: str
+    colour_by: str | None
+    phase: PhaseDiagram | None
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def factor_names(self) -> list[str]:
+        """Factor names in file order (the design's columns)."""
+        return [f.name for f in self.factors]
+
+    def factor(self, name: str) -> Factor:
+        """The factor called ``name``."""
+        return next(f for f in self.factors if f.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form: re-running it gives the same sweep, the scenario inline."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "scenario": self.scenario.to_dict(),
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "method": self.method,
+        }
+        if self.samples is not None:
+            data["samples"] = self.samples
+        if self.levels is not None:
+            data["levels"] = self.levels
+        if self.method == "sobol":
+            data["second_order"] = self.second_order
+        data["parameters"] = {f.name: f.to_dict() for f in self.factors}
+        data["metrics"] = [m.name for m in self.metrics]
+        data["series"] = list(self.series)
+        analysis: dict[str, Any] = {"metric": self.analysis_metric}
+        if self.colour_by:
+            analysis["colour_by"] = self.colour_by
+        if self.phase:
+            analysis["phase"] = {
+                "x": self.phase.x,
+                "y": self.phase.y,
+                "metric": self.phase.metric,
+                "relative_to_lowest_x": self.phase.relative_to_lowest_x,
+            }
+            if self.phase.boundary is not None:
+                analysis["phase"]["boundary"] = self.phase.boundary
+        data["analysis"] = analysis
+        return data
+
+    def to_yaml(self) -> str:
+        """The resolved experiment as YAML (``experiment.yaml`` in a sweep folder)."""
+        return dump_yaml(self.to_dict())
+
+    def fingerprint(self) -> str:
+        """A digest of everything that decides the numbers, to refuse resuming a changed sweep.
+
+        The analysis settings are left out: changing a plot must not invalidate results.
+        """
+        data = self.to_dict()
+        data.pop("analysis")
+        data.pop("description")
+        return hashlib.sha256(dump_yaml(data).encode()).hexdigest()[:16]
+
+
+def load_experiment(path: str | Path, *, calibration: Calibration | None = None) -> Experiment:
+    """Read and validate an experiment file.
+
+    Raises:
+        UserError: for any problem, naming the file, line, field and fix.
+    """
+    loaded = read_yaml(path)
+    return parse_experiment(loaded, calibration=calibration, default_name=Path(path).stem)
+
+
+def experiment_from_dict(
+    data: dict[str, Any], *, base_dir: str | Path = ".", calibration: Calibration | None = None
+) -> Experiment:
+    """Build an experiment from plain data, as in a notebook; scenario paths are relative to ``base_dir``."""
+    loaded = LoadedYaml(data=data, path=str(Path(base_dir) / "<experiment>"))
+    return parse_experiment(loaded, calibration=calibration, default_name=str(data.get("name", "experiment")))
+
+
+def parse_experiment(
+    loaded: LoadedYaml, *, calibration: Calibration | None = None, default_name: str = "experiment"
+) -> Experiment:
+    """Validate parsed YAML and resolve it into an :class:`Experiment`."""
+    calibration = calibration or default_calibration()
+    file = loaded.path
+    data = loaded.data
+    if data is None:
+        raise UserError("the file is empty; an experiment needs at least scenario and parameters", file=file, line=1)
+    if not isinstance(data, dict):
+        raise UserError("an experiment is a mapping of keys (scenario, method, parameters, …)", file=file, line=1)
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, loaded) from None
+
+    def fail(message: str, *where: str | int) -> UserError:
+        return UserError(message, file=file, line=loaded.line_of(where), field=".".join(map(str, where)) or None)
+
+    scenario = _base_scenario(spec.scenario, loaded, calibration)
+    if spec.method not in METHODS:
+        raise fail(
+            f"unknown method '{spec.method}'{near_miss(spec.method, METHODS)} (choose from {', '.join(METHODS)})",
+            "method",
+        )
+    factors = _factors(spec, scenario, calibration, fail)
+    samples, levels = _design_size(spec, factors, fail)
+    metrics = parse_metrics_at(spec.metrics, fail)
+    series = _series(spec, metrics, fail)
+    names = [m.name for m in metrics]
+    analysis_metric = spec.analysis.metric or names[0]
+    if analysis_metric not in names:
+        raise fail(
+            f"analysis metric '{analysis_metric}' is not among the metrics{near_miss(analysis_metric, names)}",
+            "analysis",
+            "metric",
+        )
+    factor_names = [f.name for f in factors]
+    colour_by = spec.analysis.colour_by or factor_names[0]
+    if colour_by not in factor_names:
+        raise fail(
+            f"colour_by '{colour_by}' is not a varied parameter{near_miss(colour_by, factor_names)}",
+            "analysis",
+            "colour_by",
+        )
+    phase = _phase(spec, factor_names, names, analysis_metric, fail)
+    return Experiment(
+        name=spec.name or default_name,
+        description=" ".join(spec.description.split()),
+        scenario=scenario,
+        method=spec.method,
+        factors=tuple(factors),
+        replicates=spec.replicates,
+        seed=scenario.seed if spec.seed is None else spec.seed,
+        samples=samples,
+        levels=levels,
+        second_order=spec.second_order,
+        metrics=tuple(metrics),
+        series=tuple(series),
+        analysis_metric=analysis_metric,
+        colour_by=colour_by,
+        phase=phase,
+        source=file,
+    )
+
+
+def parse_metrics_at(texts: list[str], fail: Fail) -> list[Metric]:
+    """Parse the metrics list, re-raising errors at the file's ``metrics`` line."""
+    if not texts:
+        raise fail("metrics is empty; keep at least one, e.g. coop_EU_JPN:final", "metrics")
+    try:
+        return parse_metrics(texts)
+    except UserError as exc:
+        raise fail(exc.message, "metrics") from None
+
+
+# -- pieces of parse_experiment ------------------------------------------------
+
+
+def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
+    """The first schema error as one line; an unknown key first, with its near miss."""
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in {"RangeSpec", "list[union[float,str]]"}))
+    loc = tuple(x for x in loc if not (isinstance(x, str) and ("[" in x or x in {"str", "float", "none", "dict"})))
+    field_name = ".".join(str(x) for x in loc)
+    line = loaded.line_of(loc)
+    last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
+    if err["type"] == "extra_forbidden":
+        allowed: Any = ExperimentSpec.model_fields
+        if loc[:1] == ("analysis",):
+            allowed = PhaseSpec.model_fields if "phase" in loc[:-1] else AnalysisSpec.model_fields
+        elif loc[:1] == ("parameters",):
+            allowed = RangeSpec.model_fields
+        return UserError(
+            f"unknown key '{last}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})",
+            file=loaded.path,
+            line=line,
+            field=field_name,
+        )
+    hint = _HINTS.get(last, "")
+    if err["type"] == "missing":
+        return UserError(
+            f"missing required key '{last}'" + (f"; add it: {hint}" if hint else ""),
+            file=loaded.path,
+            line=line,
+            field=field_name,
+        )
+    return UserError(
+        f"{err['msg'].rstrip('.')}, got {err.get('input')!r}" + (f"; expected {hint}" if hint else ""),
+        file=loaded.path,
+        line=line,
+        field=field_name,
+    )
+
+
+def _base_scenario(given: str | dict[str, Any], loaded: LoadedYaml, calibration: Calibration) -> Scenario:
+    """The base scenario: a file relative to the experiment's folder, or an inline mapping."""
+    if isinstance(given, dict):
+        return scenario_from_dict(given, calibration=calibration)
+    path = Path(loaded.path).parent / given
+    if not path.is_file():
+        raise UserError(
+            f"scenario file '{given}' not found (looked for {path}); paths are relative to the experiment file",
+            file=loaded.path,
+            line=loaded.line_of(("scenario",)),
+            field="scenario",
+        )
+    return load_scenario(path, calibration=calibration)
+
+
+def _factors(spec: ExperimentSpec, scenario: Scenario, calibration: Calibration, fail: Fail) -> list[Factor]:
+    if isinstance(spec.parameters, str):
+        if spec.parameters != "all":
+            raise fail(
+                f"parameters is '{spec.parameters}'; write `parameters: all` for every calibrated parameter "
+                "or a mapping of parameters to ranges",
+                "parameters",
+            )
+        for index, path in enumerate(spec.exclude):
+            if path not in calibration:
+                try:
+                    calibration.check_path(path)
+                except UserError as exc:
+                    raise fail(exc.message, "exclude", index) from None
+        excluded = set(spec.exclude)
+        written: dict[str, RangeSpec | list[float | str] | None] = {p: None for p in calibration if p not in excluded}
+    else:
+        if spec.exclude:
+            raise fail("exclude only goes with `parameters: all`; leave the parameter out instead", "exclude")
+        written = spec.parameters
+    if not written:
+        raise fail("no parameters to vary; name at least one, or write `parameters: all`", "parameters")
+    levels = spec.levels or DEFAULT_GRID_LEVELS
+    return [_factor(name, given, scenario, calibration, spec.method, levels, fail) for name, given in written.items()]
+
+
+def _factor(
+    name: str,
+    given: RangeSpec | list[float | str] | None,
+    scenario: Scenario,
+    calibration: Calibration,
+    method: str,
+    grid_levels: int,
+    fail: Fail,
+) -> Factor:
+    where = ("parameters", name)
+    spec = RangeSpec(values=given) if isinstance(given, list) else (given or RangeSpec())
+    if name.startswith(SHOCK_PREFIX):
+        shock, _, field_name = name[len(SHOCK_PREFIX) :].rpartition(".")
+        names = [s.name for s in scenario.shocks]
+        if shock not in names:
+            listed = ", ".join(f"'{n}'" for n in names) or "none"
+            raise fail(
+                f"scenario '{scenario.name}' has no shock named '{shock}'{near_miss(shock, names)} "
+                f"(its shocks: {listed}); write shock.<shock name>.<field>",
+                *where,
+            )
+        if field_name not in SHOCK_FIELDS:
+            raise fail(
+                f"unknown shock field '{field_name}'{near_miss(field_name, SHOCK_FIELDS)} "
+                f"(choose from {', '.join(SHOCK_FIELDS)})",
+                *where,
+            )
+        if field_name == "at":
+            check = _onset_checker(scenario, fail, where)
+            default = (scenario.start / 4, scenario.last / 4)
+            label = f"{shock} onset"
+        else:
+            low, high = shock_field_range(field_name)
+            check = _number_checker(low, high, name, fail, where)
+            default = (0.0, 1.0) if field_name == "magnitude" else None
+            label = f"{shock} {field_name}" + ("" if field_name == "magnitude" else " (quarters)")
+        factor_kw: dict[str, Any] = {"shock": shock, "shock_field": field_name, "label": label}
+    else:
+        try:
+            param = calibration.check_path(name)
+        except UserError as exc:
+            raise fail(exc.message + "; a shock field is written shock.<shock name>.<field>", *where) from None
+
+        def check(value: object, key: str) -> float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise fail(f"{name} {key} needs a number ({param.unit_meaning}), got {value!r}", *where, key)
+            try:
+                return calibration.check_value(name, value)
+            except UserError as exc:
+                raise fail(exc.message, *where, key) from None
+
+        default = (param.low, param.high)
+        factor_kw = {"label": f"{name} ({param.unit})" if param.unit not in {"", "share", "index"} else name}
+    if spec.values is not None:
+        if method not in {"grid", "explicit"}:
+            raise fail(
+                f"values are for the grid and explicit methods; with {method} give low and high", *where, "values"
+            )
+        if not spec.values:
+            raise fail("values is empty; list at least one value", *where, "values")
+        values = tuple(check(v, "values") for v in spec.values)
+        return Factor(name=name, low=min(values), high=max(values), values=values, **factor_kw)
+    if method == "explicit":
+        raise fail("the explicit method needs a list of values for every parameter (equal lengths)", *where)
+    low = check(spec.low, "low") if spec.low is not None else (default[0] if default else None)
+    high = check(spec.high, "high") if spec.high is not None else (default[1] if default else None)
+    if low is None or high is None:
+        raise fail(f"{name} has no default range; give low and high", *where)
+    if not low < high:
+        raise fail(f"low ({low:g}) must be below high ({high:g})", *where)
+    if spec.levels is not None and method != "grid":
+        raise fail("levels per parameter is for the grid method", *where, "levels")
+    factor = Factor(name=name, low=float(low), high=float(high), **factor_kw)
+    if method != "grid":
+        return factor
+    grid = factor.snap(np.linspace(low, high, spec.levels or grid_levels))
+    return Factor(
+        name=name, low=float(low), high=float(high), values=tuple(dict.fromkeys(map(float, grid))), **factor_kw
+    )
+
+
+def _number_checker(low: float, high: float, name: str, fail: Fail, where: tuple) -> Check:
+    def check(value: object, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail(f"{name} {key} needs a number, got {value!r}", *where, key)
+        if not low <= value <= high:
+            raise fail(f"{name} {key} = {value} is out of range [{low:g}, {high:g}]", *where, key)
+        return float(value)
+
+    return check
+
+
+def _onset_checker(scenario: Scenario, fail: Fail, where: tuple) -> Check:
+    """An onset is a quarter inside the run, read as a decimal year (2026Q3 -> 2026.5)."""
+
+    def check(value: object, key: str) -> float:
+        try:
+            count = parse_quarter(str(value))
+        except ValueError:
+            raise fail(f'{key} must be a quarter in quotes such as "2026Q3", got {value!r}', *where, key) from None
+        if not scenario.start <= count <= scenario.last:
+            raise fail(
+                f"{key} {value} lies outside the simulated quarters "
+                f"{quarter_label(scenario.start)}–{quarter_label(scenario.last)}",
+                *where,
+                key,
+            )
+        return count / 4
+
+    return check
+
+
+def _design_size(spec: ExperimentSpec, factors: list[Factor], fail: Fail) -> tuple[int | None, int | None]:
+    method = spec.method
+    if method in {"grid", "explicit"}:
+        if spec.samples is not None:
+            raise fail(f"samples is not used by the {method} method; remove it", "samples")
+        if method == "explicit":
+            lengths = {f.name: len(f.values or ()) for f in factors}
+            if len(set(lengths.values())) > 1:
+                listed = ", ".join(f"{k}: {v}" for k, v in lengths.items())
+                raise fail(
+                    f"the explicit method pairs values by position, so the lists need equal lengths ({listed})",
+                    "parameters",
+                )
+            return None, None
+        levels = spec.levels or DEFAULT_GRID_LEVELS
+        return None, levels
+    if spec.samples is None:
+        example = {"random": 100, "lhs": 100, "sobol": 256, "morris": 10}[method]
+        raise fail(f"the {method} method needs samples, e.g. samples: {example}", "samples")
+    if method == "sobol":
+        samples = spec.samples
+        if samples & (samples - 1):
+            lower = 1 << (samples.bit_length() - 1)
+            raise fail(
+                f"sobol samples must be a power of 2 for the sequence's balance; use {lower} or {lower * 2}", "samples"
+            )
+    if method == "morris":
+        if len(factors) < 2:
+            raise fail("Morris screening needs at least two parameters", "parameters")
+        return spec.samples, spec.levels or DEFAULT_MORRIS_LEVELS
+    if spec.levels is not None:
+        raise fail(f"levels is for the grid and morris methods, not {method}; remove it", "levels")
+    return spec.samples, None
+
+
+def _series(spec: ExperimentSpec, metrics: list[Metric], fail: Fail) -> list[str]:
+    from simulator.recorder import column_names
+
+    columns = column_names()
+    chosen = spec.series if spec.series is not None else [HEADLINE_SERIES, *[m.series for m in metrics]]
+    for name in chosen:
+        if name not in columns:
+            raise fail(f"no series '{name}'{near_miss(name, columns)}", "series")
+    return list(dict.fromkeys(chosen))
+
+
+def _phase(
+    spec: ExperimentSpec,
+    factor_names: list[str],
+    metric_names: list[str],
+    analysis_metric: str,
+    fail: Fail,
+) -> PhaseDiagram | None:
+    given = spec.analysis.phase
+    if given is None:
+        return PhaseDiagram(factor_names[0], factor_names[1], analysis_metric) if len(factor_names) >= 2 else None
+    for key in ("x", "y"):
+        value = getattr(given, key)
+        if value not in factor_names:
+            raise fail(
+                f"phase {key} '{value}' is not a varied parameter{near_miss(value, factor_names)}",
+                "analysis",
+                "phase",
+                key,
+            )
+    if given.x == given.y:
+        raise fail("phase x and y are the same parameter; choose two", "analysis", "phase", "y")
+    metric = given.metric or analysis_metric
+    if metric not in metric_names:
+        raise fail(
+            f"phase metric '{metric}' is not among the metrics{near_miss(metric, metric_names)}",
+            "analysis",
+            "phase",
+            "metric",
+        )
+    return PhaseDiagram(given.x, given.y, metric, given.relative_to_lowest_x, given.boundary)

@@ -1,0 +1,440 @@
+"""Running a sweep: the Python API behind ``eujsim sweep``.
+
+``run_sweep("experiments/hedging_vs_deference.yaml")`` builds the design, cuts it
+into chunks of whole points, runs them on an executor and streams every finished
+chunk to a Parquet part file in the sweep folder. When all chunks are in, the parts
+are joined, in plan order, into ``worlds.parquet`` and ``quarters.parquet``.
+
+The folder is the sweep's only state. A chunk's part is written to a temporary
+file and renamed, so it is either whole or absent; ``--resume`` (``resume=True``)
+reruns exactly the chunks without a part, with the chunk plan stored in
+``manifest.json``, and the joined files come out byte for byte as an uninterrupted
+sweep's would. A chunk that raises is written to ``errors/`` and the others go on.
+
+Folder layout::
+
+    experiment.yaml      the resolved experiment (scenario inline; re-runnable)
+    scenario.yaml        the resolved base scenario
+    manifest.json        provenance, design, chunk plan, status, failures, timings
+    points.parquet       the design: point, one column per factor
+    worlds.parquet       one row per world: point, replicate, factors, metrics
+    quarters.parquet     per point, series and step: mean, sd, p05, p25, p50, p75, p95
+    parts/               chunk files while the sweep is incomplete
+    errors/              one traceback per failed chunk
+    plots/, indices/     written by :func:`simulator.analysis.analyze`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.calendar import quarter_label
+from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
+from simulator.designs import design
+from simulator.errors import UserError
+from simulator.executors import ChunkFailure, ChunkFunction, Task, default_workers, make_executor
+from simulator.experiment import Experiment, load_experiment
+from simulator.manifest import git_commit, package_version
+from simulator.output import RESULTS_ROOT, folder_name, free_folder, write_text_atomically
+from simulator.progress import Progress
+
+EXPERIMENT_FILE = "experiment.yaml"
+SCENARIO_FILE = "scenario.yaml"
+MANIFEST_FILE = "manifest.json"
+POINTS_FILE = "points.parquet"
+WORLDS_FILE = "worlds.parquet"
+QUARTERS_FILE = "quarters.parquet"
+PARTS_DIR = "parts"
+ERRORS_DIR = "errors"
+FORMAT_VERSION = 1
+SWEEP_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
+
+
+class SweepInterruptedError(Exception):
+    """The sweep was stopped (Ctrl-C); finished chunks are on disk and ``--resume`` continues it."""
+
+    def __init__(self, folder: Path, done: int, total: int) -> None:
+        super().__init__(f"interrupted after {done} of {total} chunks")
+        self.folder = folder
+        self.done = done
+        self.total = total
+
+
+@dataclass
+class SweepResult:
+    """A sweep folder: its experiment, manifest and tables.
+
+    Attributes:
+        folder: Where the sweep lives.
+        experiment: The resolved experiment.
+        manifest: The parsed ``manifest.json``.
+    """
+
+    folder: Path
+    experiment: Experiment
+    manifest: dict[str, Any]
+
+    @property
+    def complete(self) -> bool:
+        """Whether every chunk finished."""
+        return self.manifest.get("status") == "complete"
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """Failed chunks: index, points, error and the traceback file."""
+        return list(self.manifest.get("failures", []))
+
+    def points(self) -> pd.DataFrame:
+        """The design: ``point`` and one column per factor."""
+        return pd.read_parquet(self.folder / POINTS_FILE)
+
+    def worlds(self) -> pd.DataFrame:
+        """One row per world: ``point``, ``replicate``, every factor, every metric."""
+        return pd.read_parquet(self.folder / WORLDS_FILE)
+
+    def quarters(self, series: str | None = None) -> pd.DataFrame:
+        """Per-quarter statistics per point (optionally of one series)."""
+        filters = [("series", "==", series)] if series else None
+        return pd.read_parquet(self.folder / QUARTERS_FILE, filters=filters)
+
+    def point_means(self) -> pd.DataFrame:
+        """Every metric averaged over each point's replicates, with the point's factor values."""
+        worlds = self.worlds()
+        columns = [m.name for m in self.experiment.metrics]
+        means = worlds.groupby("point", sort=True)[columns].mean()
+        return self.points().set_index("point").join(means).reset_index()
+
+
+def open_sweep(folder: str | Path) -> SweepResult:
+    """Open an existing sweep folder (for analysis, or to resume it).
+
+    Raises:
+        UserError: if the folder is not a sweep folder.
+    """
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST_FILE
+    if not folder.is_dir():
+        raise UserError("not found; give the folder an `eujsim sweep` wrote", file=folder)
+    if not manifest_path.is_file() or not (folder / EXPERIMENT_FILE).is_file():
+        raise UserError(
+            f"is not a sweep folder (no {MANIFEST_FILE} and {EXPERIMENT_FILE}); give the folder `eujsim sweep` wrote",
+            file=folder,
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read the manifest ({exc})", file=manifest_path) from None
+    experiment = load_experiment(folder / EXPERIMENT_FILE)
+    return SweepResult(folder, experiment, manifest)
+
+
+def run_sweep(
+    experiment: str | Path | Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk_worlds: int | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    command_line: str | None = None,
+    chunk_function: ChunkFunction = simulate_chunk,
+) -> SweepResult:
+    """Run (or resume) a sweep and return its folder.
+
+    Args:
+        experiment: Experiment file or resolved experiment.
+        out: Sweep folder. Default ``results/<experiment name>`` (``-2``, ``-3``, … if taken);
+            with ``resume``, the newest unfinished sweep of this experiment there.
+        workers: Worker processes (default: all cores; 1 runs in this process).
+        executor: ``local`` or ``dask``.
+        scheduler: Dask scheduler address (default: a loopback cluster of ``workers``).
+        chunk_worlds: Worlds per chunk (rounded to whole points); results do not depend on it.
+        resume: Continue the unfinished sweep in ``out``, rerunning only missing or failed chunks.
+        progress: Progress bar (True), log lines (False), or choose by whether stderr is a terminal.
+        command_line: Recorded in the manifest.
+        chunk_function: What runs a chunk (tests substitute one that fails).
+
+    Raises:
+        UserError: for a bad experiment, an unusable folder or a changed experiment on resume.
+        SweepInterruptedError: on Ctrl-C, after recording what finished.
+    """
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}", field="--workers")
+    if chunk_worlds is not None and chunk_worlds < 1:
+        raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
+    folder = _resume_folder(experiment, out) if resume else _new_folder(experiment, out)
+    points = design(experiment)
+    if resume:
+        manifest = _check_resumable(folder, experiment)
+        plan = [Chunk(**c) for c in manifest["chunks"]]
+    else:
+        size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
+        plan = plan_chunks(len(points), experiment.replicates, size)
+        manifest = _start_folder(folder, experiment, points, plan, size, command_line)
+    parts = folder / PARTS_DIR
+    todo = [c for c in plan if not (parts / _part_name("worlds", c.index)).exists()]
+    for chunk in todo:
+        (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
+    manifest.update(status="running", executor=executor, workers=workers, scheduler=scheduler)
+    manifest.setdefault("sessions", []).append({"started_utc": _now(), "chunks": len(todo)})
+    _write_manifest(folder, manifest)
+
+    started = time.perf_counter()
+    failures: dict[int, ChunkFailure] = {}
+    total_worlds = len(points) * experiment.replicates
+    done_worlds = sum(c.points for c in plan if c not in todo) * experiment.replicates
+    reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)
+    runner = make_executor(executor, workers, scheduler) if todo else None
+    tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
+    by_index = {c.index: c for c in plan}
+    finished = len(plan) - len(todo)
+    try:
+        for outcome in runner.run(chunk_function, experiment, tasks) if runner else ():
+            chunk = by_index[outcome.chunk]
+            if isinstance(outcome, ChunkFailure):
+                failures[chunk.index] = outcome
+                _record_failure(folder, chunk, outcome, experiment.replicates)
+            else:
+                _write_part(parts, outcome)
+            finished += 1
+            reporter.advance(chunk.points * experiment.replicates, failed=len(failures))
+    except KeyboardInterrupt:
+        reporter.close()
+        if runner:
+            runner.close()
+        manifest["status"] = "interrupted"
+        manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+        _write_manifest(folder, manifest)
+        raise SweepInterruptedError(folder, finished, len(plan)) from None
+    reporter.close()
+    if runner:
+        runner.close()
+
+    manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+    manifest["failures"] = [
+        {
+            "chunk": index,
+            "points": [by_index[index].start, by_index[index].stop - 1],
+            "error": failure.error,
+            "traceback": f"{ERRORS_DIR}/chunk-{index:06d}.txt",
+        }
+        for index, failure in sorted(failures.items())
+    ]
+    _join_parts(folder, plan)
+    manifest["status"] = "failed" if failures else "complete"
+    manifest["finished_utc"] = _now()
+    if not failures:
+        shutil.rmtree(parts, ignore_errors=True)
+        shutil.rmtree(folder / ERRORS_DIR, ignore_errors=True)
+    _write_manifest(folder, manifest)
+    return SweepResult(folder, experiment, manifest)
+
+
+# -- the folder ------------------------------------------------------------------
+
+
+def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    if out is None:
+        return free_folder(RESULTS_ROOT / folder_name(experiment.name))
+    folder = Path(out)
+    if folder.exists():
+        raise UserError(
+            "already exists; sweeps never overwrite: choose another --out, or add --resume to continue "
+            "an unfinished sweep there",
+            file=folder,
+        )
+    return folder
+
+
+def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    if out is not None:
+        return Path(out)
+    base = RESULTS_ROOT / folder_name(experiment.name)
+    candidates = [base, *sorted(base.parent.glob(f"{base.name}-*"), key=lambda p: p.stat().st_mtime)]
+    unfinished = [
+        p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
+    ]
+    if not unfinished:
+        raise UserError(
+            f"no unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ to resume; give its folder with --out",
+            field="--resume",
+        )
+    return max(unfinished, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
+
+
+def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any]:
+    if not (folder / MANIFEST_FILE).is_file():
+        raise UserError(
+            f"has no {MANIFEST_FILE}, so it is not a sweep that can be resumed; drop --resume to start a new sweep",
+            file=folder,
+        )
+    manifest = _read_manifest(folder)
+    if manifest.get("status") == "complete":
+        raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
+    if manifest.get("fingerprint") != experiment.fingerprint():
+        raise UserError(
+            "was started from a different experiment (scenario, factors, method, seed, replicates or metrics "
+            "changed); resuming would mix two sweeps: start a new one without --resume",
+            file=folder,
+        )
+    return manifest
+
+
+def _start_folder(
+    folder: Path,
+    experiment: Experiment,
+    points: pd.DataFrame,
+    plan: list[Chunk],
+    chunk_worlds: int,
+    command_line: str | None,
+) -> dict[str, Any]:
+    folder.mkdir(parents=True)
+    write_text_atomically(folder / EXPERIMENT_FILE, experiment.to_yaml())
+    write_text_atomically(folder / SCENARIO_FILE, experiment.scenario.to_yaml())
+    _write_table(folder / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
+    manifest: dict[str, Any] = {
+        "tool": "eujsim",
+        "format": FORMAT_VERSION,
+        "kind": "sweep",
+        "version": package_version("eujsim"),
+        "created_utc": _now(),
+        "experiment": experiment.name,
+        "experiment_file": experiment.source,
+        "fingerprint": experiment.fingerprint(),
+        "scenario": {
+            "name": experiment.scenario.name,
+            "start": quarter_label(experiment.scenario.start),
+            "period": experiment.scenario.period,
+            "horizon_quarters": experiment.scenario.horizon,
+        },
+        "method": experiment.method,
+        "seed": experiment.seed,
+        "replicates": experiment.replicates,
+        "points": len(points),
+        "worlds": len(points) * experiment.replicates,
+        "factors": [
+            {"name": f.name, "low": f.low, "high": f.high, "label": f.label, "onset": f.is_onset}
+            for f in experiment.factors
+        ],
+        "metrics": [m.name for m in experiment.metrics],
+        "series": list(experiment.series),
+        "chunk_worlds": chunk_worlds,
+        "chunks": [{"index": c.index, "start": c.start, "stop": c.stop} for c in plan],
+        "command_line": command_line,
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dependencies": {name: package_version(name) for name in SWEEP_DEPENDENCIES},
+        "status": "created",
+        "failures": [],
+    }
+    _write_manifest(folder, manifest)
+    return manifest
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot read {MANIFEST_FILE} ({exc})", file=folder) from None
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    write_text_atomically(folder / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- parts -----------------------------------------------------------------------
+
+
+def _part_name(kind: str, index: int) -> str:
+    return f"{kind}-{index:06d}.parquet"
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    """Write a Parquet file through a temporary name and a rename: whole or absent, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _write_part(parts: Path, result: ChunkResult) -> None:
+    """Quarters first, worlds last: a chunk counts as done once its worlds part exists."""
+    _write_table(
+        parts / _part_name("quarters", result.chunk), pa.Table.from_pandas(result.quarters, preserve_index=False)
+    )
+    _write_table(parts / _part_name("worlds", result.chunk), pa.Table.from_pandas(result.worlds, preserve_index=False))
+
+
+def _record_failure(folder: Path, chunk: Chunk, failure: ChunkFailure, replicates: int) -> None:
+    text = (
+        f"chunk {chunk.index}: points {chunk.start}–{chunk.stop - 1} ({chunk.points * replicates} worlds)\n"
+        f"{failure.error}\n\n{failure.traceback}"
+    )
+    write_text_atomically(folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt", text)
+
+
+def _join_parts(folder: Path, plan: list[Chunk]) -> None:
+    """Stream the parts, in plan order, into the two result tables (one part in memory at a time)."""
+    for kind, target in (("worlds", WORLDS_FILE), ("quarters", QUARTERS_FILE)):
+        files = [folder / PARTS_DIR / _part_name(kind, c.index) for c in plan]
+        files = [f for f in files if f.exists()]
+        if not files:
+            continue
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            schema = pq.read_schema(files[0])
+            with pq.ParquetWriter(tmp, schema) as writer:
+                for file in files:
+                    writer.write_table(pq.read_table(file, schema=schema))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, folder / target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def summary_line(result: SweepResult) -> str:
+    """One line for the terminal: where, how many, how long, and any failures."""
+    manifest = result.manifest
+    seconds = sum(s.get("seconds", 0.0) for s in manifest.get("sessions", []))
+    text = (
+        f"{result.folder}: {manifest['points']} points x {manifest['replicates']} replicates = "
+        f"{manifest['worlds']:,} worlds in {seconds:.1f} s"
+    )
+    if result.failures:
+        failed = sum(f["points"][1] - f["points"][0] + 1 for f in result.failures)
+        text += (
+            f"; {len(result.failures)} chunks failed ({failed} points), see {result.folder / ERRORS_DIR}; "
+            "rerun them with --resume"
+        )
+    return text
