@@ -1,4 +1,4 @@
-"""Command line: ``eujsim run | validate | params | shocks``.
+"""Command line: ``eujsim run | sweep | analyze | validate | params | shocks``.
 
 A thin layer over the Python API. Every user mistake ends in one line on stderr
 naming the file, the line or field and the fix, with exit status 2.
@@ -7,6 +7,7 @@ naming the file, the line or field and the fix, with exit status 2.
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 import textwrap
@@ -16,12 +17,16 @@ from typing import NoReturn
 
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
+from simulator.designs import design_size
 from simulator.errors import UserError, near_miss
+from simulator.executors import EXECUTORS
+from simulator.experiment import load_experiment
 from simulator.output import result_folders
 from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
+from simulator.sweep import SweepInterruptedError, SweepResult, open_sweep, run_sweep, summary_line
 
 PROG = "eujsim"
 
@@ -75,6 +80,57 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenarios may use")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run an experiment: many worlds over a design of parameters, with sensitivity analysis and plots",
+        description=(
+            "Run the points of an experiment file (grid, explicit, random, lhs, sobol or morris), each with its "
+            "replicates, in lockstep chunks; results stream to Parquet in the sweep folder, which is then analysed "
+            "(plots/, indices/). Same experiment and seed give the same numbers on any executor, any number of "
+            "workers and any chunk size."
+        ),
+    )
+    sweep.add_argument("experiment", metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        help="sweep folder (default: results/<experiment name>, numbered if taken); never overwritten",
+    )
+    sweep.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
+    sweep.add_argument(
+        "--executor", choices=EXECUTORS, default="local", help="local processes (default) or a Dask cluster"
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default with --executor dask: a cluster on this machine)",
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted or partly failed sweep (in --out, or the newest unfinished one of this "
+        "experiment under results/); only missing or failed chunks run",
+    )
+    sweep.add_argument(
+        "--chunk-worlds",
+        type=int,
+        metavar="N",
+        help="worlds per chunk, rounded to whole points (default: balanced over workers, at most 2000)",
+    )
+    sweep.add_argument("--no-analysis", action="store_true", help="skip plots and indices (run `eujsim analyze` later)")
+    sweep.add_argument(
+        "--progress",
+        choices=("auto", "bar", "log"),
+        default="auto",
+        help="a progress bar, log lines, or a bar only on a terminal (default)",
+    )
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="re-draw a sweep's plots and recompute its sensitivity indices without re-running it",
+    )
+    analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files or folders of them")
@@ -227,7 +283,61 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params, "shocks": _cmd_shocks}
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    experiment = load_experiment(args.experiment)
+    progress = {"auto": None, "bar": True, "log": False}[args.progress]
+    print(
+        f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
+        f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
+        f"({experiment.scenario.period}), seed {experiment.seed}",
+        flush=True,
+    )
+    try:
+        result = run_sweep(
+            experiment,
+            args.out,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            chunk_worlds=args.chunk_worlds,
+            resume=args.resume,
+            progress=progress,
+            command_line=args.command_line,
+        )
+    except SweepInterruptedError as exc:
+        print(
+            f"{PROG}: interrupted after {exc.done} of {exc.total} chunks; finished chunks are kept: continue with "
+            f"`eujsim sweep {shlex.quote(args.experiment)} --resume --out {shlex.quote(str(exc.folder))}`",
+            file=sys.stderr,
+        )
+        return 130
+    print(summary_line(result))
+    if not args.no_analysis:
+        _print_analysis(result)
+    return 0 if result.complete else 1
+
+
+def _print_analysis(result: SweepResult | Path) -> None:
+    from simulator.analysis import analyze
+
+    analysis = analyze(result)
+    print(analysis.summary)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    result = open_sweep(args.folder)
+    _print_analysis(result)
+    return 0
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "sweep": _cmd_sweep,
+    "analyze": _cmd_analyze,
+    "validate": _cmd_validate,
+    "params": _cmd_params,
+    "shocks": _cmd_shocks,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -100,7 +103,9 @@ class LocalExecutor:
         self.workers = workers
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["simulator.chunks", "simulator.executors"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(),)
+        )
 
     def run(
         self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
@@ -125,6 +130,30 @@ class LocalExecutor:
     def close(self) -> None:
         """Stop the workers, dropping chunks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _prepare_worker(sweep_pid: int) -> None:
+    """Make a worker leave Ctrl-C to the sweep process, and end when that process is gone.
+
+    Ctrl-C reaches every process in the terminal's process group; a worker that died of
+    it would be reported as a failed chunk instead of an interrupted sweep, so the sweep
+    process alone handles it and stops the pool in order. If the sweep process is killed
+    outright (kill -9), nothing tells its workers, which would wait for work forever; a
+    watchdog thread ends the worker once the sweep process no longer exists.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(sweep_pid,), daemon=True, name="sweep-watchdog").start()
+
+
+def _exit_with(pid: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # the pid now belongs to another user's process: ours is gone
+            os._exit(1)
 
 
 class DaskExecutor:

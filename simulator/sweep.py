@@ -151,7 +151,7 @@ def run_sweep(
     chunk_worlds: int | None = None,
     resume: bool = False,
     progress: bool | None = None,
-    command_line: str | None = None,
+    command_line: list[str] | None = None,
     chunk_function: ChunkFunction = simulate_chunk,
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
@@ -202,7 +202,9 @@ def run_sweep(
     total_worlds = len(points) * experiment.replicates
     done_worlds = sum(c.points for c in plan if c not in todo) * experiment.replicates
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)
-    runner = make_executor(executor, workers, scheduler) if todo else None
+    # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
+    local_workers = workers if executor != "local" else min(workers, len(todo))
+    runner = make_executor(executor, local_workers, scheduler) if todo else None
     tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
     by_index = {c.index: c for c in plan}
     finished = len(plan) - len(todo)
@@ -304,7 +306,7 @@ def _start_folder(
     points: pd.DataFrame,
     plan: list[Chunk],
     chunk_worlds: int,
-    command_line: str | None,
+    command_line: list[str] | None,
 ) -> dict[str, Any]:
     folder.mkdir(parents=True)
     write_text_atomically(folder / EXPERIMENT_FILE, experiment.to_yaml())
