@@ -127,13 +127,15 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
         model.step()
         recorder.record(step, model.state)
 
-    worlds = pd.DataFrame(
-        {"point": np.repeat(point_ids, replicates).astype(np.int64), "replicate": model.replicates.astype(np.int64)}
-    )
+    columns: dict[str, np.ndarray] = {
+        "point": np.repeat(point_ids, replicates).astype(np.int64),
+        "replicate": model.replicates.astype(np.int64),
+    }
     for factor in experiment.factors:
-        worlds[factor.name] = np.repeat(points[factor.name].to_numpy(dtype=float), replicates)
+        columns[factor.name] = np.repeat(points[factor.name].to_numpy(dtype=float), replicates)
     for metric in experiment.metrics:
-        worlds[metric.name] = metric.compute(recorder.values[:, needed.index(metric.series), :])
+        columns[metric.name] = metric.compute(recorder.values[:, needed.index(metric.series), :])
+    worlds = pd.DataFrame(columns)
     quarters = _quarter_statistics(experiment, recorder, needed, point_ids)
     return ChunkResult(chunk, worlds, quarters, time.perf_counter() - started)
 

@@ -20,7 +20,7 @@ from simulator.calibration import default_calibration
 from simulator.designs import design_size
 from simulator.errors import UserError, near_miss
 from simulator.executors import EXECUTORS
-from simulator.experiment import load_experiment
+from simulator.experiment import is_experiment_file, load_experiment
 from simulator.output import result_folders
 from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
@@ -132,8 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
 
-    validate = sub.add_parser("validate", help="check scenario files without running them")
-    validate.add_argument("scenarios", nargs="+", help="scenario YAML files or folders of them")
+    validate = sub.add_parser("validate", help="check scenario or experiment files without running them")
+    validate.add_argument(
+        "scenarios", nargs="+", help="scenario or experiment YAML files (an experiment names a scenario) or folders"
+    )
     validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
 
     params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
@@ -208,6 +210,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     calibration = default_calibration()
     library = load_library(args.shocks, calibration)
     for file in scenario_files(args.scenarios):
+        if is_experiment_file(file):
+            experiment = load_experiment(file, calibration=calibration)
+            print(
+                f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
+                f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
+                f"'{experiment.scenario.name}', {len(experiment.factors)} varied: "
+                f"{', '.join(experiment.factor_names[:4])}{', …' if len(experiment.factors) > 4 else ''}"
+            )
+            continue
         scenario = load_scenario(file, calibration=calibration, library=library)
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
         print(

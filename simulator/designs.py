@@ -79,10 +79,10 @@ def design(experiment: Experiment) -> pd.DataFrame:
         )
     else:  # parse_experiment refuses any other method
         raise ValueError(f"unknown method {method!r}")
-    table = pd.DataFrame({"point": np.arange(len(rows), dtype=np.int64)})
-    for column, factor in enumerate(factors):
-        table[factor.name] = factor.snap(np.asarray(rows, dtype=float)[:, column])
-    return table
+    rows = np.asarray(rows, dtype=float).reshape(-1, len(factors))
+    columns = {"point": np.arange(len(rows), dtype=np.int64)}
+    columns.update({f.name: f.snap(rows[:, i]) for i, f in enumerate(factors)})
+    return pd.DataFrame(columns)
 
 
 def design_size(experiment: Experiment) -> int:

@@ -86,6 +86,7 @@ class ExperimentSpec(BaseModel):
     name: str | None = None
     description: str = ""
     scenario: str | dict[str, Any]
+    set: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
     replicates: int = Field(DEFAULT_REPLICATES, ge=1, le=100_000)
     method: str = "grid"
@@ -101,6 +102,7 @@ class ExperimentSpec(BaseModel):
 
 _HINTS = {
     "scenario": "a scenario file path (relative to the experiment file) or an inline scenario mapping",
+    "set": "a mapping of dotted paths to numbers held fixed in every world, e.g. model.weight_deference: 1.0",
     "seed": "a whole number >= 0",
     "replicates": "a whole number of worlds per point, >= 1",
     "method": f"one of {', '.join(METHODS)}",
@@ -187,7 +189,8 @@ class Experiment:
     Attributes:
         name: Experiment name (defaults to the file's stem); names the results folder.
         description: What question the sweep answers.
-        scenario: The base scenario every point modifies.
+        scenario: The base scenario every point modifies, with the experiment's ``set`` values applied
+            (they are held fixed in every world).
         method: grid, explicit, random, lhs, sobol or morris.
         factors: The varied inputs.
         replicates: Worlds per point; replicate r of every point shares random numbers (common
@@ -279,6 +282,19 @@ class Experiment:
         return hashlib.sha256(dump_yaml(data).encode()).hexdigest()[:16]
 
 
+def is_experiment_file(path: str | Path) -> bool:
+    """Whether a YAML file is an experiment (a mapping naming a ``scenario``) rather than a scenario.
+
+    A file that cannot be read or parsed is not an experiment; loading it as a scenario then
+    reports the problem at its line.
+    """
+    try:
+        data = read_yaml(path).data
+    except (UserError, OSError):
+        return False
+    return isinstance(data, dict) and "scenario" in data
+
+
 def load_experiment(path: str | Path, *, calibration: Calibration | None = None) -> Experiment:
     """Read and validate an experiment file.
 
@@ -317,12 +333,17 @@ def parse_experiment(
         return UserError(message, file=file, line=loaded.line_of(where), field=".".join(map(str, where)) or None)
 
     scenario = _base_scenario(spec.scenario, loaded, calibration)
+    fixed = {path: _fixed_value(calibration, path, value, fail) for path, value in spec.set.items()}
+    scenario = scenario.with_overrides(parameters=fixed)
     if spec.method not in METHODS:
         raise fail(
             f"unknown method '{spec.method}'{near_miss(spec.method, METHODS)} (choose from {', '.join(METHODS)})",
             "method",
         )
     factors = _factors(spec, scenario, calibration, fail)
+    both = next((f.name for f in factors if f.name in spec.set), None)
+    if both:
+        raise fail(f"{both} is both held fixed (set) and varied (parameters); keep one", "set", both)
     samples, levels = _design_size(spec, factors, fail)
     metrics = parse_metrics_at(spec.metrics, fail)
     series = _series(spec, metrics, fail)
@@ -426,6 +447,14 @@ def _base_scenario(given: str | dict[str, Any], loaded: LoadedYaml, calibration:
             field="scenario",
         )
     return load_scenario(path, calibration=calibration)
+
+
+def _fixed_value(calibration: Calibration, path: str, value: object, fail: Fail) -> float:
+    """A ``set`` entry checked like a scenario's parameter override, reported at its line."""
+    try:
+        return calibration.check_value(path, value)
+    except UserError as exc:
+        raise fail(exc.message, "set", path) from None
 
 
 def _factors(spec: ExperimentSpec, scenario: Scenario, calibration: Calibration, fail: Fail) -> list[Factor]:

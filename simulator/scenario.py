@@ -266,6 +266,13 @@ def parse_scenario(
         raise UserError("the file is empty; a scenario needs at least a name (see the README)", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("a scenario is a mapping of keys (name, start, horizon, shocks, …)", file=file, line=1)
+    if "scenario" in data and "shocks" not in data:
+        raise UserError(
+            "this is an experiment file (it names a base scenario); run it with `eujsim sweep FILE`",
+            file=file,
+            line=loaded.line_of(("scenario",)),
+            field="scenario",
+        )
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
