@@ -180,7 +180,7 @@ def run_sweep(
         raise UserError(f"--workers must be at least 1, got {workers}", field="--workers")
     if chunk_worlds is not None and chunk_worlds < 1:
         raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
-    folder = _resume_folder(experiment, out) if resume else _new_folder(experiment, out)
+    folder = sweep_folder(experiment, out, resume=resume)
     points = design(experiment)
     if resume:
         manifest = _check_resumable(folder, experiment)
@@ -251,6 +251,15 @@ def run_sweep(
 
 
 # -- the folder ------------------------------------------------------------------
+
+
+def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resume: bool = False) -> Path:
+    """The folder a sweep will write (or resume), checked before anything runs.
+
+    Raises:
+        UserError: for an existing folder without ``resume``, or nothing to resume.
+    """
+    return _resume_folder(experiment, out) if resume else _new_folder(experiment, out)
 
 
 def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:

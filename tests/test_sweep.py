@@ -1,0 +1,331 @@
+"""Sweeps: experiment files, designs, chunked execution, determinism, failures and resuming."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import simulator
+from simulator.chunks import plan_chunks, simulate_chunk
+from simulator.designs import design, design_size
+from simulator.errors import UserError
+from simulator.experiment import experiment_from_dict, load_experiment
+from simulator.sweep import open_sweep, run_sweep
+
+from .conftest import ROOT, SCENARIOS
+
+SHORT_SCENARIO = {
+    "name": "short_retrenchment",
+    "horizon": 12,
+    "replicates": 1,
+    "seed": 11,
+    "shocks": [{"kind": "us_retrenchment", "name": "US retrenchment", "at": "2025Q3"}],
+}
+"""A quick base scenario: three years, one shock."""
+
+
+RANGES = {"shock.US retrenchment.magnitude": {"low": 0.0, "high": 1.0}, "JPN.deference": {}}
+"""Two factors by range alone, for the sampling methods."""
+
+
+def small_experiment(**changes: object) -> dict:
+    data = {
+        "name": "small",
+        "scenario": SHORT_SCENARIO,
+        "set": {"model.spinup_quarters": 20},
+        "replicates": 3,
+        "method": "grid",
+        "parameters": {
+            "shock.US retrenchment.magnitude": {"low": 0.0, "high": 1.0, "levels": 3},
+            "JPN.deference": [0.2, 0.8],
+        },
+        "metrics": ["coop_EU_JPN:final", "coop_EU_JPN:mean", "coop_EU_JPN:first_above@0.45"],
+    }
+    data.update(changes)
+    return data
+
+
+def write_experiment(folder: Path, data: dict, name: str = "exp.yaml") -> Path:
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+# -- experiment files and designs -------------------------------------------------
+
+
+def test_shipped_experiments_load_and_name_their_factors():
+    files = sorted((ROOT / "experiments").glob("*.yaml"))
+    assert {f.stem for f in files} >= {
+        "hedging_vs_deference",
+        "sensitivity_screening",
+        "sensitivity_sobol",
+        "taiwan_timing",
+    }
+    for file in files:
+        experiment = load_experiment(file)
+        assert design_size(experiment) == len(design(experiment))
+        assert experiment.description, f"{file.name} should say what question it answers"
+    screening = load_experiment(ROOT / "experiments" / "sensitivity_screening.yaml")
+    assert len(screening.factors) == len(simulator.calibration.default_calibration())
+
+
+def test_ranges_default_to_the_calibration_and_onsets_read_as_quarters():
+    calibration = simulator.calibration.default_calibration()
+    experiment = experiment_from_dict(
+        small_experiment(
+            method="random",
+            samples=40,
+            parameters={"JPN.deference": None, "shock.US retrenchment.at": {"low": "2025Q2", "high": "2027Q4"}},
+        )
+    )
+    deference, onset = experiment.factors
+    assert (deference.low, deference.high) == (calibration["JPN.deference"].low, calibration["JPN.deference"].high)
+    points = design(experiment)
+    assert points["JPN.deference"].between(deference.low, deference.high).all()
+    quarters = points["shock.US retrenchment.at"] * 4
+    assert np.array_equal(quarters, quarters.round()), "onsets are whole quarters"
+    assert onset.describe(2026.5) == "2026Q3"
+    assert points["shock.US retrenchment.at"].between(2025.25, 2027.75).all()
+
+
+@pytest.mark.parametrize(
+    ("method", "extra", "expected"),
+    [
+        ("grid", {}, 3 * 2),
+        ("random", {"samples": 7}, 7),
+        ("lhs", {"samples": 9}, 9),
+        ("sobol", {"samples": 8}, 8 * (2 + 2)),
+        ("morris", {"samples": 5}, 5 * (2 + 1)),
+    ],
+)
+def test_each_method_gives_its_number_of_points_inside_the_ranges(method, extra, expected):
+    parameters = RANGES
+    if method == "grid":
+        parameters = small_experiment()["parameters"]
+    experiment = experiment_from_dict(small_experiment(method=method, parameters=parameters, **extra))
+    points = design(experiment)
+    assert len(points) == expected == design_size(experiment)
+    assert points["point"].tolist() == list(range(expected))
+    for factor in experiment.factors:
+        assert points[factor.name].between(factor.low, factor.high).all()
+    again = design(experiment_from_dict(small_experiment(method=method, parameters=parameters, **extra)))
+    pd.testing.assert_frame_equal(points, again)
+    if method != "grid":
+        other = design(experiment_from_dict(small_experiment(method=method, parameters=parameters, seed=99, **extra)))
+        assert not points.equals(other), "another seed gives another design"
+
+
+def test_grid_is_every_combination_and_explicit_pairs_by_position():
+    grid = design(experiment_from_dict(small_experiment()))
+    assert sorted(map(tuple, grid.iloc[:, 1:].to_numpy())) == [(m, d) for m in (0.0, 0.5, 1.0) for d in (0.2, 0.8)]
+    explicit = design(
+        experiment_from_dict(
+            small_experiment(
+                method="explicit",
+                parameters={"JPN.deference": [0.2, 0.5, 0.7], "shock.US retrenchment.magnitude": [1.0, 0.0, 0.5]},
+            )
+        )
+    )
+    assert explicit.iloc[:, 1:].to_numpy().tolist() == [[0.2, 1.0], [0.5, 0.0], [0.7, 0.5]]
+
+
+def test_parameters_all_is_every_calibrated_parameter_less_the_exclusions():
+    experiment = experiment_from_dict(
+        small_experiment(method="morris", samples=2, parameters="all", exclude=["model.spinup_quarters"])
+    )
+    names = experiment.factor_names
+    assert "model.spinup_quarters" not in names
+    assert len(names) == len(simulator.calibration.default_calibration()) - 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "hint"),
+    [
+        ({"metod": "grid"}, "metod", "did you mean 'method'"),
+        ({"method": "latin"}, "method", "choose from grid, explicit, random, lhs, sobol, morris"),
+        ({"parameters": {"JPN.deferance": {}}}, "parameters.JPN.deferance", "did you mean 'deference'"),
+        ({"parameters": {"shock.US retrenchmnt.magnitude": {}}}, "parameters", "did you mean 'US retrenchment'"),
+        ({"parameters": {"shock.US retrenchment.size": {}}}, "parameters", "choose from at, magnitude"),
+        ({"parameters": {"JPN.deference": {"low": 0.5, "high": 2.0}}}, "high", "out of range"),
+        ({"parameters": {"JPN.deference": {"low": 0.6, "high": 0.4}}}, "JPN.deference", "must be below"),
+        ({"parameters": {"JPN.deference": {"lo": 0.1}}}, "lo", "did you mean 'low'"),
+        ({"parameters": {"shock.US retrenchment.at": {"low": "2040Q1", "high": "2041Q1"}}}, "low", "outside"),
+        ({"method": "sobol", "samples": 100, "parameters": RANGES}, "samples", "use 64 or 128"),
+        ({"method": "lhs", "parameters": RANGES}, "samples", "needs samples"),
+        ({"method": "random", "samples": 5, "parameters": {"JPN.deference": [0.1]}}, "values", "low and high"),
+        ({"parameters": "everything"}, "parameters", "parameters: all"),
+        ({"metrics": ["coop_EU_JPN:fnal"]}, "metrics", "did you mean 'final'"),
+        ({"set": {"JPN.deference": 0.4}}, "set", "both held fixed"),
+        ({"analysis": {"colour_by": "EU.deference"}}, "colour_by", "not a varied parameter"),
+        ({"replicates": 0}, "replicates", "greater than or equal to 1"),
+    ],
+)
+def test_experiment_mistakes_name_the_field_and_the_fix(tmp_path, changes, field, hint):
+    data = small_experiment(**changes)
+    path = write_experiment(tmp_path, data)
+    with pytest.raises(UserError) as caught:
+        load_experiment(path)
+    message = str(caught.value)
+    assert field in message and hint in message, message
+    assert caught.value.line is not None, "a mistake in a file is reported at its line"
+
+
+def test_a_missing_scenario_file_is_reported_relative_to_the_experiment(tmp_path):
+    path = write_experiment(tmp_path, small_experiment(scenario="no_such.yaml"))
+    with pytest.raises(UserError, match="relative to the experiment file"):
+        load_experiment(path)
+
+
+# -- chunks and determinism -------------------------------------------------------
+
+
+def test_chunk_plan_keeps_points_whole_and_covers_every_point_once():
+    plan = plan_chunks(points=23, replicates=4, chunk_worlds=10)
+    assert [c.points for c in plan] == [2] * 11 + [1]
+    assert [c.start for c in plan] == list(range(0, 23, 2))
+    assert plan_chunks(points=3, replicates=50, chunk_worlds=10)[0].points == 1, "a point is never split"
+
+
+def test_a_sweep_world_is_the_same_world_as_a_single_run_with_those_inputs():
+    experiment = experiment_from_dict(small_experiment())
+    points = design(experiment)
+    result = simulate_chunk(experiment, points)
+    row = points.iloc[5]
+    mine = result.worlds.query("point == 5")["coop_EU_JPN:final"].to_numpy()
+    direct = simulator.model_function(
+        experiment.scenario,
+        replicates=experiment.replicates,
+        seed=experiment.seed,
+        metrics=["coop_EU_JPN:final"],
+        **{"JPN.deference": row["JPN.deference"], "shock.US retrenchment.magnitude": row.iloc[1]},
+    )
+    assert direct["coop_EU_JPN:final"] == pytest.approx(mine.mean(), abs=1e-12)
+    stats = result.quarters.query("point == 5 and series == 'coop_EU_JPN' and step == 12")
+    assert stats["mean"].item() == pytest.approx(mine.mean(), abs=1e-12)
+    assert stats["p05"].item() <= stats["p50"].item() <= stats["p95"].item()
+
+
+def test_replicates_share_random_numbers_across_points():
+    """Common random numbers: with magnitude 0 the retrenchment shock does nothing, whatever else differs."""
+    experiment = experiment_from_dict(
+        small_experiment(parameters={"shock.US retrenchment.magnitude": [0.0, 0.0]}, method="explicit")
+    )
+    worlds = simulate_chunk(experiment, design(experiment)).worlds
+    first, second = (g["coop_EU_JPN:final"].to_numpy() for _, g in worlds.groupby("point"))
+    assert np.array_equal(first, second)
+    assert len(set(first)) == experiment.replicates, "replicates differ from each other"
+
+
+def test_same_numbers_for_any_workers_chunk_size_and_executor(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    runs = {
+        "inline, one point per chunk": run_sweep(experiment, tmp_path / "a", workers=1, chunk_worlds=1, progress=False),
+        "two processes, two points per chunk": run_sweep(
+            experiment, tmp_path / "b", workers=2, chunk_worlds=6, progress=False
+        ),
+        "inline, one chunk": run_sweep(experiment, tmp_path / "c", workers=1, chunk_worlds=10_000, progress=False),
+    }
+    reference = runs.pop("inline, one point per chunk")
+    assert len(reference.manifest["chunks"]) == 6
+    for name, other in runs.items():
+        pd.testing.assert_frame_equal(reference.worlds(), other.worlds(), obj=name)
+        pd.testing.assert_frame_equal(reference.quarters(), other.quarters(), obj=name)
+
+
+def test_dask_executor_on_a_loopback_cluster_gives_the_same_numbers(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'eujsim[dask]')")
+    experiment = experiment_from_dict(small_experiment())
+    local = run_sweep(experiment, tmp_path / "local", workers=1, progress=False)
+    dask = run_sweep(experiment, tmp_path / "dask", workers=2, executor="dask", chunk_worlds=3, progress=False)
+    assert dask.manifest["executor"] == "dask"
+    pd.testing.assert_frame_equal(local.worlds(), dask.worlds())
+    pd.testing.assert_frame_equal(local.quarters(), dask.quarters())
+
+
+# -- the folder -------------------------------------------------------------------
+
+
+def test_sweep_folder_holds_the_named_files_and_reopens(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    result = run_sweep(experiment, tmp_path / "sweep", workers=1, chunk_worlds=6, progress=False)
+    names = {p.name for p in result.folder.iterdir()}
+    assert {"experiment.yaml", "scenario.yaml", "manifest.json", "points.parquet", "worlds.parquet"} <= names
+    assert "quarters.parquet" in names and "parts" not in names, "parts are joined and removed when complete"
+    manifest = json.loads((result.folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["worlds"] == 6 * 3 and manifest["failures"] == []
+    worlds = result.worlds()
+    assert list(worlds.columns) == [
+        "point",
+        "replicate",
+        "shock.US retrenchment.magnitude",
+        "JPN.deference",
+        "coop_EU_JPN:final",
+        "coop_EU_JPN:mean",
+        "coop_EU_JPN:first_above@0.45",
+    ]
+    assert len(worlds) == 18 and worlds.groupby("point").size().eq(3).all()
+    reopened = open_sweep(result.folder)
+    assert reopened.experiment.fingerprint() == experiment.fingerprint(), "experiment.yaml re-runs the same sweep"
+    pd.testing.assert_frame_equal(reopened.worlds(), worlds)
+    means = reopened.point_means()
+    assert len(means) == 6 and means["coop_EU_JPN:final"].notna().all()
+
+
+def test_existing_folder_is_never_overwritten(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    with pytest.raises(UserError, match="never overwrite"):
+        run_sweep(experiment, tmp_path / "taken", workers=1, progress=False)
+    assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
+
+
+def fail_on_chunk_two(experiment, points, chunk):
+    if chunk == 2:
+        raise RuntimeError("deliberate failure in chunk 2")
+    return simulate_chunk(experiment, points, chunk)
+
+
+def test_a_failing_chunk_is_recorded_the_rest_go_on_and_resume_completes_it(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "sweep"
+    failed = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=fail_on_chunk_two)
+    assert not failed.complete and failed.manifest["status"] == "failed"
+    [failure] = failed.failures
+    assert failure["chunk"] == 2 and "deliberate failure" in failure["error"]
+    assert "deliberate failure in chunk 2" in (folder / failure["traceback"]).read_text()
+    assert sorted(failed.worlds()["point"].unique()) == [0, 1, 3, 4, 5], "the other chunks' results are kept"
+
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.failures == []
+    assert [s["chunks"] for s in resumed.manifest["sessions"]] == [6, 1], "only the failed chunk ran again"
+    clean = run_sweep(experiment, tmp_path / "clean", workers=1, chunk_worlds=3, progress=False)
+    for name in ("worlds.parquet", "quarters.parquet"):
+        assert (folder / name).read_bytes() == (clean.folder / name).read_bytes()
+
+
+def test_resume_refuses_a_changed_experiment_and_a_finished_sweep(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "sweep"
+    run_sweep(experiment, folder, workers=1, progress=False, chunk_function=fail_on_chunk_two, chunk_worlds=3)
+    changed = experiment_from_dict(small_experiment(replicates=4))
+    with pytest.raises(UserError, match="different experiment"):
+        run_sweep(changed, folder, resume=True, workers=1, progress=False)
+    run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    with pytest.raises(UserError, match="already complete"):
+        run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+
+
+def test_progress_is_log_lines_when_not_on_a_terminal(tmp_path, capsys):
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, chunk_worlds=3)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("small: ")]
+    assert lines and lines[-1].startswith("small: 18/18 worlds (100%)")
+    assert "\r" not in err, "no progress bar in a log"
+    assert SCENARIOS.is_dir()
