@@ -26,7 +26,15 @@ from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
-from simulator.sweep import SweepInterruptedError, SweepResult, open_sweep, run_sweep, summary_line, sweep_folder
+from simulator.sweep import (
+    SweepInterruptedError,
+    SweepResult,
+    check_options,
+    open_sweep,
+    run_sweep,
+    summary_line,
+    sweep_folder,
+)
 
 PROG = "eujsim"
 
@@ -297,6 +305,7 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     progress = {"auto": None, "bar": True, "log": False}[args.progress]
+    check_options(args.workers, args.chunk_worlds, args.executor, args.scheduler)
     folder = sweep_folder(experiment, args.out, resume=args.resume)
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "

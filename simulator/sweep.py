@@ -45,7 +45,7 @@ from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
 from simulator.designs import design
 from simulator.errors import UserError
-from simulator.executors import ChunkFailure, ChunkFunction, Task, default_workers, make_executor
+from simulator.executors import EXECUTORS, ChunkFailure, ChunkFunction, Task, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
 from simulator.manifest import git_commit, package_version
 from simulator.output import RESULTS_ROOT, folder_name, free_folder, write_text_atomically
@@ -175,11 +175,7 @@ def run_sweep(
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
-    workers = default_workers() if workers is None else workers
-    if workers < 1:
-        raise UserError(f"--workers must be at least 1, got {workers}", field="--workers")
-    if chunk_worlds is not None and chunk_worlds < 1:
-        raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
+    workers = check_options(workers, chunk_worlds, executor, scheduler)
     folder = sweep_folder(experiment, out, resume=resume)
     points = design(experiment)
     if resume:
@@ -253,13 +249,36 @@ def run_sweep(
 # -- the folder ------------------------------------------------------------------
 
 
+def check_options(workers: int | None, chunk_worlds: int | None, executor: str, scheduler: str | None) -> int:
+    """Refuse impossible execution options before anything is written; returns the worker count.
+
+    Raises:
+        UserError: naming the option to fix.
+    """
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}", field="--workers")
+    if chunk_worlds is not None and chunk_worlds < 1:
+        raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
+    if executor not in EXECUTORS:
+        raise UserError(f"unknown executor '{executor}' (choose from {', '.join(EXECUTORS)})", field="--executor")
+    if scheduler is not None and executor != "dask":
+        raise UserError("--scheduler is for --executor dask", field="--scheduler")
+    return workers
+
+
 def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resume: bool = False) -> Path:
     """The folder a sweep will write (or resume), checked before anything runs.
 
     Raises:
-        UserError: for an existing folder without ``resume``, or nothing to resume.
+        UserError: for an existing folder without ``resume``; with it, for a folder that is not an
+            unfinished sweep of this very experiment.
     """
-    return _resume_folder(experiment, out) if resume else _new_folder(experiment, out)
+    if not resume:
+        return _new_folder(experiment, out)
+    folder = _resume_folder(experiment, out)
+    _check_resumable(folder, experiment)
+    return folder
 
 
 def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:

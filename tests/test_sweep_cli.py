@@ -1,0 +1,172 @@
+"""`eujsim sweep` end to end: real experiment files, interruption (Ctrl-C, kill -9), resume, failures, mistakes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from simulator import cli
+from simulator.sweep import run_sweep
+
+from .conftest import ROOT, cli_error, eujsim, one_error_line
+from .test_sweep import fail_on_chunk_two, small_experiment, write_experiment
+
+EUJSIM = [sys.executable, "-m", "simulator"]
+
+
+def many_chunks(tmp_path: Path) -> Path:
+    """An experiment of 30 one-point chunks that takes a few seconds in one process."""
+    data = small_experiment(
+        name="many",
+        method="lhs",
+        samples=30,
+        replicates=2,
+        parameters={"shock.US retrenchment.magnitude": {"low": 0.0, "high": 1.0}, "JPN.deference": {}},
+    )
+    return write_experiment(tmp_path, data)
+
+
+def sweep_command(experiment: Path, out: Path, *extra: str) -> list[str]:
+    return [*EUJSIM, "sweep", str(experiment), "--out", str(out), "--workers", "1", "--chunk-worlds", "2", *extra]
+
+
+def start_and_stop(command: list[str], out: Path, stop: signal.Signals) -> subprocess.CompletedProcess:
+    """Start a sweep, wait until a few chunks are on disk, then send ``stop`` to its process group."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        parts = out / "parts"
+        if parts.is_dir() and len(list(parts.glob("worlds-*.parquet"))) >= 3:
+            break
+        if process.poll() is not None:
+            pytest.fail(f"the sweep ended before it could be interrupted: {process.communicate()}")
+        time.sleep(0.02)
+    os.killpg(process.pid, stop)
+    stdout, stderr = process.communicate(timeout=60)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def result_bytes(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in ("points.parquet", "worlds.parquet", "quarters.parquet")}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
+    folder = tmp_path_factory.mktemp("reference")
+    experiment = many_chunks(folder)
+    done = subprocess.run(
+        sweep_command(experiment, folder / "out", "--no-analysis"), capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    return experiment, result_bytes(folder / "out")
+
+
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill -9", "Ctrl-C"])
+def test_an_interrupted_sweep_resumes_to_identical_data(tmp_path, uninterrupted, stop):
+    experiment, reference = uninterrupted
+    out = tmp_path / "out"
+    stopped = start_and_stop(sweep_command(experiment, out, "--no-analysis"), out, stop)
+    if stop == signal.SIGINT:
+        assert stopped.returncode == 130
+        assert "Traceback" not in stopped.stderr
+        assert "--resume" in stopped.stderr and str(out) in stopped.stderr
+        assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    else:
+        assert stopped.returncode == -signal.SIGKILL
+    assert not (out / "worlds.parquet").exists()
+    resumed = subprocess.run(
+        sweep_command(experiment, out, "--no-analysis", "--resume"), capture_output=True, text=True, cwd=ROOT
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    first, second = manifest["sessions"]
+    assert second["chunks"] < first["chunks"] == 30, "the resumed session ran only the missing chunks"
+    assert result_bytes(out) == reference
+
+
+def test_failed_chunks_make_the_command_exit_non_zero(tmp_path, monkeypatch):
+    experiment = write_experiment(tmp_path, small_experiment())
+    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+    status, out, _ = eujsim(
+        "sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--chunk-worlds", 3, "--no-analysis"
+    )
+    assert status == 1
+    assert "1 chunks failed (1 points)" in out and "--resume" in out
+    assert (tmp_path / "s" / "errors" / "chunk-000002.txt").is_file()
+
+
+def test_sweep_prints_what_it_runs_and_where(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    status, out, err = eujsim("sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert out.splitlines()[0].startswith("Sweep 'small': grid, 6 points x 3 replicates of 'short_retrenchment'")
+    assert f"{tmp_path / 's'}: 6 points x 3 replicates = 18 worlds" in out
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert manifest["command_line"][:2] == ["eujsim", "sweep"]
+
+
+def test_validate_checks_experiment_files():
+    status, out, err = eujsim("validate", ROOT / "experiments")
+    assert status == 0, err
+    assert out.count("OK ") == len(list((ROOT / "experiments").glob("*.yaml")))
+    assert "experiment 'hedging_vs_deference', grid, 121 points x 20 replicates" in out
+
+
+def test_run_given_an_experiment_points_to_sweep():
+    line = cli_error("run", ROOT / "experiments" / "taiwan_timing.yaml")
+    assert "eujsim sweep" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--chunk-worlds", "0"], "--chunk-worlds must be at least 1"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler is for --executor dask"),
+    ],
+)
+def test_sweep_option_mistakes_are_one_line(tmp_path, args, hint):
+    experiment = write_experiment(tmp_path, small_experiment())
+    line = cli_error("sweep", experiment, "--out", tmp_path / "s", *args)
+    assert hint in line
+    assert not (tmp_path / "s" / "worlds.parquet").exists()
+
+
+def test_an_unknown_executor_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["sweep", str(write_experiment(tmp_path, small_experiment())), "--executor", "cloud"])
+    assert info.value.code == 2
+    message = one_error_line(capsys.readouterr().err)
+    assert "invalid choice: 'cloud'" in message and "eujsim sweep --help" in message
+
+
+def test_sweep_refuses_an_existing_folder_and_a_bad_experiment(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    (tmp_path / "taken").mkdir()
+    assert "never overwrite" in cli_error("sweep", experiment, "--out", tmp_path / "taken")
+    bad = write_experiment(tmp_path, small_experiment(method="latin"), name="bad.yaml")
+    line = cli_error("sweep", bad)
+    assert "bad.yaml:" in line and "unknown method 'latin'" in line
+
+
+def test_resume_without_an_unfinished_sweep_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    experiment = write_experiment(tmp_path, small_experiment())
+    assert "no unfinished sweep of 'small'" in cli_error("sweep", experiment, "--resume")
+    assert "not a sweep that can be resumed" in cli_error("sweep", experiment, "--resume", "--out", tmp_path)
+
+
+def test_analyze_refuses_a_folder_that_is_not_a_sweep(tmp_path):
+    assert "is not a sweep folder" in cli_error("analyze", tmp_path)
+    assert "not found" in cli_error("analyze", tmp_path / "missing")
