@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simulator
 from simulator.chunks import plan_chunks, simulate_chunk
@@ -329,3 +331,45 @@ def test_progress_is_log_lines_when_not_on_a_terminal(tmp_path, capsys):
     assert lines and lines[-1].startswith("small: 18/18 worlds (100%)")
     assert "\r" not in err, "no progress bar in a log"
     assert SCENARIOS.is_dir()
+
+
+# -- properties ---------------------------------------------------------------------
+
+
+@given(points=st.integers(1, 500), replicates=st.integers(1, 60), chunk_worlds=st.integers(1, 3000))
+def test_any_chunk_plan_covers_every_point_exactly_once_in_order(points, replicates, chunk_worlds):
+    plan = plan_chunks(points, replicates, chunk_worlds)
+    covered = [p for chunk in plan for p in range(chunk.start, chunk.stop)]
+    assert covered == list(range(points))
+    assert [c.index for c in plan] == list(range(len(plan)))
+    assert all(c.points * replicates <= max(chunk_worlds, replicates) for c in plan), "chunks stay bounded"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    method=st.sampled_from(["random", "lhs", "sobol", "morris"]),
+    seed=st.integers(0, 2**32),
+    low=st.floats(0.0, 0.5),
+    width=st.floats(0.01, 0.5),
+    first=st.integers(0, 30),
+    span=st.integers(1, 9),
+)
+def test_any_design_stays_in_its_ranges_with_whole_quarter_onsets(method, seed, low, width, first, span):
+    quarters = [f"{2025 + (first + k) // 4}Q{(first + k) % 4 + 1}" for k in (0, span)]
+    data = small_experiment(
+        scenario={**SHORT_SCENARIO, "horizon": 40},
+        method=method,
+        samples=4,
+        seed=seed,
+        parameters={
+            "JPN.deference": {"low": low, "high": low + width},
+            "shock.US retrenchment.at": {"low": quarters[0], "high": quarters[1]},
+        },
+    )
+    experiment = experiment_from_dict(data)
+    points = design(experiment)
+    deference, onset = experiment.factors
+    assert points["JPN.deference"].between(deference.low, deference.high).all()
+    onsets = points["shock.US retrenchment.at"]
+    assert np.array_equal(onsets * 4, (onsets * 4).round())
+    assert onsets.between(onset.low, onset.high).all()
