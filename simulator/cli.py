@@ -27,6 +27,7 @@ from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
+    WORLDS_FILE,
     SweepInterruptedError,
     SweepResult,
     check_options,
@@ -333,7 +334,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 130
     print(summary_line(result))
-    if not args.no_analysis:
+    if not args.no_analysis and (result.folder / WORLDS_FILE).exists():  # nothing to draw if every chunk failed
         _print_analysis(result)
     return 0 if result.complete else 1
 

@@ -650,7 +650,10 @@ def _phase(
 ) -> PhaseDiagram | None:
     given = spec.analysis.phase
     if given is None:
-        return PhaseDiagram(factor_names[0], factor_names[1], analysis_metric) if len(factor_names) >= 2 else None
+        # Screening designs vary many factors at once; their first two in file order make no diagram worth drawing.
+        if len(factor_names) < 2 or spec.method in {"sobol", "morris"}:
+            return None
+        return PhaseDiagram(factor_names[0], factor_names[1], analysis_metric)
     for key in ("x", "y"):
         value = getattr(given, key)
         if value not in factor_names:
