@@ -29,6 +29,7 @@ from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, near_miss
 from simulator.metrics import Metric, parse_metrics
 from simulator.scenario import Scenario, load_scenario, scenario_from_dict, shock_field_range
+from simulator.schema_errors import schema_error
 from simulator.shocks import SHOCK_FIELDS
 from simulator.structure import HEADLINE_PAIR
 from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
@@ -327,7 +328,7 @@ def parse_experiment(
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
-        raise _pydantic_error(exc, loaded) from None
+        raise schema_error(exc, loaded, _allowed_keys, _HINTS) from None
 
     def fail(message: str, *where: str | int) -> UserError:
         return UserError(message, file=file, line=loaded.line_of(where), field=".".join(map(str, where)) or None)
@@ -397,41 +398,13 @@ def parse_metrics_at(texts: list[str], fail: Fail) -> list[Metric]:
 # -- pieces of parse_experiment ------------------------------------------------
 
 
-def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
-    """The first schema error as one line; an unknown key first, with its near miss."""
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x in {"RangeSpec", "list[union[float,str]]"}))
-    loc = tuple(x for x in loc if not (isinstance(x, str) and ("[" in x or x in {"str", "float", "none", "dict"})))
-    field_name = ".".join(str(x) for x in loc)
-    line = loaded.line_of(loc)
-    last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
-    if err["type"] == "extra_forbidden":
-        allowed: Any = ExperimentSpec.model_fields
-        if loc[:1] == ("analysis",):
-            allowed = PhaseSpec.model_fields if "phase" in loc[:-1] else AnalysisSpec.model_fields
-        elif loc[:1] == ("parameters",):
-            allowed = RangeSpec.model_fields
-        return UserError(
-            f"unknown key '{last}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})",
-            file=loaded.path,
-            line=line,
-            field=field_name,
-        )
-    hint = _HINTS.get(last, "")
-    if err["type"] == "missing":
-        return UserError(
-            f"missing required key '{last}'" + (f"; add it: {hint}" if hint else ""),
-            file=loaded.path,
-            line=line,
-            field=field_name,
-        )
-    return UserError(
-        f"{err['msg'].rstrip('.')}, got {err.get('input')!r}" + (f"; expected {hint}" if hint else ""),
-        file=loaded.path,
-        line=line,
-        field=field_name,
-    )
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys of the mapping that holds ``loc``."""
+    if loc[:1] == ("analysis",):
+        return list(PhaseSpec.model_fields if "phase" in loc[:-1] else AnalysisSpec.model_fields)
+    if loc[:1] == ("parameters",):
+        return list(RangeSpec.model_fields)
+    return list(ExperimentSpec.model_fields)
 
 
 def _base_scenario(given: str | dict[str, Any], loaded: LoadedYaml, calibration: Calibration) -> Scenario:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, choices_hint, near_miss
+from simulator.schema_errors import schema_error
 from simulator.shocklib import Effect, ShockLibrary, default_library, parse_effects
 from simulator.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
 
@@ -207,43 +208,13 @@ def shock_field_range(name: str) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _pydantic_error(exc: ValidationError, loaded: LoadedYaml) -> UserError:
-    """Turn the first pydantic error into a line-precise :class:`UserError`.
-
-    An unknown key is reported before anything else: a misspelt key also makes the
-    key it was meant to be "missing", and the unknown key's near-miss hint is the fix.
-    """
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(err["loc"])
-    field_name = ".".join(str(x) for x in loc)
-    line = loaded.line_of(loc)
-    last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
-    if err["type"] == "extra_forbidden":
-        allowed = ScenarioSpec.model_fields if len(loc) == 1 else ShockSpec.model_fields
-        if len(loc) >= 3 and loc[0] == "shocks" and "effects" in loc:
-            allowed = EffectSpec.model_fields
-        return UserError(
-            f"unknown key '{last}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})",
-            file=loaded.path,
-            line=line,
-            field=field_name,
-        )
-    hint = _FIELD_HINTS.get(last, "")
-    if err["type"] == "missing":
-        return UserError(
-            f"missing required key '{last}'" + (f"; add it: {hint}" if hint else ""),
-            file=loaded.path,
-            line=line,
-            field=field_name,
-        )
-    got = err.get("input")
-    return UserError(
-        f"{err['msg'].rstrip('.')}, got {got!r}" + (f"; expected {hint}" if hint else ""),
-        file=loaded.path,
-        line=line,
-        field=field_name,
-    )
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys of the mapping that holds ``loc``: the top level, a shock, or a shock's effect."""
+    if len(loc) == 1:
+        return list(ScenarioSpec.model_fields)
+    if len(loc) >= 3 and loc[0] == "shocks" and "effects" in loc:
+        return list(EffectSpec.model_fields)
+    return list(ShockSpec.model_fields)
 
 
 def parse_scenario(
@@ -276,7 +247,7 @@ def parse_scenario(
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        raise _pydantic_error(exc, loaded) from None
+        raise schema_error(exc, loaded, _allowed_keys, _FIELD_HINTS) from None
 
     try:
         start = parse_quarter(spec.start)

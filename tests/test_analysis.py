@@ -196,6 +196,7 @@ parameters:
   {INERT}: {{}}
   {MAGNITUDE}: {{}}
 metrics: [{FINAL}]
+analysis: {{phase: {{x: {MAGNITUDE}, y: {INERT}}}}}
 """,
         chunk_worlds=16,
         chunk_function=fail_second_chunk,
