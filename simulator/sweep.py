@@ -458,7 +458,7 @@ def summary_line(result: SweepResult) -> str:
     manifest = result.manifest
     seconds = sum(s.get("seconds", 0.0) for s in manifest.get("sessions", []))
     text = (
-        f"{result.folder}: {manifest['points']} points x {manifest['replicates']} replicates = "
+        f"{result.folder}: {manifest['points']:,} points x {manifest['replicates']} replicates = "
         f"{manifest['worlds']:,} worlds in {seconds:.1f} s"
     )
     if result.failures:
