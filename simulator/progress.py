@@ -36,7 +36,15 @@ class Progress:
         self._next_log = self._log_mark(done)
         use_bar = sys.stderr.isatty() if bar is None else bar
         self._bar = (
-            tqdm(total=total, initial=done, unit="world", unit_scale=True, desc=label, file=sys.stderr, smoothing=0.1)
+            tqdm(
+                total=total,
+                initial=done,
+                unit="world",
+                unit_scale=total >= 10_000,  # 12.3k/100k reads better than 12345/100000; 18/18 better than 18.0/18.0
+                desc=label,
+                file=sys.stderr,
+                smoothing=0.1,
+            )
             if use_bar
             else None
         )

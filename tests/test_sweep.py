@@ -373,3 +373,10 @@ def test_any_design_stays_in_its_ranges_with_whole_quarter_onsets(method, seed, 
     onsets = points["shock.US retrenchment.at"]
     assert np.array_equal(onsets * 4, (onsets * 4).round())
     assert onsets.between(onset.low, onset.high).all()
+
+
+def test_progress_bar_shows_the_rate_and_time_left_on_a_terminal(tmp_path, capsys):
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, chunk_worlds=3, progress=True)
+    err = capsys.readouterr().err
+    assert "small: 100%|" in err and "18/18" in err, err
+    assert "world/s" in err and "<" in err, "rate and estimated time left"
