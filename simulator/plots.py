@@ -3,6 +3,8 @@
 Style choices: the Okabe–Ito palette (distinguishable with the common forms of
 colour blindness), 90% bands over replicates, axis labels with units, titles
 naming the scenario, shock onsets marked and labelled, legends outside the data.
+The sweep plots (:mod:`simulator.sweep_plots`) take the style, the quarter axis and the
+shock labels from here, so that both kinds of plot look alike.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
 INTENSITY = "intensity (0–1)"
+BAND_ALPHA = 0.18
+"""Opacity of a 5–95% band under its line."""
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -52,7 +56,11 @@ def tick_every(n_steps: int) -> int:
 
 def quarter_axis(ax: Axes, result: RunResult) -> None:
     """Label the x axis with calendar quarters."""
-    labels = result.quarter_labels
+    label_quarters(ax, result.quarter_labels)
+
+
+def label_quarters(ax: Axes, labels: list[str]) -> None:
+    """Label an x axis of steps 0, 1, … with their quarters (``labels[step]``), about ten of them."""
     every = tick_every(len(labels))
     ticks = list(range(0, len(labels), every))
     ax.set_xticks(ticks)
@@ -65,7 +73,8 @@ def band(ax: Axes, result: RunResult, variable: str, colour: str, label: str) ->
     """Mean line with the 5–95% band over replicates."""
     data = result.series(variable)
     x = result.steps
-    ax.fill_between(x, np.percentile(data, 5, axis=1), np.percentile(data, 95, axis=1), color=colour, alpha=0.18, lw=0)
+    low, high = np.percentile(data, 5, axis=1), np.percentile(data, 95, axis=1)
+    ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA, lw=0)
     ax.plot(x, data.mean(axis=1), color=colour, lw=2, label=label)
 
 
@@ -92,20 +101,32 @@ def shock_markers(ax: Axes, result: RunResult, annotate: bool = True) -> list[st
         label, y = (
             (str(i + 1), 0.99 - 0.045 * (i % 3)) if numbered else (shock.name.replace("_", " "), 0.97 - 0.07 * (i % 4))
         )
-        ax.annotate(
-            label,
-            xy=(x, y),
-            xycoords=("data", "axes fraction"),
-            xytext=(2, 0),
-            textcoords="offset points",
-            fontsize=7 if numbered else 8,
-            va="top",
-            color="#333333",
-            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
-        )
+        label_shock(ax, label, x, y, fontsize=7 if numbered else 8)
     if annotate and numbered:
         return [f"{i + 1:>2}  {quarter_label(s.at)}  {s.name}" for i, s in enumerate(shocks)]
     return []
+
+
+def label_shock(
+    ax: Axes, text: str, x: float, y: float, *, fontsize: float = 8, offset: float = 2, zorder: float | None = None
+) -> None:
+    """Write ``text`` just right of a shock's line at ``x`` (data) and height ``y`` (axes fraction).
+
+    The white box keeps the name readable where it crosses the plotted lines.
+    """
+    layer = {} if zorder is None else {"zorder": zorder}
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xycoords=("data", "axes fraction"),
+        xytext=(offset, 0),
+        textcoords="offset points",
+        fontsize=fontsize,
+        va="top",
+        color="#333333",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        **layer,
+    )
 
 
 def _title(result: RunResult, what: str) -> str:

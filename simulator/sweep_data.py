@@ -1,0 +1,81 @@
+"""A sweep's finished points as its analysis reads them: the worlds, the per-point table and the indices.
+
+:mod:`simulator.sensitivity` fills a :class:`SweepData` and writes its tables,
+:mod:`simulator.sweep_plots` draws from it and :mod:`simulator.analysis` summarises it. The
+holder and the reader of the sweep's Parquet files live here, apart from all three, so that
+each of them can import them without importing the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from simulator.sweep import PARTS_DIR, QUARTERS_FILE, WORLDS_FILE, SweepResult
+
+if TYPE_CHECKING:
+    from simulator.experiment import Experiment
+    from simulator.metrics import Metric
+
+
+@dataclass
+class SweepData:
+    """The sweep's numbers as the tables, plots and summary need them (first_above gaps already filled).
+
+    Attributes:
+        result: The opened sweep.
+        experiment: Its experiment.
+        worlds: One row per finished world, a ``first_above`` metric that never reached its
+            level counted as ``horizon + 1``.
+        table: One row per finished point: factor values, then per metric the mean and the
+            5% and 95% quantiles over the point's replicates (the table of ``point_means.csv``).
+        complete: Whether every point of the design has finished.
+        censored: Names of the ``first_above`` metrics, whose gaps were filled.
+        indices: Sensitivity indices per metric name, once computed.
+        notes: Things skipped or substituted, each one sentence, in the order they arose.
+    """
+
+    result: SweepResult
+    experiment: Experiment
+    worlds: pd.DataFrame
+    table: pd.DataFrame
+    complete: bool
+    censored: list[str]
+    indices: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def metric(self) -> Metric:
+        """The experiment's analysis metric."""
+        return metric_named(self.experiment, self.experiment.analysis_metric)
+
+
+def metric_named(experiment: Experiment, name: str) -> Metric:
+    """The experiment's metric called ``name``."""
+    return next(m for m in experiment.metrics if m.name == name)
+
+
+def read_results(result: SweepResult, kind: str, series: str | None = None) -> pd.DataFrame:
+    """Worlds or quarters of every finished point.
+
+    A complete sweep has the joined file. An unfinished one may have a stale joined file
+    from an earlier session, or none, while its chunk parts hold everything finished so far.
+
+    Args:
+        result: The opened sweep.
+        kind: ``"worlds"`` or ``"quarters"``.
+        series: With ``"quarters"``, read only the rows of this series.
+
+    Returns:
+        The rows, or an empty frame when nothing has finished.
+    """
+    filters = [("series", "==", series)] if series else None
+    parts = sorted((result.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
+    if parts and not result.complete:
+        return pd.concat([pd.read_parquet(p, filters=filters) for p in parts], ignore_index=True)
+    joined = result.folder / (WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
+    if joined.is_file():
+        return pd.read_parquet(joined, filters=filters)
+    return pd.DataFrame()
