@@ -11,6 +11,7 @@ results waiting to be written never pile up in memory, however many chunks a swe
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -53,11 +54,19 @@ class Task:
 
 
 def guarded(function: ChunkFunction, experiment: Experiment, task: Task) -> ChunkResult | ChunkFailure:
-    """Run one chunk, returning its exception as data instead of raising it."""
+    """Run one chunk, returning its exception as data instead of raising it.
+
+    A finished chunk's model (a Mesa model whose agents and model refer to each other) is
+    only freed by the cycle collector, which runs too rarely to keep up with chunks of
+    large arrays: without an explicit collection a worker held the memory of several
+    dead models, and a 100,000-world sweep peaked near 1.9 GB instead of 0.9 GB.
+    """
     try:
         return function(experiment, task.points, task.chunk)
     except Exception as exc:  # any failure of a chunk is recorded; the rest go on
         return ChunkFailure(task.chunk, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    finally:
+        gc.collect()
 
 
 class Executor(Protocol):
