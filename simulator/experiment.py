@@ -24,28 +24,22 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.calendar import parse_quarter, quarter_label
+from simulator.calendar import quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, near_miss
+from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
-from simulator.scenario import Scenario, load_scenario, scenario_from_dict, shock_field_range
+from simulator.scenario import Scenario, load_scenario, scenario_from_dict
 from simulator.schema_errors import schema_error
-from simulator.shocks import SHOCK_FIELDS
-from simulator.structure import HEADLINE_PAIR
 from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
 
 Fail = Callable[..., UserError]
 """Builds the error for a problem at a location of the file being parsed."""
-Check = Callable[[object, str], float]
-"""Checks one value of a factor's range (and the key it was given under) and returns it as a number."""
 
 METHODS = ("grid", "explicit", "random", "lhs", "sobol", "morris")
 """How factors become points; see :mod:`simulator.designs`."""
 
-SHOCK_PREFIX = "shock."
-HEADLINE_SERIES = f"coop_{HEADLINE_PAIR}"
 DEFAULT_REPLICATES = 10
-DEFAULT_METRICS = (f"{HEADLINE_SERIES}:final", f"{HEADLINE_SERIES}:peak", f"{HEADLINE_SERIES}:mean")
 DEFAULT_GRID_LEVELS = 5
 DEFAULT_MORRIS_LEVELS = 4
 
@@ -467,48 +461,36 @@ def _factor(
 ) -> Factor:
     where = ("parameters", name)
     spec = RangeSpec(values=given) if isinstance(given, list) else (given or RangeSpec())
+    shock = field_name = None
     if name.startswith(SHOCK_PREFIX):
-        shock, _, field_name = name[len(SHOCK_PREFIX) :].rpartition(".")
-        names = [s.name for s in scenario.shocks]
-        if shock not in names:
-            listed = ", ".join(f"'{n}'" for n in names) or "none"
-            raise fail(
-                f"scenario '{scenario.name}' has no shock named '{shock}'{near_miss(shock, names)} "
-                f"(its shocks: {listed}); write shock.<shock name>.<field>",
-                *where,
-            )
-        if field_name not in SHOCK_FIELDS:
-            raise fail(
-                f"unknown shock field '{field_name}'{near_miss(field_name, SHOCK_FIELDS)} "
-                f"(choose from {', '.join(SHOCK_FIELDS)})",
-                *where,
-            )
+        try:
+            shock, field_name = shock_input(scenario, name)
+        except UserError as exc:
+            raise fail(exc.message, *where) from None
+        default = {"at": (scenario.start / 4, scenario.last / 4), "magnitude": (0.0, 1.0)}.get(field_name)
         if field_name == "at":
-            check = _onset_checker(scenario, fail, where)
-            default = (scenario.start / 4, scenario.last / 4)
             label = f"{shock} onset"
         else:
-            low, high = shock_field_range(field_name)
-            check = _number_checker(low, high, name, fail, where)
-            default = (0.0, 1.0) if field_name == "magnitude" else None
             label = f"{shock} {field_name}" + ("" if field_name == "magnitude" else " (quarters)")
-        factor_kw: dict[str, Any] = {"shock": shock, "shock_field": field_name, "label": label}
     else:
         try:
             param = calibration.check_path(name)
         except UserError as exc:
             raise fail(exc.message + "; a shock field is written shock.<shock name>.<field>", *where) from None
-
-        def check(value: object, key: str) -> float:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise fail(f"{name} {key} needs a number ({param.unit_meaning}), got {value!r}", *where, key)
-            try:
-                return calibration.check_value(name, value)
-            except UserError as exc:
-                raise fail(exc.message, *where, key) from None
-
         default = (param.low, param.high)
-        factor_kw = {"label": f"{name} ({param.unit})" if param.unit not in {"", "share", "index"} else name}
+        label = f"{name} ({param.unit})" if param.unit not in {"", "share", "index"} else name
+    factor_kw: dict[str, Any] = {"shock": shock, "shock_field": field_name, "label": label}
+
+    def check(value: object, key: str) -> float:
+        """One value of the range checked as a scenario file checks it, in the factor's units."""
+        try:
+            if field_name is None:
+                return calibration.check_value(name, value)
+            number = shock_input_value(scenario, f"{name} {key}", field_name, value)
+        except UserError as exc:
+            raise fail(exc.message, *where, key) from None
+        return number / 4 if field_name == "at" else number  # an onset as a decimal year
+
     if spec.values is not None:
         if method not in {"grid", "explicit"}:
             raise fail(
@@ -535,37 +517,6 @@ def _factor(
     return Factor(
         name=name, low=float(low), high=float(high), values=tuple(dict.fromkeys(map(float, grid))), **factor_kw
     )
-
-
-def _number_checker(low: float, high: float, name: str, fail: Fail, where: tuple) -> Check:
-    def check(value: object, key: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise fail(f"{name} {key} needs a number, got {value!r}", *where, key)
-        if not low <= value <= high:
-            raise fail(f"{name} {key} = {value} is out of range [{low:g}, {high:g}]", *where, key)
-        return float(value)
-
-    return check
-
-
-def _onset_checker(scenario: Scenario, fail: Fail, where: tuple) -> Check:
-    """An onset is a quarter inside the run, read as a decimal year (2026Q3 -> 2026.5)."""
-
-    def check(value: object, key: str) -> float:
-        try:
-            count = parse_quarter(str(value))
-        except ValueError:
-            raise fail(f'{key} must be a quarter in quotes such as "2026Q3", got {value!r}', *where, key) from None
-        if not scenario.start <= count <= scenario.last:
-            raise fail(
-                f"{key} {value} lies outside the simulated quarters "
-                f"{quarter_label(scenario.start)}–{quarter_label(scenario.last)}",
-                *where,
-                key,
-            )
-        return count / 4
-
-    return check
 
 
 def _design_size(spec: ExperimentSpec, factors: list[Factor], fail: Fail) -> tuple[int | None, int | None]:

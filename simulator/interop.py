@@ -19,10 +19,14 @@ from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
 from simulator.scenario import Scenario, shock_field_range, shock_onset
 from simulator.shocks import SHOCK_FIELDS
+from simulator.structure import HEADLINE_PAIR
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
-DEFAULT_METRICS = ("coop_EU_JPN:final", "coop_EU_JPN:peak", "coop_EU_JPN:mean")
+HEADLINE_SERIES = f"coop_{HEADLINE_PAIR}"
+DEFAULT_METRICS = (f"{HEADLINE_SERIES}:final", f"{HEADLINE_SERIES}:peak", f"{HEADLINE_SERIES}:mean")
+"""The metrics kept when none are named, here and in experiment files."""
 SHOCK_PREFIX = "shock."
+"""An input named ``shock.<shock name>.<field>`` sets a field of one of the scenario's shocks."""
 
 
 def model_function(
@@ -69,53 +73,72 @@ def model_function(
     return out
 
 
-def _split_inputs(inputs: Mapping[str, float | str]) -> tuple[dict[str, float], dict[tuple[str, str], float | str]]:
+def _split_inputs(inputs: Mapping[str, float | str]) -> tuple[dict[str, float], dict[str, float | str]]:
     parameters: dict[str, float] = {}
-    shock_fields: dict[tuple[str, str], float | str] = {}
+    shock_fields: dict[str, float | str] = {}
     for key, value in inputs.items():
         if key.startswith(SHOCK_PREFIX):
-            name, _, field = key[len(SHOCK_PREFIX) :].rpartition(".")
-            shock_fields[(name, field)] = value
+            shock_fields[key] = value
         else:
             parameters[keyword_path(key)] = value  # type: ignore[assignment]  # checked by resolve()
     return parameters, shock_fields
 
 
-def _shock_overrides(
-    scenario: Scenario, fields: Mapping[tuple[str, str], float | str]
-) -> dict[tuple[str, str], np.ndarray]:
-    names = [s.name for s in scenario.shocks]
+def _shock_overrides(scenario: Scenario, fields: Mapping[str, float | str]) -> dict[tuple[str, str], np.ndarray]:
     overrides = {}
-    for (name, field), value in fields.items():
-        where = f"{SHOCK_PREFIX}{name}.{field}"
-        if name not in names:
-            raise UserError(
-                f"scenario '{scenario.name}' has no shock named '{name}'{near_miss(name, names)}",
-                field=where,
-            )
-        if field not in SHOCK_FIELDS:
-            raise UserError(
-                f"unknown shock field '{field}'{near_miss(field, SHOCK_FIELDS)} "
-                f"(choose from {', '.join(SHOCK_FIELDS)})",
-                field=where,
-            )
-        overrides[(name, field)] = np.full(scenario.replicates, _field_value(scenario, where, field, value))
+    for name, value in fields.items():
+        shock, field = shock_input(scenario, name)
+        overrides[(shock, field)] = np.full(scenario.replicates, shock_input_value(scenario, name, field, value))
     return overrides
 
 
-def _field_value(scenario: Scenario, where: str, field: str, value: float | str) -> float:
-    """Check one shock field value as a scenario file would and return the number the schedule uses.
+def shock_input(scenario: Scenario, name: str) -> tuple[str, str]:
+    """The shock and field that an input named ``shock.<shock name>.<field>`` sets.
 
-    Unlike in a file, ``ramp``, ``duration`` and ``decay`` may be fractional here.
+    Raises:
+        UserError: for a shock the scenario does not have or an unknown field, naming the choices.
+    """
+    shock, _, field = name.removeprefix(SHOCK_PREFIX).rpartition(".")
+    names = [s.name for s in scenario.shocks]
+    if shock not in names:
+        listed = ", ".join(f"'{n}'" for n in names) or "none"
+        raise UserError(
+            f"scenario '{scenario.name}' has no shock named '{shock}'{near_miss(shock, names)} "
+            f"(its shocks: {listed}); write shock.<shock name>.<field>",
+            field=name,
+        )
+    if field not in SHOCK_FIELDS:
+        raise UserError(
+            f"unknown shock field '{field}'{near_miss(field, SHOCK_FIELDS)} (choose from {', '.join(SHOCK_FIELDS)})",
+            field=name,
+        )
+    return shock, field
+
+
+def shock_input_value(scenario: Scenario, name: str, field: str, value: object) -> float:
+    """Check one value of a shock field as a scenario file would and return the number the schedule uses.
+
+    ``at`` is a quarter inside the run and comes back as its quarter count; the other fields
+    are numbers in the range a scenario file allows (:func:`~simulator.scenario.shock_field_range`),
+    except that ``ramp``, ``duration`` and ``decay`` may be fractional here.
+
+    Args:
+        scenario: The scenario whose shock it is (its run decides the quarters an onset may take).
+        name: How the value is named in messages.
+        field: at, magnitude, ramp, duration or decay.
+        value: The value given.
+
+    Raises:
+        UserError: naming the fix.
     """
     if field == "at":
         try:
             return float(shock_onset(str(value), scenario.start, scenario.last))
         except ValueError as exc:
-            raise UserError(str(exc), field=where) from None
+            raise UserError(str(exc), field=name) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError(f"{where} needs a number, got {value!r}", field=where)
+        raise UserError(f"{name} needs a number, got {value!r}", field=name)
     low, high = shock_field_range(field)
     if not low <= float(value) <= high:
-        raise UserError(f"{where} = {value} is out of range [{low:g}, {high:g}]", field=where)
+        raise UserError(f"{name} = {value} is out of range [{low:g}, {high:g}]", field=name)
     return float(value)
