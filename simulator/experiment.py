@@ -339,7 +339,7 @@ def parse_experiment(
     both = next((f.name for f in factors if f.name in spec.set), None)
     if both:
         raise fail(f"{both} is both held fixed (set) and varied (parameters); keep one", "set", both)
-    samples, levels = _design_size(spec, factors, fail)
+    samples, levels = _design_settings(spec, factors, fail)
     metrics = parse_metrics_at(spec.metrics, fail)
     series = _series(spec, metrics, fail)
     names = [m.name for m in metrics]
@@ -519,39 +519,36 @@ def _factor(
     )
 
 
-def _design_size(spec: ExperimentSpec, factors: list[Factor], fail: Fail) -> tuple[int | None, int | None]:
+def _design_settings(spec: ExperimentSpec, factors: list[Factor], fail: Fail) -> tuple[int | None, int | None]:
+    """The design's samples and levels, checked against its method.
+
+    (The number of points they make is :func:`simulator.designs.design_size`.)
+    """
     method = spec.method
-    if method in {"grid", "explicit"}:
-        if spec.samples is not None:
-            raise fail(f"samples is not used by the {method} method; remove it", "samples")
-        if method == "explicit":
-            lengths = {f.name: len(f.values or ()) for f in factors}
-            if len(set(lengths.values())) > 1:
-                listed = ", ".join(f"{k}: {v}" for k, v in lengths.items())
-                raise fail(
-                    f"the explicit method pairs values by position, so the lists need equal lengths ({listed})",
-                    "parameters",
-                )
-            return None, None
-        levels = spec.levels or DEFAULT_GRID_LEVELS
-        return None, levels
-    if spec.samples is None:
+    if method in {"grid", "explicit"} and spec.samples is not None:
+        raise fail(f"samples is not used by the {method} method; remove it", "samples")
+    if method not in {"grid", "explicit"} and spec.samples is None:
         example = {"random": 100, "lhs": 100, "sobol": 256, "morris": 10}[method]
         raise fail(f"the {method} method needs samples, e.g. samples: {example}", "samples")
-    if method == "sobol":
-        samples = spec.samples
-        if samples & (samples - 1):
-            lower = 1 << (samples.bit_length() - 1)
+    if method == "explicit":
+        lengths = {f.name: len(f.values or ()) for f in factors}
+        if len(set(lengths.values())) > 1:
+            listed = ", ".join(f"{k}: {v}" for k, v in lengths.items())
             raise fail(
-                f"sobol samples must be a power of 2 for the sequence's balance; use {lower} or {lower * 2}", "samples"
+                f"the explicit method pairs values by position, so the lists need equal lengths ({listed})",
+                "parameters",
             )
-    if method == "morris":
-        if len(factors) < 2:
-            raise fail("Morris screening needs at least two parameters", "parameters")
-        return spec.samples, spec.levels or DEFAULT_MORRIS_LEVELS
-    if spec.levels is not None:
+    if method == "sobol" and spec.samples & (spec.samples - 1):
+        lower = 1 << (spec.samples.bit_length() - 1)
+        raise fail(
+            f"sobol samples must be a power of 2 for the sequence's balance; use {lower} or {lower * 2}", "samples"
+        )
+    if method == "morris" and len(factors) < 2:
+        raise fail("Morris screening needs at least two parameters", "parameters")
+    if spec.levels is not None and method in {"random", "lhs", "sobol"}:
         raise fail(f"levels is for the grid and morris methods, not {method}; remove it", "levels")
-    return spec.samples, None
+    levels = {"grid": spec.levels or DEFAULT_GRID_LEVELS, "morris": spec.levels or DEFAULT_MORRIS_LEVELS}
+    return spec.samples, levels.get(method)
 
 
 def _series(spec: ExperimentSpec, metrics: list[Metric], fail: Fail) -> list[str]:
