@@ -6,6 +6,7 @@ one place keeps a metric called the same on a colour bar, in a title and in the 
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from simulator.calibration import default_calibration
@@ -115,11 +116,4 @@ def sentence(text: str) -> str:
 
 def wrap(text: str, width: int) -> str:
     """Break a long label at spaces so that no line is longer than ``width`` (unless one word is)."""
-    words, lines, line = text.split(" "), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}" if line else word
-    return "\n".join([*lines, line])
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
