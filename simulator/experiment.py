@@ -215,7 +215,7 @@ class Experiment:
     metrics: tuple[Metric, ...]
     series: tuple[str, ...]
     analysis_metric: str
-    colour_by: str | None
+    colour_by: str
     phase: PhaseDiagram | None
     source: str | None = field(default=None, compare=False)
 
@@ -247,9 +247,7 @@ class Experiment:
         data["parameters"] = {f.name: f.to_dict() for f in self.factors}
         data["metrics"] = [m.name for m in self.metrics]
         data["series"] = list(self.series)
-        analysis: dict[str, Any] = {"metric": self.analysis_metric}
-        if self.colour_by:
-            analysis["colour_by"] = self.colour_by
+        analysis: dict[str, Any] = {"metric": self.analysis_metric, "colour_by": self.colour_by}
         if self.phase:
             analysis["phase"] = {
                 "x": self.phase.x,
@@ -340,7 +338,7 @@ def parse_experiment(
     if both:
         raise fail(f"{both} is both held fixed (set) and varied (parameters); keep one", "set", both)
     samples, levels = _design_settings(spec, factors, fail)
-    metrics = parse_metrics_at(spec.metrics, fail)
+    metrics = _metrics(spec.metrics, fail)
     series = _series(spec, metrics, fail)
     names = [m.name for m in metrics]
     analysis_metric = spec.analysis.metric or names[0]
@@ -377,16 +375,6 @@ def parse_experiment(
         phase=phase,
         source=file,
     )
-
-
-def parse_metrics_at(texts: list[str], fail: Fail) -> list[Metric]:
-    """Parse the metrics list, re-raising errors at the file's ``metrics`` line."""
-    if not texts:
-        raise fail("metrics is empty; keep at least one, e.g. coop_EU_JPN:final", "metrics")
-    try:
-        return parse_metrics(texts)
-    except UserError as exc:
-        raise fail(exc.message, "metrics") from None
 
 
 # -- pieces of parse_experiment ------------------------------------------------
@@ -549,6 +537,16 @@ def _design_settings(spec: ExperimentSpec, factors: list[Factor], fail: Fail) ->
         raise fail(f"levels is for the grid and morris methods, not {method}; remove it", "levels")
     levels = {"grid": spec.levels or DEFAULT_GRID_LEVELS, "morris": spec.levels or DEFAULT_MORRIS_LEVELS}
     return spec.samples, levels.get(method)
+
+
+def _metrics(texts: list[str], fail: Fail) -> list[Metric]:
+    """Parse the metrics list, re-raising errors at the file's ``metrics`` line."""
+    if not texts:
+        raise fail("metrics is empty; keep at least one, e.g. coop_EU_JPN:final", "metrics")
+    try:
+        return parse_metrics(texts)
+    except UserError as exc:
+        raise fail(exc.message, "metrics") from None
 
 
 def _series(spec: ExperimentSpec, metrics: list[Metric], fail: Fail) -> list[str]:
