@@ -55,27 +55,22 @@ def tabulate_points(result: SweepResult, raw: pd.DataFrame) -> SweepData:
     Returns:
         The worlds with gaps filled and the table of per-point means and quantiles.
     """
-    experiment = result.experiment
-    never = experiment.scenario.horizon + 1
-    worlds = raw.copy()
-    censored = []
-    for metric in experiment.metrics:
-        if metric.statistic == "first_above":
-            censored.append(metric.name)
-            worlds[metric.name] = worlds[metric.name].fillna(float(never))
+    data = SweepData(result, worlds=raw, table=pd.DataFrame())  # both replaced below
+    never = data.never
+    worlds = raw.fillna({name: float(never) for name in data.censored})
     grouped = worlds.groupby("point", sort=True)
-    table = grouped[experiment.factor_names].first()
-    for metric in experiment.metrics:
+    table = grouped[data.experiment.factor_names].first()
+    for metric in data.experiment.metrics:
         values = grouped[metric.name]
         table[metric.name] = values.mean()
         table[f"{metric.name}:p05"] = values.quantile(0.05)
         table[f"{metric.name}:p95"] = values.quantile(0.95)
-        if metric.name in censored:
+        if metric.name in data.censored:
             table[f"{metric.name}:reached"] = raw[metric.name].notna().groupby(raw["point"], sort=True).mean()
-    data = SweepData(result, experiment, worlds, table.reset_index(), result.complete, censored)
-    if censored:
+    data.worlds, data.table = worlds, table.reset_index()
+    if data.censored:
         data.notes.append(
-            f"{', '.join(censored)}: a world that never reaches the level within the run counts as "
+            f"{', '.join(data.censored)}: a world that never reaches the level within the run counts as "
             f"quarter {never} (horizon + 1); the ':reached' column of {POINT_MEANS_FILE} gives the share that did"
         )
     return data
@@ -218,9 +213,8 @@ def write_readme(data: SweepData, folder: Path) -> Path:
         "  replicates and the 5% and 95% quantiles across them (columns <metric>:p05, <metric>:p95).",
     ]
     if data.censored:
-        never = experiment.scenario.horizon + 1
         lines += [
-            f"  first_above metrics count a world that never reaches the level within the run as quarter {never}",
+            f"  first_above metrics count a world that never reaches the level within the run as quarter {data.never}",
             "  (horizon + 1); <metric>:reached is the share of replicates that reached it.",
         ]
     if experiment.method == "sobol":

@@ -26,25 +26,39 @@ class SweepData:
 
     Attributes:
         result: The opened sweep.
-        experiment: Its experiment.
         worlds: One row per finished world, a ``first_above`` metric that never reached its
-            level counted as ``horizon + 1``.
+            level counted as :attr:`never`.
         table: One row per finished point: factor values, then per metric the mean and the
             5% and 95% quantiles over the point's replicates (the table of ``point_means.csv``).
-        complete: Whether every point of the design has finished.
-        censored: Names of the ``first_above`` metrics, whose gaps were filled.
         indices: Sensitivity indices per metric name, once computed.
         notes: Things skipped or substituted, each one sentence, in the order they arose.
     """
 
     result: SweepResult
-    experiment: Experiment
     worlds: pd.DataFrame
     table: pd.DataFrame
-    complete: bool
-    censored: list[str]
     indices: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def experiment(self) -> Experiment:
+        """The sweep's experiment."""
+        return self.result.experiment
+
+    @property
+    def complete(self) -> bool:
+        """Whether every point of the design has finished."""
+        return self.result.complete
+
+    @property
+    def censored(self) -> list[str]:
+        """Names of the ``first_above`` metrics, whose gaps are filled with :attr:`never`."""
+        return [m.name for m in self.experiment.metrics if m.statistic == "first_above"]
+
+    @property
+    def never(self) -> int:
+        """The quarter a world that never reaches a ``first_above`` level counts as: one past the run."""
+        return self.experiment.scenario.horizon + 1
 
     @property
     def metric(self) -> Metric:

@@ -146,7 +146,7 @@ def _censor_note(data: SweepData, metric: Metric) -> list[str]:
         return []
     return [
         f"A world in which {series_label(metric.series)} never reaches {metric.threshold:g} counts as "
-        f"quarter {data.experiment.scenario.horizon + 1} (one past the run)."
+        f"quarter {data.never} (one past the run)."
     ]
 
 
