@@ -29,7 +29,7 @@ from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, near_miss
 from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
-from simulator.scenario import Scenario, load_scenario, scenario_from_dict
+from simulator.scenario import Scenario, is_experiment_data, load_scenario, scenario_from_dict
 from simulator.schema_errors import schema_error
 from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
 
@@ -276,7 +276,7 @@ class Experiment:
 
 
 def is_experiment_file(path: str | Path) -> bool:
-    """Whether a YAML file is an experiment (a mapping naming a ``scenario``) rather than a scenario.
+    """Whether a YAML file is an experiment rather than a scenario (see :func:`~simulator.scenario.is_experiment_data`).
 
     A file that cannot be read or parsed is not an experiment; loading it as a scenario then
     reports the problem at its line.
@@ -285,7 +285,7 @@ def is_experiment_file(path: str | Path) -> bool:
         data = read_yaml(path).data
     except (UserError, OSError):
         return False
-    return isinstance(data, dict) and "scenario" in data
+    return is_experiment_data(data)
 
 
 def load_experiment(path: str | Path, *, calibration: Calibration | None = None) -> Experiment:

@@ -208,6 +208,15 @@ def shock_field_range(name: str) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def is_experiment_data(data: object) -> bool:
+    """Whether parsed YAML is an experiment file rather than a scenario.
+
+    An experiment names a base ``scenario``; a mapping that also has ``shocks`` is a scenario
+    with a stray key, and is reported as one.
+    """
+    return isinstance(data, dict) and "scenario" in data and "shocks" not in data
+
+
 def _allowed_keys(loc: tuple) -> list[str]:
     """The keys of the mapping that holds ``loc``: the top level, a shock, or a shock's effect."""
     if len(loc) == 1:
@@ -237,7 +246,7 @@ def parse_scenario(
         raise UserError("the file is empty; a scenario needs at least a name (see the README)", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("a scenario is a mapping of keys (name, start, horizon, shocks, …)", file=file, line=1)
-    if "scenario" in data and "shocks" not in data:
+    if is_experiment_data(data):
         raise UserError(
             "this is an experiment file (it names a base scenario); run it with `eujsim sweep FILE`",
             file=file,

@@ -128,6 +128,13 @@ def test_run_given_an_experiment_points_to_sweep():
     assert "eujsim sweep" in line
 
 
+def test_validate_and_run_agree_that_a_file_with_shocks_is_a_scenario(tmp_path):
+    stray = tmp_path / "stray.yaml"
+    stray.write_text('name: x\nscenario: base\nshocks:\n  - kind: us_retrenchment\n    at: "2025Q2"\n')
+    assert "unknown key 'scenario'" in cli_error("validate", stray)
+    assert "unknown key 'scenario'" in cli_error("run", stray)
+
+
 @pytest.mark.parametrize(
     ("args", "hint"),
     [
