@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -502,9 +502,7 @@ def _factor(
     if method != "grid":
         return factor
     grid = factor.snap(np.linspace(low, high, spec.levels or grid_levels))
-    return Factor(
-        name=name, low=float(low), high=float(high), values=tuple(dict.fromkeys(map(float, grid))), **factor_kw
-    )
+    return replace(factor, values=tuple(dict.fromkeys(map(float, grid))))
 
 
 def _design_settings(spec: ExperimentSpec, factors: list[Factor], fail: Fail) -> tuple[int | None, int | None]:
