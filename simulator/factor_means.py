@@ -101,7 +101,7 @@ def phase_grid(data: SweepData) -> PhaseGrid | None:
     """
     experiment = data.experiment
     phase = experiment.phase
-    if phase is None or phase.x not in experiment.factor_names or phase.y not in experiment.factor_names:
+    if phase is None:
         return None
     x, y = experiment.factor(phase.x), experiment.factor(phase.y)
     level = phase.boundary if phase.boundary is not None else (0.0 if phase.relative_to_lowest_x else None)

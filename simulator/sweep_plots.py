@@ -31,8 +31,8 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from simulator.calendar import quarter_label
 from simulator.designs import design_size
-from simulator.experiment import HEADLINE_SERIES
 from simulator.factor_means import PhaseGrid, means_by_factor, phase_grid
+from simulator.interop import HEADLINE_SERIES
 from simulator.labels import (
     effect_unit,
     factor_label,
@@ -397,7 +397,7 @@ def _envelopes(data: SweepData) -> Figure | None:
     if quarters.empty:
         data.notes.append(f"no envelopes: no per-quarter statistics of {series} in the sweep")
         return None
-    colour_factor = experiment.factor(experiment.colour_by or experiment.factor_names[0])
+    colour_factor = experiment.factor(experiment.colour_by)
     steps = int(quarters["step"].max()) + 1
     medians = quarters.pivot(index="point", columns="step", values="p50").sort_index()
     order = data.table.set_index("point")[colour_factor.name].reindex(medians.index)
