@@ -29,6 +29,7 @@ from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, near_miss
 from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
+from simulator.recorder import column_names
 from simulator.scenario import Scenario, is_experiment_data, load_scenario, scenario_from_dict
 from simulator.schema_errors import schema_error
 from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
@@ -303,7 +304,7 @@ def experiment_from_dict(
 ) -> Experiment:
     """Build an experiment from plain data, as in a notebook; scenario paths are relative to ``base_dir``."""
     loaded = LoadedYaml(data=data, path=str(Path(base_dir) / "<experiment>"))
-    return parse_experiment(loaded, calibration=calibration, default_name=str(data.get("name", "experiment")))
+    return parse_experiment(loaded, calibration=calibration)
 
 
 def parse_experiment(
@@ -421,11 +422,10 @@ def _factors(spec: ExperimentSpec, scenario: Scenario, calibration: Calibration,
                 "parameters",
             )
         for index, path in enumerate(spec.exclude):
-            if path not in calibration:
-                try:
-                    calibration.check_path(path)
-                except UserError as exc:
-                    raise fail(exc.message, "exclude", index) from None
+            try:
+                calibration.check_path(path)
+            except UserError as exc:
+                raise fail(exc.message, "exclude", index) from None
         excluded = set(spec.exclude)
         written: dict[str, RangeSpec | list[float | str] | None] = {p: None for p in calibration if p not in excluded}
     else:
@@ -548,8 +548,6 @@ def _metrics(texts: list[str], fail: Fail) -> list[Metric]:
 
 
 def _series(spec: ExperimentSpec, metrics: list[Metric], fail: Fail) -> list[str]:
-    from simulator.recorder import column_names
-
     columns = column_names()
     chosen = spec.series if spec.series is not None else [HEADLINE_SERIES, *[m.series for m in metrics]]
     for name in chosen:
