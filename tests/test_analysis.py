@@ -37,53 +37,49 @@ def sweep(tmp_path_factory: pytest.TempPathFactory, name: str, body: str, **opti
     return run_sweep(path, folder / "out", workers=1, progress=False, **options)
 
 
+def analysed(tmp_path_factory: pytest.TempPathFactory, name: str, body: str) -> tuple[SweepResult, SweepAnalysis]:
+    """:func:`sweep`, then :func:`analyze` of the sweep."""
+    result = sweep(tmp_path_factory, name, body)
+    return result, analyze(result)
+
+
+SOBOL = f"""method: sobol
+samples: 8
+parameters:
+  {INERT}: {{}}
+  {MAGNITUDE}: {{}}
+"""
+"""Sobol' design over the inert parameter and the retrenchment's magnitude: 8 × (2 + 2) = 32 points."""
+
+
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory) -> tuple[SweepResult, SweepAnalysis]:
-    result = sweep(
-        tmp_path_factory,
-        "grid",
-        f"""method: grid
+    body = f"""method: grid
 parameters:
   {MAGNITUDE}: {{low: 0, high: 1, levels: 3}}
   JPN.deference: {{levels: 3}}
 metrics: [{FINAL}, "{REACHED}", "{NEVER}"]
 analysis: {{phase: {{x: {MAGNITUDE}, y: JPN.deference, relative_to_lowest_x: true, boundary: 0}}}}
-""",
-    )
-    return result, analyze(result.folder)
+"""
+    return analysed(tmp_path_factory, "grid", body)
 
 
 @pytest.fixture(scope="module")
 def sobol(tmp_path_factory) -> tuple[SweepResult, SweepAnalysis]:
-    result = sweep(
-        tmp_path_factory,
-        "sobol",
-        f"""method: sobol
-samples: 8
-parameters:
-  {INERT}: {{}}
-  {MAGNITUDE}: {{}}
-metrics: [{FINAL}, "{REACHED}"]
-""",
-    )
-    return result, analyze(result)
+    return analysed(tmp_path_factory, "sobol", f'{SOBOL}metrics: [{FINAL}, "{REACHED}"]\n')
 
 
 @pytest.fixture(scope="module")
 def morris(tmp_path_factory) -> tuple[SweepResult, SweepAnalysis]:
-    result = sweep(
-        tmp_path_factory,
-        "morris",
-        f"""method: morris
+    body = f"""method: morris
 samples: 4
 parameters:
   {MAGNITUDE}: {{}}
   JPN.deference: {{}}
   {INERT}: {{}}
 metrics: [{FINAL}, "{NEVER}"]
-""",
-    )
-    return result, analyze(result)
+"""
+    return analysed(tmp_path_factory, "morris", body)
 
 
 def fail_second_chunk(experiment, points, chunk=0):
@@ -190,14 +186,7 @@ def test_incomplete_sweep_gets_plots_but_no_indices(tmp_path_factory):
     result = sweep(
         tmp_path_factory,
         "broken",
-        f"""method: sobol
-samples: 8
-parameters:
-  {INERT}: {{}}
-  {MAGNITUDE}: {{}}
-metrics: [{FINAL}]
-analysis: {{phase: {{x: {MAGNITUDE}, y: {INERT}}}}}
-""",
+        f"{SOBOL}metrics: [{FINAL}]\nanalysis: {{phase: {{x: {MAGNITUDE}, y: {INERT}}}}}\n",
         chunk_worlds=16,
         chunk_function=fail_second_chunk,
     )
