@@ -17,7 +17,7 @@ from simulator import cli
 from simulator.sweep import run_sweep
 
 from .conftest import ROOT, cli_error, eujsim, one_error_line
-from .test_sweep import fail_on_chunk_two, small_experiment, write_experiment
+from .test_sweep import RANGES, fail_on_chunk_two, small_experiment, write_experiment
 
 EUJSIM = [sys.executable, "-m", "simulator"]
 
@@ -29,7 +29,7 @@ def many_chunks(tmp_path: Path) -> Path:
         method="lhs",
         samples=30,
         replicates=2,
-        parameters={"shock.US retrenchment.magnitude": {"low": 0.0, "high": 1.0}, "JPN.deference": {}},
+        parameters=RANGES,
     )
     return write_experiment(tmp_path, data)
 
