@@ -143,19 +143,27 @@ def atomic_folder(out: Path, force: bool = False) -> Iterator[Path]:
         raise
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename, so a crash never leaves half a file.
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; once the block has written it, rename it to ``path``.
 
-    The file gets the permissions of any newly created file, like :func:`atomic_folder`'s
-    folders (the temporary file alone would make it private).
+    A crash at any point leaves either the old file or the new one, never half a file. The
+    file gets the permissions of any newly created file, like :func:`atomic_folder`'s folders
+    (the temporary file alone would be private).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through :func:`atomic_file`, so a crash never leaves half a file."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

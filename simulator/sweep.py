@@ -27,10 +27,8 @@ Folder layout::
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,7 +46,7 @@ from simulator.errors import UserError
 from simulator.executors import EXECUTORS, ChunkFailure, ChunkFunction, Task, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
 from simulator.manifest import git_commit, package_version
-from simulator.output import RESULTS_ROOT, folder_name, free_folder, write_text_atomically
+from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
 
 EXPERIMENT_FILE = "experiment.yaml"
@@ -403,17 +401,9 @@ def _part_name(kind: str, index: int) -> str:
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file through a temporary name and a rename: whole or absent, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """Write a Parquet file whole or not at all."""
+    with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_part(parts: Path, result: ChunkResult) -> None:
@@ -439,18 +429,10 @@ def _join_parts(folder: Path, plan: list[Chunk]) -> None:
         files = [f for f in files if f.exists()]
         if not files:
             continue
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            schema = pq.read_schema(files[0])
-            with pq.ParquetWriter(tmp, schema) as writer:
-                for file in files:
-                    writer.write_table(pq.read_table(file, schema=schema))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, folder / target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        schema = pq.read_schema(files[0])
+        with atomic_file(folder / target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+            for file in files:
+                writer.write_table(pq.read_table(file, schema=schema))
 
 
 def summary_line(result: SweepResult) -> str:
