@@ -195,10 +195,8 @@ def _metric_vs_parameter(data: SweepData) -> Figure:
         if two_factor_grid:
             other = next(f for f in experiment.factors if f.name != factor.name)
             handles = _lines_per_other(figure, ax, data, factor, other, metric.name)
-        elif experiment.method in {"grid", "explicit"}:
-            handles = _marginal(ax, data, factor, metric.name, scatter=False)
         else:
-            handles = _marginal(ax, data, factor, metric.name, scatter=True)
+            handles = _marginal(ax, data, factor, metric.name, scatter=experiment.method not in {"grid", "explicit"})
         ax.set_xlabel(factor_label(factor))
         if factor.is_onset:
             _format_factor_axis(ax.xaxis, factor)
@@ -267,10 +265,11 @@ def _lines_per_other(
         ax.plot(rows[factor.name], rows[metric], color=colour, lw=1.8, marker="o", ms=3)
     bar = figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02, fraction=0.06)
     bar.set_label(wrap(factor_label(other), 30), fontsize=8)
-    _format_factor_axis(bar.ax.yaxis, other, values)
     if len(values) <= 12:
         bar.set_ticks(values)
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: other.describe(v)))
+    else:
+        _format_factor_axis(bar.ax.yaxis, other, values)
     grey = "#555555"
     return [
         Line2D([], [], color=grey, lw=1.8, marker="o", ms=3, label="mean over replicates (colour: other parameter)"),
