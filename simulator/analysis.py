@@ -8,7 +8,8 @@ and writes two subfolders into it, replacing files of an earlier analysis one by
     ``point_means.csv`` for every method: one row per point with its factor values and,
     per metric, the mean over replicates and the 5% and 95% quantiles across them.
     Sobol sweeps add ``sobol_<metric>.csv`` (first-order S1 and total-order ST with their
-    bootstrap confidence half-widths), Morris sweeps ``morris_<metric>.csv`` (mu, mu_star,
+    bootstrap confidence half-widths; with ``second_order``, ``sobol2_<metric>.csv`` of the
+    pairs), Morris sweeps ``morris_<metric>.csv`` (mu, mu_star,
     its confidence half-width, sigma), both from SALib and sorted most influential first.
     ``README.txt`` says what every file holds.
 ``plots/``

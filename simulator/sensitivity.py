@@ -29,7 +29,12 @@ if TYPE_CHECKING:
 
 POINT_MEANS_FILE = "point_means.csv"
 ANALYSIS_STREAM = 0xA7A
-"""Added to the experiment's seed for SALib's bootstrap, so it never shares numbers with the worlds or the design."""
+"""Paired with the experiment's seed for SALib's bootstrap, apart from the design's stream.
+
+A SeedSequence ignores trailing zeros, so ``[seed, 0xA7A]`` is also the sequence of the first
+stream of world replicate 2682 (``[seed, 2682, 0]``); only sweeps with more replicates than that
+have such a world, and the bootstrap takes a single number from the sequence as its seed.
+"""
 
 
 def safe_name(metric: str) -> str:
