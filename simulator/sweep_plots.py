@@ -11,7 +11,6 @@ rename, so a reader never sees half a file.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from typing import TYPE_CHECKING
 
@@ -44,6 +43,7 @@ from simulator.labels import (
     value_text,
     wrap,
 )
+from simulator.output import atomic_file
 from simulator.plots import BAND_ALPHA, INTENSITY, OKABE_ITO, STYLE, label_quarters, label_shock
 from simulator.sensitivity import safe_name
 from simulator.sweep_data import SweepData, read_results
@@ -121,14 +121,10 @@ def _title(data: SweepData, what: str) -> str:
 
 
 def _save(figure: Figure, path: Path) -> Path:
-    """Save through a temporary name in the same folder and rename, so the PNG is whole or absent."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Save through :func:`simulator.output.atomic_file`, so the PNG is whole or absent, and close the figure."""
     try:
-        figure.savefig(tmp, format="png", bbox_inches="tight", pad_inches=0.15)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        with atomic_file(path) as tmp:
+            figure.savefig(tmp, format="png", bbox_inches="tight", pad_inches=0.15)
     finally:
         plt.close(figure)
     return path
