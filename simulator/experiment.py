@@ -486,6 +486,8 @@ def _factor(
             )
         if not spec.values:
             raise fail("values is empty; list at least one value", *where, "values")
+        if spec.levels is not None or spec.low is not None or spec.high is not None:
+            raise fail("give either values, or low and high (with levels); not both", *where, "values")
         values = tuple(check(v, "values") for v in spec.values)
         return Factor(name=name, low=min(values), high=max(values), values=values, **factor_kw)
     if method == "explicit":
@@ -531,7 +533,7 @@ def _design_settings(spec: ExperimentSpec, factors: list[Factor], fail: Fail) ->
         )
     if method == "morris" and len(factors) < 2:
         raise fail("Morris screening needs at least two parameters", "parameters")
-    if spec.levels is not None and method in {"random", "lhs", "sobol"}:
+    if spec.levels is not None and method in {"explicit", "random", "lhs", "sobol"}:
         raise fail(f"levels is for the grid and morris methods, not {method}; remove it", "levels")
     levels = {"grid": spec.levels or DEFAULT_GRID_LEVELS, "morris": spec.levels or DEFAULT_MORRIS_LEVELS}
     return spec.samples, levels.get(method)

@@ -162,6 +162,12 @@ def test_parameters_all_is_every_calibrated_parameter_less_the_exclusions():
         ({"method": "lhs", "parameters": RANGES}, "samples", "needs samples"),
         ({"method": "random", "samples": 5, "parameters": {"JPN.deference": [0.1]}}, "values", "low and high"),
         ({"parameters": "everything"}, "parameters", "parameters: all"),
+        ({"parameters": {"JPN.deference": {"values": [0.2, 0.4], "levels": 3}}}, "values", "not both"),
+        (
+            {"method": "explicit", "levels": 3, "parameters": {"JPN.deference": [0.2, 0.4]}},
+            "levels",
+            "not explicit; remove it",
+        ),
         ({"metrics": ["coop_EU_JPN:fnal"]}, "metrics", "did you mean 'final'"),
         ({"set": {"JPN.deference": 0.4}}, "set", "both held fixed"),
         ({"analysis": {"colour_by": "EU.deference"}}, "colour_by", "not a varied parameter"),
