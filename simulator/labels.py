@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 
 from simulator.calibration import default_calibration
 from simulator.plots import INTENSITY
-from simulator.structure import DOMAIN_LABELS
+from simulator.structure import ACTOR_NAMES, DOMAIN_LABELS
 
 if TYPE_CHECKING:
     from simulator.experiment import Factor
     from simulator.metrics import Metric
 
-SHORT_NAMES = {"EU": "EU", "JPN": "Japan", "USA": "US", "CHN": "China", "RUS": "Russia", "PRK": "North Korea"}
+SHORT_NAMES = {**ACTOR_NAMES, "EU": "EU", "USA": "US"}
+"""Actor names for labels: :data:`~simulator.structure.ACTOR_NAMES` with the two long ones shortened."""
 UNIT_TEXT = {
     "index": "0–1 index",
     "rate": "share of the gap per quarter",
