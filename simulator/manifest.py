@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import platform
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -45,6 +46,21 @@ def git_commit() -> str | None:
     return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+def now_utc() -> str:
+    """The current UTC time to the second, as manifests record it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def environment(dependencies: Sequence[str] = DEPENDENCIES) -> dict[str, Any]:
+    """Where a result was made: source commit, Python, platform and the versions of ``dependencies``."""
+    return {
+        "git_commit": git_commit(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "dependencies": {name: package_version(name) for name in dependencies},
+    }
+
+
 def file_digest(path: str | Path) -> str | None:
     """SHA-256 of a file, or None if it cannot be read."""
     try:
@@ -62,7 +78,7 @@ def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> di
     manifest: dict[str, Any] = {
         "tool": "eujsim",
         "version": package_version("eujsim"),
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_utc": now_utc(),
         "scenario": {
             "name": scenario.name,
             "file": scenario.source,
@@ -72,10 +88,7 @@ def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> di
         "replicates": len(result.replicates),
         "horizon_quarters": scenario.horizon,
         "command_line": None,  # filled in by the CLI; None for runs saved from the Python API
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "dependencies": {name: package_version(name) for name in DEPENDENCIES},
+        **environment(),
         "calibration_parameters": len(calibration),
         "timings_seconds": {k: round(v, 4) for k, v in result.timings.items()},
     }

@@ -27,11 +27,9 @@ Folder layout::
 from __future__ import annotations
 
 import json
-import platform
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +43,7 @@ from simulator.designs import design
 from simulator.errors import UserError
 from simulator.executors import EXECUTORS, ChunkFailure, ChunkFunction, Task, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
-from simulator.manifest import git_commit, package_version
+from simulator.manifest import DEPENDENCIES, environment, now_utc, package_version
 from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
 
@@ -58,7 +56,7 @@ QUARTERS_FILE = "quarters.parquet"
 PARTS_DIR = "parts"
 ERRORS_DIR = "errors"
 FORMAT_VERSION = 1
-SWEEP_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
+SWEEP_DEPENDENCIES = (*DEPENDENCIES, "pyarrow", "SALib", "scipy", "tqdm", "dask", "distributed")
 
 
 class SweepInterruptedError(Exception):
@@ -188,7 +186,7 @@ def run_sweep(
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
     manifest.update(status="running", executor=executor, workers=workers, scheduler=scheduler)
-    manifest.setdefault("sessions", []).append({"started_utc": _now(), "chunks": len(todo)})
+    manifest.setdefault("sessions", []).append({"started_utc": now_utc(), "chunks": len(todo)})
     _write_manifest(folder, manifest)
 
     started = time.perf_counter()
@@ -236,7 +234,7 @@ def run_sweep(
     ]
     _join_parts(folder, plan)
     manifest["status"] = "failed" if failures else "complete"
-    manifest["finished_utc"] = _now()
+    manifest["finished_utc"] = now_utc()
     if not failures:
         shutil.rmtree(parts, ignore_errors=True)
         shutil.rmtree(folder / ERRORS_DIR, ignore_errors=True)
@@ -343,7 +341,7 @@ def _start_folder(
         "format": FORMAT_VERSION,
         "kind": "sweep",
         "version": package_version("eujsim"),
-        "created_utc": _now(),
+        "created_utc": now_utc(),
         "experiment": experiment.name,
         "experiment_file": experiment.source,
         "fingerprint": experiment.fingerprint(),
@@ -367,10 +365,7 @@ def _start_folder(
         "chunk_worlds": chunk_worlds,
         "chunks": [{"index": c.index, "start": c.start, "stop": c.stop} for c in plan],
         "command_line": command_line,
-        "git_commit": git_commit(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "dependencies": {name: package_version(name) for name in SWEEP_DEPENDENCIES},
+        **environment(SWEEP_DEPENDENCIES),
         "status": "created",
         "failures": [],
     }
@@ -387,10 +382,6 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     write_text_atomically(folder / MANIFEST_FILE, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # -- parts -----------------------------------------------------------------------
