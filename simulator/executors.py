@@ -12,16 +12,17 @@ results waiting to be written never pile up in memory, however many chunks a swe
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -85,6 +86,34 @@ class Executor(Protocol):
         ...
 
 
+def _in_flight(
+    tasks: Sequence[Task],
+    limit: int,
+    submit: Callable[[Task], Any],
+    first_done: Callable[[Collection[Any]], Collection[Any]],
+) -> Iterator[ChunkResult | ChunkFailure]:
+    """Keep at most ``limit`` tasks submitted, in plan order, and yield each outcome as it finishes.
+
+    ``submit`` starts a task and returns its future; ``first_done`` waits until at least one of
+    the given futures is done and returns those that are. A future whose worker died (killed,
+    out of memory, a lost Dask worker) raises from ``result()``; it is reported like a chunk that raised.
+    """
+    pending = iter(tasks)
+    running: dict[Any, int] = {}
+    while True:
+        for task in itertools.islice(pending, limit - len(running)):
+            running[submit(task)] = task.chunk
+        if not running:
+            return
+        for future in first_done(running):
+            chunk = running.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as exc:
+                outcome = ChunkFailure(chunk, f"{type(exc).__name__}: {exc}", "")
+            yield outcome
+
+
 class InlineExecutor:
     """Runs chunks one after another in this process (one worker; easiest to debug)."""
 
@@ -120,21 +149,12 @@ class LocalExecutor:
         self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Keep a few chunks per worker queued and yield outcomes as they finish."""
-        pending = list(reversed(tasks))
-        running: dict[Future, int] = {}
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        while pending or running:
-            while pending and len(running) < limit:
-                task = pending.pop()
-                running[self._pool.submit(guarded, function, experiment, task)] = task.chunk
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                chunk = running.pop(future)
-                error = future.exception()
-                if error is None:
-                    yield future.result()
-                else:  # the worker process itself died (killed, out of memory)
-                    yield ChunkFailure(chunk, f"{type(error).__name__}: {error}", "")
+        return _in_flight(
+            tasks,
+            self.workers * IN_FLIGHT_PER_WORKER,
+            lambda task: self._pool.submit(guarded, function, experiment, task),
+            lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
+        )
 
     def close(self) -> None:
         """Stop the workers, dropping chunks not yet started."""
@@ -159,9 +179,7 @@ def _exit_with(pid: int, every: float = 1.0) -> None:
         time.sleep(every)
         try:
             os.kill(pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # the pid now belongs to another user's process: ours is gone
+        except (ProcessLookupError, PermissionError):  # gone (PermissionError: the pid now is another user's)
             os._exit(1)
 
 
@@ -205,29 +223,15 @@ class DaskExecutor:
         self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Keep a few chunks per worker submitted and yield outcomes as they finish."""
-        from distributed import as_completed
+        from distributed import wait as dask_wait
 
-        pending = list(reversed(tasks))
         [shared] = self._client.scatter([experiment], broadcast=True)
-        limit = self.workers * IN_FLIGHT_PER_WORKER
-        chunks = {}
-        queue = as_completed()
-        while pending and len(chunks) < limit:
-            task = pending.pop()
-            future = self._client.submit(guarded, function, shared, task, pure=False)
-            chunks[future.key] = task.chunk
-            queue.add(future)
-        for future in queue:
-            chunk = chunks.pop(future.key)
-            try:
-                yield future.result()
-            except Exception as exc:  # a lost worker is recorded like a failed chunk
-                yield ChunkFailure(chunk, f"{type(exc).__name__}: {exc}", "")
-            if pending:
-                task = pending.pop()
-                nxt = self._client.submit(guarded, function, shared, task, pure=False)
-                chunks[nxt.key] = task.chunk
-                queue.add(nxt)
+        return _in_flight(
+            tasks,
+            self.workers * IN_FLIGHT_PER_WORKER,
+            lambda task: self._client.submit(guarded, function, shared, task, pure=False),
+            lambda futures: dask_wait(list(futures), return_when="FIRST_COMPLETED").done,
+        )
 
     def close(self) -> None:
         """Disconnect (and stop the loopback cluster if this executor started it)."""
