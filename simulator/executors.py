@@ -253,10 +253,19 @@ def make_executor(kind: str, workers: int, scheduler: str | None = None) -> Exec
 
     One local worker runs in this process: the same numbers, no process start-up.
     """
-    if kind not in EXECUTORS:
-        raise UserError(f"unknown executor '{kind}' (choose from {', '.join(EXECUTORS)})", field="--executor")
+    check_executor(kind, scheduler)
     if kind == "dask":
         return DaskExecutor(workers, scheduler)
-    if scheduler is not None:
-        raise UserError("--scheduler is for --executor dask", field="--scheduler")
     return InlineExecutor() if workers == 1 else LocalExecutor(workers)
+
+
+def check_executor(kind: str, scheduler: str | None) -> None:
+    """Refuse an unknown ``--executor``, and a ``--scheduler`` for any executor but Dask.
+
+    Raises:
+        UserError: naming the option to fix.
+    """
+    if kind not in EXECUTORS:
+        raise UserError(f"unknown executor '{kind}' (choose from {', '.join(EXECUTORS)})", field="--executor")
+    if scheduler is not None and kind != "dask":
+        raise UserError("--scheduler is for --executor dask", field="--scheduler")

@@ -41,7 +41,7 @@ from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
 from simulator.designs import design
 from simulator.errors import UserError
-from simulator.executors import EXECUTORS, ChunkFailure, ChunkFunction, Task, default_workers, make_executor
+from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
 from simulator.manifest import DEPENDENCIES, environment, now_utc, package_version
 from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
@@ -256,10 +256,7 @@ def check_options(workers: int | None, chunk_worlds: int | None, executor: str, 
         raise UserError(f"--workers must be at least 1, got {workers}", field="--workers")
     if chunk_worlds is not None and chunk_worlds < 1:
         raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
-    if executor not in EXECUTORS:
-        raise UserError(f"unknown executor '{executor}' (choose from {', '.join(EXECUTORS)})", field="--executor")
-    if scheduler is not None and executor != "dask":
-        raise UserError("--scheduler is for --executor dask", field="--scheduler")
+    check_executor(executor, scheduler)
     return workers
 
 
