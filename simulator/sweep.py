@@ -192,7 +192,7 @@ def run_sweep(
     started = time.perf_counter()
     failures: dict[int, ChunkFailure] = {}
     total_worlds = len(points) * experiment.replicates
-    done_worlds = sum(c.points for c in plan if c not in todo) * experiment.replicates
+    done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)
     # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
     local_workers = workers if executor != "local" else min(workers, len(todo))
@@ -211,16 +211,14 @@ def run_sweep(
             finished += 1
             reporter.advance(chunk.points * experiment.replicates, failed=len(failures))
     except KeyboardInterrupt:
-        reporter.close()
-        if runner:
-            runner.close()
         manifest["status"] = "interrupted"
         manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
         _write_manifest(folder, manifest)
         raise SweepInterruptedError(folder, finished, len(plan)) from None
-    reporter.close()
-    if runner:
-        runner.close()
+    finally:  # also on any other error, so no worker is left running chunks
+        reporter.close()
+        if runner:
+            runner.close()
 
     manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
     manifest["failures"] = [
