@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from mesa.batchrunner import batch_run
 
-from simulator.chunks import simulate_chunk
+from simulator.chunks import simulate_chunk, world_overrides
 from simulator.designs import design
 from simulator.executors import default_workers
 from simulator.experiment import Experiment, experiment_from_dict
@@ -97,21 +97,6 @@ def factor_experiment() -> Experiment:
     return experiment_from_dict(comparison_spec(2, 1), base_dir=ROOT)
 
 
-def world_overrides(
-    experiment: Experiment, values: dict[str, Any], replicates: int
-) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
-    """Per-world overrides for points with these factor values, ``replicates`` worlds each (as a chunk sets them)."""
-    overrides: dict[str, np.ndarray] = {}
-    shock_overrides: dict[tuple[str, str], np.ndarray] = {}
-    for factor in experiment.factors:
-        per_world = np.repeat(factor.model_values(np.asarray(values[factor.name], dtype=float)), replicates)
-        if factor.shock is None:
-            overrides[factor.name] = per_world
-        else:
-            shock_overrides[(factor.shock, factor.shock_field or "")] = per_world
-    return overrides, shock_overrides
-
-
 def _final_metric(model: OneWorldModel) -> float:
     return model.final_metric()
 
@@ -128,7 +113,9 @@ class OneWorldModel(mesa.Model):
     def __init__(self, deference: float = 0.5, magnitude: float = 1.0, replicate: int = 0, rng: Any = None) -> None:
         super().__init__(rng=rng)
         experiment = factor_experiment()
-        overrides, shock_overrides = world_overrides(experiment, {DEFERENCE: [deference], MAGNITUDE: [magnitude]}, 1)
+        overrides, shock_overrides = world_overrides(
+            experiment, pd.DataFrame({DEFERENCE: [deference], MAGNITUDE: [magnitude]}), 1
+        )
         scenario = experiment.scenario.with_overrides(seed=experiment.seed)
         self.horizon = scenario.horizon
         self.world = StrategicModel(

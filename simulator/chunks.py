@@ -82,13 +82,26 @@ class ChunkResult:
         chunk: The chunk's index in the plan.
         worlds: ``point``, ``replicate``, every factor, every metric.
         quarters: ``point``, ``step``, ``quarter``, ``series``, ``mean``, ``sd`` and the quantiles.
-        seconds: Wall time of the simulation.
     """
 
     chunk: int
     worlds: pd.DataFrame
     quarters: pd.DataFrame
-    seconds: float
+
+
+def world_overrides(
+    experiment: Experiment, points: pd.DataFrame, replicates: int
+) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], np.ndarray]]:
+    """Per-world parameter and shock overrides for ``points``, ``replicates`` worlds each, point by point."""
+    parameter_overrides: dict[str, np.ndarray] = {}
+    shock_overrides: dict[tuple[str, str], np.ndarray] = {}
+    for factor in experiment.factors:
+        per_world = np.repeat(factor.model_values(points[factor.name].to_numpy()), replicates)
+        if factor.shock is None:
+            parameter_overrides[factor.name] = per_world
+        else:
+            shock_overrides[(factor.shock, factor.shock_field or "")] = per_world
+    return parameter_overrides, shock_overrides
 
 
 def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0) -> ChunkResult:
@@ -99,20 +112,10 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
         points: Consecutive rows of :func:`simulator.designs.design`.
         chunk: The chunk's index, carried into the result.
     """
-    import time
-
-    started = time.perf_counter()
     replicates = experiment.replicates
     point_ids = points["point"].to_numpy()
     n_points = len(point_ids)
-    parameter_overrides: dict[str, np.ndarray] = {}
-    shock_overrides: dict[tuple[str, str], np.ndarray] = {}
-    for factor in experiment.factors:
-        per_world = np.repeat(factor.model_values(points[factor.name].to_numpy()), replicates)
-        if factor.shock is None:
-            parameter_overrides[factor.name] = per_world
-        else:
-            shock_overrides[(factor.shock, factor.shock_field or "")] = per_world
+    parameter_overrides, shock_overrides = world_overrides(experiment, points, replicates)
     scenario = experiment.scenario.with_overrides(seed=experiment.seed)
     model = StrategicModel(
         scenario,
@@ -137,7 +140,7 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
         columns[metric.name] = metric.compute(recorder.values[:, needed.index(metric.series), :])
     worlds = pd.DataFrame(columns)
     quarters = _quarter_statistics(experiment, recorder, needed, point_ids)
-    return ChunkResult(chunk, worlds, quarters, time.perf_counter() - started)
+    return ChunkResult(chunk, worlds, quarters)
 
 
 def _quarter_statistics(
