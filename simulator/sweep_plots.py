@@ -413,9 +413,15 @@ def _envelopes(data: SweepData) -> Figure | None:
     )
     ax.add_collection(lines)
     handles: list[Line2D | Patch] = []
-    picks = dict.fromkeys(_representative(data, order, position) for position in (0, len(order) // 2, len(order) - 1))
+    # Name a band by its colour value: with only two values the middle position holds the high value.
+    picks: dict[int, str] = {}
+    lowest, highest = order.iloc[0], order.iloc[-1]
+    for position in (0, len(order) // 2, len(order) - 1):
+        value = order.iloc[position]
+        name = "low" if value == lowest else "high" if value == highest else "middle"
+        picks.setdefault(_representative(data, order, position), name)
     by_point = quarters.set_index(["point", "step"]).sort_index()
-    for name, point in zip(("low", "middle", "high"), picks, strict=False):
+    for point, name in picks.items():
         rows = by_point.loc[point]
         colour = cmap(norm(order[point]))
         ax.fill_between(x, rows["p05"], rows["p95"], color=colour, alpha=0.3, lw=0, zorder=2.5)
