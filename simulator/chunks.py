@@ -32,9 +32,12 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_COLUMNS = tuple(f"p{round(q * 100):02d}" for q in QUANTILES)
 
 DEFAULT_CHUNK_WORLDS = 2000
-"""Largest default chunk: past about a thousand worlds lockstep gains little, and memory grows with it."""
+"""Largest default chunk: a worker's memory grows with its chunk, while the cost per world has
+stopped falling well before (:func:`simulate_chunk` with 10 replicates per point, best of 3, two
+runs: 1.7-2.0 ms per world at 250 worlds, 1.7-1.9 ms from 1,000 to 8,000)."""
 MIN_CHUNK_WORLDS = 250
-"""Smallest default chunk: below a few hundred worlds the per-quarter Python overhead dominates."""
+"""Smallest default chunk: below it the cost per world rises (same measurement: 2.2 ms at 100 worlds,
+3.2 ms at 50), as each quarter's fixed Python overhead is shared by fewer worlds."""
 
 
 @dataclass(frozen=True)
