@@ -43,7 +43,7 @@ from simulator.designs import design
 from simulator.errors import UserError
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
-from simulator.manifest import DEPENDENCIES, environment, now_utc, package_version
+from simulator.manifest import environment, now_utc, package_version
 from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
 
@@ -56,7 +56,7 @@ QUARTERS_FILE = "quarters.parquet"
 PARTS_DIR = "parts"
 ERRORS_DIR = "errors"
 FORMAT_VERSION = 1
-SWEEP_DEPENDENCIES = (*DEPENDENCIES, "pyarrow", "SALib", "scipy", "tqdm", "dask", "distributed")
+SWEEP_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
 
 
 class SweepInterruptedError(Exception):
