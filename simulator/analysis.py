@@ -55,7 +55,7 @@ from simulator.sensitivity import (
     write_readme,
 )
 from simulator.sweep import SweepResult, open_sweep
-from simulator.sweep_data import SweepData, read_results
+from simulator.sweep_data import SweepData
 from simulator.sweep_plots import draw_sweep_plots
 
 __all__ = [
@@ -114,7 +114,7 @@ def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -
     result = sweep if isinstance(sweep, SweepResult) else open_sweep(sweep)
     experiment = result.experiment
     folder = Path(out) if out is not None else result.folder
-    raw = read_results(result, "worlds")
+    raw = result.worlds()
     if raw.empty:
         raise UserError(
             "has no finished points to analyse yet; wait for the sweep, or rerun failed chunks with --resume",

@@ -98,13 +98,26 @@ class SweepResult:
         return pd.read_parquet(self.folder / POINTS_FILE)
 
     def worlds(self) -> pd.DataFrame:
-        """One row per world: ``point``, ``replicate``, every factor, every metric."""
-        return pd.read_parquet(self.folder / WORLDS_FILE)
+        """One row per finished world: ``point``, ``replicate``, every factor, every metric."""
+        return self._finished("worlds", WORLDS_FILE)
 
     def quarters(self, series: str | None = None) -> pd.DataFrame:
-        """Per-quarter statistics per point (optionally of one series)."""
-        filters = [("series", "==", series)] if series else None
-        return pd.read_parquet(self.folder / QUARTERS_FILE, filters=filters)
+        """Per-quarter statistics per finished point (optionally of one series)."""
+        return self._finished("quarters", QUARTERS_FILE, [("series", "==", series)] if series else None)
+
+    def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
+        """Rows of every finished chunk, or an empty table when none has finished.
+
+        A complete sweep has the joined file. An unfinished one keeps its chunks in ``parts/``,
+        which hold everything finished so far; its joined file, if any, may be from an earlier
+        session and miss the chunks finished since.
+        """
+        parts = sorted((self.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
+        if parts and not self.complete:
+            return pd.concat([pd.read_parquet(p, filters=filters) for p in parts], ignore_index=True)
+        if (self.folder / joined).is_file():
+            return pd.read_parquet(self.folder / joined, filters=filters)
+        return pd.DataFrame()
 
     def point_means(self) -> pd.DataFrame:
         """Every metric averaged over each point's replicates, with the point's factor values."""
@@ -193,10 +206,10 @@ def run_sweep(
     failures: dict[int, ChunkFailure] = {}
     total_worlds = len(points) * experiment.replicates
     done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
-    reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)
     # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
     local_workers = workers if executor != "local" else min(workers, len(todo))
     runner = make_executor(executor, local_workers, scheduler) if todo else None
+    reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)  # after a refused --scheduler
     tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
     by_index = {c.index: c for c in plan}
     finished = len(plan) - len(todo)
@@ -289,7 +302,7 @@ def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
     if out is not None:
         return Path(out)
     base = RESULTS_ROOT / folder_name(experiment.name)
-    candidates = [base, *sorted(base.parent.glob(f"{base.name}-*"), key=lambda p: p.stat().st_mtime)]
+    candidates = [base, *base.parent.glob(f"{base.name}-*")]
     unfinished = [
         p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
     ]

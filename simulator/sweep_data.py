@@ -2,8 +2,8 @@
 
 :mod:`simulator.sensitivity` fills a :class:`SweepData` and writes its tables,
 :mod:`simulator.sweep_plots` draws from it and :mod:`simulator.analysis` summarises it. The
-holder and the reader of the sweep's Parquet files live here, apart from all three, so that
-each of them can import them without importing the others.
+holder lives here, apart from all three, so that each of them can import it without importing
+the others; the sweep's Parquet files are read by :class:`simulator.sweep.SweepResult`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from simulator.sweep import PARTS_DIR, QUARTERS_FILE, WORLDS_FILE, SweepResult
+from simulator.sweep import SweepResult
 
 if TYPE_CHECKING:
     from simulator.experiment import Experiment
@@ -69,27 +69,3 @@ class SweepData:
 def metric_named(experiment: Experiment, name: str) -> Metric:
     """The experiment's metric called ``name``."""
     return next(m for m in experiment.metrics if m.name == name)
-
-
-def read_results(result: SweepResult, kind: str, series: str | None = None) -> pd.DataFrame:
-    """Worlds or quarters of every finished point.
-
-    A complete sweep has the joined file. An unfinished one may have a stale joined file
-    from an earlier session, or none, while its chunk parts hold everything finished so far.
-
-    Args:
-        result: The opened sweep.
-        kind: ``"worlds"`` or ``"quarters"``.
-        series: With ``"quarters"``, read only the rows of this series.
-
-    Returns:
-        The rows, or an empty frame when nothing has finished.
-    """
-    filters = [("series", "==", series)] if series else None
-    parts = sorted((result.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
-    if parts and not result.complete:
-        return pd.concat([pd.read_parquet(p, filters=filters) for p in parts], ignore_index=True)
-    joined = result.folder / (WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
-    if joined.is_file():
-        return pd.read_parquet(joined, filters=filters)
-    return pd.DataFrame()

@@ -46,7 +46,7 @@ from simulator.labels import (
 from simulator.output import atomic_file
 from simulator.plots import BAND_ALPHA, INTENSITY, OKABE_ITO, STYLE, label_quarters, label_shock
 from simulator.sensitivity import safe_name
-from simulator.sweep_data import SweepData, read_results
+from simulator.sweep_data import SweepData
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -388,7 +388,7 @@ def _envelopes(data: SweepData) -> Figure | None:
     if series is None:
         data.notes.append("no envelopes: the sweep kept no per-quarter series")
         return None
-    quarters = read_results(data.result, "quarters", series)
+    quarters = data.result.quarters(series)
     if quarters.empty:
         data.notes.append(f"no envelopes: no per-quarter statistics of {series} in the sweep")
         return None
