@@ -1,0 +1,205 @@
+"""Reading a result folder back: the run it holds, or the same run simulated again.
+
+``eujsim compare``, ``explain`` and ``report`` start from folders that ``eujsim run``
+wrote, possibly long ago. :func:`open_run` reads what the folder holds (the resolved
+scenario, the manifest and the CSV tables) without simulating anything, so a
+comparison shows exactly the numbers that were saved. :func:`rerun` simulates the
+folder's scenario again, which is needed where the saved tables are not enough
+(per-replicate driver contributions), and checks that the new run reproduces the saved
+one before anything is built on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from simulator.calendar import quarter_label
+from simulator.errors import UserError, near_miss
+from simulator.results import RunResult
+from simulator.scenario import Scenario, load_scenario
+from simulator.structure import HEADLINE_PAIR
+
+RUN_FILES = ("scenario.yaml", "manifest.json", "timeseries.csv")
+"""Files every run folder has; the other tables (summary, events, drivers) are read when asked for."""
+COMPARE_FILE = "compare.json"
+"""The file that marks a folder written by ``eujsim compare``."""
+SWEEP_FILE = "worlds.parquet"
+"""The file that marks a finished sweep folder (see :mod:`simulator.sweep`)."""
+SAVED_PRECISION = 1e-5
+"""Relative tolerance when checking a new run against a saved one: CSVs keep six significant digits."""
+
+FolderKind = Literal["run", "sweep", "compare"]
+
+
+def folder_kind(path: str | Path) -> FolderKind | None:
+    """What ``eujsim`` wrote into ``path``: a run, a sweep, a comparison, or nothing it knows."""
+    path = Path(path)
+    if not path.is_dir():
+        return None
+    if (path / COMPARE_FILE).is_file():
+        return "compare"
+    if (path / SWEEP_FILE).is_file() or (path / "experiment.yaml").is_file():
+        return "sweep"
+    if all((path / name).is_file() for name in RUN_FILES):
+        return "run"
+    return None
+
+
+@dataclass
+class RunFolder:
+    """A finished run read from its folder, with the access a :class:`RunResult` offers.
+
+    ``series``, ``quarter_labels`` and ``replicates`` behave as on a :class:`RunResult`,
+    so code that compares or reports runs takes either.
+
+    Attributes:
+        path: The folder.
+        scenario: The resolved scenario the run used (``scenario.yaml``).
+        manifest: Provenance written with the run (``manifest.json``).
+    """
+
+    path: Path
+    scenario: Scenario
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per replicate and step, as ``eujsim run`` saved it."""
+        return pd.read_csv(self.path / "timeseries.csv", keep_default_na=False, na_values=[""])
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Mean and percentiles per quarter and variable (``summary.csv``)."""
+        return self._table("summary.csv")
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """Shocks, episodes and milestones (``events.csv``)."""
+        frame = self._table("events.csv")
+        frame["replicate"] = frame["replicate"].astype("Int64")
+        return frame
+
+    @cached_property
+    def drivers_table(self) -> pd.DataFrame:
+        """Mean and interval of each mechanism's contribution (``drivers.csv``)."""
+        return self._table("drivers.csv")
+
+    def _table(self, name: str) -> pd.DataFrame:
+        path = self.path / name
+        if not path.is_file():
+            raise UserError(f"the run folder has no {name}; run the scenario again to rebuild it", file=self.path)
+        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+    @cached_property
+    def _values(self) -> dict[str, np.ndarray]:
+        frame = self.timeseries.sort_values(["replicate", "step"], kind="stable")
+        n_steps = self.scenario.horizon + 1
+        n_worlds = len(frame) // n_steps
+        if n_worlds * n_steps != len(frame) or n_worlds == 0:
+            raise UserError(
+                f"timeseries.csv has {len(frame)} rows, not a whole number of runs of {n_steps} quarters; "
+                "the folder is incomplete: run the scenario again",
+                file=self.path / "timeseries.csv",
+            )
+        skip = {"replicate", "step", "quarter"}
+        return {
+            name: frame[name].to_numpy(dtype=float).reshape(n_worlds, n_steps).T
+            for name in frame.columns
+            if name not in skip
+        }
+
+    @property
+    def columns(self) -> list[str]:
+        """Recorded variables, in the saved order."""
+        return list(self._values)
+
+    @property
+    def replicates(self) -> np.ndarray:
+        """Replicate number of each world, in the order of the series' columns."""
+        return np.unique(self.timeseries["replicate"].to_numpy())
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step numbers 0..horizon."""
+        return np.arange(self.scenario.horizon + 1)
+
+    @property
+    def quarter_labels(self) -> list[str]:
+        """Calendar label of each step, as on a :class:`RunResult`."""
+        return [quarter_label(self.scenario.start + s - 1) for s in self.steps]
+
+    def series(self, variable: str) -> np.ndarray:
+        """(steps + 1, replicates) saved values of one variable."""
+        try:
+            return self._values[variable]
+        except KeyError:
+            raise UserError(
+                f"no variable '{variable}' in this run{near_miss(variable, self._values)}; "
+                "the variables are the column names of timeseries.csv",
+                file=self.path,
+            ) from None
+
+
+def open_run(folder: str | Path) -> RunFolder:
+    """Read a run folder written by ``eujsim run`` (or by ``RunResult.save``).
+
+    Raises:
+        UserError: if the path is not a run folder, saying what it is instead and what to give.
+    """
+    path = Path(folder)
+    if not path.exists():
+        raise UserError("folder not found; give a result folder written by `eujsim run`", file=path)
+    kind = folder_kind(path)
+    if kind != "run":
+        what = {
+            "sweep": "a sweep folder, not a single run",
+            "compare": "a comparison folder, not a single run",
+            None: "not a run folder (it needs " + ", ".join(RUN_FILES) + ")",
+        }[kind]
+        raise UserError(f"this is {what}; give a folder written by `eujsim run`", file=path)
+    scenario = load_scenario(path / "scenario.yaml")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(
+            f"manifest.json cannot be read ({exc}); run the scenario again", file=path / "manifest.json"
+        ) from None
+    return RunFolder(path=path, scenario=scenario, manifest=manifest)
+
+
+def rerun(folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{HEADLINE_PAIR}",)) -> RunResult:
+    """Simulate a saved run's scenario again and check that it reproduces the saved numbers.
+
+    Runs are deterministic (same scenario and seed, same numbers), so the new run equals
+    the saved one unless the model changed in between. In that case everything built on
+    the new run (drivers per replicate, a counterfactual twin) would describe a different
+    model from the saved tables, so the mismatch is refused rather than explained away.
+
+    Args:
+        folder: The run folder, or one already opened.
+        check: Variables compared with the saved ``timeseries.csv``.
+
+    Raises:
+        UserError: if the new run does not reproduce the saved one.
+    """
+    from simulator.runner import simulate
+
+    saved = folder if isinstance(folder, RunFolder) else open_run(folder)
+    result = simulate(saved.scenario, replicates=saved.replicates)
+    for variable in check:
+        new, old = result.series(variable), saved.series(variable)
+        if new.shape != old.shape or not np.allclose(new, old, rtol=SAVED_PRECISION, atol=1e-6):
+            made = saved.manifest.get("git_commit") or saved.manifest.get("version") or "an unknown version"
+            raise UserError(
+                f"simulating this run again does not reproduce its saved {variable} (it was made by {made}, "
+                "and the model has changed since); run the scenario again with `eujsim run` and use the new folder",
+                file=saved.path,
+            )
+    return result
