@@ -63,6 +63,9 @@ class RunResult:
         crises: (steps + 1, replicates, partners) domestic crises drawn.
         replicates: Replicate number of each world.
         timings: Seconds spent per phase.
+        terms: (steps + 1, replicates, 2, desire terms, D) EU's and JPN's desire terms toward each
+            other, when the run kept them (see :class:`~simulator.recorder.Recorder`); else empty.
+        desires: (steps + 1, replicates, 2, D) the matching desires; else empty.
     """
 
     scenario: Scenario
@@ -73,6 +76,8 @@ class RunResult:
     crises: np.ndarray
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    terms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0, 0)))
+    desires: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))
 
     # -- basic access -----------------------------------------------------------
 
