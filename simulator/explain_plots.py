@@ -40,8 +40,6 @@ CATEGORY_COLOURS = {
 }
 """One colour per category: the Okabe–Ito palette for the eight desire terms' first seven, then
 colours from Paul Tol's colour-blind-safe sets, greys for the two adjustment parts."""
-HATCHES = {"shocks": "//", "limits": ".."}
-"""Hatching makes the shocks' band (and the small remainder) readable without colour."""
 SHOWN = 0.001
 """Categories whose mean contribution never reaches this size are left out of the stack and legend."""
 
@@ -57,14 +55,12 @@ def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: d
             continue
         values = paths[:, index]
         up, down = np.clip(values, 0, None), np.clip(values, None, 0)
-        style = {"color": CATEGORY_COLOURS[key], "lw": 0, "hatch": HATCHES.get(key), "ec": "white"}
-        ax.fill_between(x, positive_base, positive_base + up, step=None, **style)
-        ax.fill_between(x, negative_base + down, negative_base, step=None, **style)
+        colour = CATEGORY_COLOURS[key]
+        ax.fill_between(x, positive_base, positive_base + up, color=colour, lw=0)
+        ax.fill_between(x, negative_base + down, negative_base, color=colour, lw=0)
         positive_base += up
         negative_base += down
-        handles.append(
-            (sizes[index], Patch(facecolor=CATEGORY_COLOURS[key], hatch=HATCHES.get(key), label=labels[key]))
-        )
+        handles.append((sizes[index], Patch(facecolor=CATEGORY_COLOURS[key], label=labels[key])))
     return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
 
 
@@ -93,10 +89,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
         key = shock_markers(top, result)
         top.set_ylabel(unit)
         top.set_title(f"Why {explanation.title} moved — scenario: {result.scenario.name}")
-        legend = [line, *handles]
-        if key:
-            legend += [Patch(visible=False, label=text) for text in key]
-        top.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        top.legend(handles=[line, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         if panels == 2:
             bottom = axes[1, 0]
             channel_keys = list(CATEGORIES)
@@ -112,5 +105,17 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
             bottom.legend(handles=[total, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         label_quarters(axes[-1, 0], labels)
         fig.tight_layout()
+        if key:  # a long scenario numbers its shocks; the key goes under the figure, in columns
+            fig.legend(
+                handles=[Patch(visible=False, label=text) for text in key],
+                loc="upper center",
+                bbox_to_anchor=(0.5, 0.0),
+                ncol=3,
+                fontsize=7,
+                handlelength=0,
+                handletextpad=0,
+                title="Shocks (numbered as marked)",
+                title_fontsize=8,
+            )
         fig.savefig(path, bbox_inches="tight")
         plt.close(fig)
