@@ -63,6 +63,8 @@ class Actor(mesa.Agent):
         super().__init__(model)
         self.code = code
         self.index = ACTORS.index(code)
+        self.terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+        """(W, terms, actors, D) the desire terms chosen last quarter, kept for explanations."""
 
     def param(self, name: str) -> np.ndarray:
         """This actor's parameter ``name`` in force this quarter, per world."""
@@ -106,6 +108,7 @@ class Actor(mesa.Agent):
     def choose_cooperation(self) -> None:
         """Write desired intensity toward every other actor into the next state."""
         terms = self.desire_terms()
+        self.terms = terms
         intercept = self.model.params["model.desire_intercept"][:, None, None]
         desire = np.clip(intercept + terms.sum(axis=1), 0.0, 1.0)
         desire[:, self.index] = 0.0

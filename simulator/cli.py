@@ -39,7 +39,7 @@ from simulator.sweep import (
 
 PROG = "eujsim"
 EXPLAINED = "coop_EU_JPN"
-"""The series ``eujsim explain`` explains by default (the only pair with recorded desire terms)."""
+"""The series ``eujsim explain`` explains by default."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -145,9 +145,10 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser(
         "explain",
-        help="why EU–Japan cooperation moved in a run: each mechanism's contribution and the shocks'",
+        help="why cooperation moved in a run: each mechanism's contribution and the shocks'",
         description=(
-            "Split a run's change in EU–Japan cooperation into the contributions of the mechanisms and of the "
+            "Split a run's change in a pair's cooperation (EU–Japan by default) into the contributions of the "
+            "mechanisms and of the "
             "shocks (the paired difference from the same worlds without them), draw them stacked over time, and "
             "say in a few sentences what moved it most, when, and after which shock. The run is simulated again "
             "(checked against the saved numbers) together with its no-shock twin."
@@ -157,7 +158,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--metric",
         default=EXPLAINED,
-        help=f"the series to explain: {EXPLAINED} (default) or {EXPLAINED}_<domain>",
+        help=f"a pair's cooperation to explain: {EXPLAINED} (default), coop_<A>_<B> such as coop_EU_USA, "
+        "or coop_<A>_<B>_<domain>",
     )
     explain.add_argument("--domain", help="explain one domain, e.g. maritime (default: the mean over domains)")
     explain.add_argument(
@@ -388,14 +390,15 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             "and explain the folder it writes",
             file=args.result,
         )
-    series, domain = explained_series(args.metric, args.domain)
+    target = explained_series(args.metric, args.domain)
     saved = open_run(args.result)
     if args.out is not None:
         check_destination(args.out, args.force)
         out = args.out
     else:
-        out = free_folder(args.result / ("explain" if domain is None else f"explain-{domain}"))
-    explanation = explain_run(saved, metric=series)
+        name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
+        out = free_folder(args.result / (name if target.domain is None else f"{name}-{target.domain}"))
+    explanation = explain_run(saved, metric=target.series)
     explanation.save(out, force=args.force)
     print(explanation.text())
     print(

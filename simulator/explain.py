@@ -48,7 +48,7 @@ from simulator.labels import series_label
 from simulator.output import atomic_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, open_run, rerun
-from simulator.structure import DOMAINS, HEADLINE_PAIR
+from simulator.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
 
 if TYPE_CHECKING:
     from simulator.shocks import Shock
@@ -76,42 +76,89 @@ desire to 0–1 and a change of the less willing partner add.
 SHOCKS = "shocks"
 """Category of the shocks' own contribution: the paired difference from the no-shock twin."""
 CATEGORY_LABELS = {**CATEGORIES, SHOCKS: "the shocks"}
+ALLIANCE_PULL = "US commitment (alliance pull)"
+"""Words for the ``abandonment_fear`` slot in a pair with the US: there it holds the pull of US
+theatre commitment on the alliance (``model.weight_alliance`` times commitment), not fear."""
+
+
+def category_labels(pair: str) -> dict[str, str]:
+    """Each category in words for explaining ``pair``."""
+    labels = dict(CATEGORY_LABELS)
+    if GUARANTOR in pair.split("_"):
+        labels["abandonment_fear"] = ALLIANCE_PULL
+    return labels
+
+
 WINDOW = 4
 """Quarters in the window that says *when* a category did most of its work (one year)."""
 NEGLIGIBLE = 0.005
 """Totals smaller than this (on the 0–1 scale) are not worth a sentence."""
 
 
-def explained_series(metric: str = HEADLINE, domain: str | None = None) -> tuple[str, str | None]:
-    """The recorded series an explanation is about, and its domain (None for the mean over domains).
+@dataclass(frozen=True)
+class Target:
+    """What an explanation is about: a pair's cooperation, in one domain or averaged over domains.
 
-    Only EU–JPN cooperation has recorded mechanism contributions, in aggregate
-    (``coop_EU_JPN``, the mean over domains) or per domain (``coop_EU_JPN_<domain>``,
-    or ``--domain``).
+    Attributes:
+        pair: The pair, e.g. ``EU_JPN`` (members in the order of ``structure.ACTORS``).
+        domain: A domain, or None for the mean over domains.
+    """
+
+    pair: str
+    domain: str | None = None
+
+    @property
+    def series(self) -> str:
+        """The series name: ``coop_<pair>`` or ``coop_<pair>_<domain>``."""
+        return f"coop_{self.pair}" if self.domain is None else f"coop_{self.pair}_{self.domain}"
+
+    @property
+    def saved_series(self) -> tuple[str, ...]:
+        """Saved series to check a new run against (run folders keep domains for EU–JPN only)."""
+        checks = [HEADLINE, f"coop_{self.pair}"]
+        if self.pair == HEADLINE_PAIR and self.domain is not None:
+            checks.append(self.series)
+        return tuple(dict.fromkeys(checks))
+
+
+def explained_series(metric: str = HEADLINE, domain: str | None = None) -> Target:
+    """Read ``--metric`` (and ``--domain``) as the pair and domain to explain.
+
+    Any pair's cooperation can be explained, in aggregate (``coop_EU_USA``, the mean over
+    domains) or in one domain (``coop_EU_USA_maritime``, or ``--domain maritime``).
 
     Raises:
-        UserError: for another series or an unknown domain, naming the choices.
+        UserError: for a series that is not a pair's cooperation, or an unknown domain, naming the choices.
     """
-    if metric != HEADLINE and metric.startswith(f"{HEADLINE}_"):
-        named = metric.removeprefix(f"{HEADLINE}_")
+    pair, named = _pair_and_domain(metric)
+    if named is not None:
         if domain is not None and domain != named:
             raise UserError(
                 f"--metric {metric} already names the domain '{named}', but --domain says '{domain}'; give one of them",
                 field="--domain",
             )
         domain = named
-    elif metric != HEADLINE:
-        raise UserError(
-            f"explain attributes EU–Japan cooperation only, so --metric must be {HEADLINE} (optionally with "
-            f"--domain), not '{metric}'; mechanism contributions are recorded for that pair",
-            field="--metric",
-        )
     if domain is not None and domain not in DOMAINS:
         raise UserError(
             f"unknown domain '{domain}'{near_miss(domain, DOMAINS)} Domains: {', '.join(DOMAINS)}",
             field="--domain",
         )
-    return (HEADLINE if domain is None else f"{HEADLINE}_{domain}"), domain
+    return Target(pair, domain)
+
+
+def _pair_and_domain(metric: str) -> tuple[str, str | None]:
+    """Split ``coop_<A>_<B>[_<domain>]`` into the pair and the domain (None if not named)."""
+    choices = [f"coop_{p}" for p in PAIRS] + [f"coop_{p}_{d}" for p in PAIRS for d in DOMAINS]
+    parts = metric.split("_")
+    if len(parts) >= 3 and parts[0] == "coop":
+        pair = f"{parts[1]}_{parts[2]}"
+        if pair in PAIRS:
+            return pair, ("_".join(parts[3:]) or None)
+    raise UserError(
+        f"explain splits a pair's cooperation, so --metric must be coop_<A>_<B> or coop_<A>_<B>_<domain> "
+        f"(e.g. {HEADLINE}, coop_EU_USA), not '{metric}'{near_miss(metric, choices)}",
+        field="--metric",
+    )
 
 
 @dataclass(frozen=True)
@@ -133,10 +180,14 @@ class Levels:
     @classmethod
     def of(cls, result: RunResult) -> Levels:
         """Read the levels of a run that kept its desire terms."""
-        coop = np.stack([result.series(f"{HEADLINE}_{d}") for d in DOMAINS], axis=2)
         desires = result.desires  # (S, W, 2, D)
         binding = (desires[:, :, 1] < desires[:, :, 0]).astype(int)
-        return cls(coop=coop, target=desires.min(axis=2), binding=binding, terms=side_terms(result.terms, binding))
+        return cls(
+            coop=result.pair_coop,
+            target=desires.min(axis=2),
+            binding=binding,
+            terms=side_terms(result.terms, binding),
+        )
 
     @property
     def lag(self) -> np.ndarray:
@@ -180,35 +231,55 @@ def no_shock_twin(result: RunResult) -> RunResult:
     """The same scenario, seed and replicates with every shock removed, keeping desire terms."""
     from simulator.runner import simulate
 
-    return simulate(replace(result.scenario, shocks=()), replicates=result.replicates, keep_terms=True)
+    return simulate(
+        replace(result.scenario, shocks=()), replicates=result.replicates, explained_pair=result.explained_pair
+    )
 
 
 @dataclass(frozen=True)
 class Explanation:
-    """Mechanism and shock contributions to one run's change in an EU–JPN cooperation series.
+    """Mechanism and shock contributions to one run's change in a pair's cooperation.
 
     Attributes:
         result: The run explained.
-        series: The explained series (``coop_EU_JPN`` or one domain's).
-        domain: Its domain, None for the mean over domains.
+        target: The pair and domain explained.
         parts: (steps + 1, worlds, categories) contributions accumulated since step 0, in the
             order of :data:`CATEGORIES` followed by :data:`SHOCKS`; step 0 is all zeros.
         channels: (steps + 1, worlds, categories without shocks) the shocks' contribution
             split by the mechanism it acted through, accumulated likewise.
-        change: (steps + 1, worlds) simulated change of the series since step 0.
+        level: (steps + 1, worlds) the explained series.
     """
 
     result: RunResult
-    series: str
-    domain: str | None
+    target: Target
     parts: np.ndarray
     channels: np.ndarray
-    change: np.ndarray
+    level: np.ndarray
+
+    @property
+    def series(self) -> str:
+        """The explained series, e.g. ``coop_EU_JPN`` or ``coop_EU_USA_maritime``."""
+        return self.target.series
+
+    @property
+    def domain(self) -> str | None:
+        """The explained domain, None for the mean over domains."""
+        return self.target.domain
+
+    @property
+    def change(self) -> np.ndarray:
+        """(steps + 1, worlds) simulated change of the series since step 0."""
+        return self.level - self.level[0]
 
     @property
     def categories(self) -> list[str]:
         """Keys of the contribution categories, in the order of ``parts``' last axis."""
         return [*CATEGORIES, SHOCKS]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each category in words (see :func:`category_labels`)."""
+        return category_labels(self.target.pair)
 
     @property
     def has_shocks(self) -> bool:
@@ -225,12 +296,12 @@ class Explanation:
     @property
     def totals(self) -> pd.DataFrame:
         """Each category's total contribution over the run: mean and 90% interval over replicates."""
-        return _stats_table(self.parts[-1], self.categories)
+        return _stats_table(self.parts[-1], self.categories, self.labels)
 
     @property
     def channel_totals(self) -> pd.DataFrame:
         """The shocks' total contribution split by the mechanism it acted through."""
-        return _stats_table(self.channels[-1], list(CATEGORIES))
+        return _stats_table(self.channels[-1], list(CATEGORIES), self.labels)
 
     @property
     def contributions(self) -> pd.DataFrame:
@@ -285,7 +356,12 @@ class Explanation:
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
             self.contributions.to_csv(tmp / "contributions.csv", index=False, float_format="%.6g")
             self.plot(tmp / "contributions.png")
-            meta = {"series": self.series, "domain": self.domain, "scenario": self.result.scenario.name}
+            meta = {
+                "series": self.series,
+                "pair": self.target.pair,
+                "domain": self.domain,
+                "scenario": self.result.scenario.name,
+            }
             (tmp / "explain.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return out
 
@@ -299,12 +375,12 @@ class Explanation:
         return "\n".join(lines) + "\n"
 
 
-def _stats_table(values: np.ndarray, keys: list[str]) -> pd.DataFrame:
+def _stats_table(values: np.ndarray, keys: list[str], labels: dict[str, str]) -> pd.DataFrame:
     """Mean and 90% interval over replicates of (worlds, categories) totals."""
     return pd.DataFrame(
         {
             "category": keys,
-            "label": [CATEGORY_LABELS[k] for k in keys],
+            "label": [labels[k] for k in keys],
             "mean": values.mean(axis=0),
             "p5": np.percentile(values, INTERVAL[0], axis=0),
             "p95": np.percentile(values, INTERVAL[1], axis=0),
@@ -315,11 +391,11 @@ def _stats_table(values: np.ndarray, keys: list[str]) -> pd.DataFrame:
 def explain(
     result: RunResult, *, metric: str = HEADLINE, domain: str | None = None, twin: RunResult | None = None
 ) -> Explanation:
-    """Explain the change of EU–JPN cooperation in a run by mechanism and by shocks.
+    """Explain the change of a pair's cooperation in a run by mechanism and by shocks.
 
     Args:
         result: A run; simulated again with desire terms if it did not keep them.
-        metric: ``coop_EU_JPN`` or ``coop_EU_JPN_<domain>``.
+        metric: A pair's cooperation, ``coop_<A>_<B>`` or ``coop_<A>_<B>_<domain>``.
         domain: A domain, instead of naming it in ``metric``.
         twin: The no-shock twin with desire terms, if already simulated (see :func:`no_shock_twin`).
 
@@ -327,12 +403,13 @@ def explain(
         >>> from simulator import run  # doctest: +SKIP
         >>> print(explain(run("scenarios/us_retrenchment.yaml")).text())  # doctest: +SKIP
     """
-    series, domain = explained_series(metric, domain)
-    if result.terms.size == 0:
+    target = explained_series(metric, domain)
+    if result.explained_pair != target.pair:
         from simulator.runner import simulate
 
-        result = simulate(result.scenario, replicates=result.replicates, keep_terms=True)
-    twin = twin if twin is not None else no_shock_twin(result)
+        result = simulate(result.scenario, replicates=result.replicates, explained_pair=target.pair)
+    if twin is None or twin.explained_pair != target.pair:
+        twin = no_shock_twin(result)
     run, alone = Levels.of(result), Levels.of(twin)
     first = slice(0, 1)
     mechanisms = _split(
@@ -346,23 +423,21 @@ def explain(
     shocks = (run.coop - alone.coop)[:, :, None]
     channels = _split(run.terms, side_terms(twin.terms, run.binding), run.target, alone.target, run.lag, alone.lag)
     parts = np.concatenate([mechanisms, shocks], axis=2)
-    values = result.series(series)
     return Explanation(
         result=result,
-        series=series,
-        domain=domain,
-        parts=_over_domains(parts, domain),
-        channels=_over_domains(channels, domain),
-        change=values - values[0],
+        target=target,
+        parts=_over_domains(parts, target.domain),
+        channels=_over_domains(channels, target.domain),
+        level=_over_domains(run.coop, target.domain),
     )
 
 
 def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domain: str | None = None) -> Explanation:
     """Explain a saved run: simulate it again (checked against the saved numbers) and its twin."""
-    series, domain = explained_series(metric, domain)
+    target = explained_series(metric, domain)
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
-    result = rerun(saved, check=(HEADLINE, series) if series != HEADLINE else (HEADLINE,), keep_terms=True)
-    return explain(result, metric=series)
+    result = rerun(saved, check=target.saved_series, explained_pair=target.pair)
+    return explain(result, metric=target.series)
 
 
 # -- sentences ------------------------------------------------------------------
@@ -373,6 +448,7 @@ class Mover:
     """One category's path in words: its largest mean contribution, when, and where it ended."""
 
     key: str
+    label: str
     peak_step: int
     peak: float
     peak_low: float
@@ -380,11 +456,6 @@ class Mover:
     final: float
     final_low: float
     final_high: float
-
-    @property
-    def label(self) -> str:
-        """The category in words."""
-        return CATEGORY_LABELS[self.key]
 
     @property
     def transient(self) -> bool:
@@ -403,6 +474,7 @@ def movers(explanation: Explanation) -> list[Mover]:
         found.append(
             Mover(
                 key,
+                explanation.labels[key],
                 step,
                 float(paths[step, index]),
                 float(low),
@@ -418,7 +490,7 @@ def movers(explanation: Explanation) -> list[Mover]:
 def _sentences(explanation: Explanation) -> list[str]:
     result = explanation.result
     labels = result.quarter_labels
-    values = result.series(explanation.series)
+    values = explanation.level
     start, final = values[0].mean(), values[-1].mean()
     low, high = np.percentile(values[-1], INTERVAL)
     change = explanation.change[-1]
@@ -469,7 +541,7 @@ def _channels(explanation: Explanation, step: int) -> str:
     """``, acting mostly through A (+x) and B (-y)``: the shocks' two largest channels at ``step``."""
     at = explanation.channels[step].mean(axis=0)
     order = np.argsort(-np.abs(at), kind="stable")[:2]
-    named = [f"{CATEGORY_LABELS[list(CATEGORIES)[i]]} ({at[i]:+.3f})" for i in order if abs(at[i]) > 0.001]
+    named = [f"{explanation.labels[list(CATEGORIES)[i]]} ({at[i]:+.3f})" for i in order if abs(at[i]) > 0.001]
     return f", acting mostly through {' and '.join(named)}" if named else ""
 
 

@@ -66,7 +66,7 @@ def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: d
 
 def plot_contributions(explanation: Explanation, path: Path) -> None:
     """Draw the explanation figure into ``path`` (PNG, 100 dpi)."""
-    from simulator.explain import CATEGORIES, CATEGORY_LABELS, SHOCKS
+    from simulator.explain import CATEGORIES, SHOCKS
 
     result = explanation.result
     x = result.steps
@@ -83,7 +83,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
             gridspec_kw={"height_ratios": [3, 2][:panels]},
         )
         top = axes[0, 0]
-        handles = stack(top, x, explanation.parts.mean(axis=1), explanation.categories, CATEGORY_LABELS)
+        handles = stack(top, x, explanation.parts.mean(axis=1), explanation.categories, explanation.labels)
         (line,) = top.plot(x, explanation.change.mean(axis=1), color="black", lw=2, label="simulated change (mean)")
         top.axhline(0, color="black", lw=0.6)
         key = shock_markers(top, result)
@@ -93,7 +93,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
         if panels == 2:
             bottom = axes[1, 0]
             channel_keys = list(CATEGORIES)
-            handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, CATEGORY_LABELS)
+            handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, explanation.labels)
             shock_index = explanation.categories.index(SHOCKS)
             (total,) = bottom.plot(
                 x, explanation.parts[..., shock_index].mean(axis=1), color="black", lw=2, label="shocks' effect (mean)"

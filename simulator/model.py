@@ -18,6 +18,7 @@ of R worlds, and a sweep is a model whose worlds also differ in parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -45,6 +46,21 @@ from simulator.structure import (
     PARTNERS,
     THEATRES,
 )
+
+
+class PairTerms(NamedTuple):
+    """One pair's desire terms, desires and cooperation in every world (see :meth:`StrategicModel.pair_terms`).
+
+    Attributes:
+        terms: (W, 2, terms, D) the first member's terms toward the second, then the reverse.
+        desires: (W, 2, D) the two desires, in the same order.
+        coop: (W, D) realised cooperation of the pair.
+    """
+
+    terms: np.ndarray
+    desires: np.ndarray
+    coop: np.ndarray
+
 
 _FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
 _SECOND = np.array([ACTORS.index(PAIR_MEMBERS[p][1]) for p in PAIRS])
@@ -196,6 +212,20 @@ class StrategicModel(mesa.Model):
         )
 
     # -- convenience ----------------------------------------------------------
+
+    def pair_terms(self, pair: str) -> PairTerms:
+        """The two members' desire terms toward each other, their desires and the pair's cooperation now.
+
+        Read after a step (or after the spin-up, for step 0): the terms are those that set
+        the desires this step's cooperation moved toward.
+        """
+        first, second = PAIR_MEMBERS[pair]
+        a, b = ACTORS.index(first), ACTORS.index(second)
+        return PairTerms(
+            terms=np.stack([self.actors[first].terms[:, :, b], self.actors[second].terms[:, :, a]], axis=1),
+            desires=np.stack([self.state.desire[:, a, b], self.state.desire[:, b, a]], axis=1),
+            coop=self.state.coop[:, PAIRS.index(pair)],
+        )
 
     def run(self) -> None:
         """Simulate the whole horizon."""

@@ -17,6 +17,7 @@ Column names (also used in ``timeseries.csv``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from simulator.structure import (
     PARTNERS,
     THEATRES,
 )
+
+if TYPE_CHECKING:
+    from simulator.model import PairTerms
 
 _EU, _JPN = ACTORS.index("EU"), ACTORS.index("JPN")
 
@@ -79,8 +83,9 @@ class Recorder:
         n_worlds: Number of worlds.
         horizon: Number of simulated quarters (rows are steps 0..horizon).
         keep_details: Keep per-world drivers and episodes (sweeps may turn this off).
-        keep_terms: Keep both partners' desire terms toward each other and their desires, per
-            domain, from step 0 on (``eujsim explain`` decomposes levels with them).
+        explained_pair: Keep this pair's desire terms toward each other, their desires and the
+            pair's cooperation per domain, from step 0 on (``eujsim explain`` decomposes levels
+            with them); None keeps none.
         columns: Record only these variables (default all); a sweep keeps just the series its
             metrics and statistics need, so memory per world stays small.
     """
@@ -92,7 +97,7 @@ class Recorder:
         keep_details: bool = True,
         columns: Sequence[str] | None = None,
         *,
-        keep_terms: bool = False,
+        explained_pair: str | None = None,
     ) -> None:
         every = column_names()
         self.columns = every if columns is None else list(columns)
@@ -105,20 +110,27 @@ class Recorder:
         self.episodes = np.zeros(ep_shape, dtype=bool)
         crisis_shape = (horizon + 1, n_worlds, len(PARTNERS)) if keep_details else (0, 0, 0)
         self.crises = np.zeros(crisis_shape, dtype=bool)
-        steps = horizon + 1 if keep_terms else 0
-        self.terms = np.zeros((steps, n_worlds, len(PARTNERS), N_TERMS, len(DOMAINS)))
-        """(steps + 1, W, 2, terms, D) desire terms of EU toward JPN (side 0) and JPN toward EU (side 1)."""
-        self.desires = np.zeros((steps, n_worlds, len(PARTNERS), len(DOMAINS)))
-        """(steps + 1, W, 2, D) the two sides' desires, which the terms plus the intercept make (clipped)."""
+        self.explained_pair = explained_pair
+        steps = horizon + 1 if explained_pair else 0
+        self.terms = np.zeros((steps, n_worlds, 2, N_TERMS, len(DOMAINS)))
+        """(steps + 1, W, 2, terms, D) desire terms of the pair's first member toward the second, then the reverse."""
+        self.desires = np.zeros((steps, n_worlds, 2, len(DOMAINS)))
+        """(steps + 1, W, 2, D) the two desires, which the terms plus the intercept make (clipped)."""
+        self.pair_coop = np.zeros((steps, n_worlds, len(DOMAINS)))
+        """(steps + 1, W, D) the pair's realised cooperation per domain."""
 
-    def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
-        """Store the state after ``step`` (0 = initial) and that step's attribution."""
+    def record(
+        self,
+        step: int,
+        state: WorldState,
+        contributions: np.ndarray | None = None,
+        pair_terms: PairTerms | None = None,
+    ) -> None:
+        """Store the state after ``step`` (0 = initial), that step's attribution and the explained pair's terms."""
         row = _row(state)
         self.values[step] = row if self._index is None else row[self._index]
-        if len(self.terms):
-            self.terms[step] = state.headline_terms
-            self.desires[step, :, 0] = state.desire[:, _EU, _JPN]
-            self.desires[step, :, 1] = state.desire[:, _JPN, _EU]
+        if pair_terms is not None and len(self.terms):
+            self.terms[step], self.desires[step], self.pair_coop[step] = pair_terms
         if self.keep_details and step > 0:
             if contributions is not None:
                 self.drivers[step] = contributions

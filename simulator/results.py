@@ -63,9 +63,11 @@ class RunResult:
         crises: (steps + 1, replicates, partners) domestic crises drawn.
         replicates: Replicate number of each world.
         timings: Seconds spent per phase.
-        terms: (steps + 1, replicates, 2, desire terms, D) EU's and JPN's desire terms toward each
-            other, when the run kept them (see :class:`~simulator.recorder.Recorder`); else empty.
+        explained_pair: The pair whose desire terms the run kept, if any.
+        terms: (steps + 1, replicates, 2, desire terms, D) that pair's desire terms toward each
+            other (see :class:`~simulator.recorder.Recorder`); else empty.
         desires: (steps + 1, replicates, 2, D) the matching desires; else empty.
+        pair_coop: (steps + 1, replicates, D) that pair's cooperation per domain; else empty.
     """
 
     scenario: Scenario
@@ -76,8 +78,10 @@ class RunResult:
     crises: np.ndarray
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    explained_pair: str | None = None
     terms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0, 0)))
     desires: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))
+    pair_coop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
     # -- basic access -----------------------------------------------------------
 

@@ -175,7 +175,10 @@ def open_run(folder: str | Path) -> RunFolder:
 
 
 def rerun(
-    folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{HEADLINE_PAIR}",), keep_terms: bool = False
+    folder: str | Path | RunFolder,
+    *,
+    check: tuple[str, ...] = (f"coop_{HEADLINE_PAIR}",),
+    explained_pair: str | None = None,
 ) -> RunResult:
     """Simulate a saved run's scenario again and check that it reproduces the saved numbers.
 
@@ -187,7 +190,7 @@ def rerun(
     Args:
         folder: The run folder, or one already opened.
         check: Variables compared with the saved ``timeseries.csv``.
-        keep_terms: Keep the partners' desire terms (see :func:`simulator.runner.simulate`).
+        explained_pair: Keep this pair's desire terms (see :func:`simulator.runner.simulate`).
 
     Raises:
         UserError: if the new run does not reproduce the saved one.
@@ -195,7 +198,7 @@ def rerun(
     from simulator.runner import simulate
 
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
-    result = simulate(saved.scenario, replicates=saved.replicates, keep_terms=keep_terms)
+    result = simulate(saved.scenario, replicates=saved.replicates, explained_pair=explained_pair)
     for variable in check:
         new, old = result.series(variable), saved.series(variable)
         if new.shape != old.shape or not np.allclose(new, old, rtol=SAVED_PRECISION, atol=1e-6):

@@ -101,7 +101,7 @@ def simulate(
     replicates: np.ndarray | None = None,
     keep_details: bool = True,
     shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
-    keep_terms: bool = False,
+    explained_pair: str | None = None,
 ) -> RunResult:
     """Simulate a resolved scenario and record everything.
 
@@ -110,18 +110,20 @@ def simulate(
         replicates: Replicate number of each world (default ``0..scenario.replicates-1``).
         keep_details: Keep per-world drivers, episodes and crises (needed for events and drivers).
         shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
-        keep_terms: Also keep the partners' desire terms and desires per step (for explanations).
+        explained_pair: Also keep this pair's desire terms, desires and per-domain cooperation
+            every step, e.g. ``"EU_JPN"`` (for :mod:`simulator.explain`).
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     model = StrategicModel(scenario, replicates=replicates, shock_overrides=shock_overrides)
     timings["setup_and_spinup"] = time.perf_counter() - started
-    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details, keep_terms=keep_terms)
-    recorder.record(0, model.state)
+    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details, explained_pair=explained_pair)
+    pair_terms = (lambda: model.pair_terms(explained_pair)) if explained_pair else (lambda: None)
+    recorder.record(0, model.state, pair_terms=pair_terms())
     started = time.perf_counter()
     for step in range(1, scenario.horizon + 1):
         model.step()
-        recorder.record(step, model.state, model.contributions)
+        recorder.record(step, model.state, model.contributions, pair_terms())
     timings["simulate"] = time.perf_counter() - started
     return RunResult(
         scenario=scenario,
@@ -132,8 +134,10 @@ def simulate(
         crises=recorder.crises,
         replicates=model.replicates,
         timings=timings,
+        explained_pair=explained_pair,
         terms=recorder.terms,
         desires=recorder.desires,
+        pair_coop=recorder.pair_coop,
     )
 
 

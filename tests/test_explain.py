@@ -71,7 +71,7 @@ def test_any_shock_is_attributed_exactly(kind, magnitude, onset, seed):
 
 
 def test_without_shocks_the_shocks_part_is_zero_and_the_twin_is_the_run():
-    result = simulate(make_scenario(horizon=10, replicates=5), keep_terms=True)
+    result = simulate(make_scenario(horizon=10, replicates=5), explained_pair="EU_JPN")
     twin = no_shock_twin(result)
     np.testing.assert_array_equal(twin.values, result.values)
     explanation = explain(result, twin=twin)
@@ -106,6 +106,23 @@ def test_us_retrenchment_works_through_abandonment_fear(retrenchment):
     assert shocks["p5"] > 0
     text = explanation.text()
     assert "US retrenchment" in text and "abandonment fear" in text and "2025Q2" in text
+
+
+def test_any_pair_can_be_explained(retrenchment):
+    """EU–US cooperation under retrenchment: the shock lowers EU–US value affinity by 0.25."""
+    explanation = explain_run(retrenchment, metric="coop_EU_USA")
+    assert_adds_up(explanation)
+    saved = pd.read_csv(retrenchment / "timeseries.csv")
+    final = saved[saved["step"] == saved["step"].max()]["coop_EU_USA"].to_numpy()
+    np.testing.assert_allclose(explanation.level[-1], final, atol=1e-5)
+    channels = explanation.channel_totals.set_index("category")["mean"]
+    assert channels["values"] < -0.01
+    shocks = explanation.totals.set_index("category").loc[SHOCKS]
+    assert shocks["p95"] < 0, "retrenchment weakens EU–US cooperation"
+    assert "EU–US cooperation" in explanation.text()
+    by_domain = explain_run(retrenchment, metric="coop_EU_USA", domain="cyber")
+    assert_adds_up(by_domain)
+    np.testing.assert_allclose(by_domain.result.pair_coop[..., DOMAINS.index("cyber")], by_domain.level)
 
 
 def test_a_taiwan_crisis_works_through_common_threat(tmp_path):
@@ -165,7 +182,8 @@ def test_cli_writes_the_explanation_and_never_overwrites(retrenchment):
     ("args", "expected"),
     [
         (["--domain", "maritme"], "did you mean 'maritime'"),
-        (["--metric", "coop_EU_USA"], "coop_EU_JPN"),
+        (["--metric", "threat_JPN_CHN"], "coop_<A>_<B>"),
+        (["--metric", "coop_EU_JNP"], "did you mean 'coop_EU_JPN'"),
         (["--metric", "coop_EU_JPN_cyber", "--domain", "space"], "give one of them"),
     ],
 )
