@@ -63,8 +63,9 @@ class Actor(mesa.Agent):
         super().__init__(model)
         self.code = code
         self.index = ACTORS.index(code)
-        self.terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
-        """(W, terms, actors, D) the desire terms chosen last quarter, kept for explanations."""
+        self.terms: np.ndarray | None = None
+        """(W, terms, actors, D) the desire terms chosen last quarter, kept only when the model
+        explains a pair this actor belongs to (sweeps would otherwise hold them for every world)."""
 
     def param(self, name: str) -> np.ndarray:
         """This actor's parameter ``name`` in force this quarter, per world."""
@@ -108,7 +109,8 @@ class Actor(mesa.Agent):
     def choose_cooperation(self) -> None:
         """Write desired intensity toward every other actor into the next state."""
         terms = self.desire_terms()
-        self.terms = terms
+        if self.code in self.model.explained_members:
+            self.terms = terms
         intercept = self.model.params["model.desire_intercept"][:, None, None]
         desire = np.clip(intercept + terms.sum(axis=1), 0.0, 1.0)
         desire[:, self.index] = 0.0

@@ -79,6 +79,8 @@ class StrategicModel(mesa.Model):
             magnitude by world (fields: at, magnitude, ramp, duration, decay).
         calibration: Parameter table (the packaged one by default).
         activation_seed: Seed of Mesa's activation shuffle; results do not depend on it.
+        explained_pair: A pair (e.g. ``EU_JPN``) whose members keep their desire terms each
+            quarter, so that :meth:`pair_terms` can read them; None keeps none.
     """
 
     def __init__(
@@ -90,8 +92,10 @@ class StrategicModel(mesa.Model):
         shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
         calibration: Calibration | None = None,
         activation_seed: int = 0,
+        explained_pair: str | None = None,
     ) -> None:
         super().__init__(rng=activation_seed)
+        self.explained_members: tuple[str, ...] = PAIR_MEMBERS[explained_pair] if explained_pair else ()
         self.spec = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario class
         self.calibration = calibration or default_calibration()
         self.replicates = np.arange(scenario.replicates) if replicates is None else np.asarray(replicates, dtype=int)
@@ -220,6 +224,8 @@ class StrategicModel(mesa.Model):
         the desires this step's cooperation moved toward.
         """
         first, second = PAIR_MEMBERS[pair]
+        if (first, second) != self.explained_members:
+            raise ValueError(f"the model keeps desire terms for {self.explained_members or 'no pair'}, not {pair}")
         a, b = ACTORS.index(first), ACTORS.index(second)
         return PairTerms(
             terms=np.stack([self.actors[first].terms[:, :, b], self.actors[second].terms[:, :, a]], axis=1),

@@ -115,7 +115,9 @@ def simulate(
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    model = StrategicModel(scenario, replicates=replicates, shock_overrides=shock_overrides)
+    model = StrategicModel(
+        scenario, replicates=replicates, shock_overrides=shock_overrides, explained_pair=explained_pair
+    )
     timings["setup_and_spinup"] = time.perf_counter() - started
     recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details, explained_pair=explained_pair)
     pair_terms = (lambda: model.pair_terms(explained_pair)) if explained_pair else (lambda: None)
