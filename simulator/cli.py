@@ -1,4 +1,4 @@
-"""Command line: ``eujsim run | sweep | analyze | validate | params | shocks``.
+"""Command line: ``eujsim run | sweep | analyze | report | validate | params | shocks``.
 
 A thin layer over the Python API. Every user mistake ends in one line on stderr
 naming the file, the line or field and the fix, with exit status 2.
@@ -140,6 +140,24 @@ def _parser() -> argparse.ArgumentParser:
         help="re-draw a sweep's plots and recompute its sensitivity indices without re-running it",
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
+
+    report = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report of a run, comparison or sweep folder",
+        description=(
+            "Write a single HTML file about a result folder: scenario and shocks with their sources, headline "
+            "numbers with 90%% intervals, every plot (embedded), the explanation of what moved cooperation, "
+            "events, the parameters used with their sources, and provenance. The file needs no network and "
+            "no other file."
+        ),
+    )
+    report.add_argument(
+        "folder", type=Path, metavar="RESULT_DIR", help="a folder written by `eujsim run`, `compare` or `sweep`"
+    )
+    report.add_argument(
+        "--out", type=Path, metavar="FILE", help="the HTML file to write (default: RESULT_DIR/report.html)"
+    )
+    report.add_argument("--force", action="store_true", help="replace an existing report instead of refusing")
 
     validate = sub.add_parser("validate", help="check scenario or experiment files without running them")
     validate.add_argument(
@@ -339,6 +357,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if result.complete else 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simulator.report import write_report
+
+    print(write_report(args.folder, args.out, force=args.force))
+    return 0
+
+
 def _print_analysis(result: SweepResult | Path) -> None:
     from simulator.analysis import analyze
 
@@ -356,6 +381,7 @@ COMMANDS = {
     "run": _cmd_run,
     "sweep": _cmd_sweep,
     "analyze": _cmd_analyze,
+    "report": _cmd_report,
     "validate": _cmd_validate,
     "params": _cmd_params,
     "shocks": _cmd_shocks,
