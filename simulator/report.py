@@ -202,8 +202,12 @@ def figure(data: bytes, alt: str, caption: str, *, source: Path | None = None) -
 
 
 def plot_figures(folder: Path, intro: str) -> tuple[str, int]:
-    """Every PNG in ``folder`` (sorted by name) as figures, and how many there were."""
-    files = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    """Every PNG in ``folder`` as figures (known plots in their usual order, then by name), and how many."""
+    known = list(PLOT_CAPTIONS)
+    files = sorted(
+        folder.glob("*.png") if folder.is_dir() else [],
+        key=lambda f: (known.index(f.name) if f.name in known else len(known), f.name),
+    )
     if not files:
         return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>', 0
     parts = [f'<p class="note">{esc(intro)}</p>']
@@ -739,7 +743,7 @@ def compare_report(path: Path) -> Page:
     )
     page.add("table", "Differences from the baseline", _compare_table(table_csv, metric, baseline, what, path))
     if domains_csv is not None:
-        page.add("domains", "Differences per domain", _domains_table(domains_csv, what, path))
+        page.add("domains", "Differences per domain", _domains_table(domains_csv, metric, what, path))
     plots, count = plot_figures(path / "plots", "The plots `eujsim compare` drew.")
     page.images += count
     page.add("plots", "Plots", plots)
@@ -816,7 +820,7 @@ def _compare_table(frame: pd.DataFrame, metric: str, baseline: str, what: str, p
     )
 
 
-def _domains_table(frame: pd.DataFrame, what: str, path: Path) -> str:
+def _domains_table(frame: pd.DataFrame, metric: str, what: str, path: Path) -> str:
     columns = ["scenario", "domain", "mean", "p5", "p95", "diff_mean", "diff_p5", "diff_p95", "within_noise"]
     _require_columns(frame, columns, path / "domains.csv", what)
     rows = [
@@ -832,7 +836,7 @@ def _domains_table(frame: pd.DataFrame, what: str, path: Path) -> str:
         for r in frame[columns].itertuples(index=False)
     ]
     return table(
-        "Final EU–Japan cooperation per domain and its difference from the baseline",
+        f"{metric} in each EU–Japan cooperation domain and its difference from the baseline",
         ["scenario", "domain", "mean", "90% interval", "difference", "90% interval of the difference", ""],
         rows,
         numeric=(2, 3, 4, 5),
