@@ -72,8 +72,8 @@ PLOT_CAPTIONS = {
     "a band that straddles zero is within noise.",
     "domains.png": "Difference from the baseline in each EU–Japan cooperation domain, mean and 90% interval.",
     # sweep plots (simulator.sweep_plots)
-    "metric_vs_parameter.png": "The analysis metric against each varied parameter, one dot per design point "
-    "(mean over its replicates).",
+    "metric_vs_parameter.png": "The analysis metric against each varied parameter: the mean over each point's "
+    "replicates, with the band holding 5–95% of them.",
     "phase_diagram.png": "The analysis metric over the two parameters of the phase diagram, with the boundary "
     "contour where one is given.",
     "envelopes.png": "Trajectories of the recorded series over the design points, with their envelope.",
