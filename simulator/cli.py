@@ -1,4 +1,4 @@
-"""Command line: ``eujsim run | sweep | analyze | report | validate | params | shocks``.
+"""Command line: ``eujsim run | sweep | analyze | explain | report | validate | params | shocks``.
 
 A thin layer over the Python API. Every user mistake ends in one line on stderr
 naming the file, the line or field and the fix, with exit status 2.
@@ -21,7 +21,7 @@ from simulator.designs import design_size
 from simulator.errors import UserError, near_miss
 from simulator.executors import EXECUTORS
 from simulator.experiment import is_experiment_file, load_experiment
-from simulator.output import result_folders
+from simulator.output import check_destination, free_folder, result_folders
 from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
@@ -38,6 +38,8 @@ from simulator.sweep import (
 )
 
 PROG = "eujsim"
+EXPLAINED = "coop_EU_JPN"
+"""The series ``eujsim explain`` explains by default (the only pair with recorded desire terms)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,6 +143,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
 
+    explain = sub.add_parser(
+        "explain",
+        help="why EU–Japan cooperation moved in a run: each mechanism's contribution and the shocks'",
+        description=(
+            "Split a run's change in EU–Japan cooperation into the contributions of the mechanisms and of the "
+            "shocks (the paired difference from the same worlds without them), draw them stacked over time, and "
+            "say in a few sentences what moved it most, when, and after which shock. The run is simulated again "
+            "(checked against the saved numbers) together with its no-shock twin."
+        ),
+    )
+    explain.add_argument("result", type=Path, metavar="RESULT", help="a result folder written by `eujsim run`")
+    explain.add_argument(
+        "--metric",
+        default=EXPLAINED,
+        help=f"the series to explain: {EXPLAINED} (default) or {EXPLAINED}_<domain>",
+    )
+    explain.add_argument("--domain", help="explain one domain, e.g. maritime (default: the mean over domains)")
+    explain.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the explanation (default: RESULT/explain, or RESULT/explain-<domain>; numbered if taken)",
+    )
+    explain.add_argument("--force", action="store_true", help="replace an existing --out folder instead of refusing")
     report = sub.add_parser(
         "report",
         help="write one self-contained HTML report of a run, comparison or sweep folder",
@@ -377,10 +402,37 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from simulator.explain import explain_run, explained_series
+    from simulator.run_folder import open_run
+
+    if args.result.is_file():
+        raise UserError(
+            f"explain needs a result folder, not a file; run it first with `eujsim run {args.result}` "
+            "and explain the folder it writes",
+            file=args.result,
+        )
+    series, domain = explained_series(args.metric, args.domain)
+    saved = open_run(args.result)
+    if args.out is not None:
+        check_destination(args.out, args.force)
+        out = args.out
+    else:
+        out = free_folder(args.result / ("explain" if domain is None else f"explain-{domain}"))
+    explanation = explain_run(saved, metric=series)
+    explanation.save(out, force=args.force)
+    print(explanation.text())
+    print(
+        f"Explanation in {out}/ (explanation.md, contributions.png, totals.csv, shock_channels.csv, contributions.csv)"
+    )
+    return 0
+
+
 COMMANDS = {
     "run": _cmd_run,
     "sweep": _cmd_sweep,
     "analyze": _cmd_analyze,
+    "explain": _cmd_explain,
     "report": _cmd_report,
     "validate": _cmd_validate,
     "params": _cmd_params,

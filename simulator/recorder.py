@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from simulator.mechanisms.threat import overall_threat
-from simulator.state import WorldState
+from simulator.state import N_TERMS, WorldState
 from simulator.structure import (
     ACTIVITIES,
     ACTORS,
@@ -79,12 +79,20 @@ class Recorder:
         n_worlds: Number of worlds.
         horizon: Number of simulated quarters (rows are steps 0..horizon).
         keep_details: Keep per-world drivers and episodes (sweeps may turn this off).
+        keep_terms: Keep both partners' desire terms toward each other and their desires, per
+            domain, from step 0 on (``eujsim explain`` decomposes levels with them).
         columns: Record only these variables (default all); a sweep keeps just the series its
             metrics and statistics need, so memory per world stays small.
     """
 
     def __init__(
-        self, n_worlds: int, horizon: int, keep_details: bool = True, columns: Sequence[str] | None = None
+        self,
+        n_worlds: int,
+        horizon: int,
+        keep_details: bool = True,
+        columns: Sequence[str] | None = None,
+        *,
+        keep_terms: bool = False,
     ) -> None:
         every = column_names()
         self.columns = every if columns is None else list(columns)
@@ -97,11 +105,20 @@ class Recorder:
         self.episodes = np.zeros(ep_shape, dtype=bool)
         crisis_shape = (horizon + 1, n_worlds, len(PARTNERS)) if keep_details else (0, 0, 0)
         self.crises = np.zeros(crisis_shape, dtype=bool)
+        steps = horizon + 1 if keep_terms else 0
+        self.terms = np.zeros((steps, n_worlds, len(PARTNERS), N_TERMS, len(DOMAINS)))
+        """(steps + 1, W, 2, terms, D) desire terms of EU toward JPN (side 0) and JPN toward EU (side 1)."""
+        self.desires = np.zeros((steps, n_worlds, len(PARTNERS), len(DOMAINS)))
+        """(steps + 1, W, 2, D) the two sides' desires, which the terms plus the intercept make (clipped)."""
 
     def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
         """Store the state after ``step`` (0 = initial) and that step's attribution."""
         row = _row(state)
         self.values[step] = row if self._index is None else row[self._index]
+        if len(self.terms):
+            self.terms[step] = state.headline_terms
+            self.desires[step, :, 0] = state.desire[:, _EU, _JPN]
+            self.desires[step, :, 1] = state.desire[:, _JPN, _EU]
         if self.keep_details and step > 0:
             if contributions is not None:
                 self.drivers[step] = contributions

@@ -35,6 +35,7 @@ from pyarrow import ArrowException
 from simulator.calendar import quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError
+from simulator.labels import series_label
 from simulator.manifest import package_version
 from simulator.metrics import Metric
 from simulator.output import check_destination, write_text_atomically
@@ -343,7 +344,8 @@ def headline(run: RunFolder) -> Headline:
 def headline_html(head: Headline, heading: str = "h3") -> str:
     """Headline numbers as a short list and two tables."""
     lo, hi = INTERVAL
-    movers = ", ".join(f"{name} {delta:+.2f}" for name, delta in head.movers) or "none (all within ±0.005)"
+    movers = ", ".join(f"{series_label(name)} {delta:+.2f}" for name, delta in head.movers)
+    movers = movers or "none (all within ±0.005)"
     summary = facts(
         [
             ("EU–Japan cooperation at the start", format_interval(head.start)),
@@ -581,18 +583,30 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
     ]
     lo, hi = INTERVAL
     totals_table = table(
-        f"Each mechanism's total contribution to the change in {metric} over the run{title}",
-        ["category", "mechanism", "mean", f"p{lo}", f"p{hi}"],
+        f"What changed {explanation.title} over the run{title}: each contribution in total, mean and 90% interval "
+        "over replicates",
+        ["category", "contribution", "mean", f"p{lo}", f"p{hi}"],
         rows,
         numeric=(2, 3, 4),
     )
+    if getattr(explanation, "has_shocks", False):
+        channels = [
+            (r.category, r.label, f"{r.mean:+.3f}", f"{r.p5:+.3f}", f"{r.p95:+.3f}")
+            for r in explanation.channel_totals[["category", "label", "mean", "p5", "p95"]].itertuples(index=False)
+        ]
+        totals_table += "\n" + table(
+            f"The shocks' contribution split by the mechanism it acted through{title}",
+            ["category", "channel", "mean", f"p{lo}", f"p{hi}"],
+            channels,
+            numeric=(2, 3, 4),
+        )
     with tempfile.TemporaryDirectory(prefix="eujsim-report-") as tmp:
         path = Path(tmp) / "contributions.png"
         explanation.plot(path)
         data = path.read_bytes()
     caption = (
-        f"What moved {metric}: each mechanism's contribution per quarter, stacked "
-        "(mean over replicates); the contributions add up to the simulated change."
+        f"What moved {explanation.title}: the contributions of the mechanisms and of the shocks accumulated "
+        "since the first quarter, stacked (mean over replicates); they add up to the simulated change."
     )
     return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}", 1
 
@@ -763,9 +777,8 @@ def compare_report(path: Path) -> Page:
         body = [f'<p class="note">Run folder <code>{esc(run_path)}</code>. {esc(run.scenario.description)}</p>']
         body.append("<h3>Headline numbers</h3>\n" + headline_html(headline(run)))
         series = metric.split(":", 1)[0]
-        explained, count = explanation_html(
-            run, metric=series if series in run.columns else HEADLINE, title=f" ({label})"
-        )
+        explainable = series == HEADLINE or (series.startswith(f"{HEADLINE}_") and series in run.columns)
+        explained, count = explanation_html(run, metric=series if explainable else HEADLINE, title=f" ({label})")
         page.images += count
         body.append("<h3>Why it moved</h3>\n" + explained)
         page.add(anchor, f"Scenario {label}", "\n".join(body))

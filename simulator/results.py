@@ -63,6 +63,9 @@ class RunResult:
         crises: (steps + 1, replicates, partners) domestic crises drawn.
         replicates: Replicate number of each world.
         timings: Seconds spent per phase.
+        terms: (steps + 1, replicates, 2, desire terms, D) EU's and JPN's desire terms toward each
+            other, when the run kept them (see :class:`~simulator.recorder.Recorder`); else empty.
+        desires: (steps + 1, replicates, 2, D) the matching desires; else empty.
     """
 
     scenario: Scenario
@@ -73,6 +76,8 @@ class RunResult:
     crises: np.ndarray
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    terms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0, 0)))
+    desires: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))
 
     # -- basic access -----------------------------------------------------------
 
@@ -266,7 +271,9 @@ class RunResult:
         return float(np.mean(values)), float(low), float(high)
 
     def text_summary(self, out: Path | None = None) -> str:
-        """A short plain-text report of the run's headline numbers."""
+        """A short plain-text report of the run's headline numbers, variables named in words."""
+        from simulator.labels import series_label
+
         head = f"coop_{HEADLINE_PAIR}"
         lines = [
             f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
@@ -283,7 +290,7 @@ class RunResult:
         )
         finals = {d: self.series(f"{head}_{d}")[-1].mean() for d in DOMAINS}
         deepest = sorted(finals, key=finals.get, reverse=True)[:3]
-        lines.append("  Deepest domains       " + ", ".join(f"{d} {finals[d]:.2f}" for d in deepest))
+        lines.append("  Deepest domains       " + ", ".join(f"{DOMAIN_LABELS[d]} {finals[d]:.2f}" for d in deepest))
         movers = []
         for name in self.columns:
             if name.startswith(("coop_", "threat_", "us_commitment_", "spending_")):
@@ -292,7 +299,7 @@ class RunResult:
                 scale = 10.0 if name.startswith("spending_") else 1.0
                 movers.append((abs(delta) / scale, name, delta))
         movers.sort(reverse=True)
-        shown = [f"{name} {delta:+.2f}" for size, name, delta in movers[:4] if size > 0.005]
+        shown = [f"{series_label(name)} {delta:+.2f}" for size, name, delta in movers[:4] if size > 0.005]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         if out is not None:
             lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv, plots/)")

@@ -174,7 +174,9 @@ def open_run(folder: str | Path) -> RunFolder:
     return RunFolder(path=path, scenario=scenario, manifest=manifest)
 
 
-def rerun(folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{HEADLINE_PAIR}",)) -> RunResult:
+def rerun(
+    folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{HEADLINE_PAIR}",), keep_terms: bool = False
+) -> RunResult:
     """Simulate a saved run's scenario again and check that it reproduces the saved numbers.
 
     Runs are deterministic (same scenario and seed, same numbers), so the new run equals
@@ -185,6 +187,7 @@ def rerun(folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{H
     Args:
         folder: The run folder, or one already opened.
         check: Variables compared with the saved ``timeseries.csv``.
+        keep_terms: Keep the partners' desire terms (see :func:`simulator.runner.simulate`).
 
     Raises:
         UserError: if the new run does not reproduce the saved one.
@@ -192,7 +195,7 @@ def rerun(folder: str | Path | RunFolder, *, check: tuple[str, ...] = (f"coop_{H
     from simulator.runner import simulate
 
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
-    result = simulate(saved.scenario, replicates=saved.replicates)
+    result = simulate(saved.scenario, replicates=saved.replicates, keep_terms=keep_terms)
     for variable in check:
         new, old = result.series(variable), saved.series(variable)
         if new.shape != old.shape or not np.allclose(new, old, rtol=SAVED_PRECISION, atol=1e-6):

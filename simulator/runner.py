@@ -101,6 +101,7 @@ def simulate(
     replicates: np.ndarray | None = None,
     keep_details: bool = True,
     shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
+    keep_terms: bool = False,
 ) -> RunResult:
     """Simulate a resolved scenario and record everything.
 
@@ -109,12 +110,13 @@ def simulate(
         replicates: Replicate number of each world (default ``0..scenario.replicates-1``).
         keep_details: Keep per-world drivers, episodes and crises (needed for events and drivers).
         shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
+        keep_terms: Also keep the partners' desire terms and desires per step (for explanations).
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     model = StrategicModel(scenario, replicates=replicates, shock_overrides=shock_overrides)
     timings["setup_and_spinup"] = time.perf_counter() - started
-    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
+    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details, keep_terms=keep_terms)
     recorder.record(0, model.state)
     started = time.perf_counter()
     for step in range(1, scenario.horizon + 1):
@@ -130,6 +132,8 @@ def simulate(
         crises=recorder.crises,
         replicates=model.replicates,
         timings=timings,
+        terms=recorder.terms,
+        desires=recorder.desires,
     )
 
 

@@ -137,7 +137,8 @@ def test_a_run_report_states_the_headline_numbers_as_eujsim_run_printed_them(run
 
     for item in deepest.group(1).split(", "):
         domain, value = item.rsplit(" ", 1)
-        assert f'<td>{escape(DOMAIN_LABELS[domain])}</td><td class="num">{value}</td>' in run_report
+        assert domain in DOMAIN_LABELS.values()
+        assert f'<td>{escape(domain)}</td><td class="num">{value}</td>' in run_report
 
 
 def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch(run_folder, run_report):

@@ -1,0 +1,121 @@
+"""The explanation figure: stacked contributions to a run's change, and the shocks' channels.
+
+Contributions have both signs, so positive parts are stacked upward from zero and
+negative parts downward, quarter by quarter; the black line is the simulated change,
+which the stack always sums to. The second panel (when the scenario has shocks) opens
+up the shocks' band into the mechanisms they acted through.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from simulator.plots import STYLE, label_quarters, shock_markers
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from simulator.explain import Explanation
+
+CATEGORY_COLOURS = {
+    "common_threat": "#D55E00",
+    "abandonment_fear": "#0072B2",
+    "values": "#009E73",
+    "capability": "#56B4E9",
+    "constraints": "#E69F00",
+    "exposure": "#CC79A7",
+    "deference": "#F0E442",
+    "rivalry": "#882255",
+    "inertia": "#999999",
+    "limits": "#DDDDDD",
+    "shocks": "#332288",
+}
+"""One colour per category: the Okabe–Ito palette for the eight desire terms' first seven, then
+colours from Paul Tol's colour-blind-safe sets, greys for the two adjustment parts."""
+SHOWN = 0.001
+"""Categories whose mean contribution never reaches this size are left out of the stack and legend."""
+
+
+def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: dict[str, str]) -> list[Patch]:
+    """Stack (steps, categories) mean contributions by sign and return legend handles, largest first."""
+    positive_base = np.zeros(len(x))
+    negative_base = np.zeros(len(x))
+    handles = []
+    sizes = np.abs(paths).max(axis=0)
+    for index, key in enumerate(keys):
+        if sizes[index] < SHOWN:
+            continue
+        values = paths[:, index]
+        up, down = np.clip(values, 0, None), np.clip(values, None, 0)
+        colour = CATEGORY_COLOURS[key]
+        ax.fill_between(x, positive_base, positive_base + up, color=colour, lw=0)
+        ax.fill_between(x, negative_base + down, negative_base, color=colour, lw=0)
+        positive_base += up
+        negative_base += down
+        handles.append((sizes[index], Patch(facecolor=CATEGORY_COLOURS[key], label=labels[key])))
+    return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
+
+
+def plot_contributions(explanation: Explanation, path: Path) -> None:
+    """Draw the explanation figure into ``path`` (PNG, 100 dpi)."""
+    from simulator.explain import CATEGORIES, CATEGORY_LABELS, SHOCKS
+
+    result = explanation.result
+    x = result.steps
+    labels = result.quarter_labels
+    panels = 2 if explanation.has_shocks else 1
+    unit = f"change since {labels[0]}, intensity (0–1 scale)"
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            panels,
+            1,
+            figsize=(11, 4.6 * panels + 0.4),
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": [3, 2][:panels]},
+        )
+        top = axes[0, 0]
+        handles = stack(top, x, explanation.parts.mean(axis=1), explanation.categories, CATEGORY_LABELS)
+        (line,) = top.plot(x, explanation.change.mean(axis=1), color="black", lw=2, label="simulated change (mean)")
+        top.axhline(0, color="black", lw=0.6)
+        key = shock_markers(top, result)
+        top.set_ylabel(unit)
+        top.set_title(f"Why {explanation.title} moved — scenario: {result.scenario.name}")
+        top.legend(handles=[line, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        if panels == 2:
+            bottom = axes[1, 0]
+            channel_keys = list(CATEGORIES)
+            handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, CATEGORY_LABELS)
+            shock_index = explanation.categories.index(SHOCKS)
+            (total,) = bottom.plot(
+                x, explanation.parts[..., shock_index].mean(axis=1), color="black", lw=2, label="shocks' effect (mean)"
+            )
+            bottom.axhline(0, color="black", lw=0.6)
+            shock_markers(bottom, result, annotate=False)
+            bottom.set_ylabel("run minus no-shock twin (0–1 scale)")
+            bottom.set_title("How the shocks acted: their effect split by mechanism", fontsize=11)
+            bottom.legend(handles=[total, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        label_quarters(axes[-1, 0], labels)
+        fig.tight_layout()
+        if key:  # a long scenario numbers its shocks; the key goes under the figure, in columns
+            fig.legend(
+                handles=[Patch(visible=False, label=text) for text in key],
+                loc="upper center",
+                bbox_to_anchor=(0.5, 0.0),
+                ncol=3,
+                fontsize=7,
+                handlelength=0,
+                handletextpad=0,
+                title="Shocks (numbered as marked)",
+                title_fontsize=8,
+            )
+        fig.savefig(path, bbox_inches="tight")
+        plt.close(fig)

@@ -1,0 +1,179 @@
+"""`eujsim explain`: contributions that add up to the simulated change, and what they say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.errors import UserError
+from simulator.explain import CATEGORIES, SHOCKS, explain, explain_run, no_shock_twin
+from simulator.runner import simulate
+from simulator.structure import DOMAINS
+from tests.conftest import SCENARIOS, cli_error, eujsim, make_scenario
+
+VALUES_DRIFT = {
+    "name": "values drift",
+    "kind": "values_drift",
+    "at": "2025Q3",
+    "magnitude": 1.0,
+    "ramp": 0,
+    "effects": [{"target": "EU_JPN.values", "op": "add", "value": -0.3}],
+}
+
+
+@pytest.fixture(scope="module")
+def retrenchment(tmp_path_factory):
+    """A saved 20-replicate run of the US retrenchment scenario."""
+    out = tmp_path_factory.mktemp("explain") / "run"
+    status, _, err = eujsim("run", SCENARIOS / "us_retrenchment.yaml", "--replicates", 20, "--out", out, "--no-plots")
+    assert status == 0, err
+    return out
+
+
+def assert_adds_up(explanation) -> None:
+    """Every replicate and quarter: categories sum to the change; channels sum to the shocks' part."""
+    np.testing.assert_allclose(explanation.parts.sum(axis=2), explanation.change, atol=1e-12)
+    shocks = explanation.parts[..., explanation.categories.index(SHOCKS)]
+    np.testing.assert_allclose(explanation.channels.sum(axis=2), shocks, atol=1e-12)
+    assert not explanation.parts[0].any(), "nothing has moved before the first simulated quarter"
+
+
+@pytest.mark.parametrize("domain", [None, *DOMAINS[:3]])
+def test_contributions_add_up_to_the_simulated_change(retrenchment, domain):
+    explanation = explain_run(retrenchment, domain=domain)
+    assert_adds_up(explanation)
+    series = "coop_EU_JPN" if domain is None else f"coop_EU_JPN_{domain}"
+    saved = pd.read_csv(retrenchment / "timeseries.csv")
+    final = saved[saved["step"] == saved["step"].max()][series].to_numpy()
+    first = saved[saved["step"] == 0][series].to_numpy()
+    np.testing.assert_allclose(explanation.change[-1], final - first, atol=1e-5)  # CSVs keep 6 digits
+    totals = explanation.totals
+    assert totals["mean"].sum() == pytest.approx(explanation.change[-1].mean(), abs=1e-12)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["us_retrenchment", "taiwan_strait_crisis", "eu_cohesion_crisis", "dprk_provocation"]),
+    magnitude=st.floats(0.1, 1.0),
+    onset=st.integers(0, 7),
+    seed=st.integers(0, 2**16),
+)
+def test_any_shock_is_attributed_exactly(kind, magnitude, onset, seed):
+    """Whatever the shock, its size and timing, the parts add up in every replicate and quarter."""
+    at = f"{2025 + (onset // 4)}Q{onset % 4 + 1}"
+    scenario = make_scenario(
+        horizon=10, replicates=3, seed=seed, shocks=[{"kind": kind, "at": at, "magnitude": magnitude}]
+    )
+    assert_adds_up(explain(simulate(scenario)))
+
+
+def test_without_shocks_the_shocks_part_is_zero_and_the_twin_is_the_run():
+    result = simulate(make_scenario(horizon=10, replicates=5), keep_terms=True)
+    twin = no_shock_twin(result)
+    np.testing.assert_array_equal(twin.values, result.values)
+    explanation = explain(result, twin=twin)
+    assert not explanation.parts[..., -1].any()
+    assert not explanation.channels.any()
+    assert "no shocks" in explanation.text()
+
+
+def test_a_shock_to_shared_values_acts_through_values_alone():
+    """Lowering EU–JPN value affinity by 0.3 lowers both desires by weight_values x 0.3 = 0.09."""
+    result = simulate(make_scenario(horizon=16, replicates=6, shocks=[VALUES_DRIFT]))
+    explanation = explain(result)
+    assert_adds_up(explanation)
+    channels = explanation.channel_totals.set_index("category")["mean"]
+    assert channels["values"] == pytest.approx(-0.09, abs=1e-9)
+    others = channels.drop(["values", "inertia"])
+    assert others.abs().max() < 0.002, others
+    assert channels["inertia"] > 0, "cooperation trails the lower target: part of the fall is still to come"
+    shocks = explanation.totals.set_index("category").loc[SHOCKS]
+    assert shocks["p95"] < 0
+    assert "values drift" in explanation.text()
+
+
+def test_us_retrenchment_works_through_abandonment_fear(retrenchment):
+    """Pattern P4 read through the mechanisms: retrenchment raises cooperation via fear of abandonment."""
+    explanation = explain_run(retrenchment)
+    channels = explanation.channel_totals.set_index("category")["mean"]
+    assert channels.idxmax() == "abandonment_fear"
+    assert channels["abandonment_fear"] > 0.05
+    assert channels["deference"] < 0, "less deference to a retreating US is a (smaller) pull the other way"
+    shocks = explanation.totals.set_index("category").loc[SHOCKS]
+    assert shocks["p5"] > 0
+    text = explanation.text()
+    assert "US retrenchment" in text and "abandonment fear" in text and "2025Q2" in text
+
+
+def test_a_taiwan_crisis_works_through_common_threat(tmp_path):
+    status, _, err = eujsim(
+        "run", SCENARIOS / "taiwan_strait_crisis.yaml", "--replicates", 10, "--out", tmp_path / "r", "--no-plots"
+    )
+    assert status == 0, err
+    explanation = explain_run(tmp_path / "r")
+    peak = int(np.argmax(explanation.parts[..., -1].mean(axis=1)))
+    at_peak = explanation.channels[peak].mean(axis=0)
+    assert list(CATEGORIES)[int(np.argmax(at_peak))] == "common_threat"
+
+
+def test_a_saved_run_is_explained_as_the_same_run_in_memory(retrenchment):
+    from simulator.run_folder import open_run
+
+    saved = open_run(retrenchment)
+    in_memory = explain(simulate(saved.scenario, replicates=saved.replicates))
+    np.testing.assert_array_equal(explain_run(retrenchment).parts, in_memory.parts)
+
+
+def test_a_run_the_model_no_longer_reproduces_is_refused(retrenchment, tmp_path):
+    import shutil
+
+    copy = tmp_path / "tampered"
+    shutil.copytree(retrenchment, copy)
+    frame = pd.read_csv(copy / "timeseries.csv")
+    frame["coop_EU_JPN"] += 0.01
+    frame.to_csv(copy / "timeseries.csv", index=False)
+    with pytest.raises(UserError, match="does not reproduce"):
+        explain_run(copy)
+
+
+def test_cli_writes_the_explanation_and_never_overwrites(retrenchment):
+    status, out, err = eujsim("explain", retrenchment)
+    assert status == 0, err
+    folder = retrenchment / "explain"
+    assert {"explanation.md", "contributions.png", "totals.csv", "shock_channels.csv", "contributions.csv"} <= {
+        p.name for p in folder.iterdir()
+    }
+    assert "What moved it most" in out and str(folder) in out
+    totals = pd.read_csv(folder / "totals.csv")
+    assert list(totals["category"]) == [*CATEGORIES, SHOCKS]
+    contributions = pd.read_csv(folder / "contributions.csv")
+    last = contributions[contributions["step"] == contributions["step"].max()].set_index("category")["mean"]
+    assert last.drop("simulated_change").sum() == pytest.approx(last["simulated_change"], abs=1e-5)
+    assert (folder / "contributions.png").read_bytes().startswith(b"\x89PNG")
+    status, _, err = eujsim("explain", retrenchment, "--domain", "maritime")
+    assert status == 0, err
+    status, _, _ = eujsim("explain", retrenchment)
+    assert status == 0 and (retrenchment / "explain-2").is_dir(), "a second explanation gets its own folder"
+    message = cli_error("explain", retrenchment, "--out", folder)
+    assert "already exists" in message and "--force" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--domain", "maritme"], "did you mean 'maritime'"),
+        (["--metric", "coop_EU_USA"], "coop_EU_JPN"),
+        (["--metric", "coop_EU_JPN_cyber", "--domain", "space"], "give one of them"),
+    ],
+)
+def test_cli_explains_what_to_fix(retrenchment, args, expected):
+    assert expected in cli_error("explain", retrenchment, *args)
+
+
+def test_cli_refuses_what_is_not_a_run_folder(tmp_path):
+    assert "eujsim run" in cli_error("explain", SCENARIOS / "baseline.yaml")
+    assert "not found" in cli_error("explain", tmp_path / "missing")
+    assert "not a run folder" in cli_error("explain", tmp_path)
