@@ -669,8 +669,9 @@ def run_report(path: Path) -> Page:
     page.add(
         "explanation",
         "Why EU–Japan cooperation moved",
-        '<p class="note">The run is simulated again to split each quarter\'s change into the mechanisms of '
-        "the model (docs/ODD.md).</p>\n" + explained,
+        '<p class="note">The run is simulated again, together with the same worlds without its shocks, to split '
+        "the change since the first quarter into the model's mechanisms and the shocks (see docs/explain.md)."
+        "</p>\n" + explained,
     )
     page.add("events", "Events", events_html(run))
     page.add("parameters", "Parameters and their sources", parameters_html(scenario))
