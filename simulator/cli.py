@@ -1,4 +1,4 @@
-"""Command line: ``eujsim run | sweep | analyze | explain | validate | params | shocks``.
+"""Command line: ``eujsim run | sweep | analyze | explain | report | validate | params | shocks``.
 
 A thin layer over the Python API. Every user mistake ends in one line on stderr
 naming the file, the line or field and the fix, with exit status 2.
@@ -168,6 +168,23 @@ def _parser() -> argparse.ArgumentParser:
         help="folder for the explanation (default: RESULT/explain, or RESULT/explain-<domain>; numbered if taken)",
     )
     explain.add_argument("--force", action="store_true", help="replace an existing --out folder instead of refusing")
+    report = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report of a run, comparison or sweep folder",
+        description=(
+            "Write a single HTML file about a result folder: scenario and shocks with their sources, headline "
+            "numbers with 90%% intervals, every plot (embedded), the explanation of what moved cooperation, "
+            "events, the parameters used with their sources, and provenance. The file needs no network and "
+            "no other file."
+        ),
+    )
+    report.add_argument(
+        "folder", type=Path, metavar="RESULT_DIR", help="a folder written by `eujsim run`, `compare` or `sweep`"
+    )
+    report.add_argument(
+        "--out", type=Path, metavar="FILE", help="the HTML file to write (default: RESULT_DIR/report.html)"
+    )
+    report.add_argument("--force", action="store_true", help="replace an existing report instead of refusing")
 
     validate = sub.add_parser("validate", help="check scenario or experiment files without running them")
     validate.add_argument(
@@ -367,6 +384,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if result.complete else 1
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simulator.report import write_report
+
+    print(write_report(args.folder, args.out, force=args.force))
+    return 0
+
+
 def _print_analysis(result: SweepResult | Path) -> None:
     from simulator.analysis import analyze
 
@@ -412,6 +436,7 @@ COMMANDS = {
     "sweep": _cmd_sweep,
     "analyze": _cmd_analyze,
     "explain": _cmd_explain,
+    "report": _cmd_report,
     "validate": _cmd_validate,
     "params": _cmd_params,
     "shocks": _cmd_shocks,

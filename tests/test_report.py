@@ -1,0 +1,490 @@
+"""`eujsim report`: one self-contained HTML page of a run, comparison or sweep folder, checked in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+from html import escape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from simulator.calibration import default_calibration
+from simulator.report import PNG_SIGNATURE, build_report, png_size, touched_parameters
+from simulator.run_folder import open_run
+from simulator.shocklib import default_library
+
+from .conftest import SCENARIOS, cli_error, eujsim
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+BROWSER_TIMEOUT = 120
+HAS_EXPLAIN = importlib.util.find_spec("simulator.explain") is not None
+
+
+class Page(HTMLParser):
+    """Every tag with its attributes, and the text, of an HTML document."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+def images(text: str) -> list[bytes]:
+    """The decoded PNG of every ``<img>``, checking that each is an inline PNG with alt text."""
+    found = []
+    for attrs in Page(text).all("img"):
+        src = attrs.get("src") or ""
+        assert src.startswith("data:image/png;base64,"), src[:60]
+        assert (attrs.get("alt") or "").strip(), "every image needs alt text"
+        data = base64.b64decode(src.removeprefix("data:image/png;base64,"), validate=True)
+        assert data.startswith(PNG_SIGNATURE)
+        width, height = png_size(data)
+        assert (str(width), str(height)) == (attrs.get("width"), attrs.get("height"))
+        found.append(data)
+    return found
+
+
+def assert_self_contained(text: str) -> None:
+    page = Page(text)
+    for tag, attrs in page.tags:
+        for name in ("src", "href", "action", "srcset", "poster", "data"):
+            value = (attrs.get(name) or "").strip()
+            if not value:
+                continue
+            if name == "href":
+                assert value.startswith("#"), f"<{tag} href={value}> leaves the page"
+            else:
+                assert value.startswith("data:"), f"<{tag} {name}={value[:40]}> is not inline"
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:|//)""", text, re.I)
+    assert not page.all("script") and not page.all("link") and not page.all("iframe")
+    assert "@import" not in text and "url(" not in text
+    assert page.all("meta")[1]["http-equiv"] == "Content-Security-Policy"
+
+
+def run_into(folder: Path, *argv: object) -> str:
+    status, out, err = eujsim("run", *argv, "--out", folder)
+    assert status == 0, err
+    return out
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> tuple[Path, str]:
+    """A real run of the default scenario with plots, and what `eujsim run` printed."""
+    folder = tmp_path_factory.mktemp("run") / "us_retrenchment"
+    printed = run_into(folder, SCENARIOS / "us_retrenchment.yaml", "--replicates", 20)
+    return folder, printed
+
+
+@pytest.fixture(scope="module")
+def run_report(run_folder) -> str:
+    folder, _ = run_folder
+    status, out, err = eujsim("report", folder)
+    assert status == 0, err
+    assert out.strip() == str(folder / "report.html")
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_run_report_is_self_contained_with_every_plot_inline(run_folder, run_report):
+    folder, _ = run_folder
+    assert_self_contained(run_report)
+    plots = sorted((folder / "plots").glob("*.png"))
+    assert len(plots) == 4
+    embedded = images(run_report)
+    assert len(embedded) == len(plots) + HAS_EXPLAIN
+    for plot in plots:
+        assert plot.read_bytes() in embedded, f"{plot.name} is not in the report"
+    page = Page(run_report)
+    assert [a.get("href") for a in page.all("a")] == [f"#{s['id']}" for s in page.all("section")]
+    assert len(page.all("caption")) == len(page.all("table"))
+    for figure_caption in ("mean over replicates with the band holding 90%", "nine domains", "threat perception"):
+        assert figure_caption in run_report
+
+
+def test_a_run_report_states_the_headline_numbers_as_eujsim_run_printed_them(run_folder, run_report):
+    _, printed = run_folder
+    finals = re.search(r"final (\d\.\d\d \(90% interval [\d.]+–[\d.]+\))", printed)
+    peak = re.search(r"peak  (\d\.\d\d \(90% interval [\d.]+–[\d.]+\), mean path highest in \d{4}Q\d)", printed)
+    start = re.search(r"start (\d\.\d\d)", printed)
+    movers = re.search(r"Biggest movers +(.+)", printed)
+    deepest = re.search(r"Deepest domains +(.+)", printed)
+    assert finals and peak and start and movers and deepest, printed
+    assert finals.group(1) in run_report
+    assert peak.group(1) in run_report
+    assert f"<dd>{start.group(1)} (90% interval" in run_report
+    assert movers.group(1).strip() in run_report
+    from simulator.structure import DOMAIN_LABELS
+
+    for item in deepest.group(1).split(", "):
+        domain, value = item.rsplit(" ", 1)
+        assert domain in DOMAIN_LABELS.values()
+        assert f'<td>{escape(domain)}</td><td class="num">{value}</td>' in run_report
+
+
+def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch(run_folder, run_report):
+    folder, _ = run_folder
+    scenario = open_run(folder).scenario
+    calibration = default_calibration()
+    kind = default_library()["us_retrenchment"]
+    assert "US retrenchment" in run_report and "2025Q2" in run_report
+    assert escape(kind.source.cite) in run_report and escape(kind.quote) in run_report
+    touched = touched_parameters(scenario)
+    assert set(touched) == {e.target for e in scenario.shocks[0].effects}
+    prominent = run_report.split("<details>", 1)[0]
+    for path in touched:
+        param = calibration[path]
+        assert f"<td>{path}</td>" in prominent
+        assert escape(param.quote or param.assumption or "") in prominent
+        assert f"{param.low:g}–{param.high:g}" in prominent
+    full = run_report.split("<details>", 1)[1]
+    assert all(f"<td>{escape(p)}</td>" in full for p in calibration), "the full calibration table is incomplete"
+    events = pd.read_csv(folder / "events.csv")
+    operational = events[events["name"] == "coop_EU_JPN_space>=0.55"]
+    share = operational["replicate"].nunique() / 20
+    assert f'EU–JPN space reaches 0.55 (operational)</td><td class="num">{share:.0%}</td>' in run_report
+    assert "Random episodes drawn, by actor and type" in run_report
+    assert run_report.count("<tr>") < 400, "episodes must be summarised, not listed"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["git_commit"] in run_report and manifest["created_utc"] in run_report
+    assert "--replicates 20" in run_report
+
+
+@pytest.mark.skipif(not HAS_EXPLAIN, reason="simulator.explain has not landed yet")
+def test_a_run_report_explains_the_run(run_folder, run_report):
+    from simulator.explain import explain_run
+
+    folder, _ = run_folder
+    explanation = explain_run(open_run(folder))
+    section = run_report.split('id="explanation"', 1)[1].split("</section>", 1)[0]
+    for sentence in explanation.sentences:
+        assert escape(sentence) in section
+    assert len(images(section)) == 1
+    for label in explanation.totals["label"]:
+        assert f"<td>{escape(str(label))}</td>" in section
+
+
+def test_reports_of_the_same_folder_are_identical(run_folder, run_report, tmp_path):
+    folder, _ = run_folder
+    status, _, err = eujsim("report", folder, "--out", tmp_path / "again.html")
+    assert status == 0, err
+    assert (tmp_path / "again.html").read_text(encoding="utf-8") == run_report
+
+
+def test_hostile_text_is_escaped(tmp_path):
+    scenario = tmp_path / "hostile.yaml"
+    scenario.write_text(
+        "name: hostile\n"
+        "description: 'Ends </p><script>alert(1)</script> & <b>bold</b> \"quoted\"'\n"
+        "horizon: 6\nreplicates: 3\n"
+        "shocks:\n  - {kind: us_retrenchment, at: 2025Q2, name: '<img src=x onerror=alert(2)>'}\n",
+        encoding="utf-8",
+    )
+    run_into(tmp_path / "run", scenario, "--no-plots")
+    text = build_report(tmp_path / "run")
+    assert "<script>" not in text and "<img src=x" not in text and "<b>bold" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; &quot;quoted&quot;" in text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in text
+    assert_self_contained(text)
+    assert len(images(text)) == HAS_EXPLAIN
+    assert "no plots" in text
+
+
+def test_a_report_is_never_replaced_without_force(run_folder, tmp_path):
+    folder, _ = run_folder
+    out = tmp_path / "r.html"
+    out.write_text("mine", encoding="utf-8")
+    message = cli_error("report", folder, "--out", out)
+    assert "already exists" in message and "--force" in message
+    assert out.read_text(encoding="utf-8") == "mine"
+    status, printed, err = eujsim("report", folder, "--out", out, "--force")
+    assert status == 0, err
+    assert printed.strip() == str(out)
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not [p for p in tmp_path.iterdir() if p.name != "r.html"], "a temporary file was left behind"
+
+
+def test_mistakes_are_one_line(tmp_path, run_folder):
+    folder, _ = run_folder
+    assert "not found" in cli_error("report", tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    message = cli_error("report", tmp_path / "empty")
+    assert "scenario.yaml" in message and "compare.json" in message and "worlds.parquet" in message
+    (tmp_path / "file.txt").write_text("x")
+    assert "is a file" in cli_error("report", tmp_path / "file.txt")
+    assert "is a folder" in cli_error("report", folder, "--out", tmp_path)
+    broken = tmp_path / "broken"
+    shutil.copytree(folder, broken, ignore=shutil.ignore_patterns("report.html"))
+    (broken / "plots" / "threats.png").write_bytes(b"not a png")
+    assert "threats.png" in cli_error("report", broken)
+    (broken / "plots" / "threats.png").unlink()
+    (broken / "events.csv").write_text('replicate,step\n1,"unterminated\n', encoding="utf-8")
+    assert "broken" in cli_error("report", broken)
+    compare = tmp_path / "cmp"
+    compare.mkdir()
+    (compare / "compare.json").write_text("{not json", encoding="utf-8")
+    assert "compare.json" in cli_error("report", compare)
+    assert not (compare / "report.html").exists() and not (broken / "report.html").exists()
+
+
+# -- comparisons (a folder written by hand to the `eujsim compare` contract) ------------
+
+
+def small_png(path: Path, title: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1, 2], [0.4, 0.5, 0.45])
+    ax.set_title(title)
+    fig.savefig(path, dpi=50)
+    plt.close(fig)
+
+
+def write_compare_folder(folder: Path, baseline_run: Path, shock_run: Path) -> Path:
+    """A comparison folder with exactly the files `eujsim compare` writes, two inputs of which one is a scenario."""
+    shutil.copytree(baseline_run, folder / "runs" / "baseline", ignore=shutil.ignore_patterns("report.html"))
+    inputs = [
+        {
+            "label": "baseline",
+            "path": "scenarios/baseline.yaml",
+            "source": "scenario",
+            "scenario": "baseline",
+            "seed": 2025,
+            "replicates": 10,
+            "description": "Status quo <after> the 2024 partnership",
+        },
+        {
+            "label": "retrench",
+            "path": str(shock_run),
+            "source": "run",
+            "scenario": "us_retrenchment",
+            "seed": 2025,
+            "replicates": 20,
+            "description": "A transactional US administration",
+        },
+    ]
+    spec = {
+        "kind": "compare",
+        "metric": "coop_EU_JPN",
+        "baseline": "baseline",
+        "paired": True,
+        "threshold": 0.5,
+        "window": ["2025Q1", "2034Q4"],
+        "inputs": inputs,
+        "command_line": ["eujsim", "compare", "scenarios/baseline.yaml", str(shock_run)],
+        "created_utc": "2026-01-01T00:00:00+00:00",
+        "git_commit": "0123abc",
+        "python": "3.12.1",
+        "dependencies": {"numpy": "2.0"},
+    }
+    (folder / "compare.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    stats = ["final", "peak", "mean", "first_crossing", "share_crossing"]
+    table = []
+    for label, shift in (("baseline", 0.0), ("retrench", 0.061)):
+        for i, statistic in enumerate(stats):
+            base = 0.45 + i / 100
+            table.append(
+                {
+                    "scenario": label,
+                    "statistic": statistic,
+                    "mean": base + shift,
+                    "p5": base + shift - 0.05,
+                    "p95": base + shift + 0.05,
+                    "diff_mean": shift if label != "baseline" else "",
+                    "diff_p5": shift - 0.02 if label != "baseline" else "",
+                    "diff_p95": shift + (0.02 if statistic != "peak" else -0.09) if label != "baseline" else "",
+                    "within_noise": (statistic == "peak") if label != "baseline" else "",
+                }
+            )
+    pd.DataFrame(table).to_csv(folder / "table.csv", index=False)
+    domains = [
+        {
+            "scenario": "retrench",
+            "domain": domain,
+            "mean": 0.5,
+            "p5": 0.45,
+            "p95": 0.55,
+            "diff_mean": 0.012 * n,
+            "diff_p5": 0.012 * n - 0.03,
+            "diff_p95": 0.012 * n + 0.03,
+            "within_noise": n < 3,
+        }
+        for n, domain in enumerate(("maritime", "cyber", "space", "hybrid_fimi"))
+    ]
+    pd.DataFrame(domains).to_csv(folder / "domains.csv", index=False)
+    pd.DataFrame(
+        [{"quarter": "2025Q1", "scenario": "retrench", "mean": 0.0, "p5": -0.01, "p95": 0.01}],
+    ).to_csv(folder / "difference.csv", index=False)
+    (folder / "summary.txt").write_text("retrench vs baseline: +0.06\n", encoding="utf-8")
+    for name in ("overlay", "difference", "domains"):
+        small_png(folder / "plots" / f"{name}.png", name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def compare_folder(tmp_path_factory, run_folder) -> Path:
+    root = tmp_path_factory.mktemp("compare")
+    run_into(root / "baseline_run", SCENARIOS / "baseline.yaml", "--replicates", 10, "--no-plots")
+    return write_compare_folder(root / "cmp", root / "baseline_run", run_folder[0])
+
+
+def test_a_comparison_report_shows_the_table_domains_plots_and_each_run(compare_folder):
+    status, _, err = eujsim("report", compare_folder)
+    assert status == 0, err
+    text = (compare_folder / "report.html").read_text(encoding="utf-8")
+    assert_self_contained(text)
+    embedded = images(text)
+    assert len(embedded) == 3 + 2 * HAS_EXPLAIN
+    for name in ("overlay", "difference", "domains"):
+        assert (compare_folder / "plots" / f"{name}.png").read_bytes() in embedded
+    assert "Status quo &lt;after&gt; the 2024 partnership" in text
+    assert "paired: replicate r" in text
+    assert "+0.061" in text and "+0.041 to +0.081" in text
+    table = text.split('id="table"', 1)[1].split("</section>", 1)[0]
+    assert table.count("within noise</span>") == 1 and table.count("distinguishable") == 4
+    domains = text.split('id="domains"', 1)[1].split("</section>", 1)[0]
+    assert "hybrid threats / FIMI" in domains and domains.count("within noise</span>") == 3
+    given_run = json.loads((compare_folder / "compare.json").read_text())["inputs"][1]["path"]
+    for label, run_path in (("baseline", compare_folder / "runs" / "baseline"), ("retrench", given_run)):
+        section = text.split(f'id="run-{label}"', 1)[1].split("</section>", 1)[0]
+        run = open_run(run_path)
+        final = run.series("coop_EU_JPN")[-1]
+        assert f"{final.mean():.2f} (90% interval" in section
+        assert "Final EU–Japan cooperation per domain" in section
+    assert "0123abc" in text and "eujsim compare scenarios/baseline.yaml" in text
+
+
+def test_a_comparison_without_its_tables_is_refused(compare_folder, tmp_path):
+    damaged = tmp_path / "cmp"
+    shutil.copytree(compare_folder, damaged, ignore=shutil.ignore_patterns("report.html", "runs"))
+    (damaged / "table.csv").unlink()
+    assert "table.csv" in cli_error("report", damaged)
+
+
+# -- sweeps -------------------------------------------------------------------------
+
+
+def test_a_sweep_report_shows_the_design_point_means_and_plots(tmp_path):
+    from simulator.analysis import analyze
+    from simulator.experiment import load_experiment
+    from simulator.sweep import run_sweep
+
+    from .test_sweep import small_experiment, write_experiment
+
+    experiment = load_experiment(write_experiment(tmp_path, small_experiment(description="A <small> sweep")))
+    result = run_sweep(experiment, tmp_path / "sweep", workers=1, progress=False)
+    analyze(result)
+    text = build_report(tmp_path / "sweep")
+    assert_self_contained(text)
+    plots = sorted((tmp_path / "sweep" / "plots").glob("*.png"))
+    assert plots and len(images(text)) == len(plots)
+    assert "A &lt;small&gt; sweep" in text
+    assert "6 points × 3 replicates = 18 worlds" in text
+    means = pd.read_csv(tmp_path / "sweep" / "indices" / "point_means.csv")
+    assert f"{means['coop_EU_JPN:final'].iloc[0]:.4g}" in text
+
+
+# -- the page in a real browser -------------------------------------------------------
+
+CHECKER = """<script>
+var violations = 0;
+document.addEventListener('securitypolicyviolation', function () { violations += 1; });
+window.addEventListener('load', function () {
+  var all = Array.prototype.slice.call(document.images);
+  var loaded = all.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.setAttribute('data-images', all.length + '/' + loaded + '/' + violations);
+});
+</script>"""
+
+
+def browser() -> str:
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip(
+        "no Chromium on PATH (looked for chromium, chromium-browser, google-chrome); install it to check that "
+        "reports render, e.g. `apt-get install chromium` on Debian or `brew install --cask chromium` on macOS"
+    )
+
+
+def headless(executable: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    profile.mkdir()
+    command = [
+        executable,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=BROWSER_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"Chromium did not finish within {BROWSER_TIMEOUT} s: {' '.join(command)}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def rendered_images(executable: str, report: Path, work: Path) -> tuple[int, int, int]:
+    """(images, images loaded, blocked fetches) as Chromium reports them for a copy of ``report`` with the checker."""
+    text = report.read_text(encoding="utf-8")
+    policy = "img-src data:; style-src 'unsafe-inline'"
+    assert policy in text
+    probe = text.replace(policy, policy + "; script-src 'unsafe-inline'", 1).replace("</head>", CHECKER + "</head>", 1)
+    copy = work / f"probe-{report.stem}.html"
+    copy.write_text(probe, encoding="utf-8")
+    done = headless(
+        executable, work / f"profile-{report.stem}", "--virtual-time-budget=10000", "--dump-dom", copy.as_uri()
+    )
+    found = re.search(r'data-images="(\d+)/(\d+)/(\d+)"', done.stdout)
+    assert found, f"the checker did not run; Chromium printed: {done.stdout[:500]} {done.stderr[-1000:]}"
+    return tuple(int(g) for g in found.groups())  # type: ignore[return-value]
+
+
+def test_chromium_renders_the_report_with_every_image(run_folder, run_report, tmp_path):
+    executable = browser()
+    folder, _ = run_folder
+    report = folder / "report.html"
+    expected = len(images(run_report))
+    assert rendered_images(executable, report, tmp_path) == (expected, expected, 0)
+    shot = tmp_path / "report.png"
+    headless(
+        executable,
+        tmp_path / "profile-shot",
+        "--hide-scrollbars",
+        "--window-size=1280,3000",
+        f"--screenshot={shot}",
+        report.as_uri(),
+    )
+    assert png_size(shot.read_bytes()) == (1280, 3000)
+    # the check is not vacuous: an image from outside the page is blocked and counted as not loaded
+    outside = tmp_path / "outside.html"
+    outside.write_text(
+        run_report.replace("</main>", '<img src="https://example.invalid/x.png" alt="outside"></main>', 1),
+        encoding="utf-8",
+    )
+    total, loaded, blocked = rendered_images(executable, outside, tmp_path)
+    assert (total, loaded) == (expected + 1, expected) and blocked >= 1
