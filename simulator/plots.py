@@ -202,6 +202,7 @@ def label_shocks_above(
                     "shrinkA": 0,
                     "shrinkB": 0,
                     "relpos": (0.5 if numbered else 0.0, 0.0),
+                    "patchA": None,  # no clipping of the stub by the text box: it ends under the box anyway
                 },
             )
         )
@@ -520,7 +521,7 @@ def plot_history(result: RunResult, path: Path) -> None:
         top.set_ylim(0, 0.6)
         top.set_ylabel(f"cooperation {INTENSITY}")
         top.set_title(_title(result, "EU–Japan security cooperation"))
-        place_legend_outside(top, key=key)
+        place_legend_outside(top)
         for observer, colour in (("JPN", OKABE_ITO[3]), ("EU", OKABE_ITO[0])):
             band(bottom, result, f"threat_{observer}_RUS", colour, f"{ACTOR_NAMES[observer]} reading Russia")
         shock_markers(bottom, result, annotate=False)
@@ -528,6 +529,7 @@ def plot_history(result: RunResult, path: Path) -> None:
         bottom.set_ylabel(f"threat perception {INTENSITY}")
         place_legend_outside(bottom)
         quarter_axis(bottom, result)
+        key_below(fig, key, ncol=3)  # beside the panels it would run into the lower panel's legend
         save_figure(fig, path)
 
 
