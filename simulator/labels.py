@@ -92,8 +92,57 @@ def effect_unit(metric: Metric) -> str:
     return f"{series_unit(metric.series)} per parameter range"
 
 
+WORD_PARTS = {
+    "commitment indo pacific": "commitment to the Indo-Pacific",
+    "commitment europe": "commitment to Europe",
+    "fimi": "FIMI",
+    "wmd": "WMD",
+}
+"""Words of parameter names that read better written otherwise."""
+
+
+def parameter_words(path: str) -> str:
+    """A calibrated parameter's dotted path in words, for axes, legends and index charts.
+
+    ``JPN.deference`` -> ``Japan: deference``, ``USA.commitment_indo_pacific`` ->
+    ``US: commitment to the Indo-Pacific``, ``EU_JPN.values`` -> ``EU–Japan: values``,
+    ``EU.salience_CHN`` -> ``EU: salience (China)``, ``model.weight_common_threat`` ->
+    ``weight of common threat``, ``maritime.hardness`` -> ``maritime: hardness``. A path
+    that is not ``group.name`` comes back unchanged.
+    """
+    group, dot, name = path.partition(".")
+    if not dot:
+        return path
+    words = name.split("_")
+    target = ""
+    if len(words) > 1 and words[-1] in SHORT_NAMES:
+        target = f" ({SHORT_NAMES[words.pop()]})"
+    text = f" {' '.join(words)} "
+    for raw, nice in WORD_PARTS.items():
+        text = text.replace(f" {raw} ", f" {nice} ")
+    text = text.strip()
+    if group == "model" and text.startswith("weight "):
+        text = "weight of " + text.removeprefix("weight ")
+    text += target
+    if group in {"model", "world"}:
+        return text
+    pair = group.split("_")
+    if len(pair) == 2 and all(p in SHORT_NAMES for p in pair):
+        owner = f"{SHORT_NAMES[pair[0]]}–{SHORT_NAMES[pair[1]]}"
+    else:
+        owner = SHORT_NAMES.get(group) or DOMAIN_LABELS.get(group, group.replace("_", " "))
+    return f"{owner}: {text}"
+
+
+def factor_name(factor: Factor) -> str:
+    """A factor in words without its unit, for titles and legends (the shock field, or the parameter)."""
+    if factor.shock is not None:
+        return factor.label
+    return parameter_words(factor.name) if factor.name in default_calibration() else factor.label or factor.name
+
+
 def factor_label(factor: Factor) -> str:
-    """A factor with its unit, for an axis."""
+    """A factor in words with its unit, for an axis."""
     if factor.is_onset:
         return f"{factor.label} (quarter)"
     if factor.shock is not None:
@@ -102,7 +151,7 @@ def factor_label(factor: Factor) -> str:
     if factor.name not in calibration:
         return factor.label or factor.name
     parameter = calibration[factor.name]
-    return f"{factor.name} ({UNIT_TEXT.get(parameter.unit, parameter.unit_meaning)})"
+    return f"{parameter_words(factor.name)} ({UNIT_TEXT.get(parameter.unit, parameter.unit_meaning)})"
 
 
 def value_text(factor: Factor, value: float) -> str:

@@ -35,8 +35,10 @@ from simulator.interop import HEADLINE_SERIES
 from simulator.labels import (
     effect_unit,
     factor_label,
+    factor_name,
     metric_label,
     metric_short,
+    parameter_words,
     sentence,
     series_label,
     series_unit,
@@ -44,7 +46,17 @@ from simulator.labels import (
     wrap,
 )
 from simulator.output import atomic_file
-from simulator.plots import BAND_ALPHA, INTENSITY, OKABE_ITO, STYLE, label_quarters, label_shock
+from simulator.plots import (
+    BAND_ALPHA,
+    INTENSITY,
+    OKABE_ITO,
+    STYLE,
+    label_quarters,
+    label_shocks_above,
+    pack_shock_labels,
+    shock_lines,
+    shock_name,
+)
 from simulator.sensitivity import safe_name
 from simulator.sweep_data import SweepData
 
@@ -124,6 +136,7 @@ def _save(figure: Figure, path: Path) -> Path:
     """Save through :func:`simulator.output.atomic_file`, so the PNG is whole or absent, and close the figure."""
     try:
         with atomic_file(path) as tmp:
+            pack_shock_labels(figure)  # the layout is final here: stack overlapping shock labels into rows
             figure.savefig(tmp, format="png", bbox_inches="tight", pad_inches=0.15)
     finally:
         plt.close(figure)
@@ -344,7 +357,7 @@ def _phase_diagram(data: SweepData) -> Figure | None:
     ax.set_xlabel(factor_label(phase.x))
     ax.set_ylabel(factor_label(phase.y))
     what = f"Change of {metric_short(phase.metric)}" if phase.relative else sentence(metric_short(phase.metric))
-    baseline = f" from the lowest {phase.x.label}" if phase.relative else ""
+    baseline = f" from the lowest {factor_name(phase.x)}" if phase.relative else ""
     ax.set_title(_title(data, f"{what}{baseline}"), fontsize=11)
     notes = [phase.note] if phase.note else []
     if phase.level is not None:
@@ -432,12 +445,12 @@ def _envelopes(data: SweepData) -> Figure | None:
                 facecolor=colour,
                 alpha=0.5,
                 edgecolor=colour,
-                label=f"5–95% of replicates, {name} {colour_factor.label} ({value}, point {point})",
+                label=f"5–95% of replicates, {name} {factor_name(colour_factor)} ({value}, point {point})",
             )
         )
     labels = quarters.drop_duplicates("step").set_index("step")["quarter"].reindex(range(steps)).to_list()
     label_quarters(ax, labels)
-    _shock_markers(ax, data, labels)
+    _shock_markers(ax, data)
     ax.autoscale(axis="y")
     low, high = ax.get_ylim()
     ax.set_ylim(max(0.0, low - 0.02), min(1.0, high + 0.05) if series_unit(series) == INTENSITY else high + 0.05)
@@ -447,7 +460,8 @@ def _envelopes(data: SweepData) -> Figure | None:
     _format_factor_axis(bar.ax.yaxis, colour_factor, order.to_numpy())
     handles.insert(0, Line2D([], [], color="#555555", lw=0.9, label="median over replicates, one line per point"))
     subsample = f" ({len(chosen)} of {len(order)} points, evenly spread)" if len(chosen) < len(order) else ""
-    ax.set_title(_title(data, f"{series_label(series)} per point{subsample}, coloured by {colour_factor.label}"))
+    coloured = factor_name(colour_factor)
+    ax.set_title(_title(data, f"{sentence(series_label(series))} per point{subsample}, coloured by {coloured}"))
     figure.tight_layout()
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.2), ncol=2, fontsize=8)
     return figure
@@ -470,25 +484,28 @@ def _outline() -> list[patheffects.AbstractPathEffect]:
     return [patheffects.Stroke(linewidth=3.6, foreground="white"), patheffects.Normal()]
 
 
-def _shock_markers(ax: Axes, data: SweepData, labels: list[str]) -> None:
-    """Onsets of the scenario's shocks; an onset that the sweep varies is shaded over its range."""
+def _shock_markers(ax: Axes, data: SweepData) -> None:
+    """Onsets of the scenario's shocks, labelled above the axes; an onset the sweep varies is shaded over its range."""
     experiment = data.experiment
     start = experiment.scenario.start
     varied = {f.shock: f for f in experiment.factors if f.is_onset}
-    for i, shock in enumerate(experiment.scenario.shocks):
-        name = shock.name.replace("_", " ")
-        y = 0.98 - 0.07 * (i % 4)
+    xs: list[float] = []
+    texts: list[str] = []
+    for shock in experiment.scenario.shocks:
+        name = shock_name(shock.name)
         if shock.name in varied:
             factor = varied[shock.name]
             onsets = data.table[factor.name].to_numpy(dtype=float)
             left, right = round(onsets.min() * 4) - start, round(onsets.max() * 4) - start
             ax.axvspan(left, right, color="#999999", alpha=0.12, lw=0, zorder=0)
-            text, x = f"{name} onset, varied {factor.describe(onsets.min())}–{factor.describe(onsets.max())}", left
+            xs.append(left)
+            varied_range = f"{factor.describe(onsets.min())}–{factor.describe(onsets.max())}"
+            texts.append(f"{name} onset, varied {varied_range} (shaded)")
         else:
-            x = shock.at - start
-            ax.axvline(x, color="#555555", ls="--", lw=1, zorder=1)
-            text = f"{name} ({quarter_label(shock.at)})"
-        label_shock(ax, text, x, y, offset=3, zorder=5)
+            shock_lines(ax, [shock.at - start])
+            xs.append(shock.at - start)
+            texts.append(f"{name} ({quarter_label(shock.at)})")
+    label_shocks_above(ax, xs, texts)
 
 
 # -- index charts ------------------------------------------------------------------
@@ -533,10 +550,9 @@ def _morris_chart(data: SweepData, frame: pd.DataFrame) -> Figure:
     scatter.scatter(frame["mu_star"], frame["sigma"], s=22, color=OKABE_ITO[0], zorder=3)
     limit = float(np.nanmax(np.r_[frame["mu_star"], frame["sigma"], 1e-12]))
     scatter.plot([0, limit * 1.05], [0, limit * 1.05], color="#999999", ls="--", lw=1, label="σ = μ*")
-    for row in frame.head(6).itertuples():
-        scatter.annotate(row.parameter, (row.mu_star, row.sigma), xytext=(4, 3), textcoords="offset points", fontsize=7)
     scatter.set_xlim(left=0)
     scatter.set_ylim(bottom=0)
+    _name_points(scatter, frame.head(6))
     scatter.set_xlabel(f"μ* ({unit})")
     scatter.set_ylabel(f"σ: spread of the elementary effects ({unit})")
     scatter.set_title("above the line: effect varies with the other parameters", fontsize=9, loc="left")
@@ -547,6 +563,29 @@ def _morris_chart(data: SweepData, frame: pd.DataFrame) -> Figure:
         "is the change of the point mean when one parameter moves, scaled to the parameter's whole range."
     )
     return _finish_index_chart(figure, data, metric, how)
+
+
+def _name_points(ax: Axes, rows: pd.DataFrame) -> None:
+    """Name the most influential parameters beside their (μ*, σ) points.
+
+    Two points close together (similar μ* and σ) would have their names on top of each
+    other, so a name goes below its point when the name above it would be within a line.
+    """
+    placed: list[tuple[float, float]] = []
+    ordered = rows.sort_values("sigma", ascending=False, kind="stable")
+    for row in ordered.itertuples():
+        x, y = ax.transData.transform((row.mu_star, row.sigma))
+        crowded = any(abs(y - py) < 14 and abs(x - px) < 120 for px, py in placed)
+        offset, va = ((4, -3), "top") if crowded else ((4, 3), "bottom")
+        ax.annotate(
+            parameter_words(row.parameter),
+            (row.mu_star, row.sigma),
+            xytext=offset,
+            textcoords="offset points",
+            va=va,
+            fontsize=8,
+        )
+        placed.append((x, y - 14 if crowded else y))
 
 
 def _most_influential(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -574,7 +613,7 @@ def _index_bars(
 def _parameter_axis(ax: Axes, top: pd.DataFrame) -> None:
     """Name the parameters along the y axis, most influential at the top, without horizontal grid lines."""
     ax.set_yticks(np.arange(len(top)))
-    ax.set_yticklabels(top["parameter"])
+    ax.set_yticklabels([parameter_words(name) for name in top["parameter"]])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
 
