@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from simulator.plots import STYLE, label_quarters, shock_markers
+from simulator.plots import key_below, label_quarters, save_figure, shock_markers, style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -73,7 +73,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
     labels = result.quarter_labels
     panels = 2 if explanation.has_shocks else 1
     unit = f"change since {labels[0]}, intensity (0–1 scale)"
-    with plt.rc_context(STYLE):
+    with style():
         fig, axes = plt.subplots(
             panels,
             1,
@@ -104,18 +104,5 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
             bottom.set_title("How the shocks acted: their effect split by mechanism", fontsize=11)
             bottom.legend(handles=[total, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
         label_quarters(axes[-1, 0], labels)
-        fig.tight_layout()
-        if key:  # a long scenario numbers its shocks; the key goes under the figure, in columns
-            fig.legend(
-                handles=[Patch(visible=False, label=text) for text in key],
-                loc="upper center",
-                bbox_to_anchor=(0.5, 0.0),
-                ncol=3,
-                fontsize=7,
-                handlelength=0,
-                handletextpad=0,
-                title="Shocks (numbered as marked)",
-                title_fontsize=8,
-            )
-        fig.savefig(path, bbox_inches="tight")
-        plt.close(fig)
+        key_below(fig, key, ncol=3)
+        save_figure(fig, path)
