@@ -71,6 +71,8 @@ DIFFERENCE_COLUMNS = ("quarter", "scenario", "mean", "p5", "p95")
 OVERLAY_COLUMNS = ("scenario", "quarter", "mean", "p5", "p95")
 MAX_INPUTS = 8
 """At most this many scenarios: the plots have eight distinguishable colours (Okabe–Ito)."""
+MAX_GROUPS = 12
+"""At most this many values of a ``--by`` factor; ordered values beyond eight get a sequential colour scale."""
 BOOTSTRAP_SAMPLES = 2000
 BOOTSTRAP_SEED = 20250101
 """Fixed seed of the bootstrap of shares, so that the same inputs give the same tables."""
@@ -584,9 +586,9 @@ def _prepare_sweep(
         values = sorted(done[by].unique())
         if len(values) < 2:
             raise UserError(f"the sweep has only one value of '{by}'; nothing to compare", field="--by")
-        if len(values) > MAX_INPUTS:
+        if len(values) > MAX_GROUPS:
             raise UserError(
-                f"'{by}' takes {len(values)} values in this sweep; grouping compares at most {MAX_INPUTS} "
+                f"'{by}' takes {len(values)} values in this sweep; grouping compares at most {MAX_GROUPS} "
                 "(a grid factor with few levels); use --points for a sampled design",
                 field="--by",
             )
@@ -775,6 +777,11 @@ class Comparison:
         if self._plan.sweep is not None or not self.metric.startswith("coop_") or pair not in PAIRS:
             return None
         return [f"coop_{pair}_{d}" for d in DOMAINS]
+
+    @property
+    def manifest_sweep_by(self) -> str | None:
+        """The sweep factor the compared scenarios are grouped by, if any."""
+        return self._plan.by
 
     @property
     def baseline_item(self) -> Compared:
@@ -1025,7 +1032,8 @@ class Comparison:
         ]
         for number, item in enumerate(self.inputs, start=1):
             reps = f"{len(item.replicates)} replicates, seed {item.seed}"
-            lines.append(f"  {number}. {item.label}  [{item.source}: {item.path}; {item.scenario.period}; {reps}]")
+            where = item.path if item.source != "sweep" else f"{item.path}, {item.description}"
+            lines.append(f"  {number}. {item.label}  [{item.source}: {where}; {item.scenario.period}; {reps}]")
         lines.append(self.pairing_line())
         lines.append(
             "Intervals: 5th–95th percentile over replicates; differences to the baseline the same way. "

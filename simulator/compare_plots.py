@@ -37,8 +37,15 @@ OUTSIDE_ALPHA = 0.05
 
 
 def colours(comparison: Comparison) -> dict[str, str]:
-    """One Okabe–Ito colour per compared scenario, in input order."""
-    return {item.label: OKABE_ITO[i % len(OKABE_ITO)] for i, item in enumerate(comparison.inputs)}
+    """One Okabe–Ito colour per compared scenario, in input order.
+
+    More than eight (only the values of a sweep factor, which are ordered) take a sequential scale instead.
+    """
+    items = comparison.inputs
+    if len(items) <= len(OKABE_ITO):
+        return {item.label: OKABE_ITO[i] for i, item in enumerate(items)}
+    scale = matplotlib.colormaps["viridis"]
+    return {item.label: matplotlib.colors.to_hex(scale(i / (len(items) - 1) * 0.9)) for i, item in enumerate(items)}
 
 
 def _axis(comparison: Comparison) -> tuple[int, list[str]]:
@@ -113,6 +120,9 @@ def _baseline_suffix(comparison: Comparison, label: str) -> str:
 
 
 def _names(comparison: Comparison, limit: int = 70) -> str:
+    by = comparison.manifest_sweep_by
+    if by:
+        return f"by {by} ({len(comparison.inputs)} values)"
     text = " vs ".join(f"'{item.label}'" for item in comparison.inputs)
     return text if len(text) <= limit else f"{len(comparison.inputs)} scenarios"
 
@@ -171,7 +181,7 @@ def plot_difference(comparison: Comparison, path: Path) -> None:
         key = _shock_marks(ax, comparison, origin)
         label_quarters(ax, labels)
         unit = series_unit(comparison.metric)
-        ax.set_ylabel(f"difference to '{wrap(comparison.baseline, 30)}'\n{unit}")
+        ax.set_ylabel(f"difference to baseline\n{unit}")
         paired = "paired by replicate" if comparison.paired else "UNPAIRED (independent worlds)"
         ax.set_title(
             wrap(f"{series_label(comparison.metric)}: difference to baseline '{comparison.baseline}' ({paired})", 90)
