@@ -779,7 +779,7 @@ class Comparison:
         return [f"coop_{pair}_{d}" for d in DOMAINS]
 
     @property
-    def manifest_sweep_by(self) -> str | None:
+    def grouped_by(self) -> str | None:
         """The sweep factor the compared scenarios are grouped by, if any."""
         return self._plan.by
 

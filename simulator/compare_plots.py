@@ -120,7 +120,7 @@ def _baseline_suffix(comparison: Comparison, label: str) -> str:
 
 
 def _names(comparison: Comparison, limit: int = 70) -> str:
-    by = comparison.manifest_sweep_by
+    by = comparison.grouped_by
     if by:
         return f"by {by} ({len(comparison.inputs)} values)"
     text = " vs ".join(f"'{item.label}'" for item in comparison.inputs)
