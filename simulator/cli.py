@@ -1,4 +1,4 @@
-"""Command line: ``eujsim run | sweep | analyze | explain | report | validate | params | shocks``.
+"""Command line: ``eujsim run | sweep | analyze | compare | explain | report | validate | params | shocks``.
 
 A thin layer over the Python API. Every user mistake ends in one line on stderr
 naming the file, the line or field and the fix, with exit status 2.
@@ -142,6 +142,66 @@ def _parser() -> argparse.ArgumentParser:
         help="re-draw a sweep's plots and recompute its sensitivity indices without re-running it",
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
+
+    comp = sub.add_parser(
+        "compare",
+        help="compare scenarios side by side: overlay, difference to a baseline, domains and a table",
+        description=(
+            "Compare result folders and scenario files (or the points of one sweep folder) on one metric. "
+            "Scenario files are run first, all with the same seed and replicate numbers (common random numbers), "
+            "so differences are paired replicate by replicate. Everything is aligned by calendar quarter; the "
+            "statistics are over the quarters all inputs share. Writes plots and tables to a new folder."
+        ),
+        epilog=(
+            "Examples: eujsim compare scenarios/baseline.yaml scenarios/us_retrenchment.yaml | "
+            "eujsim compare results/baseline results/us_retrenchment --metric coop_EU_JPN_maritime | "
+            "eujsim compare results/hedging_vs_deference --by JPN.deference. See docs/compare.md."
+        ),
+    )
+    comp.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="result folder (`eujsim run`), scenario file (run for the comparison), or one sweep folder",
+    )
+    comp.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="what the others are compared with: a label (the scenario's name), a position (1 = first input) "
+        "or a path as given (default: the first input)",
+    )
+    comp.add_argument(
+        "--metric",
+        default="coop_EU_JPN",
+        help="recorded series to compare, e.g. coop_EU_JPN (default), coop_EU_JPN_maritime, threat_JPN_CHN, "
+        "spending_JPN",
+    )
+    comp.add_argument(
+        "--threshold",
+        type=float,
+        metavar="LEVEL",
+        help="level whose first crossing is reported (default 0.55, the 'operational partnership' milestone; "
+        "for a sweep, the level of its first_above metric if it has one)",
+    )
+    comp.add_argument("--seed", type=int, help="seed for the scenario files (default: the baseline's)")
+    comp.add_argument("--replicates", type=int, help="replicates for the scenario files (default: the baseline's)")
+    comp.add_argument(
+        "--points", metavar="ID,ID,…", help="sweep folder: compare these points (ids from points.parquet)"
+    )
+    comp.add_argument(
+        "--by",
+        metavar="FACTOR",
+        help="sweep folder: one compared scenario per value of this factor, averaged over the other factors",
+    )
+    comp.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenario files may use")
+    comp.add_argument(
+        "--out",
+        type=Path,
+        help="comparison folder (default: results/compare-<label>-vs-<label>…, numbered if taken); "
+        "an existing folder is refused unless --force",
+    )
+    comp.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    comp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
 
     explain = sub.add_parser(
         "explain",
@@ -404,6 +464,45 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _point_ids(text: str | None) -> list[int] | None:
+    """``--points 0,12,24`` as a list of ids."""
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UserError(
+            f"'{text}' is not a list of point ids; write them as --points 0,12,24", field="--points"
+        ) from None
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from simulator.compare import prepare
+    from simulator.output import check_destination
+
+    plan = prepare(
+        args.inputs,
+        baseline=args.baseline,
+        metric=args.metric,
+        threshold=args.threshold,
+        seed=args.seed,
+        replicates=args.replicates,
+        points=_point_ids(args.points),
+        by=args.by,
+        shocks=args.shocks,
+    )
+    out = plan.default_folder() if args.out is None else args.out
+    check_destination(out, args.force)
+    for line in plan.describe_runs():
+        print(line, flush=True)
+    comparison = plan.run()
+    comparison.save(out, force=args.force, plots=not args.no_plots, command_line=args.command_line)
+    print(comparison.text())
+    runs = ", runs/" if any(item.source == "scenario" for item in comparison.inputs) else ""
+    print(f"\nResults in {out}/ (summary.txt, table.csv, domains.csv, difference.csv, compare.json, plots/{runs})")
+    return 0
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from simulator.explain import explain_run, explained_series
     from simulator.run_folder import open_run
@@ -433,6 +532,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": _cmd_run,
+    "compare": _cmd_compare,
     "sweep": _cmd_sweep,
     "analyze": _cmd_analyze,
     "explain": _cmd_explain,
