@@ -22,7 +22,16 @@ from matplotlib.patches import Patch
 
 from simulator.calendar import parse_quarter, quarter_label
 from simulator.labels import series_label, series_unit, wrap
-from simulator.plots import BAND_ALPHA, MAX_NAMED_SHOCKS, OKABE_ITO, STYLE, label_quarters, label_shock
+from simulator.plots import (
+    BAND_ALPHA,
+    MAX_NAMED_SHOCKS,
+    OKABE_ITO,
+    STYLE,
+    label_quarters,
+    label_shocks_above,
+    save_figure,
+    shock_name,
+)
 from simulator.structure import DOMAIN_LABELS, DOMAINS
 
 if TYPE_CHECKING:
@@ -65,18 +74,19 @@ def _shock_marks(ax: Axes, comparison: Comparison, origin: int, annotate: bool =
     marks = sorted(owners.items())
     numbered = len(marks) > MAX_NAMED_SHOCKS
     key = []
+    xs, texts, shades = [], [], []
     for i, ((at, name), labels) in enumerate(marks):
         shade = colour[labels[0]] if len(labels) == 1 else SHARED_SHOCK
-        x = at - origin
-        ax.axvline(x, color=shade, ls="--", lw=0.8 if numbered else 1.2, zorder=1)
-        if not annotate:
-            continue
-        text, y = (str(i + 1), 0.99 - 0.045 * (i % 3)) if numbered else (name.replace("_", " "), 0.97 - 0.07 * (i % 4))
-        label_shock(ax, text, x, y, fontsize=7 if numbered else 8)
-        ax.texts[-1].set_color(shade)
+        xs.append(at - origin)
+        shades.append(shade)
+        texts.append(str(i + 1) if numbered else shock_name(name))
+        ax.axvline(xs[-1], color=shade, ls="--", lw=0.8 if numbered else 1.2, zorder=1)
         if numbered:
             key.append(f"{i + 1:>2}  {quarter_label(at)}  {name}")
-    return key
+    if annotate:
+        for label, shade in zip(label_shocks_above(ax, xs, texts, numbered=numbered), shades, strict=True):
+            label.set_color(shade)
+    return key if annotate else []
 
 
 def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> bool:
@@ -154,9 +164,7 @@ def plot_overlay(comparison: Comparison, path: Path) -> None:
         if shaded:
             extra.append((Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window"))
         _legend(ax, key, extra + _shock_legend(comparison))
-        fig.tight_layout()
-        fig.savefig(path, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, path)
 
 
 def plot_difference(comparison: Comparison, path: Path) -> None:
@@ -194,9 +202,7 @@ def plot_difference(comparison: Comparison, path: Path) -> None:
         if shaded:
             extra.append((Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window"))
         _legend(ax, key, extra + _shock_legend(comparison))
-        fig.tight_layout()
-        fig.savefig(path, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, path)
 
 
 def plot_domains(comparison: Comparison, path: Path) -> None:
@@ -261,9 +267,7 @@ def plot_domains(comparison: Comparison, path: Path) -> None:
         labels.append("faded: difference within noise\n(its 90% interval contains 0)")
         right.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8)
         fig.suptitle(wrap(f"{series_label(comparison.metric)} by domain — {_names(comparison)}", 100), fontsize=12)
-        fig.tight_layout()
-        fig.savefig(path, bbox_inches="tight")
-        plt.close(fig)
+        save_figure(fig, path)
 
 
 def draw_compare_plots(comparison: Comparison, folder: Path) -> list[Path]:
