@@ -277,8 +277,11 @@ def prepare(
     _label(items)
     base = _baseline_index(baseline, items, paths)
     _check_metric(metric, items)
-    # Scenario files run with the baseline's seed and replicate numbers (or --seed/--replicates).
-    reference = items[base]
+    # Scenario files run with the seed and replicate numbers of a saved run, so that they pair with it:
+    # the baseline's if it is a saved run, else the first saved run's; with none, the baseline file's
+    # (--seed/--replicates override either).
+    saved = [item for item in items if item.source == "run"]
+    reference = items[base] if items[base].source != "scenario" or not saved else saved[0]
     if reference.source == "scenario":
         reference_seed = reference.scenario.seed if seed is None else seed
         count = reference.scenario.replicates if replicates is None else replicates

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from pyarrow import ArrowException
 
-from simulator.calendar import quarter_label
+from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError
 from simulator.labels import series_label
@@ -737,13 +737,16 @@ def compare_report(path: Path) -> Page:
             Raw("<strong>baseline</strong>") if i.get("label") == baseline else "",
             i.get("source", ""),
             i.get("scenario", ""),
+            i.get("period", ""),
             i.get("seed", ""),
             i.get("replicates", ""),
-            i.get("description", ""),
             i.get("path", ""),
         )
         for i in inputs
     ]
+    descriptions = "\n".join(
+        f"<dt>{esc(i.get('label', ''))}</dt><dd>{esc(i.get('description') or '(no description)')}</dd>" for i in inputs
+    )
     page.add(
         "compared",
         "Scenarios compared",
@@ -751,14 +754,16 @@ def compare_report(path: Path) -> Page:
         + "\n"
         + table(
             "Inputs of the comparison",
-            ["label", "", "source", "scenario", "seed", "replicates", "description", "path"],
+            ["label", "", "source", "scenario", "period", "seed", "replicates", "path"],
             rows,
-            numeric=(4, 5),
-        ),
+            numeric=(5, 6),
+        )
+        + f"\n<dl>\n{descriptions}\n</dl>",
     )
-    page.add("table", "Differences from the baseline", _compare_table(table_csv, metric, baseline, what, path))
+    first = parse_quarter(window[0]) if window else None
+    page.add("table", "Differences from the baseline", _compare_table(table_csv, metric, baseline, what, path, first))
     if domains_csv is not None:
-        page.add("domains", "Differences per domain", _domains_table(domains_csv, metric, what, path))
+        page.add("domains", "Differences per domain", _domains_table(domains_csv, metric, baseline, what, path))
     plots, count = plot_figures(path / "plots", "The plots `eujsim compare` drew.")
     page.images += count
     page.add("plots", "Plots", plots)
@@ -805,28 +810,48 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], file: Path, wh
         raise UserError(f"lacks the column(s) {', '.join(missing)}; {what}", file=file)
 
 
-def _compare_table(frame: pd.DataFrame, metric: str, baseline: str, what: str, path: Path) -> str:
+def _compare_formats(statistic: str, first: int | None) -> tuple[Callable[[object], str], str]:
+    """How to write a statistic's values and its differences: a calendar quarter and quarters, a share, a level."""
+    if statistic == "first_crossing" and first is not None:
+
+        def quarter(value: object) -> str:
+            number = float(value)  # type: ignore[arg-type]
+            return "never" if np.isnan(number) else quarter_label(first + round(number) - 1)
+
+        return quarter, "{:+.1f} q"
+    if statistic == "share_crossing":
+        return (lambda value: _num(value, "{:.0%}")), "{:+.0%} pts"
+    return _num, "{:+.3f}"
+
+
+def _compare_table(
+    frame: pd.DataFrame, metric: str, baseline: str, what: str, path: Path, first: int | None = None
+) -> str:
+    """The comparison table; a first crossing reads as a calendar quarter counted from the window's ``first``."""
     columns = ["scenario", "statistic", "mean", "p5", "p95", "diff_mean", "diff_p5", "diff_p95", "within_noise"]
     _require_columns(frame, columns, path / "table.csv", what)
     rows = []
     for r in frame[columns].itertuples(index=False):
         is_base = str(r.scenario) == baseline
+        value, difference = _compare_formats(str(r.statistic), first)
+        no_difference = is_base or np.isnan(float(r.diff_mean))
         rows.append(
             (
                 r.scenario,
                 f"{r.statistic} ({STATISTIC_TEXT.get(str(r.statistic), '')})",
-                _num(r.mean),
-                f"{_num(r.p5)}–{_num(r.p95)}",
-                "baseline" if is_base else _num(r.diff_mean, "{:+.3f}"),
-                "" if is_base else f"{_num(r.diff_p5, '{:+.3f}')} to {_num(r.diff_p95, '{:+.3f}')}",
-                "" if is_base else _flag(r.within_noise),
+                value(r.mean),
+                "" if np.isnan(float(r.mean)) else f"{value(r.p5)}–{value(r.p95)}",
+                "baseline" if is_base else _num(r.diff_mean, difference),
+                "" if no_difference else f"{_num(r.diff_p5, difference)} to {_num(r.diff_p95, difference)}",
+                "" if no_difference else _flag(r.within_noise),
             )
         )
     return (
         '<p class="note">Intervals hold 90% of the replicates. A difference is <em>within noise</em> when its '
         "interval includes zero.</p>\n"
         + table(
-            f"{metric}: each scenario and its difference from the baseline {baseline}",
+            f"{metric}: each scenario and its difference from the baseline '{baseline}' (a first crossing is the "
+            "mean over the replicates that reach the threshold; a difference in it is in quarters)",
             ["scenario", "statistic", "mean", "90% interval", "difference", "90% interval of the difference", ""],
             rows,
             numeric=(2, 3, 4, 5),
@@ -834,7 +859,7 @@ def _compare_table(frame: pd.DataFrame, metric: str, baseline: str, what: str, p
     )
 
 
-def _domains_table(frame: pd.DataFrame, metric: str, what: str, path: Path) -> str:
+def _domains_table(frame: pd.DataFrame, metric: str, baseline: str, what: str, path: Path) -> str:
     columns = ["scenario", "domain", "mean", "p5", "p95", "diff_mean", "diff_p5", "diff_p95", "within_noise"]
     _require_columns(frame, columns, path / "domains.csv", what)
     rows = [
@@ -843,9 +868,9 @@ def _domains_table(frame: pd.DataFrame, metric: str, what: str, path: Path) -> s
             DOMAIN_LABELS.get(str(r.domain), r.domain),
             _num(r.mean),
             f"{_num(r.p5)}–{_num(r.p95)}",
-            _num(r.diff_mean, "{:+.3f}"),
-            f"{_num(r.diff_p5, '{:+.3f}')} to {_num(r.diff_p95, '{:+.3f}')}",
-            _flag(r.within_noise),
+            "baseline" if str(r.scenario) == baseline else _num(r.diff_mean, "{:+.3f}"),
+            "" if str(r.scenario) == baseline else f"{_num(r.diff_p5, '{:+.3f}')} to {_num(r.diff_p95, '{:+.3f}')}",
+            "" if str(r.scenario) == baseline else _flag(r.within_noise),
         )
         for r in frame[columns].itertuples(index=False)
     ]

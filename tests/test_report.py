@@ -16,9 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import default_calibration
 from simulator.report import PNG_SIGNATURE, build_report, png_size, touched_parameters
 from simulator.run_folder import open_run
@@ -258,92 +260,13 @@ def small_png(path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def write_compare_folder(folder: Path, baseline_run: Path, shock_run: Path) -> Path:
-    """A comparison folder with exactly the files `eujsim compare` writes, two inputs of which one is a scenario."""
-    shutil.copytree(baseline_run, folder / "runs" / "baseline", ignore=shutil.ignore_patterns("report.html"))
-    inputs = [
-        {
-            "label": "baseline",
-            "path": "scenarios/baseline.yaml",
-            "source": "scenario",
-            "scenario": "baseline",
-            "seed": 2025,
-            "replicates": 10,
-            "description": "Status quo <after> the 2024 partnership",
-        },
-        {
-            "label": "retrench",
-            "path": str(shock_run),
-            "source": "run",
-            "scenario": "us_retrenchment",
-            "seed": 2025,
-            "replicates": 20,
-            "description": "A transactional US administration",
-        },
-    ]
-    spec = {
-        "kind": "compare",
-        "metric": "coop_EU_JPN",
-        "baseline": "baseline",
-        "paired": True,
-        "threshold": 0.5,
-        "window": ["2025Q1", "2034Q4"],
-        "inputs": inputs,
-        "command_line": ["eujsim", "compare", "scenarios/baseline.yaml", str(shock_run)],
-        "created_utc": "2026-01-01T00:00:00+00:00",
-        "git_commit": "0123abc",
-        "python": "3.12.1",
-        "dependencies": {"numpy": "2.0"},
-    }
-    (folder / "compare.json").write_text(json.dumps(spec, indent=2), encoding="utf-8")
-    stats = ["final", "peak", "mean", "first_crossing", "share_crossing"]
-    table = []
-    for label, shift in (("baseline", 0.0), ("retrench", 0.061)):
-        for i, statistic in enumerate(stats):
-            base = 0.45 + i / 100
-            table.append(
-                {
-                    "scenario": label,
-                    "statistic": statistic,
-                    "mean": base + shift,
-                    "p5": base + shift - 0.05,
-                    "p95": base + shift + 0.05,
-                    "diff_mean": shift if label != "baseline" else "",
-                    "diff_p5": shift - 0.02 if label != "baseline" else "",
-                    "diff_p95": shift + (0.02 if statistic != "peak" else -0.09) if label != "baseline" else "",
-                    "within_noise": (statistic == "peak") if label != "baseline" else "",
-                }
-            )
-    pd.DataFrame(table).to_csv(folder / "table.csv", index=False)
-    domains = [
-        {
-            "scenario": "retrench",
-            "domain": domain,
-            "mean": 0.5,
-            "p5": 0.45,
-            "p95": 0.55,
-            "diff_mean": 0.012 * n,
-            "diff_p5": 0.012 * n - 0.03,
-            "diff_p95": 0.012 * n + 0.03,
-            "within_noise": n < 3,
-        }
-        for n, domain in enumerate(("maritime", "cyber", "space", "hybrid_fimi"))
-    ]
-    pd.DataFrame(domains).to_csv(folder / "domains.csv", index=False)
-    pd.DataFrame(
-        [{"quarter": "2025Q1", "scenario": "retrench", "mean": 0.0, "p5": -0.01, "p95": 0.01}],
-    ).to_csv(folder / "difference.csv", index=False)
-    (folder / "summary.txt").write_text("retrench vs baseline: +0.06\n", encoding="utf-8")
-    for name in ("overlay", "difference", "domains"):
-        small_png(folder / "plots" / f"{name}.png", name)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def compare_folder(tmp_path_factory, run_folder) -> Path:
-    root = tmp_path_factory.mktemp("compare")
-    run_into(root / "baseline_run", SCENARIOS / "baseline.yaml", "--replicates", 10, "--no-plots")
-    return write_compare_folder(root / "cmp", root / "baseline_run", run_folder[0])
+    """A real `eujsim compare` of the baseline scenario file (run for it) against a saved retrenchment run."""
+    folder = tmp_path_factory.mktemp("compare") / "cmp"
+    status, _, err = eujsim("compare", SCENARIOS / "baseline.yaml", run_folder[0], "--out", folder)
+    assert status == 0, err
+    return folder
 
 
 def test_a_comparison_report_shows_the_table_domains_plots_and_each_run(compare_folder):
@@ -355,21 +278,33 @@ def test_a_comparison_report_shows_the_table_domains_plots_and_each_run(compare_
     assert len(embedded) == 3 + 2 * HAS_EXPLAIN
     for name in ("overlay", "difference", "domains"):
         assert (compare_folder / "plots" / f"{name}.png").read_bytes() in embedded
-    assert "Status quo &lt;after&gt; the 2024 partnership" in text
-    assert "paired: replicate r" in text
-    assert "+0.061" in text and "+0.041 to +0.081" in text
-    table = text.split('id="table"', 1)[1].split("</section>", 1)[0]
-    assert table.count("within noise</span>") == 1 and table.count("distinguishable") == 4
+    spec = json.loads((compare_folder / "compare.json").read_text())
+    assert spec["paired"] and "paired: replicate r" in text
+    for item in spec["inputs"]:
+        assert escape(item["description"]) in text
+    table = pd.read_csv(compare_folder / "table.csv")
+    shown = text.split('id="table"', 1)[1].split("</section>", 1)[0]
+    others = table[table["scenario"] != spec["baseline"]]
+    final = others[others["statistic"] == "final"].iloc[0]
+    assert f"{final.diff_mean:+.3f}" in shown and f"{final.diff_p5:+.3f} to {final.diff_p95:+.3f}" in shown
+    flagged = others.dropna(subset=["diff_mean"])
+    assert shown.count("within noise</span>") == int(flagged["within_noise"].astype(bool).sum())
+    assert shown.count("distinguishable") == int((~flagged["within_noise"].astype(bool)).sum())
+    crossing = others[others["statistic"] == "first_crossing"].iloc[0]
+    if not np.isnan(crossing["mean"]):  # a first crossing is shown as a calendar quarter
+        first = parse_quarter(spec["window"][0])
+        assert quarter_label(first + round(crossing["mean"]) - 1) in shown
     domains = text.split('id="domains"', 1)[1].split("</section>", 1)[0]
-    assert "hybrid threats / FIMI" in domains and domains.count("within noise</span>") == 3
-    given_run = json.loads((compare_folder / "compare.json").read_text())["inputs"][1]["path"]
-    for label, run_path in (("baseline", compare_folder / "runs" / "baseline"), ("retrench", given_run)):
-        section = text.split(f'id="run-{label}"', 1)[1].split("</section>", 1)[0]
-        run = open_run(run_path)
-        final = run.series("coop_EU_JPN")[-1]
-        assert f"{final.mean():.2f} (90% interval" in section
+    assert "hybrid threats / FIMI" in domains
+    for item in spec["inputs"]:
+        label = item["label"]
+        run_path = compare_folder / "runs" / label if item["source"] == "scenario" else Path(item["path"])
+        anchor = "run-" + "".join(c if c.isalnum() else "-" for c in label)
+        section = text.split(f'id="{anchor}"', 1)[1].split("</section>", 1)[0]
+        final_level = open_run(run_path).series("coop_EU_JPN")[-1]
+        assert f"{final_level.mean():.2f} (90% interval" in section
         assert "Final EU–Japan cooperation per domain" in section
-    assert "0123abc" in text and "eujsim compare scenarios/baseline.yaml" in text
+    assert spec["git_commit"] in text and "eujsim compare" in text
 
 
 def test_a_comparison_without_its_tables_is_refused(compare_folder, tmp_path):
