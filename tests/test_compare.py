@@ -134,6 +134,10 @@ def test_result_folders_compare_like_the_scenario_files(run_folders, retrenchmen
     mixed = compare([base, RETRENCHMENT])
     assert mixed.paired and mixed.inputs[1].source == "scenario"
     assert len(mixed.inputs[1].replicates) == REPS
+    # also when the file is the baseline: it takes the saved run's seed and replicates, not its own 100
+    reverse = compare([BASELINE, retr])
+    assert reverse.paired and len(reverse.inputs[0].replicates) == REPS
+    pd.testing.assert_frame_equal(reverse.table, retrenchment.table, rtol=1e-4, atol=1e-5)
 
 
 def test_paired_interval_is_narrower_than_unpaired(run_folders, retrenchment):
