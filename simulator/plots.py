@@ -494,6 +494,8 @@ def plot_threats(result: RunResult, path: Path) -> None:
         save_figure(fig, path)
 
 
+SHORT = {"EU": "EU", "USA": "US"}
+"""Short names of the two actors with long ones, so pair legends read 'EU–Japan' as the headline plot does."""
 MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
 
 
@@ -502,7 +504,7 @@ def plot_pairs(result: RunResult, path: Path) -> None:
     lines = []
     for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
         a, b = pair.split("_")
-        lines.append((f"coop_{pair}", colour, f"{ACTOR_NAMES[a]} – {ACTOR_NAMES[b]}"))
+        lines.append((f"coop_{pair}", colour, f"{SHORT.get(a, ACTOR_NAMES[a])}–{SHORT.get(b, ACTOR_NAMES[b])}"))
     intensity_chart(result, path, lines, "Cooperation of the main pairs")
 
 
