@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,9 @@ from simulator.structure import (
     MILESTONES,
     PARTNERS,
 )
+
+if TYPE_CHECKING:
+    from simulator.run_folder import RunFolder
 
 EPISODE_LABELS = {
     "gray_zone": "gray-zone incident at sea",
@@ -270,9 +274,8 @@ class RunResult:
     # -- headline numbers -------------------------------------------------------
 
     def interval(self, values: np.ndarray) -> tuple[float, float, float]:
-        """Mean and 90% interval of per-replicate values."""
-        low, high = np.percentile(values, INTERVAL)
-        return float(np.mean(values)), float(low), float(high)
+        """Mean and 90% interval of per-replicate values (see :func:`interval`)."""
+        return interval(values)
 
     def text_summary(self, out: Path | None = None) -> str:
         """A short plain-text report of the run's headline numbers, variables named in words."""
@@ -295,15 +298,7 @@ class RunResult:
         finals = {d: self.series(f"{head}_{d}")[-1].mean() for d in DOMAINS}
         deepest = sorted(finals, key=finals.get, reverse=True)[:3]
         lines.append("  Deepest domains       " + ", ".join(f"{DOMAIN_LABELS[d]} {finals[d]:.2f}" for d in deepest))
-        movers = []
-        for name in self.columns:
-            if name.startswith(("coop_", "threat_", "us_commitment_", "spending_")):
-                data = self.series(name)
-                delta = float(data[-1].mean() - data[0].mean())
-                scale = 10.0 if name.startswith("spending_") else 1.0
-                movers.append((abs(delta) / scale, name, delta))
-        movers.sort(reverse=True)
-        shown = [f"{series_label(name)} {delta:+.2f}" for size, name, delta in movers[:4] if size > 0.005]
+        shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         if out is not None:
             lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv, plots/)")
@@ -339,6 +334,35 @@ class RunResult:
             manifest = build_manifest(self, extra=manifest_extra)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return out
+
+
+def interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 90% interval (:data:`INTERVAL` percentiles) of per-replicate values."""
+    low, high = np.percentile(values, INTERVAL)
+    return float(np.mean(values)), float(low), float(high)
+
+
+MOVER_PREFIXES = ("coop_", "threat_", "us_commitment_", "spending_")
+"""Series the summaries rank by how much they moved (levels and readings, not activities or draws)."""
+MOVER_THRESHOLD = 0.005
+"""Smallest move worth naming, on the 0–1 scale."""
+
+
+def biggest_movers(run: RunResult | RunFolder, count: int = 4) -> list[tuple[str, float]]:
+    """The ``count`` series whose mean moved most from the first to the last quarter, with the move.
+
+    Spending is in % of GDP, so its move counts a tenth to be comparable with 0–1 intensities;
+    moves below :data:`MOVER_THRESHOLD` (after that scaling) are not named.
+    """
+    moves = []
+    for name in run.columns:
+        if name.startswith(MOVER_PREFIXES):
+            data = run.series(name)
+            delta = float(data[-1].mean() - data[0].mean())
+            scale = 10.0 if name.startswith("spending_") else 1.0
+            moves.append((abs(delta) / scale, name, delta))
+    moves.sort(reverse=True)
+    return [(name, delta) for size, name, delta in moves[:count] if size > MOVER_THRESHOLD]
 
 
 def format_interval(stats: tuple[float, float, float]) -> str:
