@@ -504,7 +504,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from simulator.explain import explain_run, explained_series
+    from simulator.explain import explain_run, explanation_target
     from simulator.run_folder import open_run
 
     if args.result.is_file():
@@ -513,7 +513,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
             "and explain the folder it writes",
             file=args.result,
         )
-    target = explained_series(args.metric, args.domain)
+    target = explanation_target(args.metric, args.domain)
     saved = open_run(args.result)
     if args.out is not None:
         check_destination(args.out, args.force)

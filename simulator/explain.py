@@ -44,7 +44,7 @@ import pandas as pd
 
 from simulator.calendar import quarter_label
 from simulator.errors import UserError, near_miss
-from simulator.labels import series_label
+from simulator.labels import sentence, series_label
 from simulator.output import atomic_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, open_run, rerun
@@ -121,7 +121,7 @@ class Target:
         return tuple(dict.fromkeys(checks))
 
 
-def explained_series(metric: str = HEADLINE, domain: str | None = None) -> Target:
+def explanation_target(metric: str = HEADLINE, domain: str | None = None) -> Target:
     """Read ``--metric`` (and ``--domain``) as the pair and domain to explain.
 
     Any pair's cooperation can be explained, in aggregate (``coop_EU_USA``, the mean over
@@ -166,10 +166,10 @@ class Levels:
     """Per-world decomposition of one run's cooperation levels (domains kept apart).
 
     Attributes:
-        coop: (steps + 1, W, D) realised EU–JPN cooperation.
+        coop: (steps + 1, W, D) realised cooperation of the pair.
         target: (steps + 1, W, D) lower of the two desires.
-        binding: (steps + 1, W, D) index of the partner whose desire is the target (0 EU, 1 JPN).
-        terms: (steps + 1, W, mechanisms, D) desire terms of the binding partner.
+        binding: (steps + 1, W, D) which member's desire is the target (0 the pair's first, 1 its second).
+        terms: (steps + 1, W, mechanisms, D) desire terms of the binding member.
     """
 
     coop: np.ndarray
@@ -243,10 +243,10 @@ class Explanation:
     Attributes:
         result: The run explained.
         target: The pair and domain explained.
-        parts: (steps + 1, worlds, categories) contributions accumulated since step 0, in the
-            order of :data:`CATEGORIES` followed by :data:`SHOCKS`; step 0 is all zeros.
+        parts: (steps + 1, worlds, categories) each category's contribution to the change since
+            step 0, in the order of :data:`CATEGORIES` followed by :data:`SHOCKS`; step 0 is all zeros.
         channels: (steps + 1, worlds, categories without shocks) the shocks' contribution
-            split by the mechanism it acted through, accumulated likewise.
+            split by the mechanism it acted through.
         level: (steps + 1, worlds) the explained series.
     """
 
@@ -305,7 +305,7 @@ class Explanation:
 
     @property
     def contributions(self) -> pd.DataFrame:
-        """Accumulated contribution per quarter and category (long table), with the simulated change."""
+        """Contribution to the change so far, per quarter and category (long table), with the simulated change."""
         labels = self.result.quarter_labels
         frames = []
         for index, key in enumerate([*self.categories, "simulated_change"]):
@@ -403,13 +403,13 @@ def explain(
         >>> from simulator import run  # doctest: +SKIP
         >>> print(explain(run("scenarios/us_retrenchment.yaml")).text())  # doctest: +SKIP
     """
-    target = explained_series(metric, domain)
+    target = explanation_target(metric, domain)
     if result.explained_pair != target.pair:
         from simulator.runner import simulate
 
         result = simulate(result.scenario, replicates=result.replicates, explained_pair=target.pair)
     if twin is None or twin.explained_pair != target.pair:
-        twin = no_shock_twin(result)
+        twin = no_shock_twin(result) if result.scenario.shocks else result  # without shocks the twin is the run
     run, alone = Levels.of(result), Levels.of(twin)
     first = slice(0, 1)
     mechanisms = _split(
@@ -434,7 +434,7 @@ def explain(
 
 def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domain: str | None = None) -> Explanation:
     """Explain a saved run: simulate it again (checked against the saved numbers) and its twin."""
-    target = explained_series(metric, domain)
+    target = explanation_target(metric, domain)
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
     result = rerun(saved, check=target.saved_series, explained_pair=target.pair)
     return explain(result, metric=target.series)
@@ -497,7 +497,7 @@ def _sentences(explanation: Explanation) -> list[str]:
     change_low, change_high = np.percentile(change, INTERVAL)
     verb = "rose" if final - start > NEGLIGIBLE else "fell" if start - final > NEGLIGIBLE else "held steady"
     lines = [
-        f"{_capital(explanation.title)} {verb} from {start:.2f} in {labels[0]} to {final:.2f} in {labels[-1]} "
+        f"{sentence(explanation.title)} {verb} from {start:.2f} in {labels[0]} to {final:.2f} in {labels[-1]} "
         f"(90% of replicates between {low:.2f} and {high:.2f}), a change of {change.mean():+.3f} "
         f"(90% interval {change_low:+.3f} to {change_high:+.3f})."
     ]
@@ -574,7 +574,3 @@ def _latest_shock(explanation: Explanation, last: int) -> Shock | None:
     start = explanation.result.scenario.start
     candidates = [s for s in explanation.result.scenario.shocks if s.at - start + 1 <= last]
     return max(candidates, key=lambda s: s.at) if candidates else None
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from simulator.plots import key_below, label_quarters, save_figure, shock_markers, style
+from simulator.plots import key_below, label_quarters, place_legend_outside, save_figure, shock_markers, style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -89,7 +89,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
         key = shock_markers(top, result)
         top.set_ylabel(unit)
         top.set_title(f"Why {explanation.title} moved — scenario: {result.scenario.name}")
-        top.legend(handles=[line, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        place_legend_outside(top, [line, *handles], [h.get_label() for h in (line, *handles)], fontsize=8)
         if panels == 2:
             bottom = axes[1, 0]
             channel_keys = list(CATEGORIES)
@@ -102,7 +102,7 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
             shock_markers(bottom, result, annotate=False)
             bottom.set_ylabel("run minus no-shock twin (0–1 scale)")
             bottom.set_title("How the shocks acted: their effect split by mechanism", fontsize=11)
-            bottom.legend(handles=[total, *handles], loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+            place_legend_outside(bottom, [total, *handles], [h.get_label() for h in (total, *handles)], fontsize=8)
         label_quarters(axes[-1, 0], labels)
         key_below(fig, key, ncol=3)
         save_figure(fig, path)

@@ -25,13 +25,12 @@ from simulator.errors import UserError, near_miss
 from simulator.results import RunResult
 from simulator.scenario import Scenario, load_scenario
 from simulator.structure import HEADLINE_PAIR
+from simulator.sweep import EXPERIMENT_FILE, WORLDS_FILE
 
 RUN_FILES = ("scenario.yaml", "manifest.json", "timeseries.csv")
 """Files every run folder has; the other tables (summary, events, drivers) are read when asked for."""
 COMPARE_FILE = "compare.json"
 """The file that marks a folder written by ``eujsim compare``."""
-SWEEP_FILE = "worlds.parquet"
-"""The file that marks a finished sweep folder (see :mod:`simulator.sweep`)."""
 SAVED_PRECISION = 1e-5
 """Relative tolerance when checking a new run against a saved one: CSVs keep six significant digits."""
 
@@ -45,7 +44,7 @@ def folder_kind(path: str | Path) -> FolderKind | None:
         return None
     if (path / COMPARE_FILE).is_file():
         return "compare"
-    if (path / SWEEP_FILE).is_file() or (path / "experiment.yaml").is_file():
+    if (path / WORLDS_FILE).is_file() or (path / EXPERIMENT_FILE).is_file():
         return "sweep"
     if all((path / name).is_file() for name in RUN_FILES):
         return "run"
