@@ -51,6 +51,7 @@ from simulator.run_folder import RunFolder, open_run, rerun
 from simulator.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
 
 if TYPE_CHECKING:
+    from simulator.recorder import PairHistory
     from simulator.shocks import Shock
 
 HEADLINE = f"coop_{HEADLINE_PAIR}"
@@ -178,15 +179,15 @@ class Levels:
     terms: np.ndarray
 
     @classmethod
-    def of(cls, result: RunResult) -> Levels:
-        """Read the levels of a run that kept its desire terms."""
-        desires = result.desires  # (S, W, 2, D)
+    def of(cls, history: PairHistory) -> Levels:
+        """Read the levels from a run's pair history."""
+        desires = history.desires  # (S, W, 2, D)
         binding = (desires[:, :, 1] < desires[:, :, 0]).astype(int)
         return cls(
-            coop=result.pair_coop,
+            coop=history.coop,
             target=desires.min(axis=2),
             binding=binding,
-            terms=side_terms(result.terms, binding),
+            terms=side_terms(history.terms, binding),
         )
 
     @property
@@ -232,8 +233,13 @@ def no_shock_twin(result: RunResult) -> RunResult:
     from simulator.runner import simulate
 
     return simulate(
-        replace(result.scenario, shocks=()), replicates=result.replicates, explained_pair=result.explained_pair
+        replace(result.scenario, shocks=()), replicates=result.replicates, explained_pair=_kept_pair(result)
     )
+
+
+def _kept_pair(result: RunResult) -> str | None:
+    """The pair whose history a run kept, if any."""
+    return result.pair_history.pair if result.pair_history else None
 
 
 @dataclass(frozen=True)
@@ -404,24 +410,28 @@ def explain(
         >>> print(explain(run("scenarios/us_retrenchment.yaml")).text())  # doctest: +SKIP
     """
     target = explanation_target(metric, domain)
-    if result.explained_pair != target.pair:
+    if _kept_pair(result) != target.pair:
         from simulator.runner import simulate
 
         result = simulate(result.scenario, replicates=result.replicates, explained_pair=target.pair)
-    if twin is None or twin.explained_pair != target.pair:
+    if twin is None or _kept_pair(twin) != target.pair:
         twin = no_shock_twin(result) if result.scenario.shocks else result  # without shocks the twin is the run
-    run, alone = Levels.of(result), Levels.of(twin)
+    history, twin_history = result.pair_history, twin.pair_history
+    assert history is not None and twin_history is not None  # both simulated with the pair's history above
+    run, alone = Levels.of(history), Levels.of(twin_history)
     first = slice(0, 1)
     mechanisms = _split(
         alone.terms,
-        side_terms(twin.terms[first], alone.binding),
+        side_terms(twin_history.terms[first], alone.binding),
         alone.target,
         alone.target[first],
         alone.lag,
         alone.lag[first],
     )
     shocks = (run.coop - alone.coop)[:, :, None]
-    channels = _split(run.terms, side_terms(twin.terms, run.binding), run.target, alone.target, run.lag, alone.lag)
+    channels = _split(
+        run.terms, side_terms(twin_history.terms, run.binding), run.target, alone.target, run.lag, alone.lag
+    )
     parts = np.concatenate([mechanisms, shocks], axis=2)
     return Explanation(
         result=result,

@@ -83,9 +83,6 @@ class Recorder:
         n_worlds: Number of worlds.
         horizon: Number of simulated quarters (rows are steps 0..horizon).
         keep_details: Keep per-world drivers and episodes (sweeps may turn this off).
-        explained_pair: Keep this pair's desire terms toward each other, their desires and the
-            pair's cooperation per domain, from step 0 on (``eujsim explain`` decomposes levels
-            with them); None keeps none.
         columns: Record only these variables (default all); a sweep keeps just the series its
             metrics and statistics need, so memory per world stays small.
     """
@@ -96,8 +93,6 @@ class Recorder:
         horizon: int,
         keep_details: bool = True,
         columns: Sequence[str] | None = None,
-        *,
-        explained_pair: str | None = None,
     ) -> None:
         every = column_names()
         self.columns = every if columns is None else list(columns)
@@ -110,29 +105,39 @@ class Recorder:
         self.episodes = np.zeros(ep_shape, dtype=bool)
         crisis_shape = (horizon + 1, n_worlds, len(PARTNERS)) if keep_details else (0, 0, 0)
         self.crises = np.zeros(crisis_shape, dtype=bool)
-        self.explained_pair = explained_pair
-        steps = horizon + 1 if explained_pair else 0
-        self.terms = np.zeros((steps, n_worlds, 2, N_TERMS, len(DOMAINS)))
-        """(steps + 1, W, 2, terms, D) desire terms of the pair's first member toward the second, then the reverse."""
-        self.desires = np.zeros((steps, n_worlds, 2, len(DOMAINS)))
-        """(steps + 1, W, 2, D) the two desires, which the terms plus the intercept make (clipped)."""
-        self.pair_coop = np.zeros((steps, n_worlds, len(DOMAINS)))
-        """(steps + 1, W, D) the pair's realised cooperation per domain."""
 
-    def record(
-        self,
-        step: int,
-        state: WorldState,
-        contributions: np.ndarray | None = None,
-        pair_terms: PairTerms | None = None,
-    ) -> None:
-        """Store the state after ``step`` (0 = initial), that step's attribution and the explained pair's terms."""
+    def record(self, step: int, state: WorldState, contributions: np.ndarray | None = None) -> None:
+        """Store the state after ``step`` (0 = initial) and that step's attribution."""
         row = _row(state)
         self.values[step] = row if self._index is None else row[self._index]
-        if pair_terms is not None and len(self.terms):
-            self.terms[step], self.desires[step], self.pair_coop[step] = pair_terms
         if self.keep_details and step > 0:
             if contributions is not None:
                 self.drivers[step] = contributions
             self.episodes[step] = state.episodes
             self.crises[step] = state.crises
+
+
+class PairHistory:
+    """One pair's desire terms, desires and per-domain cooperation at every step, for explanations.
+
+    ``eujsim explain`` decomposes a pair's cooperation level with these; a run keeps them
+    only when asked (``simulate(explained_pair=...)``).
+
+    Args:
+        pair: The pair, e.g. ``EU_JPN``.
+        n_worlds: Number of worlds.
+        horizon: Number of simulated quarters (rows are steps 0..horizon).
+    """
+
+    def __init__(self, pair: str, n_worlds: int, horizon: int) -> None:
+        self.pair = pair
+        self.terms = np.zeros((horizon + 1, n_worlds, 2, N_TERMS, len(DOMAINS)))
+        """(steps + 1, W, 2, terms, D) desire terms of the pair's first member toward the second, then the reverse."""
+        self.desires = np.zeros((horizon + 1, n_worlds, 2, len(DOMAINS)))
+        """(steps + 1, W, 2, D) the two desires, which the terms plus the intercept make (clipped)."""
+        self.coop = np.zeros((horizon + 1, n_worlds, len(DOMAINS)))
+        """(steps + 1, W, D) the pair's realised cooperation per domain."""
+
+    def record(self, step: int, now: PairTerms) -> None:
+        """Store the pair's terms, desires and cooperation after ``step`` (0 = after the spin-up)."""
+        self.terms[step], self.desires[step], self.coop[step] = now

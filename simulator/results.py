@@ -35,6 +35,7 @@ from simulator.structure import (
 )
 
 if TYPE_CHECKING:
+    from simulator.recorder import PairHistory
     from simulator.run_folder import RunFolder
 
 EPISODE_LABELS = {
@@ -67,11 +68,8 @@ class RunResult:
         crises: (steps + 1, replicates, partners) domestic crises drawn.
         replicates: Replicate number of each world.
         timings: Seconds spent per phase.
-        explained_pair: The pair whose desire terms the run kept, if any.
-        terms: (steps + 1, replicates, 2, desire terms, D) that pair's desire terms toward each
-            other (see :class:`~simulator.recorder.Recorder`); else empty.
-        desires: (steps + 1, replicates, 2, D) the matching desires; else empty.
-        pair_coop: (steps + 1, replicates, D) that pair's cooperation per domain; else empty.
+        pair_history: One pair's desire terms, desires and cooperation per step, when the run
+            kept them (:class:`~simulator.recorder.PairHistory`); else None.
     """
 
     scenario: Scenario
@@ -82,10 +80,7 @@ class RunResult:
     crises: np.ndarray
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
-    explained_pair: str | None = None
-    terms: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0, 0)))
-    desires: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))
-    pair_coop: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    pair_history: PairHistory | None = None
 
     # -- basic access -----------------------------------------------------------
 

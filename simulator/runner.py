@@ -16,7 +16,7 @@ import numpy as np
 from simulator.calibration import default_calibration
 from simulator.errors import UserError
 from simulator.model import StrategicModel
-from simulator.recorder import Recorder
+from simulator.recorder import PairHistory, Recorder
 from simulator.results import RunResult
 from simulator.scenario import Scenario, load_scenario
 from simulator.shocklib import ShockLibrary, load_library
@@ -119,13 +119,17 @@ def simulate(
         scenario, replicates=replicates, shock_overrides=shock_overrides, explained_pair=explained_pair
     )
     timings["setup_and_spinup"] = time.perf_counter() - started
-    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details, explained_pair=explained_pair)
-    pair_terms = (lambda: model.pair_terms(explained_pair)) if explained_pair else (lambda: None)
-    recorder.record(0, model.state, pair_terms=pair_terms())
+    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
+    history = PairHistory(explained_pair, model.n_worlds, scenario.horizon) if explained_pair else None
+    recorder.record(0, model.state)
+    if history:
+        history.record(0, model.pair_terms(history.pair))
     started = time.perf_counter()
     for step in range(1, scenario.horizon + 1):
         model.step()
-        recorder.record(step, model.state, model.contributions, pair_terms())
+        recorder.record(step, model.state, model.contributions)
+        if history:
+            history.record(step, model.pair_terms(history.pair))
     timings["simulate"] = time.perf_counter() - started
     return RunResult(
         scenario=scenario,
@@ -136,10 +140,7 @@ def simulate(
         crises=recorder.crises,
         replicates=model.replicates,
         timings=timings,
-        explained_pair=explained_pair,
-        terms=recorder.terms,
-        desires=recorder.desires,
-        pair_coop=recorder.pair_coop,
+        pair_history=history,
     )
 
 

@@ -122,7 +122,7 @@ def test_any_pair_can_be_explained(retrenchment):
     assert "EU–US cooperation" in explanation.text()
     by_domain = explain_run(retrenchment, metric="coop_EU_USA", domain="cyber")
     assert_adds_up(by_domain)
-    np.testing.assert_allclose(by_domain.result.pair_coop[..., DOMAINS.index("cyber")], by_domain.level)
+    np.testing.assert_allclose(by_domain.result.pair_history.coop[..., DOMAINS.index("cyber")], by_domain.level)
 
 
 def test_a_taiwan_crisis_works_through_common_threat(tmp_path):
