@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import re
 import shutil
@@ -12,10 +11,6 @@ from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -30,7 +25,6 @@ from .conftest import SCENARIOS, cli_error, eujsim
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 BROWSER_TIMEOUT = 120
-HAS_EXPLAIN = importlib.util.find_spec("simulator.explain") is not None
 
 
 class Page(HTMLParser):
@@ -113,7 +107,7 @@ def test_a_run_report_is_self_contained_with_every_plot_inline(run_folder, run_r
     plots = sorted((folder / "plots").glob("*.png"))
     assert len(plots) == 4
     embedded = images(run_report)
-    assert len(embedded) == len(plots) + HAS_EXPLAIN
+    assert len(embedded) == len(plots) + 1, "the four plots and the explanation's figure"
     for plot in plots:
         assert plot.read_bytes() in embedded, f"{plot.name} is not in the report"
     page = Page(run_report)
@@ -171,7 +165,6 @@ def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch
     assert "--replicates 20" in run_report
 
 
-@pytest.mark.skipif(not HAS_EXPLAIN, reason="simulator.explain has not landed yet")
 def test_a_run_report_explains_the_run(run_folder, run_report):
     from simulator.explain import explain_run
 
@@ -207,7 +200,7 @@ def test_hostile_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt; &quot;quoted&quot;" in text
     assert "&lt;img src=x onerror=alert(2)&gt;" in text
     assert_self_contained(text)
-    assert len(images(text)) == HAS_EXPLAIN
+    assert len(images(text)) == 1, "the explanation's figure only"
     assert "no plots" in text
 
 
@@ -248,16 +241,7 @@ def test_mistakes_are_one_line(tmp_path, run_folder):
     assert not (compare / "report.html").exists() and not (broken / "report.html").exists()
 
 
-# -- comparisons (a folder written by hand to the `eujsim compare` contract) ------------
-
-
-def small_png(path: Path, title: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(3, 2))
-    ax.plot([0, 1, 2], [0.4, 0.5, 0.45])
-    ax.set_title(title)
-    fig.savefig(path, dpi=50)
-    plt.close(fig)
+# -- comparisons ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +259,7 @@ def test_a_comparison_report_shows_the_table_domains_plots_and_each_run(compare_
     text = (compare_folder / "report.html").read_text(encoding="utf-8")
     assert_self_contained(text)
     embedded = images(text)
-    assert len(embedded) == 3 + 2 * HAS_EXPLAIN
+    assert len(embedded) == 3 + 2, "three compare plots and each run's explanation figure"
     for name in ("overlay", "difference", "domains"):
         assert (compare_folder / "plots" / f"{name}.png").read_bytes() in embedded
     spec = json.loads((compare_folder / "compare.json").read_text())
