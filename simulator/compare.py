@@ -174,7 +174,6 @@ class Plan:
     metric: str
     threshold: float
     window: tuple[int, int]
-    paths: list[str]
     sweep: _Sweep | None = None
     by: str | None = None
     pending: dict[int, Scenario] = field(default_factory=dict)
@@ -281,14 +280,9 @@ def prepare(
     # the baseline's if it is a saved run, else the first saved run's; with none, the baseline file's
     # (--seed/--replicates override either).
     saved = [item for item in items if item.source == "run"]
-    reference = items[base] if items[base].source != "scenario" or not saved else saved[0]
-    if reference.source == "scenario":
-        reference_seed = reference.scenario.seed if seed is None else seed
-        count = reference.scenario.replicates if replicates is None else replicates
-        reference_reps = np.arange(count)
-    else:
-        reference_seed = reference.seed if seed is None else seed
-        reference_reps = reference.replicates if replicates is None else np.arange(replicates)
+    reference = items[base] if items[base].source == "run" or not saved else saved[0]
+    reference_seed = reference.seed if seed is None else seed
+    reference_reps = reference.replicates if replicates is None else np.arange(replicates)
     pending: dict[int, Scenario] = {}
     for index, item in enumerate(items):
         if item.source == "scenario":
@@ -302,7 +296,6 @@ def prepare(
         metric=metric,
         threshold=DEFAULT_THRESHOLD if threshold is None else float(threshold),
         window=window,
-        paths=paths,
         pending=pending,
     )
     return plan
@@ -634,7 +627,6 @@ def _prepare_sweep(
         metric=metric,
         threshold=float(level),
         window=(int(scenario.start), int(scenario.last)),
-        paths=[path],
         sweep=_Sweep(result, worlds, design),
         by=by,
         notes=notes,
