@@ -2,7 +2,8 @@
 
 ``compare(["scenarios/baseline.yaml", "results/us_retrenchment"])`` reads result folders
 (their saved numbers, nothing re-simulated) and runs scenario files, all scenario files
-with the same seed and replicate numbers (common random numbers), and returns a
+with the same seed and replicate numbers (common random numbers: the baseline's, or a saved
+run's among the inputs when the baseline is a file), and returns a
 :class:`Comparison` with pandas tables:
 
 * ``table``: final, peak and mean of the metric and when it first reaches a threshold,
@@ -323,8 +324,11 @@ def compare(
         metric: A recorded series, e.g. ``coop_EU_JPN``, ``coop_EU_JPN_maritime``, ``threat_JPN_CHN``.
         threshold: Level whose first crossing is reported (default 0.55, "operational partnership";
             for a sweep, the level of its ``first_above`` metric of this series if it recorded one).
-        seed: Seed for the scenario files (default: the baseline's).
-        replicates: Number of replicates for the scenario files (default: the baseline's).
+        seed: Seed for the scenario files. Default: the baseline's if it is a result folder, else
+            the first result folder's among the inputs (so a scenario file pairs with a saved run),
+            else the baseline file's own.
+        replicates: Number of replicates for the scenario files (numbered from 0). Default: the
+            replicate numbers of the input that gives the seed.
         points: Sweep point ids to compare (sweep folder only).
         by: A sweep factor: one compared scenario per value, averaged over the other factors' points.
         shocks: Extra shock library file whose kinds the scenario files may use.
