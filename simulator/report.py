@@ -39,7 +39,7 @@ from simulator.labels import series_label
 from simulator.manifest import package_version
 from simulator.metrics import Metric
 from simulator.output import check_destination, write_text_atomically
-from simulator.results import EPISODE_LABELS, INTERVAL, format_interval
+from simulator.results import EPISODE_LABELS, INTERVAL, format_interval, interval
 from simulator.run_folder import COMPARE_FILE, RUN_FILES, RunFolder, folder_kind, open_run
 from simulator.scenario import Scenario
 from simulator.shocklib import default_library
@@ -296,11 +296,6 @@ class Page:
 # -- runs ---------------------------------------------------------------------
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    low, high = np.percentile(values, INTERVAL)
-    return float(np.mean(values)), float(low), float(high)
-
-
 @dataclass(frozen=True)
 class Headline:
     """The headline numbers of a run, as :meth:`RunResult.text_summary` states them."""
@@ -320,7 +315,7 @@ def headline(run: RunFolder) -> Headline:
     series = run.series(HEADLINE)
     labels = run.quarter_labels
     peak_step = int(np.argmax(series[1:].mean(axis=1))) + 1
-    domains = {d: _interval(run.series(f"{HEADLINE}_{d}")[-1]) for d in DOMAINS}
+    domains = {d: interval(run.series(f"{HEADLINE}_{d}")[-1]) for d in DOMAINS}
     movers = []
     for name in run.columns:
         if name.startswith(("coop_", "threat_", "us_commitment_", "spending_")):
@@ -332,9 +327,9 @@ def headline(run: RunFolder) -> Headline:
     return Headline(
         replicates=series.shape[1],
         period=f"{labels[1]}–{labels[-1]}",
-        start=_interval(series[0]),
-        final=_interval(Metric(HEADLINE, "final").compute(series)),
-        peak=_interval(Metric(HEADLINE, "peak").compute(series)),
+        start=interval(series[0]),
+        final=interval(Metric(HEADLINE, "final").compute(series)),
+        peak=interval(Metric(HEADLINE, "peak").compute(series)),
         peak_quarter=labels[peak_step],
         domains=domains,
         movers=[(name, delta) for size, name, delta in movers[:4] if size > 0.005],
