@@ -151,15 +151,10 @@ class Compared:
 
 @dataclass
 class _Sweep:
-    """A sweep folder's tables, read once for all its compared points."""
+    """A sweep folder and its per-world table, read once for all its compared points."""
 
     result: Any  # SweepResult
     worlds: pd.DataFrame
-    points: pd.DataFrame
-
-    @cached_property
-    def quarters(self) -> pd.DataFrame:
-        return self.result.quarters()
 
 
 @dataclass
@@ -631,7 +626,7 @@ def _prepare_sweep(
         metric=metric,
         threshold=float(level),
         window=(int(scenario.start), int(scenario.last)),
-        sweep=_Sweep(result, worlds, design),
+        sweep=_Sweep(result, worlds),
         by=by,
         notes=notes,
     )
@@ -925,8 +920,7 @@ class Comparison:
         """Per scenario and recorded quarter: mean and 5–95% band of the metric (band empty for sweep groups)."""
         frames = []
         if self._plan.sweep is not None:
-            quarters = self._plan.sweep.quarters
-            quarters = quarters[quarters["series"] == self.metric]
+            quarters = self._plan.sweep.result.quarters(self.metric)
             for item in self.inputs:
                 rows = quarters[quarters["point"].isin(item.points)]
                 grouped = rows.groupby("step", sort=True)
@@ -963,14 +957,15 @@ class Comparison:
         means only (the per-quarter table keeps no worlds).
         """
         quarters = self.shared_quarters
+        labels = [quarter_label(q) for q in quarters]
         base = self.baseline_item
+        if self._plan.sweep is not None:
+            over = self.overlay.set_index(["scenario", "quarter"])["mean"]
         rows: list[pd.DataFrame] = []
         for item in self.inputs:
             if item.label == self.baseline:
                 continue
             if self._plan.sweep is not None:
-                over = self.overlay.set_index(["scenario", "quarter"])["mean"]
-                labels = [quarter_label(q) for q in quarters]
                 mean = over.loc[item.label].loc[labels].to_numpy() - over.loc[base.label].loc[labels].to_numpy()
                 low = high = np.full(len(quarters), np.nan)
             else:
@@ -988,7 +983,7 @@ class Comparison:
             rows.append(
                 pd.DataFrame(
                     {
-                        "quarter": [quarter_label(q) for q in quarters],
+                        "quarter": labels,
                         "scenario": item.label,
                         "mean": mean,
                         "p5": low,
