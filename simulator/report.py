@@ -35,6 +35,7 @@ from pyarrow import ArrowException
 from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError
+from simulator.explain import explain_run
 from simulator.labels import series_label
 from simulator.manifest import package_version
 from simulator.metrics import Metric
@@ -554,6 +555,16 @@ def parameters_html(scenario: Scenario) -> str:
     return "\n".join(parts)
 
 
+def _contribution_table(frame: pd.DataFrame, caption: str, name: str) -> str:
+    """A table of contributions (``category``, ``label``, ``mean``, ``p5``, ``p95``) with signed numbers."""
+    lo, hi = INTERVAL
+    rows = [
+        (r.category, r.label, f"{r.mean:+.3f}", f"{r.p5:+.3f}", f"{r.p95:+.3f}")
+        for r in frame[["category", "label", "mean", "p5", "p95"]].itertuples(index=False)
+    ]
+    return table(caption, ["category", name, "mean", f"p{lo}", f"p{hi}"], rows, numeric=(2, 3, 4))
+
+
 def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "") -> tuple[str, int]:
     """The explanation of a run (sentences, contribution totals, figure) and the number of images (0 or 1).
 
@@ -561,39 +572,21 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
     changed since the run was saved), the section says so instead of explaining another model.
     """
     try:
-        from simulator.explain import explain_run
-    except ModuleNotFoundError as exc:
-        if exc.name != "simulator.explain":
-            raise
-        return '<p class="note">This version of eujsim has no explanation module (simulator.explain).</p>', 0
-    try:
         explanation = explain_run(run, metric=metric)
     except UserError as exc:
         return f'<p class="note">No explanation: {esc(exc.message)}</p>', 0
     sentences = "".join(f"<li>{esc(s)}</li>" for s in explanation.sentences)
-    totals = explanation.totals
-    rows = [
-        (r.category, r.label, f"{r.mean:+.3f}", f"{r.p5:+.3f}", f"{r.p95:+.3f}")
-        for r in totals[["category", "label", "mean", "p5", "p95"]].itertuples(index=False)
-    ]
-    lo, hi = INTERVAL
-    totals_table = table(
+    totals_table = _contribution_table(
+        explanation.totals,
         f"What changed {explanation.title} over the run{title}: each contribution in total, mean and 90% interval "
         "over replicates",
-        ["category", "contribution", "mean", f"p{lo}", f"p{hi}"],
-        rows,
-        numeric=(2, 3, 4),
+        "contribution",
     )
-    if getattr(explanation, "has_shocks", False):
-        channels = [
-            (r.category, r.label, f"{r.mean:+.3f}", f"{r.p5:+.3f}", f"{r.p95:+.3f}")
-            for r in explanation.channel_totals[["category", "label", "mean", "p5", "p95"]].itertuples(index=False)
-        ]
-        totals_table += "\n" + table(
+    if explanation.has_shocks:
+        totals_table += "\n" + _contribution_table(
+            explanation.channel_totals,
             f"The shocks' contribution split by the mechanism it acted through{title}",
-            ["category", "channel", "mean", f"p{lo}", f"p{hi}"],
-            channels,
-            numeric=(2, 3, 4),
+            "channel",
         )
     with tempfile.TemporaryDirectory(prefix="eujsim-report-") as tmp:
         path = Path(tmp) / "contributions.png"
