@@ -203,20 +203,20 @@ def figure(data: bytes, alt: str, caption: str, *, source: Path | None = None) -
     )
 
 
-def plot_figures(folder: Path, intro: str) -> tuple[str, int]:
-    """Every PNG in ``folder`` as figures (known plots in their usual order, then by name), and how many."""
+def plot_figures(folder: Path, intro: str) -> str:
+    """Every PNG in ``folder`` as figures (known plots in their usual order, then by name)."""
     known = list(PLOT_CAPTIONS)
     files = sorted(
         folder.glob("*.png") if folder.is_dir() else [],
         key=lambda f: (known.index(f.name) if f.name in known else len(known), f.name),
     )
     if not files:
-        return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>', 0
+        return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>'
     parts = [f'<p class="note">{esc(intro)}</p>']
     for file in files:
         caption = PLOT_CAPTIONS.get(file.name) or _generic_caption(file.name)
         parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({file.name})", source=file))
-    return "\n".join(parts), len(files)
+    return "\n".join(parts)
 
 
 def _generic_caption(name: str) -> str:
@@ -267,7 +267,6 @@ class Page:
     title: str
     lead: str
     sections: list[tuple[str, str, str]] = field(default_factory=list)
-    images: int = 0
 
     def add(self, anchor: str, heading: str, body: str) -> None:
         """Append a section (its ``id``, its heading and its HTML body) to the page and its contents."""
@@ -565,8 +564,8 @@ def _contribution_table(frame: pd.DataFrame, caption: str, name: str) -> str:
     return table(caption, ["category", name, "mean", f"p{lo}", f"p{hi}"], rows, numeric=(2, 3, 4))
 
 
-def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "") -> tuple[str, int]:
-    """The explanation of a run (sentences, contribution totals, figure) and the number of images (0 or 1).
+def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "") -> str:
+    """The explanation of a run: sentences, contribution totals and the figure.
 
     :mod:`simulator.explain` simulates the run again. When that refuses (the model has
     changed since the run was saved), the section says so instead of explaining another model.
@@ -574,7 +573,7 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
     try:
         explanation = explain_run(run, metric=metric)
     except UserError as exc:
-        return f'<p class="note">No explanation: {esc(exc.message)}</p>', 0
+        return f'<p class="note">No explanation: {esc(exc.message)}</p>'
     sentences = "".join(f"<li>{esc(s)}</li>" for s in explanation.sentences)
     totals_table = _contribution_table(
         explanation.totals,
@@ -596,7 +595,7 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
         f"What moved {explanation.title}: the contributions of the mechanisms and of the shocks accumulated "
         "since the first quarter, stacked (mean over replicates); they add up to the simulated change."
     )
-    return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}", 1
+    return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}"
 
 
 def provenance_html(manifest: dict[str, Any], path: Path) -> str:
@@ -649,11 +648,8 @@ def run_report(path: Path) -> Page:
     )
     page.add("scenario", "Scenario", scenario_html(scenario, n))
     page.add("headline", "Headline numbers", headline_html(headline(run)))
-    plots, count = plot_figures(path / "plots", "The plots `eujsim run` drew for this folder.")
-    page.images += count
-    page.add("plots", "Plots", plots)
-    explained, count = explanation_html(run)
-    page.images += count
+    page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim run` drew for this folder."))
+    explained = explanation_html(run)
     page.add(
         "explanation",
         "Why EU–Japan cooperation moved",
@@ -668,8 +664,6 @@ def run_report(path: Path) -> Page:
 
 
 # -- comparisons --------------------------------------------------------------
-
-COMPARE_FILES = ("compare.json", "table.csv", "domains.csv")
 
 
 def _num(value: object, fmt: str = "{:.3f}") -> str:
@@ -752,9 +746,7 @@ def compare_report(path: Path) -> Page:
     page.add("table", "Differences from the baseline", _compare_table(table_csv, metric, baseline, what, path, first))
     if domains_csv is not None:
         page.add("domains", "Differences per domain", _domains_table(domains_csv, metric, baseline, what, path))
-    plots, count = plot_figures(path / "plots", "The plots `eujsim compare` drew.")
-    page.images += count
-    page.add("plots", "Plots", plots)
+    page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim compare` drew."))
     for item in inputs:
         label = str(item.get("label", ""))
         run_path = _input_run(path, item)
@@ -772,8 +764,7 @@ def compare_report(path: Path) -> Page:
         body.append("<h3>Headline numbers</h3>\n" + headline_html(headline(run)))
         series = metric.split(":", 1)[0]
         explainable = series == HEADLINE or (series.startswith(f"{HEADLINE}_") and series in run.columns)
-        explained, count = explanation_html(run, metric=series if explainable else HEADLINE, title=f" ({label})")
-        page.images += count
+        explained = explanation_html(run, metric=series if explainable else HEADLINE, title=f" ({label})")
         body.append("<h3>Why it moved</h3>\n" + explained)
         page.add(anchor, f"Scenario {label}", "\n".join(body))
     environment = {k: v for k, v in spec.items() if k not in {"inputs", "kind", "metric", "baseline"}}
@@ -916,9 +907,7 @@ def sweep_report(path: Path) -> Page:
         ),
     )
     page.add("results", "Results per design point", _sweep_tables(path))
-    plots, count = plot_figures(path / "plots", "The plots `eujsim sweep` (or `eujsim analyze`) drew.")
-    page.images += count
-    page.add("plots", "Plots", plots)
+    page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim sweep` (or `eujsim analyze`) drew."))
     page.add("provenance", "Provenance", provenance_html(manifest, path))
     return page
 
