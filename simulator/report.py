@@ -773,10 +773,14 @@ def compare_report(path: Path) -> Page:
 
 
 def _input_run(compare: Path, item: dict[str, Any]) -> Path | None:
-    """The run folder of a comparison input: ``runs/<label>/``, or the run folder it was given."""
-    own = compare / "runs" / str(item.get("label", ""))
-    if folder_kind(own) == "run":
-        return own
+    """The run folder of a comparison input: the ``run_folder`` compare.json names, or the run folder it was given.
+
+    ``run_folder`` is ``runs/<label>`` with the label made a folder name ("baseline (2)" is
+    ``runs/baseline__2_``), so it is read from the file, not rebuilt from the label.
+    """
+    own = item.get("run_folder")
+    if own and folder_kind(compare / str(own)) == "run":
+        return compare / str(own)
     given = item.get("path")
     if item.get("source") == "run" and given and folder_kind(given) == "run":
         return Path(given)

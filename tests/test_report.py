@@ -291,6 +291,20 @@ def test_a_comparison_report_shows_the_table_domains_plots_and_each_run(compare_
     assert spec["git_commit"] in text and "eujsim compare" in text
 
 
+def test_a_comparison_report_finds_run_folders_whose_label_is_no_folder_name(tmp_path):
+    folder = tmp_path / "cmp"
+    scenario = SCENARIOS / "baseline.yaml"
+    status, _, err = eujsim("compare", scenario, scenario, "--replicates", 5, "--no-plots", "--out", folder)
+    assert status == 0, err
+    spec = json.loads((folder / "compare.json").read_text())
+    second = spec["inputs"][1]
+    assert second["label"] == "baseline (2)" and second["run_folder"] != f"runs/{second['label']}"
+    text = build_report(folder)
+    assert "No run folder of this input" not in text
+    section = text.split('id="run-baseline--2-"', 1)[1].split("</section>", 1)[0]
+    assert "Final EU–Japan cooperation per domain" in section
+
+
 def test_a_comparison_without_its_tables_is_refused(compare_folder, tmp_path):
     damaged = tmp_path / "cmp"
     shutil.copytree(compare_folder, damaged, ignore=shutil.ignore_patterns("report.html", "runs"))
