@@ -26,23 +26,26 @@ from simulator.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
-    STYLE,
     label_quarters,
     label_shocks_above,
     save_figure,
     shock_name,
+    style,
 )
 from simulator.structure import DOMAIN_LABELS, DOMAINS
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.axes import Axes
 
-    from simulator.compare import Comparison
+    from simulator.compare import Compared, Comparison
 
 SHARED_SHOCK = "#555555"
 """Colour of a shock line that several scenarios have at the same quarter."""
 OUTSIDE_WINDOW = "#000000"
 OUTSIDE_ALPHA = 0.05
+FIGSIZE = (11, 5.4)
+"""Size of the overlay and difference plots (inches)."""
 
 
 def colours(comparison: Comparison) -> dict[str, str]:
@@ -91,7 +94,7 @@ def _shock_marks(ax: Axes, comparison: Comparison, origin: int, annotate: bool =
 
 def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> bool:
     """Grey out the quarters outside the shared window (if any); returns whether anything was shaded."""
-    first, last = (parse_quarter(q) - origin for q in comparison.window)
+    first, last = (q - origin for q in comparison.window_counts)
     shaded = False
     if first - 1 > 0:  # the window's first quarter ends at x = first; step 0 before it is the starting state
         ax.axvspan(0, first - 1, color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA, lw=0)
@@ -100,17 +103,6 @@ def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> boo
         ax.axvspan(last, n - 1, color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA, lw=0)
         shaded = True
     return shaded
-
-
-def _legend(ax: Axes, key: list[str], extra: list[tuple[object, str]]) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    for handle, label in extra:
-        handles.append(handle)
-        labels.append(label)
-    if key:
-        handles += [Line2D([], [], ls="none")] * (len(key) + 1)
-        labels += ["shock onsets:", *key]
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, handlelength=1.8)
 
 
 def _shock_legend(comparison: Comparison) -> list[tuple[object, str]]:
@@ -137,59 +129,73 @@ def _names(comparison: Comparison, limit: int = 70) -> str:
     return text if len(text) <= limit else f"{len(comparison.inputs)} scenarios"
 
 
+def _draw_paths(ax: Axes, comparison: Comparison, frame: pd.DataFrame, items: list[Compared], names: list[str]) -> bool:
+    """One line per scenario of ``frame`` (quarter, scenario, mean, p5, p95), with its band where it has one.
+
+    Returns whether any band was drawn.
+    """
+    origin, _ = _axis(comparison)
+    colour = colours(comparison)
+    any_band = False
+    for item, name in zip(items, names, strict=True):
+        rows = frame[frame["scenario"] == item.label]
+        x = np.array([parse_quarter(q) for q in rows["quarter"]]) - origin
+        if rows["p5"].notna().all():
+            ax.fill_between(x, rows["p5"], rows["p95"], color=colour[item.label], alpha=BAND_ALPHA, lw=0)
+            any_band = True
+        ax.plot(x, rows["mean"], color=colour[item.label], lw=2, label=wrap(name, 40), zorder=3)
+    return any_band
+
+
+def _finish_time_axes(ax: Axes, comparison: Comparison, extra: list[tuple[object, str]]) -> None:
+    """Shade the quarters outside the window, mark the shocks, label the quarters, and add the legend.
+
+    The legend, right of the axes, lists the drawn lines, then ``extra``, the shading and the shock lines.
+    """
+    origin, labels = _axis(comparison)
+    if _shade_outside(ax, comparison, origin, len(labels)):
+        extra = [*extra, (Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window")]
+    key = _shock_marks(ax, comparison, origin)
+    label_quarters(ax, labels)
+    _legend(ax, key, extra + _shock_legend(comparison))
+
+
+def _legend(ax: Axes, key: list[str], extra: list[tuple[object, str]]) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    for handle, label in extra:
+        handles.append(handle)
+        labels.append(label)
+    if key:
+        handles += [Line2D([], [], ls="none")] * (len(key) + 1)
+        labels += ["shock onsets:", *key]
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, handlelength=1.8)
+
+
 def plot_overlay(comparison: Comparison, path: Path) -> None:
     """The metric of every scenario with its 90% band, shock onsets in the scenario's colour."""
-    origin, labels = _axis(comparison)
-    colour = colours(comparison)
-    overlay = comparison.overlay
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(11, 5.4))
-        any_band = False
-        for item in comparison.inputs:
-            rows = overlay[overlay["scenario"] == item.label]
-            x = np.array([parse_quarter(q) for q in rows["quarter"]]) - origin
-            if rows["p5"].notna().all():
-                ax.fill_between(x, rows["p5"], rows["p95"], color=colour[item.label], alpha=BAND_ALPHA, lw=0)
-                any_band = True
-            suffix = _baseline_suffix(comparison, item.label)
-            ax.plot(x, rows["mean"], color=colour[item.label], lw=2, label=wrap(item.label + suffix, 40), zorder=3)
-        shaded = _shade_outside(ax, comparison, origin, len(labels))
-        key = _shock_marks(ax, comparison, origin)
-        label_quarters(ax, labels)
+    items = comparison.inputs
+    with style():
+        fig, ax = plt.subplots(figsize=FIGSIZE)
+        names = [item.label + _baseline_suffix(comparison, item.label) for item in items]
+        any_band = _draw_paths(ax, comparison, comparison.overlay, items, names)
         ax.set_ylabel(f"{wrap(series_label(comparison.metric), 45)}\n{series_unit(comparison.metric)}")
         ax.set_title(wrap(f"{series_label(comparison.metric)} — {_names(comparison)}", 90))
         extra: list[tuple[object, str]] = [(Line2D([], [], ls="none"), "lines: mean over replicates")]
         if any_band:
             extra.append((Patch(color="#777777", alpha=0.35, lw=0), "band: 90% of replicates"))
-        if shaded:
-            extra.append((Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window"))
-        _legend(ax, key, extra + _shock_legend(comparison))
+        _finish_time_axes(ax, comparison, extra)
         save_figure(fig, path)
 
 
 def plot_difference(comparison: Comparison, path: Path) -> None:
     """Difference to the baseline per shared quarter with its interval."""
-    origin, labels = _axis(comparison)
     colour = colours(comparison)
-    difference = comparison.difference
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=(11, 5.4))
+    others = [item for item in comparison.inputs if item.label != comparison.baseline]
+    with style():
+        fig, ax = plt.subplots(figsize=FIGSIZE)
         ax.axhline(0, color=colour[comparison.baseline], lw=1.5, label=wrap(f"baseline: {comparison.baseline}", 40))
-        any_band = False
-        for item in comparison.inputs:
-            if item.label == comparison.baseline:
-                continue
-            rows = difference[difference["scenario"] == item.label]
-            x = np.array([parse_quarter(q) for q in rows["quarter"]]) - origin
-            if rows["p5"].notna().all():
-                ax.fill_between(x, rows["p5"], rows["p95"], color=colour[item.label], alpha=BAND_ALPHA, lw=0)
-                any_band = True
-            ax.plot(x, rows["mean"], color=colour[item.label], lw=2, label=wrap(item.label, 40), zorder=3)
-        shaded = _shade_outside(ax, comparison, origin, len(labels))
-        key = _shock_marks(ax, comparison, origin)
-        label_quarters(ax, labels)
-        unit = series_unit(comparison.metric)
-        ax.set_ylabel(f"difference to baseline\n{unit}")
+        any_band = _draw_paths(ax, comparison, comparison.difference, others, [item.label for item in others])
+        ax.set_ylabel(f"difference to baseline\n{series_unit(comparison.metric)}")
         paired = "paired by replicate" if comparison.paired else "UNPAIRED (independent worlds)"
         ax.set_title(
             wrap(f"{series_label(comparison.metric)}: difference to baseline '{comparison.baseline}' ({paired})", 90)
@@ -199,9 +205,7 @@ def plot_difference(comparison: Comparison, path: Path) -> None:
             extra.append((Patch(color="#777777", alpha=0.35, lw=0), "band: 90% interval of the difference"))
         else:
             extra.append((Line2D([], [], ls="none"), "(no interval: the sweep kept\nno per-quarter worlds)"))
-        if shaded:
-            extra.append((Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window"))
-        _legend(ax, key, extra + _shock_legend(comparison))
+        _finish_time_axes(ax, comparison, extra)
         save_figure(fig, path)
 
 
@@ -212,7 +216,7 @@ def plot_domains(comparison: Comparison, path: Path) -> None:
     items = comparison.inputs
     others = [item for item in items if item.label != comparison.baseline]
     y = np.arange(len(DOMAINS))
-    with plt.rc_context({**STYLE, "axes.grid.axis": "x"}):
+    with style(), plt.rc_context({"axes.grid.axis": "x"}):
         fig, (left, right) = plt.subplots(
             1, 2, figsize=(12, 0.62 * len(DOMAINS) + 1.6), sharey=True, gridspec_kw={"width_ratios": [1, 1]}
         )
@@ -227,11 +231,7 @@ def plot_domains(comparison: Comparison, path: Path) -> None:
                 color=colour[item.label],
                 xerr=[rows["mean"] - rows["p5"], rows["p95"] - rows["mean"]],
                 error_kw={"elinewidth": 0.8, "capsize": 0, "ecolor": "#333333"},
-                label=wrap(
-                    item.label
-                    + (" (baseline)" if item.label == comparison.baseline and "baseline" not in item.label else ""),
-                    40,
-                ),
+                label=wrap(item.label + _baseline_suffix(comparison, item.label), 40),
             )
         left.set_yticks(y)
         left.set_yticklabels([DOMAIN_LABELS[d] for d in DOMAINS])
