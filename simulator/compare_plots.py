@@ -28,6 +28,7 @@ from simulator.plots import (
     OKABE_ITO,
     label_quarters,
     label_shocks_above,
+    place_legend_outside,
     save_figure,
     shock_name,
     style,
@@ -67,7 +68,7 @@ def _axis(comparison: Comparison) -> tuple[int, list[str]]:
     return first, [quarter_label(q) for q in range(first, last + 1)]
 
 
-def _shock_marks(ax: Axes, comparison: Comparison, origin: int, annotate: bool = True) -> list[str]:
+def _shock_marks(ax: Axes, comparison: Comparison, origin: int) -> list[str]:
     """Each scenario's shock onsets in its colour (grey for one several share); returns the key when numbered."""
     colour = colours(comparison)
     owners: dict[tuple[int, str], list[str]] = {}
@@ -85,11 +86,10 @@ def _shock_marks(ax: Axes, comparison: Comparison, origin: int, annotate: bool =
         texts.append(str(i + 1) if numbered else shock_name(name))
         ax.axvline(xs[-1], color=shade, ls="--", lw=0.8 if numbered else 1.2, zorder=1)
         if numbered:
-            key.append(f"{i + 1:>2}  {quarter_label(at)}  {name}")
-    if annotate:
-        for label, shade in zip(label_shocks_above(ax, xs, texts, numbered=numbered), shades, strict=True):
-            label.set_color(shade)
-    return key if annotate else []
+            key.append(f"{i + 1:>2}  {quarter_label(at)}  {shock_name(name)}")
+    for label, shade in zip(label_shocks_above(ax, xs, texts, numbered=numbered), shades, strict=True):
+        label.set_color(shade)
+    return key
 
 
 def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> bool:
@@ -157,18 +157,11 @@ def _finish_time_axes(ax: Axes, comparison: Comparison, extra: list[tuple[object
         extra = [*extra, (Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window")]
     key = _shock_marks(ax, comparison, origin)
     label_quarters(ax, labels)
-    _legend(ax, key, extra + _shock_legend(comparison))
-
-
-def _legend(ax: Axes, key: list[str], extra: list[tuple[object, str]]) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    for handle, label in extra:
-        handles.append(handle)
-        labels.append(label)
-    if key:
-        handles += [Line2D([], [], ls="none")] * (len(key) + 1)
-        labels += ["shock onsets:", *key]
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, handlelength=1.8)
+    handles, names = ax.get_legend_handles_labels()
+    extra = extra + _shock_legend(comparison)
+    handles += [handle for handle, _ in extra]
+    names += [name for _, name in extra]
+    place_legend_outside(ax, handles, names, key=key, fontsize=8, handlelength=1.8)
 
 
 def plot_overlay(comparison: Comparison, path: Path) -> None:
