@@ -35,12 +35,12 @@ from pyarrow import ArrowException
 from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError
-from simulator.explain import explain_run
+from simulator.explain import explain_run, explanation_target
 from simulator.labels import series_label
 from simulator.manifest import package_version
 from simulator.metrics import Metric
 from simulator.output import check_destination, write_text_atomically
-from simulator.results import EPISODE_LABELS, INTERVAL, format_interval, interval
+from simulator.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
 from simulator.run_folder import COMPARE_FILE, RUN_FILES, RunFolder, folder_kind, open_run
 from simulator.scenario import Scenario
 from simulator.shocklib import default_library
@@ -316,14 +316,6 @@ def headline(run: RunFolder) -> Headline:
     labels = run.quarter_labels
     peak_step = int(np.argmax(series[1:].mean(axis=1))) + 1
     domains = {d: interval(run.series(f"{HEADLINE}_{d}")[-1]) for d in DOMAINS}
-    movers = []
-    for name in run.columns:
-        if name.startswith(("coop_", "threat_", "us_commitment_", "spending_")):
-            data = run.series(name)
-            delta = float(data[-1].mean() - data[0].mean())
-            scale = 10.0 if name.startswith("spending_") else 1.0
-            movers.append((abs(delta) / scale, name, delta))
-    movers.sort(reverse=True)
     return Headline(
         replicates=series.shape[1],
         period=f"{labels[1]}–{labels[-1]}",
@@ -332,7 +324,7 @@ def headline(run: RunFolder) -> Headline:
         peak=interval(Metric(HEADLINE, "peak").compute(series)),
         peak_quarter=labels[peak_step],
         domains=domains,
-        movers=[(name, delta) for size, name, delta in movers[:4] if size > 0.005],
+        movers=biggest_movers(run),
     )
 
 
@@ -763,13 +755,20 @@ def compare_report(path: Path) -> Page:
         body = [f'<p class="note">Run folder <code>{esc(run_path)}</code>. {esc(run.scenario.description)}</p>']
         body.append("<h3>Headline numbers</h3>\n" + headline_html(headline(run)))
         series = metric.split(":", 1)[0]
-        explainable = series == HEADLINE or (series.startswith(f"{HEADLINE}_") and series in run.columns)
-        explained = explanation_html(run, metric=series if explainable else HEADLINE, title=f" ({label})")
+        explained = explanation_html(run, metric=_explained_metric(series), title=f" ({label})")
         body.append("<h3>Why it moved</h3>\n" + explained)
         page.add(anchor, f"Scenario {label}", "\n".join(body))
     environment = {k: v for k, v in spec.items() if k not in {"inputs", "kind", "metric", "baseline"}}
     page.add("provenance", "Provenance", provenance_html(environment, path))
     return page
+
+
+def _explained_metric(series: str) -> str:
+    """The compared series if explain can split it (a pair's cooperation), else EU–Japan cooperation."""
+    try:
+        return explanation_target(series).series
+    except UserError:
+        return HEADLINE
 
 
 def _input_run(compare: Path, item: dict[str, Any]) -> Path | None:
