@@ -752,13 +752,8 @@ class Comparison:
         base = plan.items[plan.baseline]
         self.pairing = {item.label: self._pairs(item, base) for item in self.inputs}
         self.paired = all(self.pairing.values())
-        self.domain_series = self._domain_series()
-        if self.domain_series is None:
-            reason = (
-                "the sweep recorded no per-domain series"
-                if plan.sweep is not None
-                else f"{self.metric} is not a pair's aggregate cooperation (coop_<pair>)"
-            )
+        self.domain_series, reason = self._domain_series()
+        if reason:
             self.notes.append(f"no per-domain comparison: {reason}")
 
     # -- set-up --------------------------------------------------------------------
@@ -766,11 +761,16 @@ class Comparison:
     def _pairs(self, item: Compared, base: Compared) -> bool:
         return item.seed == base.seed and np.array_equal(np.sort(item.replicates), np.sort(base.replicates))
 
-    def _domain_series(self) -> list[str] | None:
+    def _domain_series(self) -> tuple[list[str] | None, str]:
+        """The per-domain series of the metric, or None and the reason there are none."""
         pair = self.metric.removeprefix("coop_")
-        if self._plan.sweep is not None or not self.metric.startswith("coop_") or pair not in PAIRS:
-            return None
-        return [f"coop_{pair}_{d}" for d in DOMAINS]
+        if self._plan.sweep is not None:
+            return None, "the sweep recorded no per-domain series"
+        if not self.metric.startswith("coop_") or pair not in PAIRS:
+            return None, f"{self.metric} is not a pair's aggregate cooperation (coop_<pair>)"
+        if pair != HEADLINE_PAIR:
+            return None, f"runs record cooperation per domain for coop_{HEADLINE_PAIR} only"
+        return [f"coop_{pair}_{d}" for d in DOMAINS], ""
 
     @property
     def grouped_by(self) -> str | None:

@@ -293,6 +293,15 @@ def test_other_metric_skips_the_domains_and_says_so(run_folders, tmp_path):
     assert pd.read_csv(tmp_path / "t" / "domains.csv").empty
 
 
+def test_another_pairs_cooperation_compares_without_domains(run_folders):
+    """Runs keep per-domain series for EU–JPN only, so EU–US cooperation compares in aggregate."""
+    base, retr, _ = run_folders
+    comparison = compare([base, retr], metric="coop_EU_USA")
+    assert comparison.domains.empty
+    assert any("coop_EU_JPN only" in note for note in comparison.notes)
+    assert row(comparison.table, "us_retrenchment", "final")["diff_p95"] < 0, "retrenchment weakens EU–US ties"
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
