@@ -183,8 +183,13 @@ def _parser() -> argparse.ArgumentParser:
         help="level whose first crossing is reported (default 0.55, the 'operational partnership' milestone; "
         "for a sweep, the level of its first_above metric if it has one)",
     )
-    comp.add_argument("--seed", type=int, help="seed for the scenario files (default: the baseline's)")
-    comp.add_argument("--replicates", type=int, help="replicates for the scenario files (default: the baseline's)")
+    comp.add_argument(
+        "--seed",
+        type=int,
+        help="seed for the scenario files (default: the baseline's, or a saved run's among the inputs "
+        "when the baseline is a file)",
+    )
+    comp.add_argument("--replicates", type=int, help="replicates for the scenario files (default: as for --seed)")
     comp.add_argument(
         "--points", metavar="ID,ID,…", help="sweep folder: compare these points (ids from points.parquet)"
     )
@@ -499,7 +504,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     comparison.save(out, force=args.force, plots=not args.no_plots, command_line=args.command_line)
     print(comparison.text())
     runs = ", runs/" if any(item.source == "scenario" for item in comparison.inputs) else ""
-    print(f"\nResults in {out}/ (summary.txt, table.csv, domains.csv, difference.csv, compare.json, plots/{runs})")
+    plots = "" if args.no_plots else ", plots/"
+    print(f"\nResults in {out}/ (summary.txt, table.csv, domains.csv, difference.csv, compare.json{plots}{runs})")
     return 0
 
 

@@ -296,7 +296,8 @@ class RunResult:
         shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         if out is not None:
-            lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv, plots/)")
+            plots = ", plots/" if (out / "plots").is_dir() else ""
+            lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv{plots})")
         return "\n".join(lines)
 
     # -- writing ----------------------------------------------------------------
