@@ -141,6 +141,8 @@ class Compared:
         }
         if self.source == "scenario":
             data["run_folder"] = f"runs/{folder_name(self.label)}"
+        elif self.source == "run":  # absolute, so a report made from another folder finds it
+            data["run_folder"] = str(Path(self.path).resolve())
         if self.points:
             data["points"] = [int(p) for p in self.points]
         return data

@@ -775,7 +775,8 @@ def _input_run(compare: Path, item: dict[str, Any]) -> Path | None:
     """The run folder of a comparison input: the ``run_folder`` compare.json names, or the run folder it was given.
 
     ``run_folder`` is ``runs/<label>`` with the label made a folder name ("baseline (2)" is
-    ``runs/baseline__2_``), so it is read from the file, not rebuilt from the label.
+    ``runs/baseline__2_``) for a scenario file, and the absolute path of a saved run, so it is
+    read from the file, not rebuilt; ``path`` as given is the fallback for older comparisons.
     """
     own = item.get("run_folder")
     if own and folder_kind(compare / str(own)) == "run":

@@ -305,6 +305,16 @@ def test_a_comparison_report_finds_run_folders_whose_label_is_no_folder_name(tmp
     assert "Final EU–Japan cooperation per domain" in section
 
 
+def test_a_comparison_report_finds_a_run_given_by_a_relative_path_from_anywhere(run_folder, tmp_path, monkeypatch):
+    """A saved run named relative to where compare ran is still found when the report runs elsewhere."""
+    monkeypatch.chdir(run_folder[0].parent)
+    folder = tmp_path / "cmp"
+    status, _, err = eujsim("compare", SCENARIOS / "baseline.yaml", run_folder[0].name, "--no-plots", "--out", folder)
+    assert status == 0, err
+    monkeypatch.chdir(tmp_path)
+    assert "No run folder of this input" not in build_report(folder)
+
+
 def test_a_comparison_without_its_tables_is_refused(compare_folder, tmp_path):
     damaged = tmp_path / "cmp"
     shutil.copytree(compare_folder, damaged, ignore=shutil.ignore_patterns("report.html", "runs"))
