@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from simulator.errors import quote
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
@@ -19,7 +21,7 @@ def parse_quarter(text: str) -> int:
     """
     match = _QUARTER.match(str(text).strip())
     if not match:
-        raise ValueError(f"{text!r} is not a quarter; write it as YYYYQn, e.g. 2025Q1")
+        raise ValueError(f"{quote(text)} is not a quarter; write it as YYYYQn, e.g. 2025Q1")
     return int(match.group(1)) * 4 + int(match.group(2)) - 1
 
 

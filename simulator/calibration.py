@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.yamlio import LoadedYaml, parse_yaml, read_yaml
 
 
@@ -101,14 +101,14 @@ class Calibration(Mapping[str, Parameter]):
         groups = self.groups()
         if not name:
             raise UserError(
-                f"'{path}' is not a parameter path; write <group>.<name>, e.g. JPN.deference",
+                f"'{clip(path)}' is not a parameter path; write <group>.<name>, e.g. JPN.deference",
                 file=file,
                 line=line,
                 field=field,
             )
         if group not in groups:
             raise UserError(
-                f"unknown actor or group '{group}' in '{path}'{near_miss(group, groups)} "
+                f"unknown actor or group '{clip(group)}' in '{clip(path)}'{near_miss(group, groups)} "
                 f"(groups: actors EU JPN USA CHN RUS PRK, pairs like EU_JPN, domains, world, model)",
                 file=file,
                 line=line,
@@ -116,7 +116,7 @@ class Calibration(Mapping[str, Parameter]):
             )
         names = [p.name for p in self._parameters.values() if p.group == group]
         raise UserError(
-            f"'{group}' has no parameter '{name}'{near_miss(name, names)} (see `eujsim params --actor {group}`)",
+            f"'{group}' has no parameter '{clip(name)}'{near_miss(name, names)} (see `eujsim params --actor {group}`)",
             file=file,
             line=line,
             field=field,
@@ -129,12 +129,12 @@ class Calibration(Mapping[str, Parameter]):
         param = self.check_path(path, file=file, line=line, field=field)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise UserError(
-                f"'{path}' needs a number ({param.unit_meaning}), got {value!r}", file=file, line=line, field=field
+                f"'{path}' needs a number ({param.unit_meaning}), got {quote(value)}", file=file, line=line, field=field
             )
         low, high = param.bounds
         if not low <= float(value) <= high:
             raise UserError(
-                f"{path} = {value} is out of range; it must lie in [{low:g}, {high:g}] "
+                f"{path} = {quote(value)} is out of range; it must lie in [{low:g}, {high:g}] "
                 f"({param.unit_meaning}; plausible range {param.low:g}–{param.high:g})",
                 file=file,
                 line=line,
@@ -155,12 +155,12 @@ def keyword_path(key: str) -> str:
 def _require(loaded: LoadedYaml, node: object, key: str, where: tuple, kind: type | tuple) -> object:
     if not isinstance(node, dict) or key not in node:
         raise UserError(
-            f"missing '{key}'", file=loaded.path, line=loaded.line_of(where), field=".".join(map(str, where))
+            f"missing '{clip(key)}'", file=loaded.path, line=loaded.line_of(where), field=".".join(map(str, where))
         )
     value = node[key]
     if not isinstance(value, kind):
         raise UserError(
-            f"'{key}' has the wrong type",
+            f"'{clip(key)}' has the wrong type",
             file=loaded.path,
             line=loaded.line_of((*where, key)),
             field=".".join(map(str, (*where, key))),
@@ -194,27 +194,27 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 raise fail("each parameter is a mapping with value, range, unit and source or assumption")
             unknown = set(entry) - {"value", "range", "unit", "source", "assumption"}
             if unknown:
-                raise fail(f"unknown key(s) {sorted(unknown)}")
+                raise fail(f"unknown key(s) {quote(sorted(map(str, unknown)))}")
             value = _require(loaded, entry, "value", where, (int, float))
             rng = _require(loaded, entry, "range", where, list)
             unit = _require(loaded, entry, "unit", where, str)
             if unit not in units:
-                raise fail(f"unit '{unit}' is not declared under 'units'{near_miss(unit, units)}")
+                raise fail(f"unit '{clip(unit)}' is not declared under 'units'{near_miss(unit, units)}")
             if len(rng) != 2 or not all(isinstance(x, int | float) for x in rng) or not rng[0] <= rng[1]:
                 raise fail("range must be [low, high] with low <= high")
             if not rng[0] <= value <= rng[1]:
-                raise fail(f"value {value} lies outside its range {rng}")
+                raise fail(f"value {quote(value)} lies outside its range {quote(rng)}")
             bounds = tuple(float(b) for b in units[unit]["bounds"])
             if not (bounds[0] <= rng[0] and rng[1] <= bounds[1]):
-                raise fail(f"range {rng} exceeds the unit's bounds {list(bounds)}")
-            source = quote = None
+                raise fail(f"range {quote(rng)} exceeds the unit's bounds {list(bounds)}")
+            source = sentence = None
             if "source" in entry:
                 ref = entry["source"].get("ref")
                 if ref not in sources:
-                    raise fail(f"source ref '{ref}' is not listed under 'sources'{near_miss(str(ref), sources)}")
+                    raise fail(f"source ref {quote(ref)} is not listed under 'sources'{near_miss(str(ref), sources)}")
                 source = sources[ref]
-                quote = str(entry["source"].get("quote", "")).strip() or None
-                if quote is None:
+                sentence = str(entry["source"].get("quote", "")).strip() or None
+                if sentence is None:
                     raise fail("a source needs the quoted sentence that supports the value")
             assumption = str(entry["assumption"]).strip() if entry.get("assumption") else None
             if source is None and assumption is None:
@@ -228,7 +228,7 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 unit_meaning=str(units[unit].get("meaning", unit)),
                 bounds=(bounds[0], bounds[1]),
                 source=source,
-                quote=quote,
+                quote=sentence,
                 assumption=assumption,
             )
     return Calibration(parameters, sources, loaded.path)

@@ -18,7 +18,7 @@ from typing import NoReturn
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
 from simulator.designs import design_size
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.executors import EXECUTORS
 from simulator.experiment import is_experiment_file, load_experiment
 from simulator.output import check_destination, free_folder, result_folders
@@ -361,7 +361,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
     groups = calibration.groups()
     if args.actor and args.actor not in groups:
         raise UserError(
-            f"no parameter group '{args.actor}'{near_miss(args.actor, groups)}; groups: {', '.join(groups)}",
+            f"no parameter group '{clip(args.actor)}'{near_miss(args.actor, groups)}; groups: {', '.join(groups)}",
             field="--actor",
         )
     rows = [p for p in calibration.values() if not args.actor or p.group == args.actor]
@@ -390,7 +390,7 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
     if args.kind:
         if args.kind not in library:
             raise UserError(
-                f"no shock kind '{args.kind}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list"
+                f"no shock kind '{clip(args.kind)}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list"
             )
         kinds = [library[args.kind]]
     else:
@@ -477,7 +477,7 @@ def _point_ids(text: str | None) -> list[int] | None:
         return [int(part) for part in text.replace(" ", "").split(",") if part]
     except ValueError:
         raise UserError(
-            f"'{text}' is not a list of point ids; write them as --points 0,12,24", field="--points"
+            f"{quote(text)} is not a list of point ids; write them as --points 0,12,24", field="--points"
         ) from None
 
 
@@ -565,8 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{PROG}: error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        problem = UserError(f"{exc.strerror or exc}; check the path and its permissions", file=exc.filename)
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
         return 2
 
 

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
-from simulator.errors import UserError, choices_hint, near_miss
+from simulator.errors import UserError, choices_hint, clip, near_miss
 from simulator.output import RESULTS_ROOT, atomic_folder, folder_name, free_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, folder_kind, open_run
@@ -449,7 +449,7 @@ def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Se
         resolved = [Path(p).resolve() for p in paths]
         if Path(text).resolve() in resolved:
             return resolved.index(Path(text).resolve())
-    if text.isdigit():  # a position as the command line counts: 1 = the first
+    if text.isascii() and text.isdigit() and len(text) < 10:  # a position as the command line counts: 1 = the first
         if 1 <= int(text) <= len(items):
             return int(text) - 1
         raise UserError(
@@ -457,7 +457,7 @@ def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Se
             field="--baseline",
         )
     raise UserError(
-        f"no input labelled '{text}'{near_miss(text, labels)}; give a label ({', '.join(labels)}), "
+        f"no input labelled '{clip(text)}'{near_miss(text, labels)}; give a label ({choices_hint(labels)}), "
         "a position (1 = the first input) or a path as given",
         field="--baseline",
     )
@@ -470,7 +470,7 @@ def _check_metric(metric: str, items: list[Compared]) -> None:
         columns = item.result.columns if isinstance(item.result, RunFolder) else column_names()
         if metric not in columns:
             raise UserError(
-                f"no series '{metric}'{near_miss(metric, columns)}; choose a recorded series such as "
+                f"no series '{clip(metric)}'{near_miss(metric, columns)}; choose a recorded series such as "
                 "coop_EU_JPN, coop_EU_JPN_maritime, threat_JPN_CHN or spending_JPN (the columns of timeseries.csv)",
                 file=item.path if isinstance(item.result, RunFolder) else None,
                 field="--metric",
@@ -526,7 +526,7 @@ def _prepare_sweep(
         )
     if metric not in experiment.series:
         raise UserError(
-            f"the sweep recorded no per-quarter series '{metric}'{near_miss(metric, experiment.series)}; "
+            f"the sweep recorded no per-quarter series '{clip(metric)}'{near_miss(metric, experiment.series)}; "
             f"it has {', '.join(experiment.series)} (add the series to the experiment's `series:` to compare it)",
             file=path,
             field="--metric",
@@ -543,14 +543,14 @@ def _prepare_sweep(
         missing = [p for p in ids if p not in known]
         if missing:
             raise UserError(
-                f"point(s) {', '.join(map(str, missing))} not in the sweep, whose points are "
+                f"point(s) {clip(', '.join(map(str, missing)))} not in the sweep, whose points are "
                 f"0–{len(design) - 1} (see points.parquet)",
                 field="--points",
             )
         unfinished = [p for p in ids if p not in finished]
         if unfinished:
             raise UserError(
-                f"point(s) {', '.join(map(str, unfinished))} did not finish; resume the sweep or choose others",
+                f"point(s) {clip(', '.join(map(str, unfinished)))} did not finish; resume the sweep or choose others",
                 field="--points",
             )
         rows = design.set_index("point")
@@ -574,7 +574,7 @@ def _prepare_sweep(
         assert by is not None
         if by not in experiment.factor_names:
             raise UserError(
-                f"'{by}' is not a factor of this sweep{near_miss(by, experiment.factor_names)}; "
+                f"'{clip(by)}' is not a factor of this sweep{near_miss(by, experiment.factor_names)}; "
                 f"its factors: {choices_hint(experiment.factor_names)}",
                 field="--by",
             )

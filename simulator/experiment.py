@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.calendar import quarter_label
 from simulator.calibration import Calibration, default_calibration
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, clip_path, near_miss
 from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
 from simulator.recorder import column_names
@@ -331,7 +331,7 @@ def parse_experiment(
     scenario = scenario.with_overrides(parameters=fixed)
     if spec.method not in METHODS:
         raise fail(
-            f"unknown method '{spec.method}'{near_miss(spec.method, METHODS)} (choose from {', '.join(METHODS)})",
+            f"unknown method '{clip(spec.method)}'{near_miss(spec.method, METHODS)} (choose from {', '.join(METHODS)})",
             "method",
         )
     factors = _factors(spec, scenario, calibration, fail)
@@ -345,7 +345,7 @@ def parse_experiment(
     analysis_metric = spec.analysis.metric or names[0]
     if analysis_metric not in names:
         raise fail(
-            f"analysis metric '{analysis_metric}' is not among the metrics{near_miss(analysis_metric, names)}",
+            f"analysis metric '{clip(analysis_metric)}' is not among the metrics{near_miss(analysis_metric, names)}",
             "analysis",
             "metric",
         )
@@ -353,7 +353,7 @@ def parse_experiment(
     colour_by = spec.analysis.colour_by or factor_names[0]
     if colour_by not in factor_names:
         raise fail(
-            f"colour_by '{colour_by}' is not a varied parameter{near_miss(colour_by, factor_names)}",
+            f"colour_by '{clip(colour_by)}' is not a varied parameter{near_miss(colour_by, factor_names)}",
             "analysis",
             "colour_by",
         )
@@ -395,9 +395,14 @@ def _base_scenario(given: str | dict[str, Any], loaded: LoadedYaml, calibration:
     if isinstance(given, dict):
         return scenario_from_dict(given, calibration=calibration)
     path = Path(loaded.path).parent / given
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long for the file system, for one
+        found = False
+    if not found:
         raise UserError(
-            f"scenario file '{given}' not found (looked for {path}); paths are relative to the experiment file",
+            f"scenario file '{clip(given)}' not found (looked for {clip_path(path, 120)}); "
+            "paths are relative to the experiment file",
             file=loaded.path,
             line=loaded.line_of(("scenario",)),
             field="scenario",
@@ -417,7 +422,7 @@ def _factors(spec: ExperimentSpec, scenario: Scenario, calibration: Calibration,
     if isinstance(spec.parameters, str):
         if spec.parameters != "all":
             raise fail(
-                f"parameters is '{spec.parameters}'; write `parameters: all` for every calibrated parameter "
+                f"parameters is '{clip(spec.parameters)}'; write `parameters: all` for every calibrated parameter "
                 "or a mapping of parameters to ranges",
                 "parameters",
             )
@@ -554,7 +559,7 @@ def _series(spec: ExperimentSpec, metrics: list[Metric], fail: Fail) -> list[str
     chosen = spec.series if spec.series is not None else [HEADLINE_SERIES, *[m.series for m in metrics]]
     for name in chosen:
         if name not in columns:
-            raise fail(f"no series '{name}'{near_miss(name, columns)}", "series")
+            raise fail(f"no series '{clip(name)}'{near_miss(name, columns)}", "series")
     return list(dict.fromkeys(chosen))
 
 
@@ -575,7 +580,7 @@ def _phase(
         value = getattr(given, key)
         if value not in factor_names:
             raise fail(
-                f"phase {key} '{value}' is not a varied parameter{near_miss(value, factor_names)}",
+                f"phase {key} '{clip(value)}' is not a varied parameter{near_miss(value, factor_names)}",
                 "analysis",
                 "phase",
                 key,
@@ -585,7 +590,7 @@ def _phase(
     metric = given.metric or analysis_metric
     if metric not in metric_names:
         raise fail(
-            f"phase metric '{metric}' is not among the metrics{near_miss(metric, metric_names)}",
+            f"phase metric '{clip(metric)}' is not among the metrics{near_miss(metric, metric_names)}",
             "analysis",
             "phase",
             "metric",

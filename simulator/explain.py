@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss
 from simulator.labels import sentence, series_label
 from simulator.output import atomic_folder
 from simulator.results import INTERVAL, RunResult
@@ -135,13 +135,14 @@ def explanation_target(metric: str = HEADLINE, domain: str | None = None) -> Tar
     if named is not None:
         if domain is not None and domain != named:
             raise UserError(
-                f"--metric {metric} already names the domain '{named}', but --domain says '{domain}'; give one of them",
+                f"--metric {metric} already names the domain '{clip(named)}', but --domain says '{clip(domain)}'; "
+                "give one of them",
                 field="--domain",
             )
         domain = named
     if domain is not None and domain not in DOMAINS:
         raise UserError(
-            f"unknown domain '{domain}'{near_miss(domain, DOMAINS)} Domains: {', '.join(DOMAINS)}",
+            f"unknown domain '{clip(domain)}'{near_miss(domain, DOMAINS)} Domains: {', '.join(DOMAINS)}",
             field="--domain",
         )
     return Target(pair, domain)
@@ -157,7 +158,7 @@ def _pair_and_domain(metric: str) -> tuple[str, str | None]:
             return pair, ("_".join(parts[3:]) or None)
     raise UserError(
         f"explain splits a pair's cooperation, so --metric must be coop_<A>_<B> or coop_<A>_<B>_<domain> "
-        f"(e.g. {HEADLINE}, coop_EU_USA), not '{metric}'{near_miss(metric, choices)}",
+        f"(e.g. {HEADLINE}, coop_EU_USA), not '{clip(metric)}'{near_miss(metric, choices)}",
         field="--metric",
     )
 

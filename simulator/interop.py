@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.calibration import keyword_path
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
 from simulator.scenario import Scenario, shock_field_range, shock_onset
@@ -101,15 +101,16 @@ def shock_input(scenario: Scenario, name: str) -> tuple[str, str]:
     shock, _, field = name.removeprefix(SHOCK_PREFIX).rpartition(".")
     names = [s.name for s in scenario.shocks]
     if shock not in names:
-        listed = ", ".join(f"'{n}'" for n in names) or "none"
+        listed = ", ".join(f"'{clip(n)}'" for n in names[:10]) + (", …" if len(names) > 10 else "") if names else "none"
         raise UserError(
-            f"scenario '{scenario.name}' has no shock named '{shock}'{near_miss(shock, names)} "
+            f"scenario '{clip(scenario.name)}' has no shock named '{clip(shock)}'{near_miss(shock, names)} "
             f"(its shocks: {listed}); write shock.<shock name>.<field>",
             field=name,
         )
     if field not in SHOCK_FIELDS:
         raise UserError(
-            f"unknown shock field '{field}'{near_miss(field, SHOCK_FIELDS)} (choose from {', '.join(SHOCK_FIELDS)})",
+            f"unknown shock field '{clip(field)}'{near_miss(field, SHOCK_FIELDS)} "
+            f"(choose from {', '.join(SHOCK_FIELDS)})",
             field=name,
         )
     return shock, field
@@ -137,8 +138,8 @@ def shock_input_value(scenario: Scenario, name: str, field: str, value: object) 
         except ValueError as exc:
             raise UserError(str(exc), field=name) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError(f"{name} needs a number, got {value!r}", field=name)
+        raise UserError(f"{clip(name)} needs a number, got {quote(value)}", field=name)
     low, high = shock_field_range(field)
     if not low <= float(value) <= high:
-        raise UserError(f"{name} = {value} is out of range [{low:g}, {high:g}]", field=name)
+        raise UserError(f"{clip(name)} = {quote(value)} is out of range [{low:g}, {high:g}]", field=name)
     return float(value)

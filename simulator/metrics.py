@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.recorder import column_names
 
 STATISTICS = ("final", "peak", "mean", "first_above")
@@ -70,19 +70,19 @@ def parse_metric(text: str) -> Metric:
     columns = column_names()
     if not sep or series not in columns:
         raise UserError(
-            f"metric {text!r}: no series '{series}'{near_miss(series, columns)}; write SERIES:STATISTIC, "
+            f"metric {quote(text)}: no series '{clip(series)}'{near_miss(series, columns)}; write SERIES:STATISTIC, "
             "e.g. coop_EU_JPN:final",
             field="metrics",
         )
     if statistic not in STATISTICS:
         raise UserError(
-            f"metric {text!r}: unknown statistic '{statistic}'{near_miss(statistic, STATISTICS)} "
+            f"metric {quote(text)}: unknown statistic '{clip(statistic)}'{near_miss(statistic, STATISTICS)} "
             f"(choose from {', '.join(STATISTICS)})",
             field="metrics",
         )
     if (statistic == "first_above") != bool(at):
         raise UserError(
-            f"metric {text!r}: first_above needs a level, e.g. {series}:first_above@0.55, and only it takes one",
+            f"metric {quote(text)}: first_above needs a level, e.g. {series}:first_above@0.55, and only it takes one",
             field="metrics",
         )
     threshold = None
@@ -90,7 +90,7 @@ def parse_metric(text: str) -> Metric:
         try:
             threshold = float(level)
         except ValueError:
-            raise UserError(f"metric {text!r}: level {level!r} is not a number", field="metrics") from None
+            raise UserError(f"metric {quote(text)}: level {quote(level)} is not a number", field="metrics") from None
     return Metric(series, statistic, threshold)
 
 
@@ -100,5 +100,5 @@ def parse_metrics(texts: Iterable[str]) -> list[Metric]:
     names = [m.name for m in metrics]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise UserError(f"metric {duplicate!r} is listed twice", field="metrics")
+        raise UserError(f"metric {quote(duplicate)} is listed twice", field="metrics")
     return metrics

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss
 from simulator.metrics import Metric
 from simulator.output import atomic_folder
 from simulator.scenario import Scenario
@@ -99,7 +99,7 @@ class RunResult:
         try:
             return self.values[:, self.columns.index(variable)]
         except ValueError:
-            raise UserError(f"no variable '{variable}'{near_miss(variable, self.columns)}") from None
+            raise UserError(f"no variable '{clip(variable)}'{near_miss(variable, self.columns)}") from None
 
     def final(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
         """Value of ``variable`` in the last quarter, one entry per replicate."""

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss
 from simulator.results import RunResult
 from simulator.scenario import Scenario, load_scenario
 from simulator.structure import HEADLINE_PAIR
@@ -140,7 +140,7 @@ class RunFolder:
             return self._values[variable]
         except KeyError:
             raise UserError(
-                f"no variable '{variable}' in this run{near_miss(variable, self._values)}; "
+                f"no variable '{clip(variable)}' in this run{near_miss(variable, self._values)}; "
                 "the variables are the column names of timeseries.csv",
                 file=self.path,
             ) from None

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
-from simulator.errors import UserError, choices_hint, near_miss
+from simulator.errors import UserError, choices_hint, clip, near_miss, quote
 from simulator.schema_errors import schema_error
 from simulator.shocklib import Effect, ShockLibrary, default_library, parse_effects
 from simulator.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
@@ -278,7 +278,7 @@ def parse_scenario(
         field_prefix = f"shocks.{index}"
         if item.kind not in library and item.effects is None:
             raise UserError(
-                f"unknown shock kind '{item.kind}'{near_miss(item.kind, library)} "
+                f"unknown shock kind '{clip(item.kind)}'{near_miss(item.kind, library)} "
                 f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
                 file=file,
                 line=loaded.line_of((*loc, "kind")),
@@ -360,12 +360,13 @@ def parse_assignment(text: str, calibration: Calibration | None = None) -> tuple
     calibration = calibration or default_calibration()
     path, sep, raw = text.partition("=")
     if not sep:
-        raise UserError(f"--set needs path=value, e.g. --set JPN.deference=0.3 (got {text!r})", field="--set")
+        raise UserError(f"--set needs path=value, e.g. --set JPN.deference=0.3 (got {quote(text)})", field="--set")
     try:
         value = float(raw)
     except ValueError:
         raise UserError(
-            f"--set {path.strip()}: {raw!r} is not a number; write e.g. --set JPN.deference=0.3", field="--set"
+            f"--set {clip(path.strip())}: {quote(raw)} is not a number; write e.g. --set JPN.deference=0.3",
+            field="--set",
         ) from None
     path = path.strip()
     return path, calibration.check_value(path, value, field=f"--set {path}")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from pydantic import ValidationError
 
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.yamlio import LoadedYaml
 
 _UNION_TAGS = {"str", "int", "float", "bool", "none", "dict", "list"}
@@ -51,10 +51,11 @@ def schema_error(
     last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
     if err["type"] == "extra_forbidden":
         allowed = list(allowed_keys(loc))
-        return UserError(f"unknown key '{last}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})", **where)
+        return UserError(
+            f"unknown key '{clip(last)}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})", **where
+        )
     hint = hints.get(last, "")
     if err["type"] == "missing":
-        return UserError(f"missing required key '{last}'" + (f"; add it: {hint}" if hint else ""), **where)
-    return UserError(
-        f"{err['msg'].rstrip('.')}, got {err.get('input')!r}" + (f"; expected {hint}" if hint else ""), **where
-    )
+        return UserError(f"missing required key '{clip(last)}'" + (f"; add it: {hint}" if hint else ""), **where)
+    expected = f"; expected {hint}" if hint else ""
+    return UserError(f"{clip(err['msg'].rstrip('.'), 200)}, got {quote(err.get('input'))}{expected}", **where)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from simulator.calibration import Calibration, Source, default_calibration
-from simulator.errors import UserError, near_miss
+from simulator.errors import UserError, clip, near_miss, quote
 from simulator.yamlio import LoadedYaml, parse_yaml, read_yaml
 
 OPS = ("add", "multiply", "set")
@@ -66,7 +66,7 @@ def parse_effects(
         if unknown:
             key = unknown[0]
             raise UserError(
-                f"unknown key '{key}' in an effect{near_miss(str(key), EFFECT_KEYS)}",
+                f"unknown key '{clip(str(key))}' in an effect{near_miss(str(key), EFFECT_KEYS)}",
                 file=file,
                 line=loaded.line_of((*loc, key)),
                 field=f"{field}.{key}",
@@ -79,7 +79,7 @@ def parse_effects(
         op = item["op"]
         if op not in OPS:
             raise UserError(
-                f"op must be one of add, multiply, set, not {op!r}{near_miss(str(op), OPS)}",
+                f"op must be one of add, multiply, set, not {quote(op)}{near_miss(str(op), OPS)}",
                 file=file,
                 line=loaded.line_of((*loc, "op")),
                 field=f"{field}.op",
@@ -87,7 +87,7 @@ def parse_effects(
         value = item["value"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise UserError(
-                f"effect value must be a finite number, got {value!r}",
+                f"effect value must be a finite number, got {quote(value)}",
                 file=file,
                 line=loaded.line_of((*loc, "value")),
                 field=f"{field}.value",
@@ -138,25 +138,25 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         for key in entry:
             if key not in allowed:
                 raise UserError(
-                    f"unknown key '{key}'{near_miss(str(key), allowed)} (allowed: {', '.join(allowed)})",
+                    f"unknown key '{clip(str(key))}'{near_miss(str(key), allowed)} (allowed: {', '.join(allowed)})",
                     file=file,
                     line=loaded.line_of((*where, key)),
                     field=f"{name}.{key}",
                 )
         if "description" not in entry or "effects" not in entry:
             raise UserError("each kind needs a 'description' and 'effects'", file=file, line=line, field=name)
-        source = quote = None
+        source = sentence = None
         if "source" in entry:
             ref = entry["source"].get("ref") if isinstance(entry["source"], dict) else None
             if not isinstance(ref, str) or ref not in calibration.sources:
                 raise UserError(
-                    f"source ref {ref!r} is unknown; use one of {', '.join(calibration.sources)}",
+                    f"source ref {quote(ref)} is unknown; use one of {', '.join(calibration.sources)}",
                     file=file,
                     line=loaded.line_of((*where, "source")),
                     field=f"{name}.source",
                 )
             source = calibration.sources[ref]
-            quote = str(entry["source"].get("quote", "")).strip() or None
+            sentence = str(entry["source"].get("quote", "")).strip() or None
         timing = {}
         for key, default in (("ramp", 0), ("decay", 0)):
             value = entry.get(key, default)
@@ -176,7 +176,7 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
             ramp=timing["ramp"],
             decay=timing["decay"],
             source=source,
-            quote=quote,
+            quote=sentence,
             origin=file,
         )
     return ShockLibrary(kinds)

@@ -656,3 +656,73 @@ def test_alias_bomb_is_refused_quickly(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("eujsim: error:") and "aliases" in err and "\n" not in err
+
+
+# --- messages quote a short prefix of what the user wrote ----------------------------------
+
+LONG = "Q" * 100_000
+LONG_VALUES = [
+    ("name_not_text", f"name: [{LONG}]\n", "(name)"),
+    ("horizon_text", f"name: x\nhorizon: {LONG}\n", "(horizon)"),
+    ("start_text", f"name: x\nstart: {LONG}\n", "(start)"),
+    ("unknown_key", f"name: x\n{LONG[:1000]}: 1\n", "unknown key"),  # YAML keys are at most 1024 characters
+    ("parameter_path", f"name: x\nparameters:\n  JPN.{LONG[:1000]}: 0.3\n", "has no parameter"),
+    ("parameter_value", f"name: x\nparameters:\n  JPN.deference: {LONG}\n", "needs a number"),
+    ("shock_kind", f'name: x\nshocks:\n  - kind: {LONG}\n    at: "2025Q2"\n', "unknown shock kind"),
+    ("shock_at", f"name: x\nshocks:\n  - kind: us_retrenchment\n    at: {LONG}\n", "is not a quarter"),
+    ("effect_op", f"{SHOCK}    effects:\n      - {{target: JPN.deference, op: {LONG}, value: 1}}\n", "op must be"),
+]
+
+
+@pytest.mark.parametrize(("text", "needle"), [c[1:] for c in LONG_VALUES], ids=[c[0] for c in LONG_VALUES])
+def test_a_message_quotes_only_the_start_of_a_long_value(tmp_path, text, needle):
+    file = tmp_path / "long.yaml"
+    file.write_text(text, encoding="utf-8")
+    message = cli_error("validate", file)
+    assert needle in message
+    assert re.search(r"Q{60}'?…", message), message  # the start of the value, marked as cut
+    assert "Q" * 121 not in message  # at most 60 quoted, 80 of a field, 120 of a path
+    assert len(message) < 500, len(message)
+
+
+def test_experiment_messages_quote_only_the_start_of_a_long_value(tmp_path):
+    cases = {
+        "scenario": f"scenario: {LONG}.yaml\nparameters: all\n",
+        "metric": f"scenario: {BASELINE}\nparameters: all\nmetrics: [{LONG}]\n",
+        "method": f"scenario: {BASELINE}\nparameters: all\nmethod: {LONG}\n",
+        "set": f"scenario: {BASELINE}\nparameters: all\nset:\n  JPN.deference: {LONG}\n",
+    }
+    for field, text in cases.items():
+        file = tmp_path / f"{field}.yaml"
+        file.write_text(text, encoding="utf-8")
+        message = cli_error("validate", file)
+        assert f"({field}" in message
+        assert re.search(r"Q{60}'?…", message), message
+        assert "Q" * 121 not in message  # at most 60 quoted, 80 of a field, 120 of a path
+        assert len(message) < 500, (field, len(message))
+
+
+def test_a_key_with_a_line_break_stays_on_one_line(tmp_path):
+    file = tmp_path / "newline.yaml"
+    file.write_text('name: x\n"bad\\nkey\\ttab": 1\n', encoding="utf-8")
+    message = cli_error("validate", file)  # checks for exactly one line
+    assert "unknown key 'bad\\nkey\\ttab'" in message
+
+
+def test_quote_is_short_for_any_value():
+    from simulator.errors import clip, quote
+
+    cyclic: list = []
+    cyclic.append(cyclic)
+    deep: list = []
+    for _ in range(5_000):
+        deep = [deep]
+    for value in (10**400, -(10**5000), "é" * 10**6, cyclic, deep, {"k": "v" * 1000}, b"\x00" * 1000):
+        shown = quote(value)
+        assert len(shown) <= 130, (len(shown), shown)
+        assert "\n" not in shown
+    assert quote(10**400).startswith("1000") and "401 digits" in quote(10**400)
+    assert "about 5,001 digits" in quote(-(10**5000))
+    assert quote("2025Q5") == "'2025Q5'"
+    assert clip("Tōkyō\n東京") == "Tōkyō\\n東京"
+    assert clip("x" * 61) == "x" * 60 + "…"
