@@ -257,6 +257,35 @@ BAD_SCENARIOS = [
         2,
         ["(shocks)", "a list of shocks"],
     ),
+    (
+        "nested_500_deep",
+        "name: x\nparameters:\n  JPN.deference: " + "[" * 500 + "]" * 500 + "\n",
+        3,
+        ["more than 32 deep", "check the brackets"],
+    ),
+    (
+        "block_mappings_nested_too_deep",
+        "name: x\ndescription:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(40)) + "  " * 41 + "v\n",
+        33,
+        ["more than 32 deep"],
+    ),
+    ("alias_inside_itself", "name: x\nshocks: &l [*l]\n", 2, ["contain itself", "&name", "*name"]),
+    ("alias_mapping_inside_itself", "name: x\ndescription: &m {a: [1, *m]}\n", 2, ["contain itself"]),
+    (
+        "aliases_nest_too_deep",
+        "a0: &a0 [1]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 40)) + "name: x\n",
+        31,  # a30 is the first key whose value (a30 … a0, then 1) nests 33 deep through the aliases
+        ["through its aliases", "more than 32 deep"],
+    ),
+    ("integer_over_4300_digits", "name: x\nseed: " + "9" * 5_000 + "\n", 2, ["more than 4,300 digits", "smaller"]),
+    ("hex_integer_of_6000_digits", "name: x\nseed: 0x" + "f" * 5_000 + "\n", 2, ["an integer of about 6,021 digits"]),
+    ("impossible_date", "name: x\ndescription: 2025-13-45\n", 2, ["'2025-13-45'", "put it in quotes"]),
+    ("bool_tag_on_a_word", "name: x\nhorizon: !!bool maybe\n", 2, ["'maybe'", "!!bool", "remove the tag"]),
+    ("int_tag_on_a_word", "name: x\nhorizon: !!int forty\n", 2, ["'forty'", "!!int"]),
+    ("timestamp_tag_on_a_word", "name: x\nstart: !!timestamp soon\n", 2, ["'soon'", "!!timestamp"]),
+    ("list_as_a_key", "name: x\n? [a, b]\n: c\n", 2, ["a key is a list or a mapping"]),
+    ("self_containing_key", "name: x\n? &k [*k]\n: c\n", 2, ["a key is a list or a mapping"]),
+    ("nul_character", "name: x\ndescription: a\x00b\n", 2, ["'\\x00' is not allowed", "remove it"]),
     ("empty_file", "", 1, ["the file is empty"]),
     ("only_a_comment", "# nothing here yet\n", 1, ["the file is empty"]),
     ("top_level_list", "- name: x\n- horizon: 4\n", 1, ["a scenario is a mapping"]),
@@ -402,6 +431,54 @@ def test_scenario_file_not_utf8(tmp_path):
     file.write_bytes("name: Tōkyō\ndescription: caf\xe9\n".encode("latin-1", errors="replace") + b"\xff\xfe")
     message = cli_error("validate", file)
     assert str(file) in message and "UTF-8" in message
+
+
+def run_guarded(*argv: object, cwd: Path) -> subprocess.CompletedProcess:
+    """``python -m simulator ARGV`` in a subprocess with a time limit and a memory cap.
+
+    For inputs that, mishandled, would block for ever or read without end: the test then fails
+    on the time limit instead of hanging, or on the cap instead of filling the machine's memory.
+    """
+    import resource
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        preexec_fn=cap_memory,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists() or not hasattr(os, "mkfifo"), reason="needs /dev/zero and mkfifo")
+def test_a_device_or_a_pipe_is_refused_without_reading_it(tmp_path):
+    pipe = tmp_path / "scenario.yaml"
+    os.mkfifo(pipe)  # nothing ever writes to it: opening it to read would wait for ever
+    for argv in (["validate", "/dev/zero"], ["shocks", "--shocks", pipe]):
+        proc = run_guarded(*argv, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        message = one_error_line(proc.stderr)
+        assert "is not a regular file" in message and "name a YAML file" in message
+
+
+def test_a_file_above_the_size_limit_is_refused(tmp_path):
+    from simulator.yamlio import MAX_FILE_BYTES
+
+    line = "# a comment line of exactly forty bytes\n"
+    file = tmp_path / "huge.yaml"
+    file.write_text(line * (MAX_FILE_BYTES // len(line)), encoding="utf-8")
+    assert file.stat().st_size == MAX_FILE_BYTES
+    assert "the file is empty" in cli_error("validate", file)  # at the limit: read (and all comments)
+    with file.open("a", encoding="utf-8") as handle:
+        handle.write("x")
+    message = cli_error("validate", file)
+    assert "is larger than 1,000,000 bytes" in message and "a few KB" in message
 
 
 def test_default_results_folder_is_not_created_for_a_bad_scenario(tmp_path, monkeypatch):
