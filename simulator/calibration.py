@@ -8,6 +8,7 @@ a pair such as ``EU_JPN``, a domain, ``world`` or ``model``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -132,7 +133,7 @@ class Calibration(Mapping[str, Parameter]):
                 f"'{path}' needs a number ({param.unit_meaning}), got {quote(value)}", file=file, line=line, field=field
             )
         low, high = param.bounds
-        if not low <= float(value) <= high:
+        if not low <= as_float(value) <= high:
             raise UserError(
                 f"{path} = {quote(value)} is out of range; it must lie in [{low:g}, {high:g}] "
                 f"({param.unit_meaning}; plausible range {param.low:g}–{param.high:g})",
@@ -141,6 +142,18 @@ class Calibration(Mapping[str, Parameter]):
                 field=field,
             )
         return float(value)
+
+
+def as_float(value: int | float) -> float:
+    """A number as a float for comparing it with bounds; an integer too large for a float is ±infinity.
+
+    ``float(10**400)`` raises OverflowError, but such a value is simply out of any range, and
+    saying so is the message the user needs. NaN stays NaN (outside every range as well).
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def keyword_path(key: str) -> str:

@@ -63,7 +63,7 @@ class PhaseSpec(BaseModel):
     y: str
     metric: str | None = None
     relative_to_lowest_x: bool = False
-    boundary: float | None = None
+    boundary: float | None = Field(None, allow_inf_nan=False)
 
 
 class AnalysisSpec(BaseModel):

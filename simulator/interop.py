@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.calibration import keyword_path
+from simulator.calibration import as_float, keyword_path
 from simulator.errors import UserError, clip, near_miss, quote
 from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
@@ -133,13 +133,15 @@ def shock_input_value(scenario: Scenario, name: str, field: str, value: object) 
         UserError: naming the fix.
     """
     if field == "at":
+        if not isinstance(value, str):
+            raise UserError(f'{clip(name)} needs a quarter in quotes such as "2026Q3", got {quote(value)}', field=name)
         try:
-            return float(shock_onset(str(value), scenario.start, scenario.last))
+            return float(shock_onset(value, scenario.start, scenario.last))
         except ValueError as exc:
             raise UserError(str(exc), field=name) from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise UserError(f"{clip(name)} needs a number, got {quote(value)}", field=name)
     low, high = shock_field_range(field)
-    if not low <= float(value) <= high:
+    if not low <= as_float(value) <= high:
         raise UserError(f"{clip(name)} = {quote(value)} is out of range [{low:g}, {high:g}]", field=name)
     return float(value)

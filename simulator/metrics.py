@@ -9,6 +9,7 @@ series first reaches 0.55, or NaN if it never does).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,8 +38,9 @@ class Metric:
     @property
     def name(self) -> str:
         """The metric as written, which is also its column name in tables."""
-        suffix = f"@{self.threshold:g}" if self.threshold is not None else ""
-        return f"{self.series}:{self.statistic}{suffix}"
+        return f"{self.series}:{self.statistic}" + (
+            f"@{level_text(self.threshold)}" if self.threshold is not None else ""
+        )
 
     def compute(self, series: np.ndarray) -> np.ndarray:
         """The metric per world from a ``(steps + 1, worlds)`` series (row 0 is the start).
@@ -57,6 +59,16 @@ class Metric:
         first = reached.argmax(axis=0).astype(float) + 1.0
         first[~reached.any(axis=0)] = np.nan
         return first
+
+
+def level_text(level: float) -> str:
+    """A level as a metric's name writes it: short (``0.55``, ``1``) but read back exactly.
+
+    ``:g`` keeps six significant digits, so a level of 0.1234567 would come back from a saved
+    experiment as 0.123457, a different metric; such a level is written in full.
+    """
+    text = f"{level:g}"
+    return text if float(text) == level else repr(level)
 
 
 def parse_metric(text: str) -> Metric:
@@ -91,6 +103,11 @@ def parse_metric(text: str) -> Metric:
             threshold = float(level)
         except ValueError:
             raise UserError(f"metric {quote(text)}: level {quote(level)} is not a number", field="metrics") from None
+        if not math.isfinite(threshold):
+            raise UserError(
+                f"metric {quote(text)}: level {quote(level)} is not a finite number; give a level such as 0.55",
+                field="metrics",
+            )
     return Metric(series, statistic, threshold)
 
 

@@ -20,7 +20,7 @@ from simulator.calendar import parse_quarter, quarter_label
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, choices_hint, clip, near_miss, quote
 from simulator.schema_errors import schema_error
-from simulator.shocklib import Effect, ShockLibrary, default_library, parse_effects
+from simulator.shocklib import MAX_TIMING_QUARTERS, Effect, ShockLibrary, default_library, parse_effects
 from simulator.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
 
 DEFAULT_START = "2025Q1"
@@ -45,9 +45,9 @@ class ShockSpec(BaseModel):
     kind: str
     at: str
     magnitude: float = Field(1.0, ge=0.0, le=1.0)
-    ramp: int | None = Field(None, ge=0, le=400)
-    duration: int | None = Field(None, ge=0, le=400)
-    decay: int | None = Field(None, ge=0, le=400)
+    ramp: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
+    duration: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
+    decay: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
     name: str | None = None
     effects: list[EffectSpec] | None = None
 
@@ -73,9 +73,9 @@ _FIELD_HINTS = {
     "seed": "a whole number >= 0",
     "replicates": "a whole number >= 1",
     "magnitude": "a number from 0 to 1",
-    "ramp": "a whole number of quarters >= 0",
-    "duration": "a whole number of quarters >= 0 (omit it for a persistent shock)",
-    "decay": "a whole number of quarters >= 0",
+    "ramp": f"a whole number of quarters from 0 to {MAX_TIMING_QUARTERS}",
+    "duration": f"a whole number of quarters from 0 to {MAX_TIMING_QUARTERS} (omit it for a persistent shock)",
+    "decay": f"a whole number of quarters from 0 to {MAX_TIMING_QUARTERS}",
     "parameters": "a mapping of dotted paths to numbers, e.g. JPN.deference: 0.3",
     "shocks": "a list of shocks, each with at least kind and at",
     "kind": "the name of a shock kind (see `eujsim shocks`)",

@@ -13,11 +13,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from simulator.calibration import Calibration, Source, default_calibration
+from simulator.calibration import Calibration, Source, as_float, default_calibration
 from simulator.errors import UserError, clip, near_miss, quote
 from simulator.yamlio import LoadedYaml, parse_yaml, read_yaml
 
 OPS = ("add", "multiply", "set")
+MAX_TIMING_QUARTERS = 400
+"""Longest ramp, duration or decay of a shock, in quarters: the longest run (a scenario's horizon is at most 400)."""
 EFFECT_KEYS = ("target", "op", "value")
 
 
@@ -85,7 +87,7 @@ def parse_effects(
                 field=f"{field}.op",
             )
         value = item["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(as_float(value)):
             raise UserError(
                 f"effect value must be a finite number, got {quote(value)}",
                 file=file,
@@ -160,9 +162,9 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         timing = {}
         for key, default in (("ramp", 0), ("decay", 0)):
             value = entry.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TIMING_QUARTERS:
                 raise UserError(
-                    f"'{key}' must be a whole number of quarters >= 0",
+                    f"'{key}' must be a whole number of quarters from 0 to {MAX_TIMING_QUARTERS}, got {quote(value)}",
                     file=file,
                     line=loaded.line_of((*where, key)),
                     field=f"{name}.{key}",

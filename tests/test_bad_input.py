@@ -286,6 +286,13 @@ BAD_SCENARIOS = [
     ("list_as_a_key", "name: x\n? [a, b]\n: c\n", 2, ["a key is a list or a mapping"]),
     ("self_containing_key", "name: x\n? &k [*k]\n: c\n", 2, ["a key is a list or a mapping"]),
     ("nul_character", "name: x\ndescription: a\x00b\n", 2, ["'\\x00' is not allowed", "remove it"]),
+    (
+        "parameter_too_large_for_a_float",
+        "name: x\nparameters:\n  JPN.deference: 1" + "0" * 400 + "\n",
+        3,
+        ["JPN.deference = 1000", "(401 digits) is out of range", "[0, 1]"],
+    ),
+    ("shock_ramp_over_400", SHOCK + "    ramp: 401\n", 5, ["ramp", "from 0 to 400"]),
     ("empty_file", "", 1, ["the file is empty"]),
     ("only_a_comment", "# nothing here yet\n", 1, ["the file is empty"]),
     ("top_level_list", "- name: x\n- horizon: 4\n", 1, ["a scenario is a mapping"]),
@@ -653,7 +660,7 @@ def test_shock_library_with_unknown_target(tmp_path):
             "kinds:\n  k:\n    description: d\n    ramp: -1\n    effects:\n"
             "      - {target: JPN.deference, op: add, value: 0.1}\n",
             4,
-            ["'ramp'", ">= 0"],
+            ["'ramp'", "from 0 to 400", "got -1"],
         ),
         (
             "kinds:\n  k:\n    description: d\n    effects:\n      - {target: JPN.deference, op: add, 1: 2, x: 3}\n",
@@ -803,3 +810,101 @@ def test_quote_is_short_for_any_value():
     assert quote("2025Q5") == "'2025Q5'"
     assert clip("Tōkyō\n東京") == "Tōkyō\\n東京"
     assert clip("x" * 61) == "x" * 60 + "…"
+
+
+# --- numbers: too large for a float, infinite or NaN -------------------------------------------
+
+HUGE = 10**400
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "needles"),
+    [
+        ({"set": {"model.spinup_quarters": 20, "JPN.deference": HUGE}}, "set.JPN.deference", ["out of range"]),
+        ({"parameters": {"JPN.deference": {"low": 0.1, "high": HUGE}}}, "high", ["valid number", "401 digits"]),
+        ({"parameters": {"JPN.deference": [0.1, -HUGE]}}, "parameters.JPN.deference", ["got [0.1, -1000"]),
+        ({"parameters": {"shock.US retrenchment.magnitude": {"low": 0, "high": HUGE}}}, "high", ["valid number"]),
+        ({"parameters": {"shock.US retrenchment.at": {"low": 2025, "high": "2026Q1"}}}, "low", ["in quotes"]),
+        ({"metrics": ["coop_EU_JPN:first_above@1e999"]}, "metrics", ["not a finite number"]),
+        ({"metrics": ["coop_EU_JPN:first_above@nan"]}, "metrics", ["not a finite number"]),
+        ({"metrics": ["coop_EU_JPN:first_above@" + "9" * 400]}, "metrics", ["not a finite number"]),
+        (
+            {
+                "analysis": {
+                    "phase": {"x": "JPN.deference", "y": "shock.US retrenchment.magnitude", "boundary": float("nan")}
+                }
+            },
+            "boundary",
+            ["finite"],
+        ),
+    ],
+    ids=[
+        "set",
+        "range_high",
+        "values",
+        "shock_magnitude",
+        "onset_not_text",
+        "level_inf",
+        "level_nan",
+        "level_400_digits",
+        "phase_boundary_nan",
+    ],
+)
+def test_experiment_numbers_that_are_no_numbers_are_one_line(tmp_path, changes, field, needles):
+    from .test_sweep import small_experiment, write_experiment
+
+    path = write_experiment(tmp_path, small_experiment(**changes))
+    message = cli_error("validate", path)
+    assert f"{field})" in message, message
+    for needle in needles:
+        assert needle in message, message
+
+
+@pytest.mark.parametrize(
+    ("effect", "needle"),
+    [
+        ("{target: JPN.deference, op: add, value: 1" + "0" * 400 + "}", "finite number"),
+        ("{target: JPN.deference, op: set, value: .nan}", "finite number"),
+    ],
+    ids=["huge_int", "nan"],
+)
+def test_shock_library_effect_value_must_be_finite(tmp_path, effect, needle):
+    library = tmp_path / "lib.yaml"
+    library.write_text(f"kinds:\n  k:\n    description: d\n    effects:\n      - {effect}\n", encoding="utf-8")
+    message = cli_error("shocks", "--shocks", library)
+    assert names_line(message, library, 5) and needle in message
+
+
+def test_shock_library_timing_is_bounded_like_a_scenario_shock(tmp_path):
+    library = tmp_path / "lib.yaml"
+    for ramp in ("401", "1" + "0" * 400):
+        library.write_text(
+            f"kinds:\n  k:\n    description: d\n    ramp: {ramp}\n    effects:\n"
+            "      - {target: JPN.deference, op: add, value: 0.1}\n",
+            encoding="utf-8",
+        )
+        message = cli_error("shocks", "--shocks", library)
+        assert names_line(message, library, 4) and "from 0 to 400" in message
+
+
+def test_a_metric_level_reads_back_exactly_from_its_name():
+    from simulator.metrics import parse_metric
+
+    for level in (0.55, 1.0, 0.1234567, 1e-9, 123456789.0):
+        metric = parse_metric(f"coop_EU_JPN:first_above@{level!r}")
+        assert parse_metric(metric.name) == metric
+    assert parse_metric("coop_EU_JPN:first_above@0.55").name == "coop_EU_JPN:first_above@0.55"
+    assert parse_metric("coop_EU_JPN:first_above@1").name == "coop_EU_JPN:first_above@1"
+
+
+def test_api_numbers_too_large_for_a_float_are_user_errors():
+    from simulator.interop import shock_input_value
+    from simulator.runner import resolve
+
+    scenario = load_scenario(SCENARIOS / "us_retrenchment.yaml")
+    with pytest.raises(UserError, match="out of range"):
+        resolve(scenario, overrides={"JPN.deference": HUGE})
+    with pytest.raises(UserError, match="out of range"):
+        shock_input_value(scenario, "shock.US retrenchment.magnitude", "magnitude", -HUGE)
+    with pytest.raises(UserError, match="in quotes"):
+        shock_input_value(scenario, "shock.US retrenchment.at", "at", 10**5000)
