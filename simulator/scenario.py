@@ -16,7 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.calendar import parse_quarter, quarter_label
+from simulator.calendar import (
+    FIRST_QUARTER,
+    FIRST_YEAR,
+    LAST_QUARTER,
+    LAST_YEAR,
+    check_period,
+    parse_quarter,
+    quarter_label,
+)
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, choices_hint, clip, near_miss, quote
 from simulator.schema_errors import schema_error
@@ -67,7 +75,7 @@ class ScenarioSpec(BaseModel):
 
 
 _FIELD_HINTS = {
-    "start": 'a quarter in quotes such as "2025Q1"',
+    "start": f'a quarter in quotes such as "2025Q1", from {FIRST_YEAR}Q1 to {LAST_YEAR}Q4',
     "at": 'a quarter in quotes such as "2026Q3"',
     "horizon": "a whole number of quarters from 1 to 400",
     "seed": "a whole number >= 0",
@@ -263,6 +271,12 @@ def parse_scenario(
     except ValueError as exc:
         raise UserError(str(exc), file=file, line=loaded.line_of(("start",)), field="start") from None
     last = start + spec.horizon - 1
+    try:
+        check_period(start, last)
+    except ValueError as exc:
+        start_inside = FIRST_QUARTER <= start <= LAST_QUARTER
+        where = "horizon" if start_inside and "horizon" in data else "start"  # the run ends too late
+        raise UserError(str(exc), file=file, line=loaded.line_of((where,)), field=where) from None
 
     overrides: dict[str, float] = {}
     for path, value in spec.parameters.items():

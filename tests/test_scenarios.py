@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from simulator import run
+from simulator import load_scenario, run, scenario_from_dict
 from simulator.calendar import quarter_label
 
 from .conftest import SCENARIOS
@@ -102,3 +102,25 @@ def test_the_library_covers_every_situation_the_sources_discuss():
         "historical_1991_2024",
     }
     assert expected <= {p.stem for p in SCENARIO_FILES}
+
+
+def test_every_quarter_a_scenario_can_record_reads_back_from_its_label():
+    from simulator.calendar import FIRST_QUARTER, LAST_QUARTER, parse_quarter, quarter_label
+
+    # step 0 is labelled with the quarter before the start, so the labels begin one quarter earlier
+    for count in range(FIRST_QUARTER - 1, LAST_QUARTER + 1):
+        label = quarter_label(count)
+        assert len(label) == 6 and parse_quarter(label) == count
+    assert quarter_label(1 * 4) == "0001Q1"  # four digits even where no scenario goes
+
+
+def test_a_scenario_at_the_ends_of_the_calendar_saves_and_reloads(tmp_path):
+    for start, at in (("1900Q1", "1900Q1"), ("2199Q4", "2199Q4")):
+        scenario = scenario_from_dict(
+            {"name": "edge", "start": start, "horizon": 1, "shocks": [{"kind": "us_retrenchment", "at": at}]}
+        )
+        saved = tmp_path / "scenario.yaml"
+        saved.write_text(scenario.to_yaml(), encoding="utf-8")
+        assert f"start: {start}" in saved.read_text(encoding="utf-8")
+        again = load_scenario(saved)
+        assert (again.start, again.shocks[0].at) == (scenario.start, scenario.shocks[0].at)
