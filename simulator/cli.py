@@ -24,7 +24,7 @@ from simulator.experiment import is_experiment_file, load_experiment
 from simulator.output import check_destination, free_folder, result_folders
 from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
-from simulator.scenario import Scenario, load_scenario, parse_assignment
+from simulator.scenario import Scenario, check_replicates, check_seed, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
     WORLDS_FILE,
@@ -272,10 +272,10 @@ def _parser() -> argparse.ArgumentParser:
 def _cmd_run(args: argparse.Namespace) -> int:
     calibration = default_calibration()
     overrides = dict(parse_assignment(item, calibration) for item in args.set)
-    if args.replicates is not None and args.replicates < 1:
-        raise UserError(f"--replicates must be at least 1, got {args.replicates}", field="--replicates")
-    if args.seed is not None and args.seed < 0:
-        raise UserError(f"--seed must be >= 0, got {args.seed}", field="--seed")
+    if args.replicates is not None:
+        check_replicates(args.replicates, "--replicates")
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
     files = scenario_files(args.scenarios)
     library = load_library(args.shocks, calibration)
     scenarios = [

@@ -48,7 +48,7 @@ from simulator.errors import UserError, choices_hint, clip, near_miss
 from simulator.output import RESULTS_ROOT, atomic_folder, folder_name, free_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, folder_kind, open_run
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, check_replicates, check_seed
 from simulator.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 
 DEFAULT_METRIC = f"coop_{HEADLINE_PAIR}"
@@ -238,10 +238,10 @@ def prepare(
         UserError: for every problem, naming the input or option and the fix.
     """
     paths = [str(p) for p in inputs]
-    if seed is not None and seed < 0:
-        raise UserError(f"--seed must be >= 0, got {seed}", field="--seed")
-    if replicates is not None and replicates < 1:
-        raise UserError(f"--replicates must be at least 1, got {replicates}", field="--replicates")
+    if seed is not None:
+        check_seed(seed, "--seed")
+    if replicates is not None:
+        check_replicates(replicates, "--replicates")
     if threshold is not None and not np.isfinite(threshold):
         raise UserError(f"--threshold must be a number, got {threshold}", field="--threshold")
     kinds = [_input_kind(p) for p in paths]

@@ -30,7 +30,7 @@ from simulator.errors import UserError, clip, clip_path, near_miss
 from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
 from simulator.recorder import column_names
-from simulator.scenario import Scenario, is_experiment_data, load_scenario, scenario_from_dict
+from simulator.scenario import SEED_RANGE, Scenario, is_experiment_data, load_scenario, scenario_from_dict
 from simulator.schema_errors import schema_error
 from simulator.yamlio import LoadedYaml, dump_yaml, read_yaml
 
@@ -83,7 +83,7 @@ class ExperimentSpec(BaseModel):
     description: str = ""
     scenario: str | dict[str, Any]
     set: dict[str, Any] = Field(default_factory=dict)
-    seed: int | None = Field(None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(None, ge=SEED_RANGE[0], le=SEED_RANGE[1])
     replicates: int = Field(DEFAULT_REPLICATES, ge=1, le=100_000)
     method: str = "grid"
     samples: int | None = Field(None, ge=1, le=10_000_000)
@@ -99,7 +99,7 @@ class ExperimentSpec(BaseModel):
 _HINTS = {
     "scenario": "a scenario file path (relative to the experiment file) or an inline scenario mapping",
     "set": "a mapping of dotted paths to numbers held fixed in every world, e.g. model.weight_deference: 1.0",
-    "seed": "a whole number >= 0",
+    "seed": f"a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}",
     "replicates": "a whole number of worlds per point, >= 1",
     "method": f"one of {', '.join(METHODS)}",
     "samples": "a whole number of points (sobol: base samples, a power of 2; morris: trajectories)",

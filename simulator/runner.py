@@ -84,14 +84,17 @@ def resolve(
     overrides: Mapping[str, float] | None = None,
     shocks: str | Path | ShockLibrary | None = None,
 ) -> Scenario:
-    """Load (if needed) and adjust a scenario; every override is validated."""
+    """Load (if needed) and adjust a scenario; every override is validated.
+
+    Raises:
+        UserError: for a file that is not a valid scenario, an unknown parameter or a value out of its
+            range, or a seed or replicate count outside the bounds a scenario file allows.
+    """
     calibration = default_calibration()
     if not isinstance(scenario, Scenario):
         library = shocks if isinstance(shocks, ShockLibrary) else load_library(shocks, calibration)
         scenario = load_scenario(scenario, calibration=calibration, library=library)
     checked = {path: calibration.check_value(path, value, field=path) for path, value in (overrides or {}).items()}
-    if replicates is not None and replicates < 1:
-        raise UserError(f"replicates must be at least 1, got {replicates}", field="replicates")
     return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
 
 

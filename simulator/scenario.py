@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.calendar import (
@@ -35,6 +36,14 @@ DEFAULT_START = "2025Q1"
 DEFAULT_HORIZON = 40
 DEFAULT_SEED = 2025
 DEFAULT_REPLICATES = 100
+SEED_RANGE = (0, 2**63 - 1)
+"""Seeds a scenario may take: whole numbers that fit a signed 64-bit integer, as every saved table holds them.
+
+The one source of the bounds: the scenario and experiment schemas, ``--seed`` and
+:meth:`Scenario.with_overrides` all check against it, so no seed is accepted that a saved
+``scenario.yaml`` would then refuse."""
+REPLICATES_RANGE = (1, 1_000_000)
+"""Replicates a scenario may ask for (the one source of the bounds, as :data:`SEED_RANGE`)."""
 
 
 class EffectSpec(BaseModel):
@@ -68,8 +77,8 @@ class ScenarioSpec(BaseModel):
     description: str = ""
     start: str = DEFAULT_START
     horizon: int = Field(DEFAULT_HORIZON, ge=1, le=400)
-    seed: int = Field(DEFAULT_SEED, ge=0, le=2**63 - 1)
-    replicates: int = Field(DEFAULT_REPLICATES, ge=1, le=1_000_000)
+    seed: int = Field(DEFAULT_SEED, ge=SEED_RANGE[0], le=SEED_RANGE[1])
+    replicates: int = Field(DEFAULT_REPLICATES, ge=REPLICATES_RANGE[0], le=REPLICATES_RANGE[1])
     parameters: dict[str, Any] = Field(default_factory=dict)
     shocks: list[ShockSpec] = Field(default_factory=list)
 
@@ -78,8 +87,8 @@ _FIELD_HINTS = {
     "start": f'a quarter in quotes such as "2025Q1", from {FIRST_YEAR}Q1 to {LAST_YEAR}Q4',
     "at": 'a quarter in quotes such as "2026Q3"',
     "horizon": "a whole number of quarters from 1 to 400",
-    "seed": "a whole number >= 0",
-    "replicates": "a whole number >= 1",
+    "seed": f"a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}",
+    "replicates": f"a whole number from {REPLICATES_RANGE[0]} to {REPLICATES_RANGE[1]}",
     "magnitude": "a number from 0 to 1",
     "ramp": f"a whole number of quarters from 0 to {MAX_TIMING_QUARTERS}",
     "duration": f"a whole number of quarters from 0 to {MAX_TIMING_QUARTERS} (omit it for a persistent shock)",
@@ -165,7 +174,16 @@ class Scenario:
         replicates: int | None = None,
         seed: int | None = None,
     ) -> Scenario:
-        """A copy with extra parameter overrides or another seed/replicate count."""
+        """A copy with extra parameter overrides or another seed/replicate count.
+
+        Raises:
+            UserError: for a seed or replicate count outside :data:`SEED_RANGE` or :data:`REPLICATES_RANGE`,
+                which a saved copy of the scenario could not be read back with.
+        """
+        if seed is not None:
+            check_seed(seed)
+        if replicates is not None:
+            check_replicates(replicates)
         merged = dict(self.parameters)
         merged.update(parameters or {})
         return replace(
@@ -191,6 +209,31 @@ class Scenario:
     def to_yaml(self) -> str:
         """The resolved scenario as YAML."""
         return dump_yaml(self.to_dict())
+
+
+def check_seed(seed: object, field: str = "seed") -> int:
+    """``seed`` if it is a whole number in :data:`SEED_RANGE`.
+
+    Raises:
+        UserError: naming ``field`` (``--seed`` on the command line) and the range.
+    """
+    return _check_whole(seed, SEED_RANGE, field)
+
+
+def check_replicates(replicates: object, field: str = "replicates") -> int:
+    """``replicates`` if it is a whole number in :data:`REPLICATES_RANGE`.
+
+    Raises:
+        UserError: naming ``field`` (``--replicates`` on the command line) and the range.
+    """
+    return _check_whole(replicates, REPLICATES_RANGE, field)
+
+
+def _check_whole(value: object, bounds: tuple[int, int], field: str) -> int:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= high:
+        raise UserError(f"must be a whole number from {low} to {high}, got {quote(value)}", field=field)
+    return int(value)
 
 
 def shock_onset(at: str, start: int, last: int) -> int:

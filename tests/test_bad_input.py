@@ -114,13 +114,13 @@ BAD_SCENARIOS = [
         "replicates_not_whole",
         "name: x\nreplicates: 2.5\n",
         2,
-        ["(replicates)", "2.5", "whole number >= 1"],
+        ["(replicates)", "2.5", "whole number from 1 to 1000000"],
     ),
     (
         "seed_negative",
         "name: x\nseed: -1\n",
         2,
-        ["(seed)", "-1", "whole number >= 0"],
+        ["(seed)", "-1", "whole number from 0 to 9223372036854775807"],
     ),
     (
         "magnitude_too_big",
@@ -144,7 +144,7 @@ BAD_SCENARIOS = [
         "replicates_zero",
         "name: x\nreplicates: 0\n",
         2,
-        ["(replicates)", "got 0", "whole number >= 1"],
+        ["(replicates)", "got 0", "whole number from 1 to 1000000"],
     ),
     (
         "parameter_out_of_bounds",
@@ -509,13 +509,33 @@ def test_default_results_folder_is_not_created_for_a_bad_scenario(tmp_path, monk
 
 @pytest.mark.parametrize(
     ("option", "value", "needle"),
-    [("--replicates", "0", "at least 1"), ("--seed", "-3", ">= 0")],
-    ids=["replicates_zero", "negative_seed"],
+    [
+        ("--replicates", "0", "from 1 to 1000000"),
+        ("--replicates", "1000001", "from 1 to 1000000"),
+        ("--seed", "-3", "from 0 to 9223372036854775807"),
+        ("--seed", "99999999999999999999999999", "from 0 to 9223372036854775807"),
+    ],
+    ids=["replicates_zero", "replicates_above_the_schema", "negative_seed", "seed_above_the_schema"],
 )
 def test_bad_number_option_on_the_command_line(tmp_path, option, value, needle):
-    message = cli_error("run", BASELINE, option, value, "--out", tmp_path / "out", "--no-plots")
-    assert option in message and needle in message
+    for command in ("run", "compare"):
+        message = cli_error(command, BASELINE, BASELINE, option, value, "--out", tmp_path / "out", "--no-plots")
+        assert f"error: {option}: must be a whole number {needle}, got {value}" in message
     assert_only(tmp_path)
+
+
+def test_seed_and_replicates_given_to_the_api_are_checked_like_a_file():
+    from simulator.runner import resolve
+
+    scenario = load_scenario(BASELINE)
+    for seed in (-1, 2**63, 2.5, True):
+        with pytest.raises(UserError, match="seed: must be a whole number from 0 to 9223372036854775807"):
+            resolve(scenario, seed=seed)
+    for replicates in (0, 1_000_001):
+        with pytest.raises(UserError, match="replicates: must be a whole number from 1 to 1000000"):
+            scenario.with_overrides(replicates=replicates)
+    edge = scenario.with_overrides(seed=2**63 - 1, replicates=1_000_000)
+    assert scenario_from_dict(edge.to_dict()).to_dict() == edge.to_dict()
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,7 @@ def test_another_pairs_cooperation_compares_without_domains(run_folders):
         (["compare", BASELINE, RETRENCHMENT, "--metric", "coop_EU_JNP"], "did you mean 'coop_EU_JPN'"),
         (["compare", BASELINE, RETRENCHMENT, "--baseline", "basline"], "did you mean 'baseline'"),
         (["compare", BASELINE, RETRENCHMENT, "--baseline", "3"], "out of range"),
-        (["compare", BASELINE, RETRENCHMENT, "--replicates", "0"], "--replicates must be at least 1"),
+        (["compare", BASELINE, RETRENCHMENT, "--replicates", "0"], "--replicates: must be a whole number from 1"),
         (["compare", BASELINE, RETRENCHMENT, "--by", "JPN.deference"], "none of the inputs is one"),
         (["compare", "{sweep}", "--points", "0,99"], "point(s) 99 not in the sweep"),
         (["compare", "{sweep}", "--points", "0,x"], "not a list of point ids"),
