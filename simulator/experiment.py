@@ -29,6 +29,7 @@ from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, clip, clip_path, near_miss
 from simulator.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
 from simulator.metrics import Metric, parse_metrics
+from simulator.names import DESCRIPTION_LIMIT, NAME_LIMIT, Description, Name, name_from_file
 from simulator.recorder import column_names
 from simulator.scenario import SEED_RANGE, Scenario, is_experiment_data, load_scenario, scenario_from_dict
 from simulator.schema_errors import schema_error
@@ -79,8 +80,8 @@ class ExperimentSpec(BaseModel):
     """An experiment file's top level."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    name: str | None = None
-    description: str = ""
+    name: Name | None = None
+    description: Description = ""
     scenario: str | dict[str, Any]
     set: dict[str, Any] = Field(default_factory=dict)
     seed: int | None = Field(None, ge=SEED_RANGE[0], le=SEED_RANGE[1])
@@ -97,6 +98,8 @@ class ExperimentSpec(BaseModel):
 
 
 _HINTS = {
+    "name": f"one line of text, at most {NAME_LIMIT} characters",
+    "description": f"text of at most {DESCRIPTION_LIMIT:,} characters",
     "scenario": "a scenario file path (relative to the experiment file) or an inline scenario mapping",
     "set": "a mapping of dotted paths to numbers held fixed in every world, e.g. model.weight_deference: 1.0",
     "seed": f"a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}",
@@ -359,7 +362,7 @@ def parse_experiment(
         )
     phase = _phase(spec, factor_names, names, analysis_metric, fail)
     return Experiment(
-        name=spec.name or default_name,
+        name=spec.name or name_from_file(default_name, "experiment", file),
         description=" ".join(spec.description.split()),
         scenario=scenario,
         method=spec.method,

@@ -28,6 +28,7 @@ from simulator.calendar import (
 )
 from simulator.calibration import Calibration, default_calibration
 from simulator.errors import UserError, choices_hint, clip, near_miss, quote
+from simulator.names import DESCRIPTION_LIMIT, NAME_LIMIT, Description, Name, name_from_file
 from simulator.schema_errors import schema_error
 from simulator.shocklib import MAX_TIMING_QUARTERS, Effect, ShockLibrary, default_library, parse_effects
 from simulator.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
@@ -59,13 +60,13 @@ class ShockSpec(BaseModel):
     """One shock as written in a scenario file."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    kind: str
+    kind: Name
     at: str
     magnitude: float = Field(1.0, ge=0.0, le=1.0)
     ramp: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
     duration: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
     decay: int | None = Field(None, ge=0, le=MAX_TIMING_QUARTERS)
-    name: str | None = None
+    name: Name | None = None
     effects: list[EffectSpec] | None = None
 
 
@@ -73,8 +74,8 @@ class ScenarioSpec(BaseModel):
     """A scenario file's top level."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    name: str | None = None
-    description: str = ""
+    name: Name | None = None
+    description: Description = ""
     start: str = DEFAULT_START
     horizon: int = Field(DEFAULT_HORIZON, ge=1, le=400)
     seed: int = Field(DEFAULT_SEED, ge=SEED_RANGE[0], le=SEED_RANGE[1])
@@ -96,8 +97,8 @@ _FIELD_HINTS = {
     "parameters": "a mapping of dotted paths to numbers, e.g. JPN.deference: 0.3",
     "shocks": "a list of shocks, each with at least kind and at",
     "kind": "the name of a shock kind (see `eujsim shocks`)",
-    "name": "text",
-    "description": "text",
+    "name": f"one line of text, at most {NAME_LIMIT} characters",
+    "description": f"text of at most {DESCRIPTION_LIMIT:,} characters",
 }
 
 
@@ -359,10 +360,7 @@ def parse_scenario(
         else:
             assert known is not None
             effects = known.effects
-        name = item.name or item.kind
-        base, n = name, 2
-        while name in used_names:
-            name, n = f"{base} #{n}", n + 1
+        name = _unique_name(item.name or item.kind, used_names)
         used_names.add(name)
         shocks.append(
             Shock(
@@ -378,7 +376,7 @@ def parse_scenario(
             )
         )
     return Scenario(
-        name=spec.name or default_name,
+        name=spec.name or name_from_file(default_name, "scenario", file),
         description=" ".join(spec.description.split()),
         start=start,
         horizon=spec.horizon,
@@ -388,6 +386,19 @@ def parse_scenario(
         shocks=tuple(shocks),
         source=file,
     )
+
+
+def _unique_name(name: str, used: set[str]) -> str:
+    """``name``, or ``name #2``, ``name #3`` … for the second and later shocks of one name.
+
+    The name is shortened to make room for the number, so that it stays within
+    :data:`~simulator.names.NAME_LIMIT` and the saved scenario reads back.
+    """
+    unique, n = name, 2
+    while unique in used:
+        suffix = f" #{n}"
+        unique, n = name[: NAME_LIMIT - len(suffix)] + suffix, n + 1
+    return unique
 
 
 def load_scenario(

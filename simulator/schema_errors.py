@@ -54,6 +54,8 @@ def schema_error(
         return UserError(
             f"unknown key '{clip(last)}'{near_miss(last, allowed)} (allowed: {', '.join(allowed)})", **where
         )
+    if err["type"] == "value_error":  # a rule of our own, whose message says what is wrong and the fix
+        return UserError(f"{quote(err.get('input'))}: {err['ctx']['error']}", **where)
     hint = hints.get(last, "")
     if err["type"] == "missing":
         return UserError(f"missing required key '{clip(last)}'" + (f"; add it: {hint}" if hint else ""), **where)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from simulator.calibration import Calibration, Source, as_float, default_calibration
 from simulator.errors import UserError, clip, near_miss, quote
+from simulator.names import DESCRIPTION_LIMIT, name_problem
 from simulator.yamlio import LoadedYaml, parse_yaml, read_yaml
 
 OPS = ("add", "multiply", "set")
@@ -133,6 +134,9 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
     for name, entry in data["kinds"].items():
         where = ("kinds", name)
         line = loaded.line_of(where)
+        problem = name_problem(name) if isinstance(name, str) else "a kind's name is text"
+        if problem:
+            raise UserError(f"kind {quote(name)}: {problem}", file=file, line=line, field="kinds")
         if not isinstance(entry, dict):
             raise UserError(
                 "each kind is a mapping with description, effects, ramp, decay", file=file, line=line, field=name
@@ -147,6 +151,14 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
                 )
         if "description" not in entry or "effects" not in entry:
             raise UserError("each kind needs a 'description' and 'effects'", file=file, line=line, field=name)
+        description = entry["description"]
+        if not isinstance(description, str) or len(description) > DESCRIPTION_LIMIT:
+            raise UserError(
+                f"'description' is text of at most {DESCRIPTION_LIMIT:,} characters, got {quote(description)}",
+                file=file,
+                line=loaded.line_of((*where, "description")),
+                field=f"{name}.description",
+            )
         source = sentence = None
         if "source" in entry:
             ref = entry["source"].get("ref") if isinstance(entry["source"], dict) else None
@@ -173,7 +185,7 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
         effects = parse_effects(entry["effects"], calibration, file=file, loaded=loaded, where=(*where, "effects"))
         kinds[str(name)] = ShockKind(
             kind=str(name),
-            description=" ".join(str(entry["description"]).split()),
+            description=" ".join(description.split()),
             effects=effects,
             ramp=timing["ramp"],
             decay=timing["decay"],

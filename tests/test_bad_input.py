@@ -301,6 +301,33 @@ BAD_SCENARIOS = [
         3,
         ["(horizon)", "would end in 2201Q4, after 2199Q4", "shorten the horizon"],
     ),
+    (
+        "name_starts_like_a_formula",
+        'seed: 1\nname: "=HYPERLINK(\\"http://x\\")"\n',
+        2,
+        ["(name)", "'=HYPERLINK", "may not start with '='", "spreadsheet", "start the name with a letter or digit"],
+    ),
+    ("name_starts_with_a_tab", 'name: "\\tx"\n', 1, ["(name)", "may not start with '\\t'", "formula"]),
+    ("shock_name_starts_with_plus", SHOCK + '    name: "+1"\n', 5, ["shocks.0.name", "may not start with '+'"]),
+    (
+        "new_kind_starts_with_minus",
+        'name: x\nshocks:\n  - kind: "-2+3"\n    at: "2026Q1"\n    effects:\n'
+        "      - {target: world.sealane_risk, op: add, value: 0.4}\n",
+        3,
+        ["shocks.0.kind", "may not start with '-'"],
+    ),
+    ("shock_name_starts_with_at", SHOCK + '    name: "@SUM(A1)"\n', 5, ["may not start with '@'"]),
+    ("name_with_a_line_break", 'name: "two\\nlines"\n', 1, ["(name)", "one line of visible characters", "'\\n'"]),
+    ("name_with_a_direction_override", 'name: "abc\\u202edef"\n', 1, ["invisible formatting", "'\\u202e'"]),
+    ("name_of_81_characters", f"name: {'n' * 81}\n", 1, ["names are at most 80 characters (this one has 81)"]),
+    ("name_blank", 'name: "  "\n', 1, ["at least one visible character"]),
+    ("name_ends_with_a_space", 'name: "x "\n', 1, ["may not start or end with a space"]),
+    (
+        "description_of_2001_characters",
+        f"name: x\ndescription: {'d' * 2001}\n",
+        2,
+        ["(description)", "at most 2000 characters", "text of at most 2,000 characters"],
+    ),
     ("empty_file", "", 1, ["the file is empty"]),
     ("only_a_comment", "# nothing here yet\n", 1, ["the file is empty"]),
     ("top_level_list", "- name: x\n- horizon: 4\n", 1, ["a scenario is a mapping"]),
@@ -695,8 +722,26 @@ def test_shock_library_with_unknown_target(tmp_path):
             5,
             ["unknown key"],
         ),
+        (
+            'kinds:\n  "=k":\n    description: d\n    effects:\n      - {target: JPN.deference, op: add, value: 1}\n',
+            2,
+            ["kind '=k'", "may not start with '='"],
+        ),
+        (
+            "kinds:\n  k:\n    description: [a, b]\n    effects:\n      - {target: JPN.deference, op: add, value: 1}\n",
+            3,
+            ["'description' is text of at most 2,000 characters"],
+        ),
     ],
-    ids=["not_a_mapping", "unknown_key", "unhashable_source_ref", "negative_ramp", "odd_effect_keys"],
+    ids=[
+        "not_a_mapping",
+        "unknown_key",
+        "unhashable_source_ref",
+        "negative_ramp",
+        "odd_effect_keys",
+        "kind_like_a_formula",
+        "description_not_text",
+    ],
 )
 def test_bad_shock_library(tmp_path, text, line, needles):
     library = tmp_path / "lib.yaml"
@@ -780,7 +825,7 @@ LONG_VALUES = [
     ("unknown_key", f"name: x\n{LONG[:1000]}: 1\n", "unknown key"),  # YAML keys are at most 1024 characters
     ("parameter_path", f"name: x\nparameters:\n  JPN.{LONG[:1000]}: 0.3\n", "has no parameter"),
     ("parameter_value", f"name: x\nparameters:\n  JPN.deference: {LONG}\n", "needs a number"),
-    ("shock_kind", f'name: x\nshocks:\n  - kind: {LONG}\n    at: "2025Q2"\n', "unknown shock kind"),
+    ("shock_kind", f'name: x\nshocks:\n  - kind: {LONG}\n    at: "2025Q2"\n', "names are at most 80 characters"),
     ("shock_at", f"name: x\nshocks:\n  - kind: us_retrenchment\n    at: {LONG}\n", "is not a quarter"),
     ("effect_op", f"{SHOCK}    effects:\n      - {{target: JPN.deference, op: {LONG}, value: 1}}\n", "op must be"),
 ]
@@ -936,3 +981,26 @@ def test_api_numbers_too_large_for_a_float_are_user_errors():
         shock_input_value(scenario, "shock.US retrenchment.magnitude", "magnitude", -HUGE)
     with pytest.raises(UserError, match="in quotes"):
         shock_input_value(scenario, "shock.US retrenchment.at", "at", 10**5000)
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def test_a_file_name_that_cannot_be_a_name_needs_a_name_line(tmp_path):
+    for stem in ("=evil", "x" * 81):
+        file = tmp_path / f"{stem}.yaml"
+        file.write_text("horizon: 4\n", encoding="utf-8")
+        message = cli_error("validate", file)
+        assert "(name)" in message and "the scenario has no name, and its file name" in message
+        assert "add a line such as name: my_scenario" in message
+        file.write_text("name: good\nhorizon: 4\n", encoding="utf-8")
+        assert eujsim("validate", file)[0] == 0
+
+
+def test_an_experiment_name_follows_the_rules_of_names(tmp_path):
+    from .test_sweep import small_experiment, write_experiment
+
+    message = cli_error("validate", write_experiment(tmp_path, small_experiment(name="@cmd")))
+    assert "(name)" in message and "may not start with '@'" in message
+    message = cli_error("validate", write_experiment(tmp_path, small_experiment(name=None), name="+exp.yaml"))
+    assert "the experiment has no name" in message and "name: my_experiment" in message

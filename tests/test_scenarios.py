@@ -124,3 +124,14 @@ def test_a_scenario_at_the_ends_of_the_calendar_saves_and_reloads(tmp_path):
         assert f"start: {start}" in saved.read_text(encoding="utf-8")
         again = load_scenario(saved)
         assert (again.start, again.shocks[0].at) == (scenario.start, scenario.shocks[0].at)
+
+
+def test_shocks_of_one_long_name_are_numbered_within_the_name_limit_and_read_back():
+    from simulator.names import NAME_LIMIT
+
+    long = "n" * NAME_LIMIT
+    shocks = [{"kind": "us_retrenchment", "name": long, "at": "2025Q2"} for _ in range(3)]
+    scenario = scenario_from_dict({"name": "x", "horizon": 4, "shocks": shocks})
+    names = [s.name for s in scenario.shocks]
+    assert names == [long, long[:77] + " #2", long[:77] + " #3"]
+    assert scenario_from_dict(scenario.to_dict()).to_dict() == scenario.to_dict()
