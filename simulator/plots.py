@@ -68,8 +68,13 @@ STYLE = {
     "legend.frameon": False,
     "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
     "image.cmap": "viridis",
+    "text.parse_math": False,
 }
-"""Matplotlib rc settings of every plot (readable at 100 dpi; Okabe–Ito for categories, viridis for scales)."""
+"""Matplotlib rc settings of every plot (readable at 100 dpi; Okabe–Ito for categories, viridis for scales).
+
+Text is drawn as written (``text.parse_math`` off): names come from users' files, and matplotlib
+would otherwise read ``$…$`` in a name as mathematics and stop at ``$\\foo$``. No plot writes
+mathematics of its own."""
 SHOCK_LINE = {"color": "#555555", "ls": "--"}
 """How a shock's onset line is drawn, on every plot with a time axis."""
 SHOCK_LABEL_GID = "eujsim-shock-label"

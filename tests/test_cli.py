@@ -522,3 +522,77 @@ def test_python_m_simulator_help_matches_eujsim_help():
         console = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120, env=env, check=False)
         assert console.returncode == 0
         assert console.stdout == module.stdout
+
+
+# --- a run at the edges of what files allow reads back everywhere --------------------------------
+
+EDGE_SCENARIO = """\
+name: "Edge $x^2$ Ünïcödé_Ωμέγα"
+description: The earliest quarter, the largest seed, one quarter, names with $ and _ for matplotlib.
+start: "1900Q1"
+horizon: 1
+seed: 9223372036854775807
+replicates: 2
+shocks:
+  - kind: us_retrenchment
+    name: "$\\\\foo$ shock_one"
+    at: "1900Q1"
+  - kind: new_kind
+    name: "$x^2$ Привет"
+    at: "1900Q1"
+    effects: [{target: JPN.deference, op: add, value: 0.1}]
+"""
+EDGE_EXPERIMENT = """\
+name: "Sweep $x^2$"
+scenario: edge.yaml
+replicates: 1
+method: grid
+parameters:
+  "shock.$\\\\foo$ shock_one.magnitude": [0.0, 1.0]
+  JPN.deference: [0.2, 0.8]
+"""
+
+
+def is_png(path: Path) -> bool:
+    return path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def all_png(folder: Path) -> bool:
+    """``folder`` holds files, all of them PNG images."""
+    files = list(folder.iterdir())
+    return bool(files) and all(is_png(p) for p in files)
+
+
+def test_a_run_at_the_edges_plots_and_reads_back_in_every_command(tmp_path):
+    """Earliest start, largest seed, one quarter, names matplotlib would read as mathematics: every command works."""
+    scenario_file = tmp_path / "edge.yaml"
+    scenario_file.write_text(EDGE_SCENARIO, encoding="utf-8")
+    run_folder = tmp_path / "run"
+    status, _, err = eujsim("run", scenario_file, "--out", run_folder, "--quiet")
+    assert status == 0, err
+    assert sorted(p.name for p in (run_folder / "plots").iterdir()) == sorted(PLOTS)
+    assert all_png(run_folder / "plots")
+    saved = load_scenario(run_folder / "scenario.yaml")
+    assert saved.to_dict() == load_scenario(scenario_file).to_dict()
+    assert [s.name for s in saved.shocks] == ["$\\foo$ shock_one", "$x^2$ Привет"]
+
+    status, _, err = eujsim("explain", run_folder)
+    assert status == 0, err
+    assert is_png(run_folder / "explain" / "contributions.png")
+
+    compared = tmp_path / "compared"
+    status, _, err = eujsim("compare", run_folder, scenario_file, "--out", compared)
+    assert status == 0, err
+    assert all_png(compared / "plots")
+
+    experiment_file = tmp_path / "sweep.yaml"
+    experiment_file.write_text(EDGE_EXPERIMENT, encoding="utf-8")
+    swept = tmp_path / "swept"
+    status, _, err = eujsim("sweep", experiment_file, "--out", swept, "--workers", "1", "--progress", "log")
+    assert status == 0, err
+    assert all_png(swept / "plots")
+
+    for folder in (run_folder, compared, swept):
+        status, _, err = eujsim("report", folder)
+        assert status == 0, err
+        assert (folder / "report.html").stat().st_size > 10_000
