@@ -29,6 +29,15 @@ from simulator.sweep import EXPERIMENT_FILE, WORLDS_FILE
 
 RUN_FILES = ("scenario.yaml", "manifest.json", "timeseries.csv")
 """Files every run folder has; the other tables (summary, events, drivers) are read when asked for."""
+TABLE_COLUMNS = {
+    "timeseries.csv": ("replicate", "step", "quarter"),
+    "summary.csv": ("step", "quarter", "variable", "mean", "p5", "p50", "p95"),
+    "events.csv": ("replicate", "step", "quarter", "type", "actor", "name", "detail"),
+    "drivers.csv": ("step", "quarter", "domain", "driver", "mean", "p5", "p95"),
+}
+"""The columns each table of a run folder has (as :meth:`RunResult.save` writes them); a table without them is damaged.
+
+The variables of ``timeseries.csv`` follow its first three columns."""
 COMPARE_FILE = "compare.json"
 """The file that marks a folder written by ``eujsim compare``."""
 SAVED_PRECISION = 1e-5
@@ -70,8 +79,35 @@ class RunFolder:
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
-        """One row per replicate and step, as ``eujsim run`` saved it."""
-        return pd.read_csv(self.path / "timeseries.csv", keep_default_na=False, na_values=[""])
+        """One row per replicate and step, as ``eujsim run`` saved it, checked to be whole.
+
+        Raises:
+            UserError: if the table is damaged: unreadable, without its columns, with text where
+                numbers belong, or with rows missing or repeated.
+        """
+        frame = self._table("timeseries.csv")
+        path = self.path / "timeseries.csv"
+        if frame.empty:
+            raise damaged(path, "it has no rows")
+        kinds = {name: "iu" if name in ("replicate", "step") else "iuf" for name in frame.columns if name != "quarter"}
+        wrong = [name for name, allowed in kinds.items() if frame[name].dtype.kind not in allowed]
+        if wrong:
+            raise damaged(path, f"column {clip(str(wrong[0]))} holds other values than the numbers it should")
+        frame = frame.sort_values(["replicate", "step"], kind="stable")
+        n_steps = self.scenario.horizon + 1
+        n_worlds = len(frame) // n_steps
+        if n_worlds * n_steps != len(frame) or n_worlds == 0:
+            raise UserError(
+                f"timeseries.csv has {len(frame)} rows, not a whole number of runs of {n_steps} quarters; "
+                "the folder is incomplete: run the scenario again",
+                file=path,
+            )
+        whole = np.array_equal(frame["step"].to_numpy(), np.tile(np.arange(n_steps), n_worlds)) and np.array_equal(
+            frame["replicate"].to_numpy(), np.repeat(frame["replicate"].unique(), n_steps)
+        )
+        if not whole:
+            raise damaged(path, f"its rows are not steps 0–{n_steps - 1} of each replicate once")
+        return frame
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -82,7 +118,10 @@ class RunFolder:
     def events(self) -> pd.DataFrame:
         """Shocks, episodes and milestones (``events.csv``)."""
         frame = self._table("events.csv")
-        frame["replicate"] = frame["replicate"].astype("Int64")
+        try:
+            frame["replicate"] = frame["replicate"].astype("Int64")
+        except (TypeError, ValueError):
+            raise damaged(self.path / "events.csv", "its replicate column holds more than whole numbers") from None
         return frame
 
     @cached_property
@@ -91,22 +130,28 @@ class RunFolder:
         return self._table("drivers.csv")
 
     def _table(self, name: str) -> pd.DataFrame:
+        """A table of the folder, with the columns it starts with (:data:`TABLE_COLUMNS`).
+
+        Raises:
+            UserError: if the table is missing or damaged, naming it and saying to run the scenario again.
+        """
         path = self.path / name
         if not path.is_file():
             raise UserError(f"the run folder has no {name}; run the scenario again to rebuild it", file=self.path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        try:
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, UnicodeDecodeError, pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+            raise damaged(path, first_line(exc)) from None
+        missing = [column for column in TABLE_COLUMNS[name] if column not in frame.columns]
+        if missing:
+            raise damaged(path, f"it has no column {missing[0]}")
+        return frame
 
     @cached_property
     def _values(self) -> dict[str, np.ndarray]:
-        frame = self.timeseries.sort_values(["replicate", "step"], kind="stable")
+        frame = self.timeseries
         n_steps = self.scenario.horizon + 1
         n_worlds = len(frame) // n_steps
-        if n_worlds * n_steps != len(frame) or n_worlds == 0:
-            raise UserError(
-                f"timeseries.csv has {len(frame)} rows, not a whole number of runs of {n_steps} quarters; "
-                "the folder is incomplete: run the scenario again",
-                file=self.path / "timeseries.csv",
-            )
         skip = {"replicate", "step", "quarter"}
         return {
             name: frame[name].to_numpy(dtype=float).reshape(n_worlds, n_steps).T
@@ -163,14 +208,35 @@ def open_run(folder: str | Path) -> RunFolder:
             None: "not a run folder (it needs " + ", ".join(RUN_FILES) + ")",
         }[kind]
         raise UserError(f"this is {what}; give a folder written by `eujsim run`", file=path)
-    scenario = load_scenario(path / "scenario.yaml")
     try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        scenario = load_scenario(path / "scenario.yaml")
+    except UserError as exc:
         raise UserError(
-            f"manifest.json cannot be read ({exc}); run the scenario again", file=path / "manifest.json"
+            f"cannot be read back ({clip(exc.message, 150)}): the folder is damaged or was written by an older "
+            "eujsim; run the scenario again",
+            file=exc.file,
+            line=exc.line,
+            field=exc.field,
         ) from None
+    manifest_path = path / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise damaged(manifest_path, first_line(exc)) from None
+    if not isinstance(manifest, dict):
+        raise damaged(manifest_path, "it holds no JSON object")
     return RunFolder(path=path, scenario=scenario, manifest=manifest)
+
+
+def damaged(path: Path, reason: str) -> UserError:
+    """The error for a file of a run folder that cannot be used, with why (``reason``) and the fix."""
+    return UserError(f"is damaged ({clip(reason, 120)}); run the scenario again to write a new folder", file=path)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (pandas' messages run over several)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def rerun(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -1004,3 +1005,78 @@ def test_an_experiment_name_follows_the_rules_of_names(tmp_path):
     assert "(name)" in message and "may not start with '@'" in message
     message = cli_error("validate", write_experiment(tmp_path, small_experiment(name=None), name="+exp.yaml"))
     assert "the experiment has no name" in message and "name: my_experiment" in message
+
+
+# --- damaged result folders ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> Path:
+    """A two-quarter run of two replicates, without plots, to damage copies of."""
+    folder = tmp_path_factory.mktemp("damaged") / "run"
+    status, _, err = eujsim("run", BASELINE, "--replicates", 2, "--out", folder, "--no-plots", "--quiet")
+    assert status == 0, err
+    return folder
+
+
+def replace_line(path: Path, index: int, old: str, new: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[index] = lines[index].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+DAMAGES = {
+    "timeseries_empty": ("timeseries.csv", lambda p: p.write_text(""), "No columns to parse"),
+    "timeseries_unclosed_quote": ("timeseries.csv", lambda p: p.write_text('a,b\n1,2,3\n"x\n'), "Error tokenizing"),
+    "timeseries_header_only": (
+        "timeseries.csv",
+        lambda p: p.write_text(p.read_text().splitlines()[0] + "\n"),
+        "it has no rows",
+    ),
+    "timeseries_not_utf8": ("timeseries.csv", lambda p: p.write_bytes(b"\xff\xfe\x00\x01"), "can't decode"),
+    "timeseries_column_renamed": (
+        "timeseries.csv",
+        lambda p: replace_line(p, 0, "replicate", "replicat"),
+        "it has no column replicate",
+    ),
+    "timeseries_text_value": (
+        "timeseries.csv",
+        lambda p: replace_line(p, 2, ",0.", ",x0."),
+        "holds other values than the numbers",
+    ),
+    "timeseries_row_repeated": (
+        "timeseries.csv",
+        lambda p: p.write_text(
+            "".join((lambda rows: [*rows[:3], rows[2], *rows[3:-1]])(p.read_text().splitlines(True)))
+        ),
+        "not steps 0–",
+    ),
+    "manifest_not_an_object": ("manifest.json", lambda p: p.write_text("[]"), "it holds no JSON object"),
+    "manifest_cut": ("manifest.json", lambda p: p.write_text(p.read_text()[:50]), "is damaged"),
+    "scenario_empty": ("scenario.yaml", lambda p: p.write_text(""), "the file is empty"),
+    "scenario_year_0": (  # as an older eujsim saved start: "0000Q1"
+        "scenario.yaml",
+        lambda p: p.write_text(p.read_text().replace("start: 2025Q1", "start: 0Q1")),
+        "'0Q1' is not a quarter",
+    ),
+}
+
+
+@pytest.mark.parametrize(("name", "damage", "needle"), DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_damaged_run_folder_is_one_line_naming_the_file(tmp_path, small_run, name, damage, needle):
+    folder = tmp_path / "run"
+    shutil.copytree(small_run, folder)
+    damage(folder / name)
+    for argv in (["explain", folder], ["compare", folder, BASELINE, "--out", tmp_path / "c"], ["report", folder]):
+        message = cli_error(*argv)
+        assert f"{folder / name}" in message and needle in message, message
+        assert "run the scenario again" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_the_tables_of_a_run_have_the_columns_the_reader_expects(small_run):
+    from simulator.run_folder import TABLE_COLUMNS
+
+    for name, columns in TABLE_COLUMNS.items():
+        header = (small_run / name).read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert tuple(header[: len(columns)]) == columns, name
