@@ -1,14 +1,24 @@
-"""Property tests: any parameters within their ranges keep every output in range and finite."""
+"""Property tests: any parameters within their ranges keep every output in range and finite, and a saved scenario
+reads back as itself."""
 
 from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator import default_calibration, default_library
+from simulator import default_calibration, default_library, load_scenario, scenario_from_dict
+from simulator.calendar import FIRST_QUARTER, LAST_QUARTER, quarter_label
+from simulator.names import DESCRIPTION_LIMIT, NAME_LIMIT, name_problem
 from simulator.runner import simulate
+from simulator.scenario import REPLICATES_RANGE, SEED_RANGE, parse_scenario
+from simulator.shocklib import MAX_TIMING_QUARTERS
 from simulator.shocks import shock_strength
+from simulator.yamlio import parse_yaml
 
 from .conftest import make_scenario
 
@@ -79,3 +89,60 @@ def test_shock_profile_is_zero_before_onset_full_after_ramp_and_bounded(step, on
         assert s == 1.0
     elif duration is not None and q >= ramp + duration + decay:
         assert s == 0.0
+
+
+# --- what eujsim writes, eujsim reads back ---------------------------------------------------
+
+NAME_TEXT = st.text(st.characters(codec="utf-8"), min_size=1, max_size=NAME_LIMIT).filter(
+    lambda name: name_problem(name) is None
+)
+"""Any name the rules accept: letters of every script, $, _, emoji, up to the length limit."""
+
+
+@st.composite
+def edge_scenarios(draw):
+    """Scenario data at accepted edge values: the ends of the calendar, horizons 1 and 400, extreme seeds."""
+    start = draw(st.one_of(st.sampled_from([FIRST_QUARTER, LAST_QUARTER]), st.integers(FIRST_QUARTER, LAST_QUARTER)))
+    longest = min(MAX_TIMING_QUARTERS, LAST_QUARTER - start + 1)
+    horizon = draw(st.one_of(st.sampled_from([1, longest]), st.integers(1, longest)))
+    last = start + horizon - 1
+    quarter = st.one_of(st.sampled_from([start, last]), st.integers(start, last))
+    timing = st.one_of(st.none(), st.sampled_from([0, MAX_TIMING_QUARTERS]), st.integers(0, MAX_TIMING_QUARTERS))
+    shocks = []
+    for _ in range(draw(st.integers(0, 3))):
+        shock = {
+            "kind": draw(st.sampled_from(SHOCK_KINDS)),
+            "at": quarter_label(draw(quarter)),
+            "magnitude": draw(st.floats(0, 1)),
+            "name": draw(st.one_of(st.none(), NAME_TEXT)),
+        }
+        shock.update({key: value for key in ("ramp", "duration", "decay") if (value := draw(timing)) is not None})
+        if draw(st.booleans()):  # a kind of its own
+            shock["kind"] = draw(NAME_TEXT)
+            target = draw(st.sampled_from(SWEEPABLE))
+            shock["effects"] = [{"target": target.path, "op": "set", "value": draw(st.sampled_from(target.bounds))}]
+        shocks.append(shock)
+    parameter = draw(st.sampled_from(SWEEPABLE))
+    return {
+        "name": draw(NAME_TEXT),
+        "description": draw(st.text(max_size=DESCRIPTION_LIMIT)),
+        "start": quarter_label(start),
+        "horizon": horizon,
+        "seed": draw(st.one_of(st.sampled_from(SEED_RANGE), st.integers(*SEED_RANGE))),
+        "replicates": draw(st.one_of(st.sampled_from(REPLICATES_RANGE), st.integers(*REPLICATES_RANGE))),
+        "parameters": {parameter.path: draw(st.sampled_from([parameter.low, parameter.high, *parameter.bounds]))},
+        "shocks": shocks,
+    }
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=edge_scenarios())
+def test_a_resolved_scenario_reads_back_equal_to_itself(data):
+    """The scenario.yaml a run saves (``Scenario.to_yaml``) validates and resolves to the same scenario."""
+    scenario = scenario_from_dict(data)
+    again = parse_scenario(parse_yaml(scenario.to_yaml(), "<saved>"), default_name="other")
+    assert replace(again, source=None) == replace(scenario, source=None)
+    with tempfile.TemporaryDirectory() as folder:
+        saved = Path(folder) / "scenario.yaml"
+        saved.write_text(scenario.to_yaml(), encoding="utf-8")
+        assert replace(load_scenario(saved), source=None) == replace(scenario, source=None)
