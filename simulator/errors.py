@@ -119,9 +119,18 @@ def near_miss(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def choices_hint(choices: Iterable[str], limit: int = 12) -> str:
-    """Short list of valid choices for a message."""
+def choices_hint(choices: Iterable[str], limit: int = 12, width: int = 240) -> str:
+    """Short list of valid choices for a message: at most ``limit`` of them in about ``width`` characters.
+
+    Choices can be users' names (a scenario's shocks, a library's kinds) of up to 80 characters
+    each, so the list stops at ``width`` as well as at ``limit`` and says how many it left out.
+    """
     options = sorted(set(choices))
-    shown = ", ".join(options[:limit])
-    more = f", … ({len(options) - limit} more)" if len(options) > limit else ""
-    return shown + more
+    shown: list[str] = []
+    for option in options[:limit]:
+        text = clip(option)
+        if shown and sum(len(s) + 2 for s in shown) + len(text) > width:
+            break
+        shown.append(text)
+    more = f", … ({len(options) - len(shown)} more)" if len(options) > len(shown) else ""
+    return ", ".join(shown) + more

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.calibration import as_float, keyword_path
-from simulator.errors import UserError, clip, near_miss, quote
+from simulator.errors import UserError, choices_hint, clip, near_miss, quote
 from simulator.metrics import parse_metrics
 from simulator.runner import resolve, simulate
 from simulator.scenario import Scenario, shock_field_range, shock_onset
@@ -101,7 +101,7 @@ def shock_input(scenario: Scenario, name: str) -> tuple[str, str]:
     shock, _, field = name.removeprefix(SHOCK_PREFIX).rpartition(".")
     names = [s.name for s in scenario.shocks]
     if shock not in names:
-        listed = ", ".join(f"'{clip(n)}'" for n in names[:10]) + (", …" if len(names) > 10 else "") if names else "none"
+        listed = choices_hint(names) if names else "none"
         raise UserError(
             f"scenario '{clip(scenario.name)}' has no shock named '{clip(shock)}'{near_miss(shock, names)} "
             f"(its shocks: {listed}); write shock.<shock name>.<field>",

@@ -1080,3 +1080,30 @@ def test_the_tables_of_a_run_have_the_columns_the_reader_expects(small_run):
     for name, columns in TABLE_COLUMNS.items():
         header = (small_run / name).read_text(encoding="utf-8").splitlines()[0].split(",")
         assert tuple(header[: len(columns)]) == columns, name
+
+
+def test_a_list_of_choices_made_of_long_names_stays_short(tmp_path):
+    from .test_sweep import small_experiment, write_experiment
+
+    names = [f"{i:02d} " + "s" * 77 for i in range(12)]
+    scenario = {
+        "name": "long",
+        "horizon": 4,
+        "shocks": [{"kind": "us_retrenchment", "name": n, "at": "2025Q2"} for n in names],
+    }
+    experiment = small_experiment(scenario=scenario, parameters={"shock.no such shock.magnitude": [0.1, 0.2]})
+    message = cli_error("validate", write_experiment(tmp_path, experiment))
+    assert "has no shock named 'no such shock'" in message and "more)" in message
+    assert len(message) < 500, len(message)
+
+    library = tmp_path / "kinds.yaml"
+    effect = "[{target: JPN.deference, op: add, value: 0.1}]"
+    library.write_text(
+        "kinds:\n" + "".join(f"  k{i:02d}{'k' * 76}:\n    description: d\n    effects: {effect}\n" for i in range(12)),
+        encoding="utf-8",
+    )
+    file = tmp_path / "unknown_kind.yaml"
+    file.write_text('name: x\nshocks:\n  - kind: nothing_like_it\n    at: "2025Q2"\n', encoding="utf-8")
+    message = cli_error("validate", file, "--shocks", library)
+    assert "unknown shock kind 'nothing_like_it'" in message and "more)" in message
+    assert len(message) < 500, len(message)
