@@ -7,6 +7,7 @@ naming the file, the line or field and the fix, with exit status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import shutil
 import sys
@@ -497,7 +498,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         shocks=args.shocks,
     )
     out = plan.default_folder() if args.out is None else args.out
-    check_destination(out, args.force)
+    check_destination(out, args.force, "compare")
     for line in plan.describe_runs():
         print(line, flush=True)
     comparison = plan.run()
@@ -522,7 +523,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     target = explanation_target(args.metric, args.domain)
     saved = open_run(args.result)
     if args.out is not None:
-        check_destination(args.out, args.force)
+        check_destination(args.out, args.force, "explain")
         out = args.out
     else:
         name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
@@ -565,9 +566,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{PROG}: error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
+
+
+OS_ERROR_FIXES = {
+    errno.ENOSPC: "free some space on that disk, or write the results elsewhere with --out",
+    errno.EDQUOT: "free some space within your disk quota, or write the results elsewhere with --out",
+    errno.EROFS: "that file system is read-only: write the results elsewhere with --out",
+    errno.EACCES: "check the path and its permissions",
+    errno.EPERM: "check the path and its permissions",
+    errno.ENAMETOOLONG: "use a shorter path",
+    errno.EMFILE: "too many files are open: close some programs or raise the limit (ulimit -n)",
+}
+"""What to do about the operating-system errors a user can meet, by errno."""
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error: the file, what went wrong and what to do."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    fix = OS_ERROR_FIXES.get(exc.errno or 0, "check the path and its permissions")
+    return f"{where}{exc.strerror or exc}; {fix}"
 
 
 def entry_point() -> None:

@@ -45,7 +45,7 @@ import pandas as pd
 
 from simulator.calendar import quarter_label
 from simulator.errors import UserError, choices_hint, near_miss
-from simulator.output import RESULTS_ROOT, atomic_folder, folder_name, free_folder
+from simulator.output import RESULTS_ROOT, atomic_folder, distinct_names, folder_name, free_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, folder_kind, open_run
 from simulator.scenario import Scenario
@@ -88,7 +88,7 @@ class Compared:
     """One compared scenario: an input (a run folder, a scenario file) or one point or group of a sweep.
 
     Attributes:
-        label: Name in tables, legends and ``runs/<label>``.
+        label: Name in tables and legends.
         path: The argument as given.
         source: ``run`` (a result folder), ``scenario`` (a file run for the comparison) or ``sweep``.
         scenario: The resolved scenario (for a sweep: the experiment's base scenario).
@@ -110,6 +110,8 @@ class Compared:
     result: RunResult | RunFolder | None = None
     points: tuple[int, ...] = ()
     shocks: tuple[tuple[int, str], ...] = ()
+    run_name: str = ""
+    """Folder under ``runs/`` where a comparison saves this input's run (scenario files only)."""
 
     @property
     def first_quarter(self) -> int:
@@ -140,7 +142,7 @@ class Compared:
             "paired_with_baseline": paired,
         }
         if self.source == "scenario":
-            data["run_folder"] = f"runs/{folder_name(self.label)}"
+            data["run_folder"] = f"runs/{self.run_name}"
         elif self.source == "run":  # absolute, so a report made from another folder finds it
             data["run_folder"] = str(Path(self.path).resolve())
         if self.points:
@@ -415,7 +417,11 @@ def _load_input(path: str, kind: str, shocks: str | Path | None) -> Compared:
 
 
 def _label(items: list[Compared]) -> None:
-    """Make labels unique: the second 'baseline' becomes 'baseline (2)', and so on."""
+    """Make labels unique (the second 'baseline' becomes 'baseline (2)') and give each its own run folder name.
+
+    Labels that differ only in characters a folder name cannot hold (``a/b`` and ``a?b``,
+    ``.`` and ``..``) still get distinct folders under ``runs/``.
+    """
     seen: dict[str, int] = {}
     taken = {item.label for item in items}
     for item in items:
@@ -427,6 +433,8 @@ def _label(items: list[Compared]) -> None:
                 n += 1
             item.label = f"{base} ({n})"
             taken.add(item.label)
+    for item, name in zip(items, distinct_names([item.label for item in items]), strict=True):
+        item.run_name = name
 
 
 def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Sequence[str] | None) -> int:
@@ -1161,7 +1169,7 @@ class Comparison:
         from simulator.compare_plots import draw_compare_plots
 
         out = self._plan.default_folder() if out is None else Path(out)
-        with atomic_folder(out, force=force) as tmp:
+        with atomic_folder(out, "compare", force=force) as tmp:
             self.table.to_csv(tmp / "table.csv", index=False, float_format=FLOAT_FORMAT)
             self.domains.to_csv(tmp / "domains.csv", index=False, float_format=FLOAT_FORMAT)
             self.difference.to_csv(tmp / "difference.csv", index=False, float_format=FLOAT_FORMAT)
@@ -1171,7 +1179,7 @@ class Comparison:
             for item in self.inputs:
                 if item.source == "scenario" and isinstance(item.result, RunResult):
                     extra = {"command_line": list(command_line) if command_line else None, "compared_in": str(out)}
-                    item.result.save(tmp / "runs" / folder_name(item.label), plots=plots, manifest_extra=extra)
+                    item.result.save(tmp / "runs" / item.run_name, plots=plots, manifest_extra=extra)
             manifest = self.manifest(command_line)
             (tmp / "compare.json").write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -356,7 +356,7 @@ class Explanation:
         ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``.
         """
         out = Path(out)
-        with atomic_folder(out, force=force) as tmp:
+        with atomic_folder(out, "explain", force=force) as tmp:
             (tmp / "explanation.md").write_text(self.markdown(), encoding="utf-8")
             self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")

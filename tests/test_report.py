@@ -207,15 +207,26 @@ def test_hostile_text_is_escaped(tmp_path):
 def test_a_report_is_never_replaced_without_force(run_folder, tmp_path):
     folder, _ = run_folder
     out = tmp_path / "r.html"
-    out.write_text("mine", encoding="utf-8")
+    status, _, err = eujsim("report", folder, "--out", out)
+    assert status == 0, err
+    first = out.read_text(encoding="utf-8")
     message = cli_error("report", folder, "--out", out)
     assert "already exists" in message and "--force" in message
-    assert out.read_text(encoding="utf-8") == "mine"
+    assert out.read_text(encoding="utf-8") == first
     status, printed, err = eujsim("report", folder, "--out", out, "--force")
     assert status == 0, err
     assert printed.strip() == str(out)
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not [p for p in tmp_path.iterdir() if p.name != "r.html"], "a temporary file was left behind"
+
+
+def test_force_never_replaces_a_file_that_is_not_an_earlier_report(run_folder, tmp_path):
+    folder, _ = run_folder
+    mine = tmp_path / "r.html"
+    mine.write_text("<!DOCTYPE html><p>my own page</p>", encoding="utf-8")
+    message = cli_error("report", folder, "--out", mine, "--force")
+    assert "is not a report eujsim wrote" in message and "choose another --out" in message
+    assert mine.read_text(encoding="utf-8") == "<!DOCTYPE html><p>my own page</p>"
 
 
 def test_mistakes_are_one_line(tmp_path, run_folder):
