@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -386,3 +387,42 @@ def test_progress_bar_shows_the_rate_and_time_left_on_a_terminal(tmp_path, capsy
     err = capsys.readouterr().err
     assert "small: 100%|" in err and "18/18" in err, err
     assert "world/s" in err and "<" in err, "rate and estimated time left"
+
+
+# -- large designs --------------------------------------------------------------------
+
+
+def old_grid(experiment):
+    """The grid as designs.py built it before it used numpy: a list of itertools.product tuples."""
+    return np.array(list(itertools.product(*[f.values for f in experiment.factors])), dtype=float)
+
+
+def test_the_numpy_grid_is_byte_identical_to_the_product_of_the_values():
+    files = [ROOT / "experiments" / "hedging_vs_deference.yaml"]
+    experiments = [load_experiment(f) for f in files]
+    experiments.append(experiment_from_dict(small_experiment()))
+    experiments.append(
+        experiment_from_dict(
+            small_experiment(
+                parameters={
+                    "JPN.deference": [0.2, 0.8, 0.5],
+                    "shock.US retrenchment.at": {"low": "2025Q2", "high": "2026Q4", "levels": 4},
+                    "shock.US retrenchment.magnitude": {"levels": 2},
+                }
+            )
+        )
+    )
+    for experiment in experiments:
+        points = design(experiment)
+        rows = old_grid(experiment)
+        assert (
+            points.iloc[:, 1:].to_numpy().tobytes()
+            == np.column_stack([f.snap(rows[:, i]) for i, f in enumerate(experiment.factors)]).tobytes()
+        )
+
+
+def test_design_size_is_exact_beyond_int64():
+    calibration = simulator.calibration.default_calibration()
+    names = [p.path for p in calibration.values() if not p.path.startswith("model.")][:7]
+    experiment = experiment_from_dict(small_experiment(parameters={name: {"levels": 1000} for name in names}))
+    assert design_size(experiment) == 1000**7, "10^21 points: more than int64 holds"
