@@ -11,6 +11,7 @@ import shlex
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -28,6 +29,7 @@ from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
     WORLDS_FILE,
+    IncompleteSweepWarning,
     SweepInterruptedError,
     SweepResult,
     check_options,
@@ -555,7 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.command_line = [PROG, *argv]
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():  # each command says in its own output when a sweep misses rows
+            warnings.simplefilter("ignore", IncompleteSweepWarning)
+            return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -6,10 +6,17 @@ chunk to a Parquet part file in the sweep folder. When all chunks are in, the pa
 are joined, in plan order, into ``worlds.parquet`` and ``quarters.parquet``.
 
 The folder is the sweep's only state. A chunk's part is written to a temporary
-file and renamed, so it is either whole or absent; ``--resume`` (``resume=True``)
-reruns exactly the chunks without a part, with the chunk plan stored in
-``manifest.json``, and the joined files come out byte for byte as an uninterrupted
-sweep's would. A chunk that raises is written to ``errors/`` and the others go on.
+file and renamed, so it is either whole or absent; ``--resume`` (``resume=True``) reruns exactly the chunks without
+their parts, with the chunk plan stored in ``manifest.json``, and the joined files come
+out byte for byte as an uninterrupted sweep's would. A chunk that raises is written to
+``errors/`` and the others go on.
+
+A sweep folder has one owner at a time: the process running or resuming it holds its
+lock (:mod:`simulator.locks`) until the manifest is final, so a second ``--resume``
+is refused instead of joining half the parts. The manifest says ``complete`` only
+when every chunk of the plan has its parts and the joined tables hold every world;
+it records their row counts (``rows``), and :attr:`SweepResult.shortfall` is the one
+check every reader (analysis, compare, report) makes against them.
 
 Folder layout::
 
@@ -26,9 +33,13 @@ Folder layout::
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import shlex
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +54,7 @@ from simulator.designs import design
 from simulator.errors import UserError
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
+from simulator.locks import FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
 from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
@@ -55,6 +67,8 @@ WORLDS_FILE = "worlds.parquet"
 QUARTERS_FILE = "quarters.parquet"
 PARTS_DIR = "parts"
 ERRORS_DIR = "errors"
+PART_KINDS = ("worlds", "quarters")
+"""The parts every chunk writes; a chunk is done when it has both."""
 FORMAT_VERSION = 1
 SWEEP_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
 
@@ -69,9 +83,16 @@ class SweepInterruptedError(Exception):
         self.total = total
 
 
+class IncompleteSweepWarning(UserWarning):
+    """A sweep's tables hold fewer (or other) rows than its design: see :attr:`SweepResult.shortfall`."""
+
+
 @dataclass
 class SweepResult:
     """A sweep folder: its experiment, manifest and tables.
+
+    Reading the tables of a sweep that is not complete, or whose tables do not hold the rows its
+    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`.
 
     Attributes:
         folder: Where the sweep lives.
@@ -82,10 +103,11 @@ class SweepResult:
     folder: Path
     experiment: Experiment
     manifest: dict[str, Any]
+    _warned: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
-        """Whether every chunk finished."""
+        """Whether every chunk finished (as the manifest says; :attr:`shortfall` checks the tables)."""
         return self.manifest.get("status") == "complete"
 
     @property
@@ -93,20 +115,95 @@ class SweepResult:
         """Failed chunks: index, points, error and the traceback file."""
         return list(self.manifest.get("failures", []))
 
+    @property
+    def expected_worlds(self) -> int:
+        """Worlds of the whole design: points x replicates."""
+        return int(self.manifest.get("points", 0)) * int(self.manifest.get("replicates", self.experiment.replicates))
+
+    def expected_quarter_rows(self) -> int:
+        """Rows of ``quarters.parquet`` of the whole design: points x series x (horizon + 1)."""
+        horizon = self.manifest.get("scenario", {}).get("horizon_quarters", self.experiment.scenario.horizon)
+        series = self.manifest.get("series", self.experiment.series)
+        return int(self.manifest.get("points", 0)) * len(series) * (int(horizon) + 1)
+
+    def row_count(self, kind: str = "worlds") -> int:
+        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone."""
+        files = self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+    @property
+    def shortfall(self) -> str | None:
+        """What a reader of this sweep must be told about missing rows, or None when every row is there.
+
+        A complete sweep's ``worlds.parquet`` must hold points x replicates rows and its
+        ``quarters.parquet`` points x series x (horizon + 1), and both the rows the manifest recorded
+        when they were joined; anything else means the folder was changed after the sweep (or written by
+        two processes at once, which sweeps before the folder lock allowed). A sweep that is not
+        complete (failed, interrupted, still running) says how many of its worlds have results.
+        Counting reads only the Parquet footers.
+        """
+        expected = self.expected_worlds
+        design = f"{self.manifest.get('points', 0):,} points x {self.manifest.get('replicates', 0):,} replicates"
+        try:
+            worlds, quarters = self.row_count("worlds"), self.row_count("quarters")
+        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors
+            return f"its tables cannot be read ({exc}); run the sweep again into a new folder"
+        if not self.complete:
+            status = self.manifest.get("status", "unknown")
+            if is_locked(self.folder):
+                status += "', still being written"
+            elif status in ("created", "running"):
+                status += "', but no process is writing it: it was stopped"
+            else:
+                status += "'"
+            return (
+                f"the sweep is incomplete (status '{status}): {worlds:,} of its {expected:,} worlds "
+                f"({design}) have results, and what is computed from it covers those only; "
+                f"`eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))} --resume --out "
+                f"{shlex.quote(str(self.folder))}` runs the rest"
+            )
+        recorded = self.manifest.get("rows", {})
+        if worlds != expected:
+            what = f"{WORLDS_FILE} holds {worlds:,} worlds where the design has {expected:,} ({design})"
+        elif worlds != recorded.get("worlds", worlds):
+            what = f"{WORLDS_FILE} holds {worlds:,} rows where the manifest recorded {recorded['worlds']:,}"
+        elif quarters != self.expected_quarter_rows():
+            what = f"{QUARTERS_FILE} holds {quarters:,} rows where the design has {self.expected_quarter_rows():,}"
+        elif quarters != recorded.get("quarters", quarters):
+            what = f"{QUARTERS_FILE} holds {quarters:,} rows where the manifest recorded {recorded['quarters']:,}"
+        else:
+            return None
+        return (
+            f"the manifest says the sweep is complete but {what}: the folder was changed after the sweep, or "
+            "written by two processes at once (which sweeps before the folder lock allowed); its numbers cover "
+            "only what is there: run the sweep again into a new folder"
+        )
+
+    def _warn(self) -> None:
+        """Warn, once per opened sweep, when its tables miss rows."""
+        if self._warned:
+            return
+        self._warned = True
+        text = self.shortfall
+        if text:
+            warnings.warn(f"{self.folder}: {text}", IncompleteSweepWarning, stacklevel=3)
+
     def points(self) -> pd.DataFrame:
         """The design: ``point`` and one column per factor."""
         return pd.read_parquet(self.folder / POINTS_FILE)
 
     def worlds(self) -> pd.DataFrame:
         """One row per finished world: ``point``, ``replicate``, every factor, every metric."""
+        self._warn()
         return self._finished("worlds", WORLDS_FILE)
 
     def quarters(self, series: str | None = None) -> pd.DataFrame:
         """Per-quarter statistics per finished point (optionally of one series)."""
+        self._warn()
         return self._finished("quarters", QUARTERS_FILE, [("series", "==", series)] if series else None)
 
-    def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
-        """Rows of every finished chunk, or an empty table when none has finished.
+    def _files(self, kind: str, joined: str) -> list[Path]:
+        """The files holding every finished chunk's rows of ``kind``.
 
         A complete sweep has the joined file. An unfinished one keeps its chunks in ``parts/``,
         which hold everything finished so far; its joined file, if any, may be from an earlier
@@ -114,10 +211,17 @@ class SweepResult:
         """
         parts = sorted((self.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
         if parts and not self.complete:
-            return pd.concat([pd.read_parquet(p, filters=filters) for p in parts], ignore_index=True)
-        if (self.folder / joined).is_file():
-            return pd.read_parquet(self.folder / joined, filters=filters)
-        return pd.DataFrame()
+            return parts
+        return [self.folder / joined] if (self.folder / joined).is_file() else []
+
+    def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
+        """Rows of every finished chunk, or an empty table when none has finished."""
+        files = self._files(kind, joined)
+        if not files:
+            return pd.DataFrame()
+        if len(files) == 1:
+            return pd.read_parquet(files[0], filters=filters)
+        return pd.concat([pd.read_parquet(f, filters=filters) for f in files], ignore_index=True)
 
     def point_means(self) -> pd.DataFrame:
         """Every metric averaged over each point's replicates, with the point's factor values."""
@@ -165,10 +269,13 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
 
+    The folder is locked from the moment it is created (or, on resume, before its manifest is
+    read) until its manifest is final.
+
     Args:
         experiment: Experiment file or resolved experiment.
         out: Sweep folder. Default ``results/<experiment name>`` (``-2``, ``-3``, … if taken);
-            with ``resume``, the newest unfinished sweep of this experiment there.
+            with ``resume``, the newest unfinished sweep of this experiment there that no process is writing.
         workers: Worker processes (default: all cores; 1 runs in this process).
         executor: ``local`` or ``dask``.
         scheduler: Dask scheduler address (default: a loopback cluster of ``workers``).
@@ -179,7 +286,8 @@ def run_sweep(
         chunk_function: What runs a chunk (tests substitute one that fails).
 
     Raises:
-        UserError: for a bad experiment, an unusable folder or a changed experiment on resume.
+        UserError: for a bad experiment, an unusable folder, a folder another process is writing,
+            or a changed experiment on resume.
         SweepInterruptedError: on Ctrl-C, after recording what finished.
     """
     if not isinstance(experiment, Experiment):
@@ -187,15 +295,35 @@ def run_sweep(
     workers = check_options(workers, chunk_worlds, executor, scheduler)
     folder = sweep_folder(experiment, out, resume=resume)
     points = design(experiment)
-    if resume:
-        manifest = _check_resumable(folder, experiment)
-        plan = [Chunk(**c) for c in manifest["chunks"]]
-    else:
-        size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
-        plan = plan_chunks(len(points), experiment.replicates, size)
-        manifest = _start_folder(folder, experiment, points, plan, size, command_line)
+    with contextlib.ExitStack() as held:
+        if resume:
+            held.enter_context(owning(folder, "resume this sweep"))
+            manifest = _check_resumable(folder, experiment)  # read again, now that no one else can change it
+            plan = [Chunk(**c) for c in manifest["chunks"]]
+        else:
+            size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
+            plan = plan_chunks(len(points), experiment.replicates, size)
+            folder.mkdir(parents=True)
+            held.enter_context(owning(folder, "start a sweep in it"))  # a --resume that took it first keeps it
+            manifest = _start_folder(folder, experiment, points, plan, size, command_line)
+        return _run(folder, experiment, manifest, plan, points, workers, executor, scheduler, progress, chunk_function)
+
+
+def _run(
+    folder: Path,
+    experiment: Experiment,
+    manifest: dict[str, Any],
+    plan: list[Chunk],
+    points: pd.DataFrame,
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    progress: bool | None,
+    chunk_function: ChunkFunction,
+) -> SweepResult:
+    """Run the plan's unfinished chunks in a folder this process owns, join them and finish the manifest."""
     parts = folder / PARTS_DIR
-    todo = [c for c in plan if not (parts / _part_name("worlds", c.index)).exists()]
+    todo = [c for c in plan if not _has_parts(parts, c)]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
     manifest.update(status="running", executor=executor, workers=workers, scheduler=scheduler)
@@ -243,12 +371,23 @@ def run_sweep(
         }
         for index, failure in sorted(failures.items())
     ]
-    _join_parts(folder, plan)
-    manifest["status"] = "failed" if failures else "complete"
+    missing, rows = _join_parts(folder, plan)
+    steps = experiment.scenario.horizon + 1
+    expected = {"worlds": total_worlds, "quarters": len(points) * len(experiment.series) * steps}
+    manifest["rows"] = rows
+    manifest["missing_chunks"] = [c for c in missing if c not in failures]
+    if failures:
+        manifest["status"] = "failed"
+    elif missing or rows != expected:
+        manifest["status"] = "incomplete"
+    else:
+        manifest["status"] = "complete"
     manifest["finished_utc"] = now_utc()
-    if not failures:
+    if manifest["status"] == "complete":
         shutil.rmtree(parts, ignore_errors=True)
         shutil.rmtree(folder / ERRORS_DIR, ignore_errors=True)
+    if not manifest["missing_chunks"]:
+        del manifest["missing_chunks"]
     _write_manifest(folder, manifest)
     return SweepResult(folder, experiment, manifest)
 
@@ -276,11 +415,14 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
 
     Raises:
         UserError: for an existing folder without ``resume``; with it, for a folder that is not an
-            unfinished sweep of this very experiment.
+            unfinished sweep of this very experiment, or that another process is writing.
     """
     if not resume:
         return _new_folder(experiment, out)
     folder = _resume_folder(experiment, out)
+    if is_locked(folder):
+        with owning(folder, "resume this sweep"):  # refuses, naming the process
+            pass
     _check_resumable(folder, experiment)
     return folder
 
@@ -306,12 +448,20 @@ def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
     unfinished = [
         p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
     ]
-    if not unfinished:
+    free = [p for p in unfinished if not is_locked(p)]
+    if unfinished and not free:
+        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in sorted(unfinished))
+        raise UserError(
+            f"every unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ is being written by another "
+            f"process: {busy}; wait until it finishes, or give another folder with --out",
+            field="--resume",
+        )
+    if not free:
         raise UserError(
             f"no unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ to resume; give its folder with --out",
             field="--resume",
         )
-    return max(unfinished, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
+    return max(free, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
 
 
 def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any]:
@@ -340,7 +490,6 @@ def _start_folder(
     chunk_worlds: int,
     command_line: list[str] | None,
 ) -> dict[str, Any]:
-    folder.mkdir(parents=True)
     write_text_atomically(folder / EXPERIMENT_FILE, experiment.to_yaml())
     write_text_atomically(folder / SCENARIO_FILE, experiment.scenario.to_yaml())
     _write_table(folder / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
@@ -406,7 +555,7 @@ def _write_table(path: Path, table: pa.Table) -> None:
 
 
 def _write_part(parts: Path, result: ChunkResult) -> None:
-    """Quarters first, worlds last: a chunk counts as done once its worlds part exists."""
+    """Quarters first, worlds last (a chunk counts as done once both parts exist)."""
     _write_table(
         parts / _part_name("quarters", result.chunk), pa.Table.from_pandas(result.quarters, preserve_index=False)
     )
@@ -421,17 +570,34 @@ def _record_failure(folder: Path, chunk: Chunk, failure: ChunkFailure, replicate
     write_text_atomically(folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt", text)
 
 
-def _join_parts(folder: Path, plan: list[Chunk]) -> None:
-    """Stream the parts, in plan order, into the two result tables (one part in memory at a time)."""
-    for kind, target in (("worlds", WORLDS_FILE), ("quarters", QUARTERS_FILE)):
-        files = [folder / PARTS_DIR / _part_name(kind, c.index) for c in plan]
-        files = [f for f in files if f.exists()]
+def _has_parts(parts: Path, chunk: Chunk) -> bool:
+    """Whether a chunk is done: both of its parts are on disk."""
+    return all((parts / _part_name(kind, chunk.index)).is_file() for kind in PART_KINDS)
+
+
+def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, int]]:
+    """Stream the parts, in plan order, into the two result tables (one part in memory at a time).
+
+    Only chunks with both parts are joined, so the two tables always cover the same points.
+
+    Returns:
+        The chunks of the plan without their parts, and the rows written to each table.
+    """
+    parts = folder / PARTS_DIR
+    done = [c for c in plan if _has_parts(parts, c)]
+    rows = {}
+    for kind, target in zip(PART_KINDS, (WORLDS_FILE, QUARTERS_FILE), strict=True):
+        files = [parts / _part_name(kind, c.index) for c in done]
+        rows[kind] = 0
         if not files:
             continue
         schema = pq.read_schema(files[0])
         with atomic_file(folder / target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
             for file in files:
-                writer.write_table(pq.read_table(file, schema=schema))
+                table = pq.read_table(file, schema=schema)
+                rows[kind] += table.num_rows
+                writer.write_table(table)
+    return [c.index for c in plan if not _has_parts(parts, c)], rows
 
 
 def summary_line(result: SweepResult) -> str:
@@ -448,4 +614,9 @@ def summary_line(result: SweepResult) -> str:
             f"; {len(result.failures)} chunks failed ({failed} points), see {result.folder / ERRORS_DIR}; "
             "rerun them with --resume"
         )
+    missing = manifest.get("missing_chunks", [])
+    if missing:
+        text += f"; {len(missing)} chunks have no results (their parts are missing); rerun them with --resume"
+    elif manifest.get("status") == "incomplete":
+        text += "; the joined tables do not hold every world: run the sweep again into a new folder"
     return text

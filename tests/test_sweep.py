@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -18,7 +20,8 @@ from simulator.chunks import plan_chunks, simulate_chunk
 from simulator.designs import design, design_size
 from simulator.errors import UserError
 from simulator.experiment import experiment_from_dict, load_experiment
-from simulator.sweep import open_sweep, run_sweep
+from simulator.locks import LOCK_FILE, FolderLock
+from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, run_sweep
 
 from .conftest import ROOT, SCENARIOS
 
@@ -251,8 +254,17 @@ def test_dask_executor_on_a_loopback_cluster_gives_the_same_numbers(tmp_path):
     pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'eujsim[dask]')")
     experiment = experiment_from_dict(small_experiment())
     local = run_sweep(experiment, tmp_path / "local", workers=1, progress=False)
-    dask = run_sweep(experiment, tmp_path / "dask", workers=2, executor="dask", chunk_worlds=3, progress=False)
+    dask = run_sweep(
+        experiment,
+        tmp_path / "dask",
+        workers=2,
+        executor="dask",
+        chunk_worlds=3,
+        progress=False,
+        chunk_function=lock_fds,
+    )
     assert dask.manifest["executor"] == "dask"
+    assert dask.complete, dask.failures  # a Dask worker does not hold the folder's lock either
     pd.testing.assert_frame_equal(local.worlds(), dask.worlds())
     pd.testing.assert_frame_equal(local.quarters(), dask.quarters())
 
@@ -309,7 +321,8 @@ def test_a_failing_chunk_is_recorded_the_rest_go_on_and_resume_completes_it(tmp_
     [failure] = failed.failures
     assert failure["chunk"] == 2 and "deliberate failure" in failure["error"]
     assert "deliberate failure in chunk 2" in (folder / failure["traceback"]).read_text()
-    assert sorted(failed.worlds()["point"].unique()) == [0, 1, 3, 4, 5], "the other chunks' results are kept"
+    with pytest.warns(IncompleteSweepWarning, match=r"incomplete \(status 'failed'\): 15 of its 18 worlds"):
+        assert sorted(failed.worlds()["point"].unique()) == [0, 1, 3, 4, 5], "the other chunks' results are kept"
 
     resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
     assert resumed.complete and resumed.failures == []
@@ -426,3 +439,124 @@ def test_design_size_is_exact_beyond_int64():
     names = [p.path for p in calibration.values() if not p.path.startswith("model.")][:7]
     experiment = experiment_from_dict(small_experiment(parameters={name: {"levels": 1000} for name in names}))
     assert design_size(experiment) == 1000**7, "10^21 points: more than int64 holds"
+
+
+# -- one owner, and complete only when whole ---------------------------------------------
+
+
+def failed_sweep(folder: Path):
+    """A sweep of 6 one-point chunks whose chunk 2 failed: unfinished, resumable."""
+    experiment = experiment_from_dict(small_experiment())
+    run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=fail_on_chunk_two)
+    return experiment
+
+
+def test_a_sweep_folder_locked_by_another_process_is_not_resumed(tmp_path):
+    folder = tmp_path / "sweep"
+    experiment = failed_sweep(folder)
+    other = FolderLock(folder)  # a second open of the lock file: to flock, another owner
+    assert other.acquire()
+    try:
+        with pytest.raises(UserError, match=rf"is being written by process {os.getpid()}; wait until it finishes"):
+            run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    finally:
+        other.release()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "failed", "left as it was"
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and len(resumed.worlds()) == 18
+
+
+def test_the_lock_is_held_while_the_sweep_runs_and_released_at_the_end(tmp_path):
+    seen = []
+
+    def watch(experiment, points, chunk):
+        seen.append(not FolderLock(tmp_path / "s").acquire())  # refused: the sweep holds it
+        return simulate_chunk(experiment, points, chunk)
+
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, progress=False, chunk_function=watch)
+    assert seen and all(seen)
+    assert (tmp_path / "s" / LOCK_FILE).is_file()
+    assert FolderLock(tmp_path / "s").acquire(), "released once the manifest is final"
+
+
+def lock_fds(experiment, points, chunk):
+    """A chunk that fails if its process holds an open descriptor on a sweep folder's lock file."""
+    held = [
+        os.readlink(f"/proc/self/fd/{fd}")
+        for fd in os.listdir("/proc/self/fd")
+        if os.path.exists(f"/proc/self/fd/{fd}") and os.readlink(f"/proc/self/fd/{fd}").endswith(LOCK_FILE)
+    ]
+    if held:
+        raise RuntimeError(f"the worker inherited the folder lock: {held}")
+    return simulate_chunk(experiment, points, chunk)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open descriptors")
+def test_local_workers_do_not_inherit_the_folder_lock(tmp_path):
+    """A worker holding the lock's descriptor would keep the folder locked after the sweep process is killed."""
+    result = run_sweep(
+        experiment_from_dict(small_experiment()),
+        tmp_path / "s",
+        workers=2,
+        chunk_worlds=3,
+        progress=False,
+        chunk_function=lock_fds,
+    )
+    assert result.complete, result.failures
+
+
+def test_a_sweep_missing_a_part_is_not_called_complete_and_resume_finishes_it(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "s"
+
+    def meddle(experiment, points, chunk):  # chunk 3 deletes chunk 1's worlds part, as a second writer could
+        if chunk == 3:
+            (folder / "parts" / "worlds-000001.parquet").unlink()
+        return simulate_chunk(experiment, points, chunk)
+
+    result = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=meddle)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and not result.complete
+    assert manifest["missing_chunks"] == [1]
+    assert manifest["rows"]["worlds"] == 15 and pq.ParquetFile(folder / "worlds.parquet").metadata.num_rows == 15
+    assert (folder / "parts").is_dir(), "parts are kept for the resume"
+    with pytest.warns(IncompleteSweepWarning, match="15 of its 18 worlds"):
+        result.worlds()
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.manifest["sessions"][-1]["chunks"] == 1
+    assert resumed.manifest["rows"] == {"worlds": 18, "quarters": 6 * 1 * 13}
+    assert resumed.shortfall is None
+
+
+def test_the_join_skips_chunks_without_both_parts(tmp_path):
+    folder = tmp_path / "sweep"
+    failed_sweep(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    plan = [simulator.chunks.Chunk(**c) for c in manifest["chunks"]]
+    (folder / "parts" / "quarters-000004.parquet").unlink()
+    missing, rows = _join_parts(folder, plan)
+    assert missing == [2, 4]
+    assert rows == {"worlds": 4 * 3, "quarters": 4 * 13}
+    assert sorted(pd.read_parquet(folder / "worlds.parquet")["point"].unique()) == [0, 1, 3, 5]
+    assert sorted(pd.read_parquet(folder / "quarters.parquet")["point"].unique()) == [0, 1, 3, 5]
+
+
+def truncate(folder: Path, name: str, rows: int) -> None:
+    """Keep the first ``rows`` rows of a joined table, as two sweeps writing one folder left it."""
+    table = pq.read_table(folder / name)
+    pq.write_table(table.slice(0, rows), folder / name)
+
+
+def test_readers_say_when_a_complete_sweep_misses_rows(tmp_path):
+    result = run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, progress=False)
+    assert result.manifest["rows"] == {"worlds": 18, "quarters": 6 * 13}
+    assert open_sweep(tmp_path / "s").shortfall is None
+    truncate(tmp_path / "s", "worlds.parquet", 6)
+    damaged = open_sweep(tmp_path / "s")
+    assert "worlds.parquet holds 6 worlds where the design has 18 (6 points x 3 replicates)" in damaged.shortfall
+    with pytest.warns(IncompleteSweepWarning, match="holds 6 worlds"):
+        damaged.point_means()
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "q", workers=1, progress=False)
+    truncate(tmp_path / "q", "quarters.parquet", 40)
+    with pytest.warns(IncompleteSweepWarning, match="quarters.parquet holds 40 rows where the design has 78"):
+        open_sweep(tmp_path / "q").quarters()
