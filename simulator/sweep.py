@@ -5,11 +5,13 @@ into chunks of whole points, runs them on an executor and streams every finished
 chunk to a Parquet part file in the sweep folder. When all chunks are in, the parts
 are joined, in plan order, into ``worlds.parquet`` and ``quarters.parquet``.
 
-The folder is the sweep's only state. A chunk's part is written to a temporary
-file and renamed, so it is either whole or absent; ``--resume`` (``resume=True``) reruns exactly the chunks without
-their parts, with the chunk plan stored in ``manifest.json``, and the joined files come
-out byte for byte as an uninterrupted sweep's would. A chunk that raises is written to
-``errors/`` and the others go on.
+The folder is the sweep's only state. It appears whole: its first files and the
+manifest are written in a temporary folder beside it, which is then renamed into
+place. A chunk's part is written to a temporary file and renamed, so it is either
+whole or absent; ``--resume`` (``resume=True``) reruns exactly the chunks without
+their parts, with the chunk plan stored in ``manifest.json``, and the joined files
+come out byte for byte as an uninterrupted sweep's would. A chunk that raises is
+written to ``errors/`` and the others go on.
 
 A sweep folder has one owner at a time: the process running or resuming it holds its
 lock (:mod:`simulator.locks`) until the manifest is final, so a second ``--resume``
@@ -54,9 +56,9 @@ from simulator.designs import design
 from simulator.errors import UserError
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
-from simulator.locks import FolderLock, is_locked, owning
+from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
-from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
+from simulator.output import RESULTS_ROOT, atomic_file, atomic_folder, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
 
 EXPERIMENT_FILE = "experiment.yaml"
@@ -269,8 +271,8 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
 
-    The folder is locked from the moment it is created (or, on resume, before its manifest is
-    read) until its manifest is final.
+    The folder is locked from the moment it appears (or, on resume, before its manifest is read)
+    until its manifest is final.
 
     Args:
         experiment: Experiment file or resolved experiment.
@@ -294,18 +296,21 @@ def run_sweep(
         experiment = load_experiment(experiment)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
     folder = sweep_folder(experiment, out, resume=resume)
-    points = design(experiment)
     with contextlib.ExitStack() as held:
+        manifest = None
         if resume:
             held.enter_context(owning(folder, "resume this sweep"))
             manifest = _check_resumable(folder, experiment)  # read again, now that no one else can change it
+        if manifest is not None:
             plan = [Chunk(**c) for c in manifest["chunks"]]
-        else:
+            points = design(experiment)
+        else:  # a new sweep, or a resumed folder that an interrupted start left without a manifest
+            points = design(experiment)
             size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
             plan = plan_chunks(len(points), experiment.replicates, size)
-            folder.mkdir(parents=True)
-            held.enter_context(owning(folder, "start a sweep in it"))  # a --resume that took it first keeps it
-            manifest = _start_folder(folder, experiment, points, plan, size, command_line)
+            manifest = _start_folder(folder, experiment, points, plan, size, command_line, in_place=resume)
+            if not resume:  # lock it as soon as it appears; a --resume that took it first keeps it
+                held.enter_context(owning(folder, "start a sweep in it"))
         return _run(folder, experiment, manifest, plan, points, workers, executor, scheduler, progress, chunk_function)
 
 
@@ -464,10 +469,44 @@ def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
     return max(free, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
 
 
-def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any]:
+BEFORE_MANIFEST = (EXPERIMENT_FILE, SCENARIO_FILE, POINTS_FILE)
+"""What a sweep wrote before its manifest, in versions that did not create the folder whole."""
+
+
+def _unstarted(folder: Path) -> bool:
+    """Whether a folder without a manifest holds nothing but what a sweep writes before its manifest.
+
+    Such a folder was left by a sweep killed while starting (before sweep folders appeared whole), or
+    is empty: it holds no finished work, so a sweep can start there afresh.
+    """
+    for entry in folder.iterdir():
+        name = entry.name
+        if entry.is_file() and (
+            name in BEFORE_MANIFEST
+            or name == LOCK_FILE
+            or (name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE)))
+        ):
+            continue
+        if entry.is_dir() and name in (PARTS_DIR, ERRORS_DIR) and not any(entry.iterdir()):
+            continue
+        return False
+    return True
+
+
+def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | None:
+    """The manifest of a sweep that can be resumed, or None for a folder where it can start afresh.
+
+    Raises:
+        UserError: for a folder that is neither.
+    """
+    if not folder.is_dir():
+        raise UserError("not found; give the folder of an unfinished sweep, or drop --resume", file=folder)
     if not (folder / MANIFEST_FILE).is_file():
+        if _unstarted(folder):
+            return None
         raise UserError(
-            f"has no {MANIFEST_FILE}, so it is not a sweep that can be resumed; drop --resume to start a new sweep",
+            f"has no {MANIFEST_FILE} and holds files a sweep does not write before it, so it is not a sweep that "
+            "can be resumed; give a new folder with --out (without --resume) to start the sweep there",
             file=folder,
         )
     manifest = _read_manifest(folder)
@@ -489,10 +528,16 @@ def _start_folder(
     plan: list[Chunk],
     chunk_worlds: int,
     command_line: list[str] | None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any]:
-    write_text_atomically(folder / EXPERIMENT_FILE, experiment.to_yaml())
-    write_text_atomically(folder / SCENARIO_FILE, experiment.scenario.to_yaml())
-    _write_table(folder / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
+    """Write a new sweep's files and manifest, so that the folder appears only once it is whole.
+
+    The files go into a temporary folder beside ``folder``, renamed into place once the manifest is
+    written (:func:`simulator.output.atomic_folder`); a sweep killed while starting leaves no folder.
+    ``in_place`` starts afresh in an existing folder that holds no finished work (:func:`_unstarted`),
+    which this process has locked: the manifest is written last, so the folder stays restartable.
+    """
     manifest: dict[str, Any] = {
         "tool": "eujsim",
         "format": FORMAT_VERSION,
@@ -526,7 +571,24 @@ def _start_folder(
         "status": "created",
         "failures": [],
     }
-    _write_manifest(folder, manifest)
+
+    def write(into: Path) -> None:
+        write_text_atomically(into / EXPERIMENT_FILE, experiment.to_yaml())
+        write_text_atomically(into / SCENARIO_FILE, experiment.scenario.to_yaml())
+        _write_table(into / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
+        _write_manifest(into, manifest)
+
+    if in_place:
+        write(folder)
+        return manifest
+    with atomic_folder(folder) as tmp:
+        write(tmp)
+        if folder.exists():  # another sweep took the name since it was checked
+            raise UserError(
+                "was created by another process while this sweep was starting; sweeps never overwrite: "
+                "choose another --out",
+                file=folder,
+            )
     return manifest
 
 

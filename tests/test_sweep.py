@@ -560,3 +560,45 @@ def test_readers_say_when_a_complete_sweep_misses_rows(tmp_path):
     truncate(tmp_path / "q", "quarters.parquet", 40)
     with pytest.warns(IncompleteSweepWarning, match="quarters.parquet holds 40 rows where the design has 78"):
         open_sweep(tmp_path / "q").quarters()
+
+
+# -- the folder appears whole; what was left half-started restarts ---------------------------
+
+
+def test_a_sweep_that_fails_while_starting_leaves_no_folder(tmp_path, monkeypatch):
+    experiment = experiment_from_dict(small_experiment())
+
+    def broken(folder, manifest):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(simulator.sweep, "_write_manifest", broken)
+    with pytest.raises(OSError, match="No space left"):
+        run_sweep(experiment, tmp_path / "s", workers=1, progress=False)
+    assert not (tmp_path / "s").exists()
+    assert list(tmp_path.iterdir()) == [], "nor a temporary folder"
+    monkeypatch.undo()
+    assert run_sweep(experiment, tmp_path / "s", workers=1, progress=False).complete
+
+
+@pytest.mark.parametrize("left", [("experiment.yaml", "scenario.yaml"), ("experiment.yaml",), ()])
+def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, left):
+    """Older versions wrote experiment.yaml, scenario.yaml and points.parquet before manifest.json."""
+    experiment = experiment_from_dict(small_experiment())
+    clean = run_sweep(experiment, tmp_path / "clean", workers=1, chunk_worlds=3, progress=False)
+    folder = tmp_path / "half"
+    folder.mkdir()
+    for name in left:
+        (folder / name).write_bytes((clean.folder / name).read_bytes()[:50])  # even half-written
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, chunk_worlds=3, progress=False)
+    assert resumed.complete
+    for name in ("experiment.yaml", "points.parquet", "worlds.parquet", "quarters.parquet"):
+        assert (folder / name).read_bytes() == (clean.folder / name).read_bytes()
+
+
+def test_resume_refuses_a_folder_without_a_manifest_that_holds_other_files(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a sweep")
+    with pytest.raises(UserError, match=r"has no manifest.json and holds files a sweep does not write.*--out"):
+        run_sweep(experiment_from_dict(small_experiment()), folder, resume=True, workers=1, progress=False)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]

@@ -307,3 +307,53 @@ def test_analyze_of_a_failed_sweep_says_how_many_worlds_it_has(tmp_path, monkeyp
     assert status == 1
     assert "Warning: the sweep is incomplete (status 'failed'): 15 of its 18 worlds (6 points x 3 replicates)" in text
     assert "5 of 6 points × 3 replicates" in text
+
+
+# -- a sweep killed while it starts ------------------------------------------------------------
+
+BLOCKED_START = """
+import sys, time
+from pathlib import Path
+import simulator.sweep as sweep
+
+ready = Path(sys.argv[3])
+write_table = sweep._write_table
+
+def write_then_hang(path, table):
+    write_table(path, table)
+    ready.touch()
+    time.sleep(3600)  # killed by the test long before
+
+sweep._write_table = write_then_hang
+sweep.run_sweep(sys.argv[1], sys.argv[2], workers=1, progress=False)
+"""
+
+
+def test_a_sweep_killed_before_its_manifest_leaves_no_folder_and_can_start_again(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    out, ready = tmp_path / "s", tmp_path / "ready"
+    starting = subprocess.Popen(
+        [sys.executable, "-c", BLOCKED_START, str(experiment), str(out), str(ready)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(ready, starting)  # points.parquet is written, the manifest is not
+    finally:
+        starting.kill()
+        starting.communicate()
+    assert not out.exists(), "the folder appears only once it holds its manifest"
+    status, _, err = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "experiment.yaml").write_text("name: small\n")  # killed while writing its first files
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
