@@ -331,16 +331,23 @@ def _run(
     todo = [c for c in plan if not _has_parts(parts, c)]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
-    manifest.update(status="running", executor=executor, workers=workers, scheduler=scheduler)
-    manifest.setdefault("sessions", []).append({"started_utc": now_utc(), "chunks": len(todo)})
+    # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
+    local_workers = workers if executor != "local" else min(workers, len(todo))
+    manifest.update(status="running", executor=executor, workers=local_workers, scheduler=scheduler)
+    session: dict[str, Any] = {
+        "started_utc": now_utc(),
+        "chunks": len(todo),
+        "executor": executor,
+        "workers_requested": workers,
+    }
+    manifest.setdefault("sessions", []).append(session)
     _write_manifest(folder, manifest)
 
     started = time.perf_counter()
     failures: dict[int, ChunkFailure] = {}
+    ran_on: dict[str, int] = {}
     total_worlds = len(points) * experiment.replicates
     done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
-    # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
-    local_workers = workers if executor != "local" else min(workers, len(todo))
     runner = make_executor(executor, local_workers, scheduler) if todo else None
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)  # after a refused --scheduler
     tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
@@ -349,6 +356,8 @@ def _run(
     try:
         for outcome in runner.run(chunk_function, experiment, tasks) if runner else ():
             chunk = by_index[outcome.chunk]
+            if outcome.worker:
+                ran_on[outcome.worker] = ran_on.get(outcome.worker, 0) + 1
             if isinstance(outcome, ChunkFailure):
                 failures[chunk.index] = outcome
                 _record_failure(folder, chunk, outcome, experiment.replicates)
@@ -356,9 +365,13 @@ def _run(
                 _write_part(parts, outcome)
             finished += 1
             reporter.advance(chunk.points * experiment.replicates, failed=len(failures))
+        if runner:
+            session.update(_workers_record(runner.workers, runner.present_workers(), ran_on))
     except KeyboardInterrupt:
         manifest["status"] = "interrupted"
-        manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+        session.update(_workers_record(runner.workers if runner else 0, None, ran_on))
+        session["seconds"] = round(time.perf_counter() - started, 3)
+        manifest["workers"] = session["workers"]
         _write_manifest(folder, manifest)
         raise SweepInterruptedError(folder, finished, len(plan)) from None
     finally:  # also on any other error, so no worker is left running chunks
@@ -366,7 +379,9 @@ def _run(
         if runner:
             runner.close()
 
-    manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+    session.setdefault("workers", 0)  # nothing to run: no executor was started
+    session["seconds"] = round(time.perf_counter() - started, 3)
+    manifest["workers"] = session["workers"]
     manifest["failures"] = [
         {
             "chunk": index,
@@ -395,6 +410,14 @@ def _run(
         del manifest["missing_chunks"]
     _write_manifest(folder, manifest)
     return SweepResult(folder, experiment, manifest)
+
+
+def _workers_record(started: int, present: int | None, ran_on: dict[str, int]) -> dict[str, Any]:
+    """A session's workers: how many the executor had, how many ran chunks (and which, how many each)."""
+    record: dict[str, Any] = {"workers_started": started, "workers": len(ran_on), "chunks_per_worker": ran_on}
+    if present is not None:
+        record["workers_at_end"] = present
+    return record
 
 
 # -- the folder ------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
@@ -261,12 +262,26 @@ def test_dask_executor_on_a_loopback_cluster_gives_the_same_numbers(tmp_path):
         executor="dask",
         chunk_worlds=3,
         progress=False,
-        chunk_function=lock_fds,
+        chunk_function=functools.partial(die_once, tmp_path / "died"),
     )
     assert dask.manifest["executor"] == "dask"
-    assert dask.complete, dask.failures  # a Dask worker does not hold the folder's lock either
+    assert dask.complete, dask.failures
     pd.testing.assert_frame_equal(local.worlds(), dask.worlds())
     pd.testing.assert_frame_equal(local.quarters(), dask.quarters())
+    [session] = dask.manifest["sessions"]
+    ran = session["chunks_per_worker"]
+    assert sum(ran.values()) == 6 and session["workers"] == len(ran) == dask.manifest["workers"]
+    dead = (tmp_path / "died").read_text()
+    assert dead not in ran, "the worker that died ran no chunk to the end"
+    assert session["workers_started"] == 2 and session["workers_at_end"] >= 1
+
+
+def die_once(marker: Path, experiment, points, chunk):
+    """Chunk 1's first worker dies outright (as if killed); the chunk is run again on another worker."""
+    if chunk == 1 and not marker.exists():
+        marker.write_text(f"{os.uname().nodename}:{os.getpid()}")
+        os._exit(1)
+    return lock_fds(experiment, points, chunk)
 
 
 # -- the folder -------------------------------------------------------------------
@@ -503,6 +518,7 @@ def test_local_workers_do_not_inherit_the_folder_lock(tmp_path):
         chunk_function=lock_fds,
     )
     assert result.complete, result.failures
+    assert all(w.rsplit(":", 1)[1] != str(os.getpid()) for w in result.manifest["sessions"][0]["chunks_per_worker"])
 
 
 def test_a_sweep_missing_a_part_is_not_called_complete_and_resume_finishes_it(tmp_path):
@@ -602,3 +618,21 @@ def test_resume_refuses_a_folder_without_a_manifest_that_holds_other_files(tmp_p
     with pytest.raises(UserError, match=r"has no manifest.json and holds files a sweep does not write.*--out"):
         run_sweep(experiment_from_dict(small_experiment()), folder, resume=True, workers=1, progress=False)
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+# -- what ran, recorded --------------------------------------------------------------------
+
+
+def test_the_manifest_records_the_workers_that_really_ran_chunks(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    one_chunk = run_sweep(experiment, tmp_path / "a", workers=4, chunk_worlds=100, progress=False)
+    [session] = one_chunk.manifest["sessions"]
+    assert session["workers_requested"] == 4
+    assert session["workers"] == one_chunk.manifest["workers"] == 1, "one chunk runs in this process"
+    assert session["chunks_per_worker"] == {f"{os.uname().nodename}:{os.getpid()}": 1}
+    two = run_sweep(experiment, tmp_path / "b", workers=2, chunk_worlds=3, progress=False)
+    [session] = two.manifest["sessions"]
+    assert session["executor"] == "local" and session["workers_started"] == 2
+    assert 1 <= session["workers"] == len(session["chunks_per_worker"]) <= 2
+    assert sum(session["chunks_per_worker"].values()) == 6
+    assert str(os.getpid()) not in [w.rsplit(":", 1)[1] for w in session["chunks_per_worker"]]
