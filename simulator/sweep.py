@@ -52,7 +52,7 @@ import pyarrow.parquet as pq
 
 from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
-from simulator.designs import design
+from simulator.designs import design, design_size
 from simulator.errors import UserError
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
@@ -60,6 +60,7 @@ from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
 from simulator.output import RESULTS_ROOT, atomic_file, atomic_folder, folder_name, free_folder, write_text_atomically
 from simulator.progress import Progress
+from simulator.sweep_size import check_fits, estimate_sweep
 
 EXPERIMENT_FILE = "experiment.yaml"
 SCENARIO_FILE = "scenario.yaml"
@@ -271,8 +272,9 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
 
-    The folder is locked from the moment it appears (or, on resume, before its manifest is read)
-    until its manifest is final.
+    The sweep is checked first (options, folder, and whether its memory and disk fit: see
+    :mod:`simulator.sweep_size`), before anything is written or allocated. The folder is locked
+    from the moment it appears (or, on resume, before its manifest is read) until its manifest is final.
 
     Args:
         experiment: Experiment file or resolved experiment.
@@ -289,13 +291,21 @@ def run_sweep(
 
     Raises:
         UserError: for a bad experiment, an unusable folder, a folder another process is writing,
-            or a changed experiment on resume.
+            a changed experiment on resume, or a sweep too big for this machine.
         SweepInterruptedError: on Ctrl-C, after recording what finished.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
-    folder = sweep_folder(experiment, out, resume=resume)
+    folder = check_sweep(
+        experiment,
+        out,
+        workers=workers,
+        chunk_worlds=chunk_worlds,
+        executor=executor,
+        scheduler=scheduler,
+        resume=resume,
+    )
     with contextlib.ExitStack() as held:
         manifest = None
         if resume:
@@ -305,8 +315,8 @@ def run_sweep(
             plan = [Chunk(**c) for c in manifest["chunks"]]
             points = design(experiment)
         else:  # a new sweep, or a resumed folder that an interrupted start left without a manifest
+            size = chunk_worlds or default_chunk_worlds(design_size(experiment) * experiment.replicates, workers)
             points = design(experiment)
-            size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
             plan = plan_chunks(len(points), experiment.replicates, size)
             manifest = _start_folder(folder, experiment, points, plan, size, command_line, in_place=resume)
             if not resume:  # lock it as soon as it appears; a --resume that took it first keeps it
@@ -328,7 +338,8 @@ def _run(
 ) -> SweepResult:
     """Run the plan's unfinished chunks in a folder this process owns, join them and finish the manifest."""
     parts = folder / PARTS_DIR
-    todo = [c for c in plan if not _has_parts(parts, c)]
+    present = _present(parts)
+    todo = [c for c in plan if not _has_parts(present, c)]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
     # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
@@ -350,7 +361,7 @@ def _run(
     done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
     runner = make_executor(executor, local_workers, scheduler) if todo else None
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)  # after a refused --scheduler
-    tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
+    tasks = (Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo)  # one at a time
     by_index = {c.index: c for c in plan}
     finished = len(plan) - len(todo)
     try:
@@ -436,6 +447,38 @@ def check_options(workers: int | None, chunk_worlds: int | None, executor: str, 
         raise UserError(f"--chunk-worlds must be at least 1, got {chunk_worlds}", field="--chunk-worlds")
     check_executor(executor, scheduler)
     return workers
+
+
+def check_sweep(
+    experiment: Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    chunk_worlds: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> Path:
+    """Everything that can refuse a sweep before anything is written or allocated; returns its folder.
+
+    The options (:func:`check_options`), the folder (:func:`sweep_folder`) and the size: the
+    memory of the design and of the chunks running at once, and the disk of the tables, against
+    what this machine has (:func:`simulator.sweep_size.check_fits`).
+
+    Raises:
+        UserError: naming what to change.
+    """
+    workers = check_options(workers, chunk_worlds, executor, scheduler)
+    folder = sweep_folder(experiment, out, resume=resume)
+    used = 0
+    if resume and (folder / MANIFEST_FILE).is_file():
+        chunk_worlds = _read_manifest(folder).get("chunk_worlds", chunk_worlds)
+        used = sum(p.stat().st_size for p in (folder / PARTS_DIR).glob("*.parquet"))
+    size = estimate_sweep(
+        experiment, workers=workers, chunk_worlds=chunk_worlds, executor=executor, scheduler=scheduler
+    )
+    check_fits(experiment, size, folder, disk_used=used)
+    return folder
 
 
 def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resume: bool = False) -> Path:
@@ -655,9 +698,14 @@ def _record_failure(folder: Path, chunk: Chunk, failure: ChunkFailure, replicate
     write_text_atomically(folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt", text)
 
 
-def _has_parts(parts: Path, chunk: Chunk) -> bool:
-    """Whether a chunk is done: both of its parts are on disk."""
-    return all((parts / _part_name(kind, chunk.index)).is_file() for kind in PART_KINDS)
+def _present(parts: Path) -> set[str]:
+    """Names of the part files in ``parts`` (one listing, instead of two file checks per chunk)."""
+    return {p.name for p in parts.iterdir()} if parts.is_dir() else set()
+
+
+def _has_parts(present: set[str], chunk: Chunk) -> bool:
+    """Whether a chunk is done: both of its parts are among the ``present`` files."""
+    return all(_part_name(kind, chunk.index) in present for kind in PART_KINDS)
 
 
 def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, int]]:
@@ -669,7 +717,8 @@ def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, i
         The chunks of the plan without their parts, and the rows written to each table.
     """
     parts = folder / PARTS_DIR
-    done = [c for c in plan if _has_parts(parts, c)]
+    present = _present(parts)
+    done = [c for c in plan if _has_parts(present, c)]
     rows = {}
     for kind, target in zip(PART_KINDS, (WORLDS_FILE, QUARTERS_FILE), strict=True):
         files = [parts / _part_name(kind, c.index) for c in done]
@@ -682,7 +731,7 @@ def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, i
                 table = pq.read_table(file, schema=schema)
                 rows[kind] += table.num_rows
                 writer.write_table(table)
-    return [c.index for c in plan if not _has_parts(parts, c)], rows
+    return [c.index for c in plan if not _has_parts(present, c)], rows
 
 
 def summary_line(result: SweepResult) -> str:

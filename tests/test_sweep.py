@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import os
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from simulator.errors import UserError
 from simulator.experiment import experiment_from_dict, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock
 from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, run_sweep
+from simulator.sweep_size import chunk_memory, design_memory, recorded_series
 
 from .conftest import ROOT, SCENARIOS
 
@@ -454,6 +456,34 @@ def test_design_size_is_exact_beyond_int64():
     names = [p.path for p in calibration.values() if not p.path.startswith("model.")][:7]
     experiment = experiment_from_dict(small_experiment(parameters={name: {"levels": 1000} for name in names}))
     assert design_size(experiment) == 1000**7, "10^21 points: more than int64 holds"
+
+
+def test_the_memory_estimates_hold_what_a_chunk_and_a_design_really_take():
+    """The estimates are at least the traced peak and at most 1.5 (a chunk) or 2 (a design) times it.
+
+    The design's estimate also covers the copy made to write points.parquet, which design() does not make.
+    """
+    experiment = experiment_from_dict(small_experiment(replicates=200))
+    points = design(experiment).iloc[:2].reset_index(drop=True)
+    tracemalloc.start()
+    try:
+        simulate_chunk(experiment, points)
+        chunk_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        big = experiment_from_dict(
+            small_experiment(
+                parameters={"JPN.deference": {"levels": 400}, "shock.US retrenchment.magnitude": {"levels": 250}}
+            )
+        )
+        table = design(big)
+        design_peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    estimate = chunk_memory(400, experiment.scenario.horizon, recorded_series(experiment))
+    assert chunk_peak <= estimate <= 1.5 * chunk_peak, (chunk_peak, estimate)
+    estimate = design_memory("grid", len(table), 2)
+    assert design_peak <= estimate <= 2 * design_peak, (design_peak, estimate)
 
 
 # -- one owner, and complete only when whole ---------------------------------------------

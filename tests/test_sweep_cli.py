@@ -357,3 +357,69 @@ def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(t
     status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
     assert status == 0, err
     assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
+
+
+# -- too big -----------------------------------------------------------------------------------
+
+LAPTOP = {"memory": 8 * 10**9, "disk": 200 * 10**9}
+"""A machine with 8 GB of memory available and 200 GB of free disk."""
+
+
+@pytest.fixture
+def laptop(monkeypatch):
+    monkeypatch.setattr("simulator.sweep_size.available_memory", lambda: LAPTOP["memory"])
+    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: LAPTOP["disk"])
+
+
+def test_a_grid_of_465_cubed_points_is_refused_before_anything_is_built(tmp_path, laptop):
+    """The issue's reproducer: 10^8 points died in itertools.product."""
+    experiment = write_experiment(
+        tmp_path,
+        small_experiment(
+            replicates=20,
+            parameters={
+                "shock.US retrenchment.magnitude": {"levels": 465},
+                "JPN.deference": {"levels": 465},
+                "EU.deference": {"levels": 465},
+            },
+        ),
+    )
+    for command in (["sweep", experiment, "--out", tmp_path / "s"], ["validate", experiment]):
+        line = cli_error(*command)
+        assert f"{experiment}: too big to run: 100,544,625 points x 20 replicates need about" in line
+        assert "of memory" in line and "8 GB is available" in line
+        assert "smaller design" in line
+        assert "of disk" in line and "200 GB is free" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"], "nothing written"
+
+
+def test_ten_million_points_of_a_hundred_thousand_replicates_are_refused(tmp_path):
+    """The issue's reproducer, on this machine: it left a 125 MB folder and a MemoryError."""
+    experiment = write_experiment(
+        tmp_path, small_experiment(method="random", samples=10_000_000, replicates=100_000, parameters=RANGES)
+    )
+    line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2)
+    assert "too big to run: 10,000,000 points x 100,000 replicates need about" in line
+    assert "TB of disk" in line
+    assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.*"))
+    assert "too big to run" in cli_error("validate", experiment)
+
+
+def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop):
+    experiment = write_experiment(
+        tmp_path, small_experiment(replicates=100_000, method="random", samples=4, parameters=RANGES)
+    )
+    LAPTOP["memory"] = 6 * 10**9
+    try:
+        line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2, "--chunk-worlds", 1000)
+    finally:
+        LAPTOP["memory"] = 8 * 10**9
+    assert "each of 2 worker processes" in line and "with a chunk of 100,000 worlds (" in line
+    assert "--chunk-worlds cannot split one point's 100,000 replicates" in line
+    assert "use --workers 1, or fewer replicates" in line
+    assert "of disk" not in line, "the disk is big enough"
+
+
+def test_ordinary_experiments_fit(tmp_path):
+    status, _, err = eujsim("validate", ROOT / "experiments")
+    assert status == 0, err
