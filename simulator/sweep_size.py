@@ -250,7 +250,7 @@ def _memory_problem(size: SweepSize, memory: int) -> str:
                 f"fewer replicates (a chunk holds whole points, so --chunk-worlds cannot split one point's "
                 f"{size.replicates:,} replicates)"
             )
-    if size.design_bytes > size.chunk_bytes * max(1, size.processes):
+    if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes):
         fixes.append("a smaller design (fewer levels or samples)")
     return (
         f"about {format_bytes(size.memory_bytes)} of memory ({parts}), but {format_bytes(memory)} is available: "

@@ -16,8 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator import cli
+from simulator.errors import UserError
+from simulator.experiment import load_experiment
 from simulator.locks import FolderLock
 from simulator.sweep import open_sweep, run_sweep
+from simulator.sweep_size import check_fits, estimate_sweep
 
 from .conftest import ROOT, cli_error, eujsim, one_error_line
 from .test_sweep import RANGES, fail_on_chunk_two, small_experiment, write_experiment
@@ -191,6 +194,7 @@ import sys, time
 from pathlib import Path
 from simulator.chunks import simulate_chunk
 from simulator.sweep import open_sweep, run_sweep
+from simulator.sweep_size import check_fits, estimate_sweep
 
 release = Path(sys.argv[3])
 
@@ -401,6 +405,10 @@ def test_ten_million_points_of_a_hundred_thousand_replicates_are_refused(tmp_pat
     line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2)
     assert "too big to run: 10,000,000 points x 100,000 replicates need about" in line
     assert "TB of disk" in line
+    size = estimate_sweep(load_experiment(experiment), workers=2)
+    with pytest.raises(UserError, match=r"use --workers 1, or fewer replicates .*, or a smaller design") as refused:
+        check_fits(load_experiment(experiment), size, tmp_path, memory=20 * 10**9, disk=10**15)
+    assert "its 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks is most of the memory"
     assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.*"))
     assert "too big to run" in cli_error("validate", experiment)
 
