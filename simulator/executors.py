@@ -72,13 +72,18 @@ def guarded(function: ChunkFunction, experiment: Experiment, task: Task) -> Chun
     The outcome names the process that ran it (``host:pid``), so that the sweep can record how
     many workers really ran chunks.
     """
-    worker = f"{socket.gethostname()}:{os.getpid()}"
+    worker = worker_identity()
     try:
         return dataclasses.replace(function(experiment, task.points, task.chunk), worker=worker)
     except Exception as exc:  # any failure of a chunk is recorded; the rest go on
         return ChunkFailure(task.chunk, f"{type(exc).__name__}: {exc}", traceback.format_exc(), worker)
     finally:
         gc.collect()
+
+
+def worker_identity() -> str:
+    """This process as chunk outcomes and the manifest name it: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Executor(Protocol):
@@ -92,8 +97,8 @@ class Executor(Protocol):
         """Yield one outcome per task, in completion order."""
         ...
 
-    def present_workers(self) -> int | None:
-        """Workers connected now, where the executor can tell (None where it cannot)."""
+    def present_workers(self) -> list[str] | None:
+        """The workers (``host:pid``) connected now, where the executor can tell (None where it cannot)."""
         ...
 
     def close(self) -> None:
@@ -141,9 +146,9 @@ class InlineExecutor:
         for task in tasks:
             yield guarded(function, experiment, task)
 
-    def present_workers(self) -> int:
+    def present_workers(self) -> list[str]:
         """This process."""
-        return 1
+        return [worker_identity()]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -256,10 +261,13 @@ class DaskExecutor:
             lambda futures: dask_wait(list(futures), return_when="FIRST_COMPLETED").done,
         )
 
-    def present_workers(self) -> int | None:
-        """Workers the scheduler knows now (a worker lost during the sweep is gone from it)."""
+    def present_workers(self) -> list[str] | None:
+        """The workers connected now, each asked who it is.
+
+        A worker lost during the sweep is gone from them, and one its nanny restarted is a new process.
+        """
         try:
-            return len(self._client.scheduler_info().get("workers", {}))
+            return sorted(self._client.run(worker_identity).values())
         except (OSError, TimeoutError):
             return None
 

@@ -423,11 +423,16 @@ def _run(
     return SweepResult(folder, experiment, manifest)
 
 
-def _workers_record(started: int, present: int | None, ran_on: dict[str, int]) -> dict[str, Any]:
-    """A session's workers: how many the executor had, how many ran chunks (and which, how many each)."""
+def _workers_record(started: int, present: list[str] | None, ran_on: dict[str, int]) -> dict[str, Any]:
+    """A session's workers: how many the executor had, and which processes ran chunks (how many each).
+
+    Where the executor can tell, also how many were connected at the end and which of those that ran
+    chunks were gone by then (lost).
+    """
     record: dict[str, Any] = {"workers_started": started, "workers": len(ran_on), "chunks_per_worker": ran_on}
     if present is not None:
-        record["workers_at_end"] = present
+        record["workers_at_end"] = len(present)
+        record["workers_lost"] = sorted(set(ran_on) - set(present))
     return record
 
 

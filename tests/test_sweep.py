@@ -276,6 +276,7 @@ def test_dask_executor_on_a_loopback_cluster_gives_the_same_numbers(tmp_path):
     dead = (tmp_path / "died").read_text()
     assert dead not in ran, "the worker that died ran no chunk to the end"
     assert session["workers_started"] == 2 and session["workers_at_end"] >= 1
+    assert set(session["workers_lost"]) <= set(ran)
 
 
 def die_once(marker: Path, experiment, points, chunk):
@@ -660,6 +661,7 @@ def test_the_manifest_records_the_workers_that_really_ran_chunks(tmp_path):
     assert session["workers_requested"] == 4
     assert session["workers"] == one_chunk.manifest["workers"] == 1, "one chunk runs in this process"
     assert session["chunks_per_worker"] == {f"{os.uname().nodename}:{os.getpid()}": 1}
+    assert session["workers_at_end"] == 1 and session["workers_lost"] == []
     two = run_sweep(experiment, tmp_path / "b", workers=2, chunk_worlds=3, progress=False)
     [session] = two.manifest["sessions"]
     assert session["executor"] == "local" and session["workers_started"] == 2
