@@ -12,6 +12,7 @@ import shlex
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -20,23 +21,24 @@ from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
 from simulator.designs import design_size
 from simulator.errors import UserError, near_miss
-from simulator.executors import EXECUTORS
+from simulator.executors import EXECUTORS, default_workers
 from simulator.experiment import is_experiment_file, load_experiment
-from simulator.output import check_destination, free_folder, result_folders
+from simulator.output import RESULTS_ROOT, check_destination, free_folder, result_folders
 from simulator.results import format_interval
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
     WORLDS_FILE,
+    IncompleteSweepWarning,
     SweepInterruptedError,
     SweepResult,
-    check_options,
+    check_sweep,
     open_sweep,
     run_sweep,
     summary_line,
-    sweep_folder,
 )
+from simulator.sweep_size import check_fits, estimate_sweep
 
 PROG = "eujsim"
 EXPLAINED = "coop_EU_JPN"
@@ -332,6 +334,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for file in scenario_files(args.scenarios):
         if is_experiment_file(file):
             experiment = load_experiment(file, calibration=calibration)
+            # as `eujsim sweep FILE` would run it: every core, default chunks, into results/
+            check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
             print(
                 f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
                 f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
@@ -417,8 +421,15 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     progress = {"auto": None, "bar": True, "log": False}[args.progress]
-    check_options(args.workers, args.chunk_worlds, args.executor, args.scheduler)
-    folder = sweep_folder(experiment, args.out, resume=args.resume)
+    folder = check_sweep(
+        experiment,
+        args.out,
+        workers=args.workers,
+        chunk_worlds=args.chunk_worlds,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        resume=args.resume,
+    )
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
@@ -556,7 +567,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.command_line = [PROG, *argv]
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():  # each command says in its own output when a sweep misses rows
+            warnings.simplefilter("ignore", IncompleteSweepWarning)
+            return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2

@@ -178,6 +178,7 @@ class Plan:
     by: str | None = None
     pending: dict[int, Scenario] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warning: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -621,6 +622,7 @@ def _prepare_sweep(
         "sweep: the per-quarter table keeps each point's mean and percentiles, not its worlds, so the difference "
         "over time is the difference of means, without an interval"
     ]
+
     if level is None:
         recorded = [m.threshold for m in experiment.metrics if m.series == metric and m.statistic == "first_above"]
         level = recorded[0] if len(recorded) == 1 else DEFAULT_THRESHOLD
@@ -639,6 +641,7 @@ def _prepare_sweep(
         sweep=_Sweep(result, worlds),
         by=by,
         notes=notes,
+        warning=result.shortfall,
     )
     return plan
 
@@ -749,6 +752,8 @@ class Comparison:
         window: First and last quarter label of the shared window the statistics are over.
         paired: Whether every difference is paired replicate by replicate.
         notes: What the comparison could not show, and why (also in the summary and compare.json).
+        warning: For a sweep folder whose tables miss rows, what is missing
+            (:attr:`simulator.sweep.SweepResult.shortfall`; the summary's second line, and in compare.json).
     """
 
     def __init__(self, plan: Plan) -> None:
@@ -759,6 +764,7 @@ class Comparison:
         self.threshold = plan.threshold
         self.window = (quarter_label(plan.window[0]), quarter_label(plan.window[1]))
         self.notes = list(plan.notes)
+        self.warning = plan.warning
         base = plan.items[plan.baseline]
         self.pairing = {item.label: self._pairs(item, base) for item in self.inputs}
         self.paired = all(self.pairing.values())
@@ -1034,6 +1040,8 @@ class Comparison:
             f"Comparing {series_label(self.metric)} ({self.metric}, {series_unit(self.metric)}) over "
             f"{self.window[0]}–{self.window[1]}, baseline '{self.baseline}'",
         ]
+        if self.warning:
+            lines.append(f"Warning: the sweep folder {self._plan.items[0].path}: {self.warning}")
         for number, item in enumerate(self.inputs, start=1):
             reps = f"{len(item.replicates)} replicates, seed {item.seed}"
             where = item.path if item.source != "sweep" else f"{item.path}, {item.description}"
@@ -1137,6 +1145,7 @@ class Comparison:
             ],
             "domains": self.domain_series is not None,
             "notes": self.notes,
+            **({"warning": self.warning} if self.warning else {}),
             "sweep": (
                 {"by": self._plan.by, "points": [list(i.points) for i in self.inputs]}
                 if self._plan.sweep is not None

@@ -633,6 +633,11 @@ def _lead(kind: str, path: Path, extra: str = "") -> str:
     )
 
 
+def _warning(text: object) -> str:
+    """A warning paragraph under the lead (rows missing from a sweep's tables), or nothing."""
+    return f'\n<p class="note"><strong>Warning:</strong> {esc(str(text))}.</p>' if text else ""
+
+
 def run_report(path: Path) -> Page:
     """The report of a run folder."""
     run = open_run(path)
@@ -693,9 +698,8 @@ def compare_report(path: Path) -> Page:
     labels = ", ".join(str(i.get("label")) for i in inputs)
     page = Page(
         title=f"Comparison report: {labels or path.name}",
-        lead=_lead(
-            "comparison", path, f"Metric <code>{esc(metric)}</code>, baseline <strong>{esc(baseline)}</strong>."
-        ),
+        lead=_lead("comparison", path, f"Metric <code>{esc(metric)}</code>, baseline <strong>{esc(baseline)}</strong>.")
+        + _warning(spec.get("warning")),
     )
     design = [
         ("metric", metric),
@@ -884,7 +888,7 @@ def sweep_report(path: Path) -> Page:
     manifest = sweep.manifest
     page = Page(
         title=f"Sweep report: {experiment.name}",
-        lead=_lead("sweep", path),
+        lead=_lead("sweep", path) + _warning(sweep.shortfall),
     )
     factors = manifest.get("factors") or []
     page.add(
