@@ -25,6 +25,7 @@ from simulator.executors import EXECUTORS, default_workers
 from simulator.experiment import is_experiment_file, load_experiment
 from simulator.output import RESULTS_ROOT, check_destination, free_folder, result_folders
 from simulator.results import format_interval
+from simulator.run_size import check_run_fits
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, load_scenario, parse_assignment
 from simulator.shocklib import load_library
@@ -284,6 +285,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenarios = [
         resolve(file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library) for file in files
     ]
+    for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
     batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
     folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch)
     save = {"force": args.force, "plots": not args.no_plots, "manifest_extra": {"command_line": args.command_line}}
@@ -344,6 +347,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             )
             continue
         scenario = load_scenario(file, calibration=calibration, library=library)
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
         print(
             f"OK {file}: '{scenario.name}', {scenario.period}, "

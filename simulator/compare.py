@@ -48,6 +48,7 @@ from simulator.errors import UserError, choices_hint, near_miss
 from simulator.output import RESULTS_ROOT, atomic_folder, distinct_names, folder_name, free_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, folder_kind, open_run
+from simulator.run_size import check_run_fits
 from simulator.scenario import Scenario
 from simulator.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 
@@ -289,6 +290,7 @@ def prepare(
         if item.source == "scenario":
             item.scenario = item.scenario.with_overrides(seed=reference_seed, replicates=len(reference_reps))
             item.seed, item.replicates = reference_seed, np.array(reference_reps)
+            check_run_fits(len(reference_reps), item.scenario.horizon, file=item.path)
             pending[index] = item.scenario
     window = _window(items)
     plan = Plan(

@@ -58,7 +58,15 @@ from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executo
 from simulator.experiment import Experiment, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
-from simulator.output import RESULTS_ROOT, atomic_file, atomic_folder, folder_name, free_folder, write_text_atomically
+from simulator.output import (
+    RESULTS_ROOT,
+    atomic_file,
+    atomic_folder,
+    folder_name,
+    free_folder,
+    remove_abandoned,
+    write_text_atomically,
+)
 from simulator.progress import Progress
 from simulator.sweep_size import check_fits, estimate_sweep
 
@@ -338,6 +346,8 @@ def _run(
 ) -> SweepResult:
     """Run the plan's unfinished chunks in a folder this process owns, join them and finish the manifest."""
     parts = folder / PARTS_DIR
+    for place in (folder, parts):  # temporary files of a killed session; no one else writes here now
+        remove_abandoned(place)
     present = _present(parts)
     todo = [c for c in plan if not _has_parts(present, c)]
     for chunk in todo:
@@ -505,7 +515,7 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
 
 def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
     if out is None:
-        return free_folder(RESULTS_ROOT / folder_name(experiment.name))
+        return free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
     folder = Path(out)
     if folder.exists():
         raise UserError(
@@ -519,7 +529,7 @@ def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
 def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
     if out is not None:
         return Path(out)
-    base = RESULTS_ROOT / folder_name(experiment.name)
+    base = RESULTS_ROOT / folder_name(experiment.name, "sweep")
     candidates = [base, *base.parent.glob(f"{base.name}-*")]
     unfinished = [
         p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
@@ -652,7 +662,7 @@ def _start_folder(
     if in_place:
         write(folder)
         return manifest
-    with atomic_folder(folder) as tmp:
+    with atomic_folder(folder, "sweep") as tmp:
         write(tmp)
         if folder.exists():  # another sweep took the name since it was checked
             raise UserError(
