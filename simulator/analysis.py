@@ -85,6 +85,8 @@ class SweepAnalysis:
         summary: A few lines for the terminal: the design, the most influential
             parameters, where the phase diagram changes sign, and anything skipped.
         notes: Things skipped or substituted, each one sentence (also in ``summary``).
+        warning: Rows missing from the sweep's tables (:attr:`simulator.sweep.SweepResult.shortfall`),
+            or None; also the summary's second line and the first of ``indices/README.txt``.
     """
 
     folder: Path
@@ -93,6 +95,7 @@ class SweepAnalysis:
     point_means: pd.DataFrame
     summary: str
     notes: list[str] = field(default_factory=list)
+    warning: str | None = None
 
 
 def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -> SweepAnalysis:
@@ -137,6 +140,7 @@ def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -
         point_means=data.table,
         summary=_summary(data, folder, files),
         notes=data.notes,
+        warning=data.warning,
     )
 
 
@@ -170,9 +174,11 @@ def _summary(data: SweepData, folder: Path, files: list[Path]) -> str:
     experiment = data.experiment
     scenario = experiment.scenario
     lines = [
-        f"{experiment.name}: {experiment.method}, {len(data.table)} points × {experiment.replicates} replicates "
+        f"{experiment.name}: {experiment.method}, {_points(data)} × {experiment.replicates} replicates "
         f"({len(data.worlds):,} worlds), scenario {scenario.name} {scenario.period}"
     ]
+    if data.warning:
+        lines.append(f"Warning: {data.warning}")
     metric = experiment.analysis_metric
     frame = data.indices.get(metric)
     if frame is not None:
@@ -202,6 +208,12 @@ def _summary(data: SweepData, folder: Path, files: list[Path]) -> str:
         f"Wrote {len(files) - plots} tables to {folder / INDICES_DIR} and {plots} plots to {folder / PLOTS_DIR}"
     )
     return "\n".join(lines)
+
+
+def _points(data: SweepData) -> str:
+    """``121 points``, or ``1 of 121 points`` when only some have results."""
+    design = int(data.result.manifest.get("points", len(data.table)))
+    return f"{len(data.table)} points" if len(data.table) == design else f"{len(data.table)} of {design:,} points"
 
 
 def _phase_summary(data: SweepData) -> list[str]:

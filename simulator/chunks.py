@@ -85,11 +85,13 @@ class ChunkResult:
         chunk: The chunk's index in the plan.
         worlds: ``point``, ``replicate``, every factor, every metric.
         quarters: ``point``, ``step``, ``quarter``, ``series``, ``mean``, ``sd`` and the quantiles.
+        worker: The process that simulated it (``host:pid``), set by the executor.
     """
 
     chunk: int
     worlds: pd.DataFrame
     quarters: pd.DataFrame
+    worker: str = ""
 
 
 def world_overrides(

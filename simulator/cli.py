@@ -7,10 +7,12 @@ naming the file, the line or field and the fix, with exit status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import shlex
 import shutil
 import sys
 import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -18,24 +20,26 @@ from typing import NoReturn
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
 from simulator.designs import design_size
-from simulator.errors import UserError, clip, near_miss, quote
-from simulator.executors import EXECUTORS
+from simulator.errors import UserError, clip, clip_path, near_miss, quote
+from simulator.executors import EXECUTORS, default_workers
 from simulator.experiment import is_experiment_file, load_experiment
-from simulator.output import check_destination, free_folder, result_folders
+from simulator.output import RESULTS_ROOT, check_destination, free_folder, result_folders
 from simulator.results import format_interval
+from simulator.run_size import check_run_fits
 from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, check_replicates, check_seed, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
     WORLDS_FILE,
+    IncompleteSweepWarning,
     SweepInterruptedError,
     SweepResult,
-    check_options,
+    check_sweep,
     open_sweep,
     run_sweep,
     summary_line,
-    sweep_folder,
 )
+from simulator.sweep_size import check_fits, estimate_sweep
 
 PROG = "eujsim"
 EXPLAINED = "coop_EU_JPN"
@@ -281,6 +285,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenarios = [
         resolve(file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library) for file in files
     ]
+    for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
     batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
     folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch)
     save = {"force": args.force, "plots": not args.no_plots, "manifest_extra": {"command_line": args.command_line}}
@@ -331,6 +337,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     for file in scenario_files(args.scenarios):
         if is_experiment_file(file):
             experiment = load_experiment(file, calibration=calibration)
+            # as `eujsim sweep FILE` would run it: every core, default chunks, into results/
+            check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
             print(
                 f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
                 f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
@@ -339,6 +347,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             )
             continue
         scenario = load_scenario(file, calibration=calibration, library=library)
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
         print(
             f"OK {file}: '{scenario.name}', {scenario.period}, "
@@ -416,8 +425,15 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     progress = {"auto": None, "bar": True, "log": False}[args.progress]
-    check_options(args.workers, args.chunk_worlds, args.executor, args.scheduler)
-    folder = sweep_folder(experiment, args.out, resume=args.resume)
+    folder = check_sweep(
+        experiment,
+        args.out,
+        workers=args.workers,
+        chunk_worlds=args.chunk_worlds,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        resume=args.resume,
+    )
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
@@ -497,7 +513,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         shocks=args.shocks,
     )
     out = plan.default_folder() if args.out is None else args.out
-    check_destination(out, args.force)
+    check_destination(out, args.force, "compare")
     for line in plan.describe_runs():
         print(line, flush=True)
     comparison = plan.run()
@@ -522,7 +538,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     target = explanation_target(args.metric, args.domain)
     saved = open_run(args.result)
     if args.out is not None:
-        check_destination(args.out, args.force)
+        check_destination(args.out, args.force, "explain")
         out = args.out
     else:
         name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
@@ -555,7 +571,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     args.command_line = [PROG, *argv]
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():  # each command says in its own output when a sweep misses rows
+            warnings.simplefilter("ignore", IncompleteSweepWarning)
+            return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
@@ -565,9 +583,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        problem = UserError(f"{exc.strerror or exc}; check the path and its permissions", file=exc.filename)
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
+
+
+OS_ERROR_FIXES = {
+    errno.ENOSPC: "free some space on that disk, or write the results elsewhere with --out",
+    errno.EDQUOT: "free some space within your disk quota, or write the results elsewhere with --out",
+    errno.EROFS: "that file system is read-only: write the results elsewhere with --out",
+    errno.EACCES: "check the path and its permissions",
+    errno.EPERM: "check the path and its permissions",
+    errno.ENAMETOOLONG: "use a shorter path",
+    errno.EMFILE: "too many files are open: close some programs or raise the limit (ulimit -n)",
+}
+"""What to do about the operating-system errors a user can meet, by errno."""
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for an operating-system error: the file, what went wrong and what to do."""
+    where = f"{clip_path(exc.filename)}: " if exc.filename else ""
+    fix = OS_ERROR_FIXES.get(exc.errno or 0, "check the path and its permissions")
+    return f"{where}{exc.strerror or exc}; {fix}"
 
 
 def entry_point() -> None:

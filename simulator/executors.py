@@ -11,15 +11,17 @@ results waiting to be written never pile up in memory, however many chunks a swe
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -39,11 +41,12 @@ ChunkFunction = Callable[[Experiment, pd.DataFrame, int], ChunkResult]
 
 @dataclass(frozen=True)
 class ChunkFailure:
-    """A chunk that raised: which one, what, and where."""
+    """A chunk that raised: which one, what, where, and the process it ran in (``host:pid``, if known)."""
 
     chunk: int
     error: str
     traceback: str
+    worker: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,13 +68,22 @@ def guarded(function: ChunkFunction, experiment: Experiment, task: Task) -> Chun
     (``benchmarks/bench_sweep.py --sizes 100000``) peaked at 1,894 MB summed RSS in two runs
     (922 MB in a third, on a heavily loaded machine), against 921-923 MB with it. The
     collection takes about 70 ms after a 2,000-world chunk of 3.5 s.
+
+    The outcome names the process that ran it (``host:pid``), so that the sweep can record how
+    many workers really ran chunks.
     """
+    worker = worker_identity()
     try:
-        return function(experiment, task.points, task.chunk)
+        return dataclasses.replace(function(experiment, task.points, task.chunk), worker=worker)
     except Exception as exc:  # any failure of a chunk is recorded; the rest go on
-        return ChunkFailure(task.chunk, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return ChunkFailure(task.chunk, f"{type(exc).__name__}: {exc}", traceback.format_exc(), worker)
     finally:
         gc.collect()
+
+
+def worker_identity() -> str:
+    """This process as chunk outcomes and the manifest name it: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Executor(Protocol):
@@ -80,9 +92,13 @@ class Executor(Protocol):
     workers: int
 
     def run(
-        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+        self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Yield one outcome per task, in completion order."""
+        ...
+
+    def present_workers(self) -> list[str] | None:
+        """The workers (``host:pid``) connected now, where the executor can tell (None where it cannot)."""
         ...
 
     def close(self) -> None:
@@ -91,7 +107,7 @@ class Executor(Protocol):
 
 
 def _in_flight(
-    tasks: Sequence[Task],
+    tasks: Iterable[Task],
     limit: int,
     submit: Callable[[Task], Any],
     first_done: Callable[[Collection[Any]], Collection[Any]],
@@ -124,11 +140,15 @@ class InlineExecutor:
     workers = 1
 
     def run(
-        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+        self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Yield each chunk's outcome in plan order."""
         for task in tasks:
             yield guarded(function, experiment, task)
+
+    def present_workers(self) -> list[str]:
+        """This process."""
+        return [worker_identity()]
 
     def close(self) -> None:
         """Nothing to release."""
@@ -150,7 +170,7 @@ class LocalExecutor:
         )
 
     def run(
-        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+        self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Keep a few chunks per worker queued and yield outcomes as they finish."""
         return _in_flight(
@@ -159,6 +179,10 @@ class LocalExecutor:
             lambda task: self._pool.submit(guarded, function, experiment, task),
             lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
         )
+
+    def present_workers(self) -> None:
+        """Not told: a worker process that dies breaks the pool, and the chunks it fails say so."""
+        return None
 
     def close(self) -> None:
         """Stop the workers, dropping chunks not yet started."""
@@ -224,7 +248,7 @@ class DaskExecutor:
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})) or workers)
 
     def run(
-        self, function: ChunkFunction, experiment: Experiment, tasks: Sequence[Task]
+        self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
         """Keep a few chunks per worker submitted and yield outcomes as they finish."""
         from distributed import wait as dask_wait
@@ -236,6 +260,16 @@ class DaskExecutor:
             lambda task: self._client.submit(guarded, function, shared, task, pure=False),
             lambda futures: dask_wait(list(futures), return_when="FIRST_COMPLETED").done,
         )
+
+    def present_workers(self) -> list[str] | None:
+        """The workers connected now, each asked who it is.
+
+        A worker lost during the sweep is gone from them, and one its nanny restarted is a new process.
+        """
+        try:
+            return sorted(self._client.run(worker_identity).values())
+        except (OSError, TimeoutError):
+            return None
 
     def close(self) -> None:
         """Disconnect (and stop the loopback cluster if this executor started it)."""

@@ -48,6 +48,7 @@ from simulator.labels import sentence, series_label
 from simulator.output import atomic_folder
 from simulator.results import INTERVAL, RunResult
 from simulator.run_folder import RunFolder, open_run, rerun
+from simulator.run_size import check_run_fits
 from simulator.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
 
 if TYPE_CHECKING:
@@ -357,7 +358,7 @@ class Explanation:
         ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``.
         """
         out = Path(out)
-        with atomic_folder(out, force=force) as tmp:
+        with atomic_folder(out, "explain", force=force) as tmp:
             (tmp / "explanation.md").write_text(self.markdown(), encoding="utf-8")
             self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
@@ -447,6 +448,8 @@ def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domai
     """Explain a saved run: simulate it again (checked against the saved numbers) and its twin."""
     target = explanation_target(metric, domain)
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
+    worlds = int(saved.manifest.get("replicates") or saved.scenario.replicates)
+    check_run_fits(worlds, saved.scenario.horizon, explained=True, file=saved.path, what="explaining a run")
     result = rerun(saved, check=target.saved_series, explained_pair=target.pair)
     return explain(result, metric=target.series)
 

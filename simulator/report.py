@@ -39,14 +39,18 @@ from simulator.explain import explain_run, explanation_target
 from simulator.labels import series_label
 from simulator.manifest import package_version
 from simulator.metrics import Metric
-from simulator.output import check_destination, write_text_atomically
+from simulator.output import check_writable, remove_abandoned, write_text_atomically
+from simulator.ownership import COMPARE_FILE, RUN_FILES, folder_kind
 from simulator.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
-from simulator.run_folder import COMPARE_FILE, RUN_FILES, RunFolder, folder_kind, open_run
+from simulator.run_folder import RunFolder, open_run
 from simulator.scenario import Scenario
 from simulator.shocklib import default_library
 from simulator.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR
 
 REPORT_FILE = "report.html"
+GENERATOR = "eujsim"
+"""The generator a report's head names; how ``--force`` tells an earlier report from any other file."""
+GENERATOR_MARK = f'<meta name="generator" content="{GENERATOR} '.encode()
 """Default name of the report inside the folder it describes."""
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HEADLINE = f"coop_{HEADLINE_PAIR}"
@@ -282,7 +286,7 @@ class Page:
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<meta name="generator" content="eujsim {esc(version)}">\n'
+            f'<meta name="generator" content="{GENERATOR} {esc(version)}">\n'
             f"<title>{esc(self.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             f"<header>\n<h1>{esc(self.title)}</h1>\n{self.lead}\n</header>\n"
             f'<nav aria-label="Contents">\n<h2 id="contents">Contents</h2>\n<ol>\n{toc}\n</ol>\n</nav>\n'
@@ -629,6 +633,11 @@ def _lead(kind: str, path: Path, extra: str = "") -> str:
     )
 
 
+def _warning(text: object) -> str:
+    """A warning paragraph under the lead (rows missing from a sweep's tables), or nothing."""
+    return f'\n<p class="note"><strong>Warning:</strong> {esc(str(text))}.</p>' if text else ""
+
+
 def run_report(path: Path) -> Page:
     """The report of a run folder."""
     run = open_run(path)
@@ -689,9 +698,8 @@ def compare_report(path: Path) -> Page:
     labels = ", ".join(str(i.get("label")) for i in inputs)
     page = Page(
         title=f"Comparison report: {labels or path.name}",
-        lead=_lead(
-            "comparison", path, f"Metric <code>{esc(metric)}</code>, baseline <strong>{esc(baseline)}</strong>."
-        ),
+        lead=_lead("comparison", path, f"Metric <code>{esc(metric)}</code>, baseline <strong>{esc(baseline)}</strong>.")
+        + _warning(spec.get("warning")),
     )
     design = [
         ("metric", metric),
@@ -880,7 +888,7 @@ def sweep_report(path: Path) -> Page:
     manifest = sweep.manifest
     page = Page(
         title=f"Sweep report: {experiment.name}",
-        lead=_lead("sweep", path),
+        lead=_lead("sweep", path) + _warning(sweep.shortfall),
     )
     factors = manifest.get("factors") or []
     page.add(
@@ -964,6 +972,11 @@ def build_report(folder: str | Path) -> str:
     kind = folder_kind(path)
     if kind is None:
         raise UserError(f"is not a folder eujsim wrote; give {KNOWN_FOLDERS}", file=path)
+    if kind == "explain":
+        raise UserError(
+            "is an explanation folder; report the run folder that holds it (its report includes the explanation)",
+            file=path,
+        )
     try:
         page = BUILDERS[kind](path)
     except (KeyError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ArrowException) as exc:
@@ -984,6 +997,27 @@ def write_report(folder: str | Path, out: str | Path | None = None, *, force: bo
     """
     folder = Path(folder)
     target = Path(out) if out is not None else folder / REPORT_FILE
+    if folder.is_dir():  # else build_report says what is wrong with the folder
+        _check_report_target(target, force)
+    text = build_report(folder)
+    _check_report_target(target, force)  # again: building took a while, and the file may have appeared
+    remove_abandoned(target.parent)
+    write_text_atomically(target, text)
+    return target
+
+
+def is_report(path: Path) -> bool:
+    """Whether ``path`` is an HTML report eujsim wrote (its head names eujsim as the generator)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(4096)
+    except OSError:
+        return False
+    return GENERATOR_MARK in head
+
+
+def _check_report_target(target: Path, force: bool) -> None:
+    """Refuse a report file that would replace anything but an earlier report, or cannot be written."""
     if target.is_dir():
         raise UserError("is a folder; --out names the HTML file to write, e.g. report.html", file=target)
     if target.exists() and not force:
@@ -991,8 +1025,10 @@ def write_report(folder: str | Path, out: str | Path | None = None, *, force: bo
             "already exists; reports are never overwritten: choose another --out, or add --force to replace it",
             file=target,
         )
-    text = build_report(folder)
-    if not target.exists():
-        check_destination(target, force=False)
-    write_text_atomically(target, text)
-    return target
+    if target.exists() and not is_report(target):
+        raise UserError(
+            "is not a report eujsim wrote; --force only replaces an earlier report, never a result's data or "
+            "another file: choose another --out",
+            file=target,
+        )
+    check_writable(target)

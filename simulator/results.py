@@ -319,7 +319,7 @@ class RunResult:
         from simulator.plots import draw_run_plots
 
         out = Path(out)
-        with atomic_folder(out, force=force) as tmp:
+        with atomic_folder(out, "run", force=force) as tmp:
             (tmp / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
             self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
             self.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")

@@ -15,20 +15,18 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from simulator.calendar import quarter_label
 from simulator.errors import UserError, clip, near_miss
+from simulator.ownership import RUN_FILES, folder_kind
 from simulator.results import RunResult
 from simulator.scenario import Scenario, load_scenario
 from simulator.structure import HEADLINE_PAIR
-from simulator.sweep import EXPERIMENT_FILE, WORLDS_FILE
 
-RUN_FILES = ("scenario.yaml", "manifest.json", "timeseries.csv")
-"""Files every run folder has; the other tables (summary, events, drivers) are read when asked for."""
 TABLE_COLUMNS = {
     "timeseries.csv": ("replicate", "step", "quarter"),
     "summary.csv": ("step", "quarter", "variable", "mean", "p5", "p50", "p95"),
@@ -38,26 +36,8 @@ TABLE_COLUMNS = {
 """The columns each table of a run folder has (as :meth:`RunResult.save` writes them); a table without them is damaged.
 
 The variables of ``timeseries.csv`` follow its first three columns."""
-COMPARE_FILE = "compare.json"
-"""The file that marks a folder written by ``eujsim compare``."""
 SAVED_PRECISION = 1e-5
 """Relative tolerance when checking a new run against a saved one: CSVs keep six significant digits."""
-
-FolderKind = Literal["run", "sweep", "compare"]
-
-
-def folder_kind(path: str | Path) -> FolderKind | None:
-    """What ``eujsim`` wrote into ``path``: a run, a sweep, a comparison, or nothing it knows."""
-    path = Path(path)
-    if not path.is_dir():
-        return None
-    if (path / COMPARE_FILE).is_file():
-        return "compare"
-    if (path / WORLDS_FILE).is_file() or (path / EXPERIMENT_FILE).is_file():
-        return "sweep"
-    if all((path / name).is_file() for name in RUN_FILES):
-        return "run"
-    return None
 
 
 @dataclass
@@ -205,6 +185,7 @@ def open_run(folder: str | Path) -> RunFolder:
         what = {
             "sweep": "a sweep folder, not a single run",
             "compare": "a comparison folder, not a single run",
+            "explain": "an explanation folder, not a run (its run is the folder that holds it)",
             None: "not a run folder (it needs " + ", ".join(RUN_FILES) + ")",
         }[kind]
         raise UserError(f"this is {what}; give a folder written by `eujsim run`", file=path)

@@ -18,6 +18,7 @@ from simulator.errors import UserError
 from simulator.model import StrategicModel
 from simulator.recorder import PairHistory, Recorder
 from simulator.results import RunResult
+from simulator.run_size import check_run_fits
 from simulator.scenario import Scenario, load_scenario
 from simulator.shocklib import ShockLibrary, load_library
 
@@ -115,7 +116,13 @@ def simulate(
         shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
         explained_pair: Also keep this pair's desire terms, desires and per-domain cooperation
             every step, e.g. ``"EU_JPN"`` (for :mod:`simulator.explain`).
+
+    Raises:
+        UserError: if the run would need more memory than this machine has available
+            (:func:`simulator.run_size.check_run_fits`), before anything is allocated.
     """
+    worlds = scenario.replicates if replicates is None else len(replicates)
+    check_run_fits(worlds, scenario.horizon, explained=explained_pair is not None, file=scenario.source)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     model = StrategicModel(

@@ -60,7 +60,7 @@ def tabulate_points(result: SweepResult, raw: pd.DataFrame) -> SweepData:
     Returns:
         The worlds with gaps filled and the table of per-point means and quantiles.
     """
-    data = SweepData(result, worlds=raw, table=pd.DataFrame())  # both replaced below
+    data = SweepData(result, worlds=raw, table=pd.DataFrame(), warning=result.shortfall)  # both replaced below
     never = data.never
     worlds = raw.fillna({name: float(never) for name in data.censored})
     grouped = worlds.groupby("point", sort=True)
@@ -212,6 +212,7 @@ def write_readme(data: SweepData, folder: Path) -> Path:
     experiment = data.experiment
     lines = [
         f"Analysis of sweep '{experiment.name}' (method {experiment.method}, scenario {experiment.scenario.name}).",
+        *([f"Warning: {data.warning}."] if data.warning else []),
         "",
         f"{POINT_MEANS_FILE}: one row per finished point: its parameter values (a shock onset as a decimal",
         "  year at the start of its quarter: 2026.5 is 2026Q3), then per metric the mean over the point's",

@@ -5,11 +5,20 @@ into chunks of whole points, runs them on an executor and streams every finished
 chunk to a Parquet part file in the sweep folder. When all chunks are in, the parts
 are joined, in plan order, into ``worlds.parquet`` and ``quarters.parquet``.
 
-The folder is the sweep's only state. A chunk's part is written to a temporary
-file and renamed, so it is either whole or absent; ``--resume`` (``resume=True``)
-reruns exactly the chunks without a part, with the chunk plan stored in
-``manifest.json``, and the joined files come out byte for byte as an uninterrupted
-sweep's would. A chunk that raises is written to ``errors/`` and the others go on.
+The folder is the sweep's only state. It appears whole: its first files and the
+manifest are written in a temporary folder beside it, which is then renamed into
+place. A chunk's part is written to a temporary file and renamed, so it is either
+whole or absent; ``--resume`` (``resume=True``) reruns exactly the chunks without
+their parts, with the chunk plan stored in ``manifest.json``, and the joined files
+come out byte for byte as an uninterrupted sweep's would. A chunk that raises is
+written to ``errors/`` and the others go on.
+
+A sweep folder has one owner at a time: the process running or resuming it holds its
+lock (:mod:`simulator.locks`) until the manifest is final, so a second ``--resume``
+is refused instead of joining half the parts. The manifest says ``complete`` only
+when every chunk of the plan has its parts and the joined tables hold every world;
+it records their row counts (``rows``), and :attr:`SweepResult.shortfall` is the one
+check every reader (analysis, compare, report) makes against them.
 
 Folder layout::
 
@@ -26,9 +35,13 @@ Folder layout::
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
+import shlex
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,13 +52,23 @@ import pyarrow.parquet as pq
 
 from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
-from simulator.designs import design
+from simulator.designs import design, design_size
 from simulator.errors import UserError
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
+from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
-from simulator.output import RESULTS_ROOT, atomic_file, folder_name, free_folder, write_text_atomically
+from simulator.output import (
+    RESULTS_ROOT,
+    atomic_file,
+    atomic_folder,
+    folder_name,
+    free_folder,
+    remove_abandoned,
+    write_text_atomically,
+)
 from simulator.progress import Progress
+from simulator.sweep_size import check_fits, estimate_sweep
 
 EXPERIMENT_FILE = "experiment.yaml"
 SCENARIO_FILE = "scenario.yaml"
@@ -55,6 +78,8 @@ WORLDS_FILE = "worlds.parquet"
 QUARTERS_FILE = "quarters.parquet"
 PARTS_DIR = "parts"
 ERRORS_DIR = "errors"
+PART_KINDS = ("worlds", "quarters")
+"""The parts every chunk writes; a chunk is done when it has both."""
 FORMAT_VERSION = 1
 SWEEP_DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
 
@@ -69,9 +94,16 @@ class SweepInterruptedError(Exception):
         self.total = total
 
 
+class IncompleteSweepWarning(UserWarning):
+    """A sweep's tables hold fewer (or other) rows than its design: see :attr:`SweepResult.shortfall`."""
+
+
 @dataclass
 class SweepResult:
     """A sweep folder: its experiment, manifest and tables.
+
+    Reading the tables of a sweep that is not complete, or whose tables do not hold the rows its
+    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`.
 
     Attributes:
         folder: Where the sweep lives.
@@ -82,10 +114,11 @@ class SweepResult:
     folder: Path
     experiment: Experiment
     manifest: dict[str, Any]
+    _warned: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
-        """Whether every chunk finished."""
+        """Whether every chunk finished (as the manifest says; :attr:`shortfall` checks the tables)."""
         return self.manifest.get("status") == "complete"
 
     @property
@@ -93,20 +126,95 @@ class SweepResult:
         """Failed chunks: index, points, error and the traceback file."""
         return list(self.manifest.get("failures", []))
 
+    @property
+    def expected_worlds(self) -> int:
+        """Worlds of the whole design: points x replicates."""
+        return int(self.manifest.get("points", 0)) * int(self.manifest.get("replicates", self.experiment.replicates))
+
+    def expected_quarter_rows(self) -> int:
+        """Rows of ``quarters.parquet`` of the whole design: points x series x (horizon + 1)."""
+        horizon = self.manifest.get("scenario", {}).get("horizon_quarters", self.experiment.scenario.horizon)
+        series = self.manifest.get("series", self.experiment.series)
+        return int(self.manifest.get("points", 0)) * len(series) * (int(horizon) + 1)
+
+    def row_count(self, kind: str = "worlds") -> int:
+        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone."""
+        files = self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+    @property
+    def shortfall(self) -> str | None:
+        """What a reader of this sweep must be told about missing rows, or None when every row is there.
+
+        A complete sweep's ``worlds.parquet`` must hold points x replicates rows and its
+        ``quarters.parquet`` points x series x (horizon + 1), and both the rows the manifest recorded
+        when they were joined; anything else means the folder was changed after the sweep (or written by
+        two processes at once, which sweeps before the folder lock allowed). A sweep that is not
+        complete (failed, interrupted, still running) says how many of its worlds have results.
+        Counting reads only the Parquet footers.
+        """
+        expected = self.expected_worlds
+        design = f"{self.manifest.get('points', 0):,} points x {self.manifest.get('replicates', 0):,} replicates"
+        try:
+            worlds, quarters = self.row_count("worlds"), self.row_count("quarters")
+        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors
+            return f"its tables cannot be read ({exc}); run the sweep again into a new folder"
+        if not self.complete:
+            status = self.manifest.get("status", "unknown")
+            if is_locked(self.folder):
+                status += "', still being written"
+            elif status in ("created", "running"):
+                status += "', but no process is writing it: it was stopped"
+            else:
+                status += "'"
+            return (
+                f"the sweep is incomplete (status '{status}): {worlds:,} of its {expected:,} worlds "
+                f"({design}) have results, and what is computed from it covers those only; "
+                f"`eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))} --resume --out "
+                f"{shlex.quote(str(self.folder))}` runs the rest"
+            )
+        recorded = self.manifest.get("rows", {})
+        if worlds != expected:
+            what = f"{WORLDS_FILE} holds {worlds:,} worlds where the design has {expected:,} ({design})"
+        elif worlds != recorded.get("worlds", worlds):
+            what = f"{WORLDS_FILE} holds {worlds:,} rows where the manifest recorded {recorded['worlds']:,}"
+        elif quarters != self.expected_quarter_rows():
+            what = f"{QUARTERS_FILE} holds {quarters:,} rows where the design has {self.expected_quarter_rows():,}"
+        elif quarters != recorded.get("quarters", quarters):
+            what = f"{QUARTERS_FILE} holds {quarters:,} rows where the manifest recorded {recorded['quarters']:,}"
+        else:
+            return None
+        return (
+            f"the manifest says the sweep is complete but {what}: the folder was changed after the sweep, or "
+            "written by two processes at once (which sweeps before the folder lock allowed); its numbers cover "
+            "only what is there: run the sweep again into a new folder"
+        )
+
+    def _warn(self) -> None:
+        """Warn, once per opened sweep, when its tables miss rows."""
+        if self._warned:
+            return
+        self._warned = True
+        text = self.shortfall
+        if text:
+            warnings.warn(f"{self.folder}: {text}", IncompleteSweepWarning, stacklevel=3)
+
     def points(self) -> pd.DataFrame:
         """The design: ``point`` and one column per factor."""
         return pd.read_parquet(self.folder / POINTS_FILE)
 
     def worlds(self) -> pd.DataFrame:
         """One row per finished world: ``point``, ``replicate``, every factor, every metric."""
+        self._warn()
         return self._finished("worlds", WORLDS_FILE)
 
     def quarters(self, series: str | None = None) -> pd.DataFrame:
         """Per-quarter statistics per finished point (optionally of one series)."""
+        self._warn()
         return self._finished("quarters", QUARTERS_FILE, [("series", "==", series)] if series else None)
 
-    def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
-        """Rows of every finished chunk, or an empty table when none has finished.
+    def _files(self, kind: str, joined: str) -> list[Path]:
+        """The files holding every finished chunk's rows of ``kind``.
 
         A complete sweep has the joined file. An unfinished one keeps its chunks in ``parts/``,
         which hold everything finished so far; its joined file, if any, may be from an earlier
@@ -114,10 +222,17 @@ class SweepResult:
         """
         parts = sorted((self.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
         if parts and not self.complete:
-            return pd.concat([pd.read_parquet(p, filters=filters) for p in parts], ignore_index=True)
-        if (self.folder / joined).is_file():
-            return pd.read_parquet(self.folder / joined, filters=filters)
-        return pd.DataFrame()
+            return parts
+        return [self.folder / joined] if (self.folder / joined).is_file() else []
+
+    def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
+        """Rows of every finished chunk, or an empty table when none has finished."""
+        files = self._files(kind, joined)
+        if not files:
+            return pd.DataFrame()
+        if len(files) == 1:
+            return pd.read_parquet(files[0], filters=filters)
+        return pd.concat([pd.read_parquet(f, filters=filters) for f in files], ignore_index=True)
 
     def point_means(self) -> pd.DataFrame:
         """Every metric averaged over each point's replicates, with the point's factor values."""
@@ -165,10 +280,14 @@ def run_sweep(
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
 
+    The sweep is checked first (options, folder, and whether its memory and disk fit: see
+    :mod:`simulator.sweep_size`), before anything is written or allocated. The folder is locked
+    from the moment it appears (or, on resume, before its manifest is read) until its manifest is final.
+
     Args:
         experiment: Experiment file or resolved experiment.
         out: Sweep folder. Default ``results/<experiment name>`` (``-2``, ``-3``, … if taken);
-            with ``resume``, the newest unfinished sweep of this experiment there.
+            with ``resume``, the newest unfinished sweep of this experiment there that no process is writing.
         workers: Worker processes (default: all cores; 1 runs in this process).
         executor: ``local`` or ``dask``.
         scheduler: Dask scheduler address (default: a loopback cluster of ``workers``).
@@ -179,43 +298,87 @@ def run_sweep(
         chunk_function: What runs a chunk (tests substitute one that fails).
 
     Raises:
-        UserError: for a bad experiment, an unusable folder or a changed experiment on resume.
+        UserError: for a bad experiment, an unusable folder, a folder another process is writing,
+            a changed experiment on resume, or a sweep too big for this machine.
         SweepInterruptedError: on Ctrl-C, after recording what finished.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
-    folder = sweep_folder(experiment, out, resume=resume)
-    points = design(experiment)
-    if resume:
-        manifest = _check_resumable(folder, experiment)
-        plan = [Chunk(**c) for c in manifest["chunks"]]
-    else:
-        size = chunk_worlds or default_chunk_worlds(len(points) * experiment.replicates, workers)
-        plan = plan_chunks(len(points), experiment.replicates, size)
-        manifest = _start_folder(folder, experiment, points, plan, size, command_line)
+    folder = check_sweep(
+        experiment,
+        out,
+        workers=workers,
+        chunk_worlds=chunk_worlds,
+        executor=executor,
+        scheduler=scheduler,
+        resume=resume,
+    )
+    with contextlib.ExitStack() as held:
+        manifest = None
+        if resume:
+            held.enter_context(owning(folder, "resume this sweep"))
+            manifest = _check_resumable(folder, experiment)  # read again, now that no one else can change it
+        if manifest is not None:
+            plan = [Chunk(**c) for c in manifest["chunks"]]
+            points = design(experiment)
+        else:  # a new sweep, or a resumed folder that an interrupted start left without a manifest
+            size = chunk_worlds or default_chunk_worlds(design_size(experiment) * experiment.replicates, workers)
+            points = design(experiment)
+            plan = plan_chunks(len(points), experiment.replicates, size)
+            manifest = _start_folder(folder, experiment, points, plan, size, command_line, in_place=resume)
+            if not resume:  # lock it as soon as it appears; a --resume that took it first keeps it
+                held.enter_context(owning(folder, "start a sweep in it"))
+        return _run(folder, experiment, manifest, plan, points, workers, executor, scheduler, progress, chunk_function)
+
+
+def _run(
+    folder: Path,
+    experiment: Experiment,
+    manifest: dict[str, Any],
+    plan: list[Chunk],
+    points: pd.DataFrame,
+    workers: int,
+    executor: str,
+    scheduler: str | None,
+    progress: bool | None,
+    chunk_function: ChunkFunction,
+) -> SweepResult:
+    """Run the plan's unfinished chunks in a folder this process owns, join them and finish the manifest."""
     parts = folder / PARTS_DIR
-    todo = [c for c in plan if not (parts / _part_name("worlds", c.index)).exists()]
+    for place in (folder, parts):  # temporary files of a killed session; no one else writes here now
+        remove_abandoned(place)
+    present = _present(parts)
+    todo = [c for c in plan if not _has_parts(present, c)]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
-    manifest.update(status="running", executor=executor, workers=workers, scheduler=scheduler)
-    manifest.setdefault("sessions", []).append({"started_utc": now_utc(), "chunks": len(todo)})
+    # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
+    local_workers = workers if executor != "local" else min(workers, len(todo))
+    manifest.update(status="running", executor=executor, workers=local_workers, scheduler=scheduler)
+    session: dict[str, Any] = {
+        "started_utc": now_utc(),
+        "chunks": len(todo),
+        "executor": executor,
+        "workers_requested": workers,
+    }
+    manifest.setdefault("sessions", []).append(session)
     _write_manifest(folder, manifest)
 
     started = time.perf_counter()
     failures: dict[int, ChunkFailure] = {}
+    ran_on: dict[str, int] = {}
     total_worlds = len(points) * experiment.replicates
     done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
-    # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
-    local_workers = workers if executor != "local" else min(workers, len(todo))
     runner = make_executor(executor, local_workers, scheduler) if todo else None
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)  # after a refused --scheduler
-    tasks = [Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo]
+    tasks = (Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo)  # one at a time
     by_index = {c.index: c for c in plan}
     finished = len(plan) - len(todo)
     try:
         for outcome in runner.run(chunk_function, experiment, tasks) if runner else ():
             chunk = by_index[outcome.chunk]
+            if outcome.worker:
+                ran_on[outcome.worker] = ran_on.get(outcome.worker, 0) + 1
             if isinstance(outcome, ChunkFailure):
                 failures[chunk.index] = outcome
                 _record_failure(folder, chunk, outcome, experiment.replicates)
@@ -223,9 +386,13 @@ def run_sweep(
                 _write_part(parts, outcome)
             finished += 1
             reporter.advance(chunk.points * experiment.replicates, failed=len(failures))
+        if runner:
+            session.update(_workers_record(runner.workers, runner.present_workers(), ran_on))
     except KeyboardInterrupt:
         manifest["status"] = "interrupted"
-        manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+        session.update(_workers_record(runner.workers if runner else 0, None, ran_on))
+        session["seconds"] = round(time.perf_counter() - started, 3)
+        manifest["workers"] = session["workers"]
         _write_manifest(folder, manifest)
         raise SweepInterruptedError(folder, finished, len(plan)) from None
     finally:  # also on any other error, so no worker is left running chunks
@@ -233,7 +400,9 @@ def run_sweep(
         if runner:
             runner.close()
 
-    manifest["sessions"][-1]["seconds"] = round(time.perf_counter() - started, 3)
+    session.setdefault("workers", 0)  # nothing to run: no executor was started
+    session["seconds"] = round(time.perf_counter() - started, 3)
+    manifest["workers"] = session["workers"]
     manifest["failures"] = [
         {
             "chunk": index,
@@ -243,14 +412,38 @@ def run_sweep(
         }
         for index, failure in sorted(failures.items())
     ]
-    _join_parts(folder, plan)
-    manifest["status"] = "failed" if failures else "complete"
+    missing, rows = _join_parts(folder, plan)
+    steps = experiment.scenario.horizon + 1
+    expected = {"worlds": total_worlds, "quarters": len(points) * len(experiment.series) * steps}
+    manifest["rows"] = rows
+    manifest["missing_chunks"] = [c for c in missing if c not in failures]
+    if failures:
+        manifest["status"] = "failed"
+    elif missing or rows != expected:
+        manifest["status"] = "incomplete"
+    else:
+        manifest["status"] = "complete"
     manifest["finished_utc"] = now_utc()
-    if not failures:
+    if manifest["status"] == "complete":
         shutil.rmtree(parts, ignore_errors=True)
         shutil.rmtree(folder / ERRORS_DIR, ignore_errors=True)
+    if not manifest["missing_chunks"]:
+        del manifest["missing_chunks"]
     _write_manifest(folder, manifest)
     return SweepResult(folder, experiment, manifest)
+
+
+def _workers_record(started: int, present: list[str] | None, ran_on: dict[str, int]) -> dict[str, Any]:
+    """A session's workers: how many the executor had, and which processes ran chunks (how many each).
+
+    Where the executor can tell, also how many were connected at the end and which of those that ran
+    chunks were gone by then (lost).
+    """
+    record: dict[str, Any] = {"workers_started": started, "workers": len(ran_on), "chunks_per_worker": ran_on}
+    if present is not None:
+        record["workers_at_end"] = len(present)
+        record["workers_lost"] = sorted(set(ran_on) - set(present))
+    return record
 
 
 # -- the folder ------------------------------------------------------------------
@@ -271,23 +464,58 @@ def check_options(workers: int | None, chunk_worlds: int | None, executor: str, 
     return workers
 
 
+def check_sweep(
+    experiment: Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    chunk_worlds: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> Path:
+    """Everything that can refuse a sweep before anything is written or allocated; returns its folder.
+
+    The options (:func:`check_options`), the folder (:func:`sweep_folder`) and the size: the
+    memory of the design and of the chunks running at once, and the disk of the tables, against
+    what this machine has (:func:`simulator.sweep_size.check_fits`).
+
+    Raises:
+        UserError: naming what to change.
+    """
+    workers = check_options(workers, chunk_worlds, executor, scheduler)
+    folder = sweep_folder(experiment, out, resume=resume)
+    used = 0
+    if resume and (folder / MANIFEST_FILE).is_file():
+        chunk_worlds = _read_manifest(folder).get("chunk_worlds", chunk_worlds)
+        used = sum(p.stat().st_size for p in (folder / PARTS_DIR).glob("*.parquet"))
+    size = estimate_sweep(
+        experiment, workers=workers, chunk_worlds=chunk_worlds, executor=executor, scheduler=scheduler
+    )
+    check_fits(experiment, size, folder, disk_used=used)
+    return folder
+
+
 def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resume: bool = False) -> Path:
     """The folder a sweep will write (or resume), checked before anything runs.
 
     Raises:
         UserError: for an existing folder without ``resume``; with it, for a folder that is not an
-            unfinished sweep of this very experiment.
+            unfinished sweep of this very experiment, or that another process is writing.
     """
     if not resume:
         return _new_folder(experiment, out)
     folder = _resume_folder(experiment, out)
+    if is_locked(folder):
+        with owning(folder, "resume this sweep"):  # refuses, naming the process
+            pass
     _check_resumable(folder, experiment)
     return folder
 
 
 def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
     if out is None:
-        return free_folder(RESULTS_ROOT / folder_name(experiment.name))
+        return free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
     folder = Path(out)
     if folder.exists():
         raise UserError(
@@ -301,23 +529,65 @@ def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
 def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
     if out is not None:
         return Path(out)
-    base = RESULTS_ROOT / folder_name(experiment.name)
+    base = RESULTS_ROOT / folder_name(experiment.name, "sweep")
     candidates = [base, *base.parent.glob(f"{base.name}-*")]
     unfinished = [
         p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
     ]
-    if not unfinished:
+    free = [p for p in unfinished if not is_locked(p)]
+    if unfinished and not free:
+        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in sorted(unfinished))
+        raise UserError(
+            f"every unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ is being written by another "
+            f"process: {busy}; wait until it finishes, or give another folder with --out",
+            field="--resume",
+        )
+    if not free:
         raise UserError(
             f"no unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ to resume; give its folder with --out",
             field="--resume",
         )
-    return max(unfinished, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
+    return max(free, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
 
 
-def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any]:
+BEFORE_MANIFEST = (EXPERIMENT_FILE, SCENARIO_FILE, POINTS_FILE)
+"""What a sweep wrote before its manifest, in versions that did not create the folder whole."""
+
+
+def _unstarted(folder: Path) -> bool:
+    """Whether a folder without a manifest holds nothing but what a sweep writes before its manifest.
+
+    Such a folder was left by a sweep killed while starting (before sweep folders appeared whole), or
+    is empty: it holds no finished work, so a sweep can start there afresh.
+    """
+    for entry in folder.iterdir():
+        name = entry.name
+        if entry.is_file() and (
+            name in BEFORE_MANIFEST
+            or name == LOCK_FILE
+            or (name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE)))
+        ):
+            continue
+        if entry.is_dir() and name in (PARTS_DIR, ERRORS_DIR) and not any(entry.iterdir()):
+            continue
+        return False
+    return True
+
+
+def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | None:
+    """The manifest of a sweep that can be resumed, or None for a folder where it can start afresh.
+
+    Raises:
+        UserError: for a folder that is neither.
+    """
+    if not folder.is_dir():
+        raise UserError("not found; give the folder of an unfinished sweep, or drop --resume", file=folder)
     if not (folder / MANIFEST_FILE).is_file():
+        if _unstarted(folder):
+            return None
         raise UserError(
-            f"has no {MANIFEST_FILE}, so it is not a sweep that can be resumed; drop --resume to start a new sweep",
+            f"has no {MANIFEST_FILE} and holds files a sweep does not write before it, so it is not a sweep that "
+            "can be resumed; give a new folder with --out (without --resume) to start the sweep there",
             file=folder,
         )
     manifest = _read_manifest(folder)
@@ -339,11 +609,16 @@ def _start_folder(
     plan: list[Chunk],
     chunk_worlds: int,
     command_line: list[str] | None,
+    *,
+    in_place: bool = False,
 ) -> dict[str, Any]:
-    folder.mkdir(parents=True)
-    write_text_atomically(folder / EXPERIMENT_FILE, experiment.to_yaml())
-    write_text_atomically(folder / SCENARIO_FILE, experiment.scenario.to_yaml())
-    _write_table(folder / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
+    """Write a new sweep's files and manifest, so that the folder appears only once it is whole.
+
+    The files go into a temporary folder beside ``folder``, renamed into place once the manifest is
+    written (:func:`simulator.output.atomic_folder`); a sweep killed while starting leaves no folder.
+    ``in_place`` starts afresh in an existing folder that holds no finished work (:func:`_unstarted`),
+    which this process has locked: the manifest is written last, so the folder stays restartable.
+    """
     manifest: dict[str, Any] = {
         "tool": "eujsim",
         "format": FORMAT_VERSION,
@@ -377,7 +652,24 @@ def _start_folder(
         "status": "created",
         "failures": [],
     }
-    _write_manifest(folder, manifest)
+
+    def write(into: Path) -> None:
+        write_text_atomically(into / EXPERIMENT_FILE, experiment.to_yaml())
+        write_text_atomically(into / SCENARIO_FILE, experiment.scenario.to_yaml())
+        _write_table(into / POINTS_FILE, pa.Table.from_pandas(points, preserve_index=False))
+        _write_manifest(into, manifest)
+
+    if in_place:
+        write(folder)
+        return manifest
+    with atomic_folder(folder, "sweep") as tmp:
+        write(tmp)
+        if folder.exists():  # another sweep took the name since it was checked
+            raise UserError(
+                "was created by another process while this sweep was starting; sweeps never overwrite: "
+                "choose another --out",
+                file=folder,
+            )
     return manifest
 
 
@@ -406,7 +698,7 @@ def _write_table(path: Path, table: pa.Table) -> None:
 
 
 def _write_part(parts: Path, result: ChunkResult) -> None:
-    """Quarters first, worlds last: a chunk counts as done once its worlds part exists."""
+    """Quarters first, worlds last (a chunk counts as done once both parts exist)."""
     _write_table(
         parts / _part_name("quarters", result.chunk), pa.Table.from_pandas(result.quarters, preserve_index=False)
     )
@@ -421,17 +713,40 @@ def _record_failure(folder: Path, chunk: Chunk, failure: ChunkFailure, replicate
     write_text_atomically(folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt", text)
 
 
-def _join_parts(folder: Path, plan: list[Chunk]) -> None:
-    """Stream the parts, in plan order, into the two result tables (one part in memory at a time)."""
-    for kind, target in (("worlds", WORLDS_FILE), ("quarters", QUARTERS_FILE)):
-        files = [folder / PARTS_DIR / _part_name(kind, c.index) for c in plan]
-        files = [f for f in files if f.exists()]
+def _present(parts: Path) -> set[str]:
+    """Names of the part files in ``parts`` (one listing, instead of two file checks per chunk)."""
+    return {p.name for p in parts.iterdir()} if parts.is_dir() else set()
+
+
+def _has_parts(present: set[str], chunk: Chunk) -> bool:
+    """Whether a chunk is done: both of its parts are among the ``present`` files."""
+    return all(_part_name(kind, chunk.index) in present for kind in PART_KINDS)
+
+
+def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, int]]:
+    """Stream the parts, in plan order, into the two result tables (one part in memory at a time).
+
+    Only chunks with both parts are joined, so the two tables always cover the same points.
+
+    Returns:
+        The chunks of the plan without their parts, and the rows written to each table.
+    """
+    parts = folder / PARTS_DIR
+    present = _present(parts)
+    done = [c for c in plan if _has_parts(present, c)]
+    rows = {}
+    for kind, target in zip(PART_KINDS, (WORLDS_FILE, QUARTERS_FILE), strict=True):
+        files = [parts / _part_name(kind, c.index) for c in done]
+        rows[kind] = 0
         if not files:
             continue
         schema = pq.read_schema(files[0])
         with atomic_file(folder / target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
             for file in files:
-                writer.write_table(pq.read_table(file, schema=schema))
+                table = pq.read_table(file, schema=schema)
+                rows[kind] += table.num_rows
+                writer.write_table(table)
+    return [c.index for c in plan if not _has_parts(present, c)], rows
 
 
 def summary_line(result: SweepResult) -> str:
@@ -448,4 +763,9 @@ def summary_line(result: SweepResult) -> str:
             f"; {len(result.failures)} chunks failed ({failed} points), see {result.folder / ERRORS_DIR}; "
             "rerun them with --resume"
         )
+    missing = manifest.get("missing_chunks", [])
+    if missing:
+        text += f"; {len(missing)} chunks have no results (their parts are missing); rerun them with --resume"
+    elif manifest.get("status") == "incomplete":
+        text += "; the joined tables do not hold every world: run the sweep again into a new folder"
     return text

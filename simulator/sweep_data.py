@@ -32,6 +32,8 @@ class SweepData:
             5% and 95% quantiles over the point's replicates (the table of ``point_means.csv``).
         indices: Sensitivity indices per metric name, once computed.
         notes: Things skipped or substituted, each one sentence, in the order they arose.
+        warning: The sweep's :attr:`~simulator.sweep.SweepResult.shortfall` (rows missing from its
+            tables), or None when every world of the design is there.
     """
 
     result: SweepResult
@@ -39,6 +41,7 @@ class SweepData:
     table: pd.DataFrame
     indices: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warning: str | None = None
 
     @property
     def experiment(self) -> Experiment:

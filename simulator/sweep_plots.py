@@ -408,6 +408,10 @@ def _envelopes(data: SweepData) -> Figure | None:
     colour_factor = experiment.factor(experiment.colour_by)
     steps = int(quarters["step"].max()) + 1
     medians = quarters.pivot(index="point", columns="step", values="p50").sort_index()
+    medians = medians[medians.index.isin(data.table["point"])]  # a damaged sweep's two tables can disagree
+    if medians.empty:
+        data.notes.append(f"no envelopes: no point has both its worlds and its per-quarter statistics of {series}")
+        return None
     order = data.table.set_index("point")[colour_factor.name].reindex(medians.index)
     order = order.sort_values(kind="stable")
     chosen = order.index.to_numpy()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import matplotlib.image
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from simulator.analysis import INDICES_DIR, PLOTS_DIR, POINT_MEANS_FILE, SweepAnalysis, analyze, safe_name
 from simulator.chunks import simulate_chunk
 from simulator.errors import UserError
-from simulator.sweep import SweepResult, run_sweep
+from simulator.sweep import IncompleteSweepWarning, SweepResult, run_sweep
 
 from .conftest import SCENARIOS
 
@@ -191,7 +192,11 @@ def test_incomplete_sweep_gets_plots_but_no_indices(tmp_path_factory):
         chunk_function=fail_second_chunk,
     )
     assert result.manifest["status"] == "failed"
-    analysis = analyze(result.folder)
+    with pytest.warns(IncompleteSweepWarning, match="48 of its 64 worlds"):
+        analysis = analyze(result.folder)
+    assert analysis.warning.startswith("the sweep is incomplete (status 'failed'): 48 of its 64 worlds (32 points")
+    assert analysis.summary.splitlines()[0].startswith("broken: sobol, 24 of 32 points × 2 replicates (48 worlds)")
+    assert analysis.summary.splitlines()[1] == f"Warning: {analysis.warning}"
     assert analysis.indices == {}
     assert not list((result.folder / INDICES_DIR).glob("sobol_*"))
     assert "Sobol' indices skipped: the sweep is incomplete (24 of 32 points" in analysis.summary
@@ -204,3 +209,15 @@ def test_incomplete_sweep_gets_plots_but_no_indices(tmp_path_factory):
 def test_a_folder_that_is_not_a_sweep_is_refused(tmp_path):
     with pytest.raises(UserError, match="not a sweep folder"):
         analyze(tmp_path)
+
+
+def test_a_complete_sweep_whose_worlds_table_lost_rows_is_analysed_with_a_warning(tmp_path_factory):
+    result = sweep(tmp_path_factory, "truncated", f"method: grid\nparameters:\n  {MAGNITUDE}: {{levels: 3}}\n")
+    assert analyze(result).warning is None
+    table = pq.read_table(result.folder / "worlds.parquet")
+    pq.write_table(table.slice(0, 2), result.folder / "worlds.parquet")
+    with pytest.warns(IncompleteSweepWarning):
+        analysis = analyze(result.folder)
+    assert "worlds.parquet holds 2 worlds where the design has 6 (3 points x 2 replicates)" in analysis.warning
+    assert "1 of 3 points × 2 replicates" in analysis.summary
+    assert f"Warning: {analysis.warning}." in (result.folder / INDICES_DIR / "README.txt").read_text()

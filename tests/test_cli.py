@@ -200,14 +200,13 @@ def test_default_folder_is_under_results_and_never_reused(tmp_path, monkeypatch)
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["baseline", "baseline-2"]
 
 
-def test_force_replaces_an_existing_folder(tmp_path):
+def test_force_replaces_an_earlier_run(tmp_path):
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "stale.txt").write_text("from an older run\n", encoding="utf-8")
-    run_ok("run", BASELINE, "--replicates", 2, "--out", out, "--force", "--no-plots", "--quiet")
-    names = {p.name for p in out.iterdir()}
-    assert "stale.txt" not in names
-    assert names >= RESULT_FILES
+    run_ok("run", BASELINE, "--replicates", 2, "--seed", 1, "--out", out, "--no-plots", "--quiet")
+    run_ok("run", BASELINE, "--replicates", 3, "--seed", 2, "--out", out, "--force", "--no-plots", "--quiet")
+    assert {p.name for p in out.iterdir()} == RESULT_FILES
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["seed"], manifest["replicates"]) == (2, 3), "the folder holds the new run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "no temporary or old folder left behind"
 
 
@@ -312,8 +311,7 @@ def test_out_is_the_parent_folder_and_force_works_per_result_folder(tmp_path):
     alpha = write_scenario(tmp_path / "alpha.yaml", "alpha")
     beta = write_scenario(tmp_path / "beta.yaml", "beta")
     parent = tmp_path / "out"
-    (parent / "beta").mkdir(parents=True)
-    (parent / "beta" / "old.txt").write_text("an earlier run\n", encoding="utf-8")
+    run_ok("run", beta, "--out", parent / "beta", "--seed", 5, "--replicates", 1, "--no-plots", "--quiet")
     (parent / "keep.txt").write_text("unrelated\n", encoding="utf-8")
 
     message = cli_error("run", alpha, beta, "--out", parent, "--replicates", SMALL, "--no-plots")
@@ -322,7 +320,9 @@ def test_out_is_the_parent_folder_and_force_works_per_result_folder(tmp_path):
 
     run_ok("run", alpha, beta, "--out", parent, "--force", "--replicates", SMALL, "--no-plots", "--quiet")
     assert sorted(p.name for p in parent.iterdir()) == ["alpha", "beta", "keep.txt"]
-    assert {p.name for p in (parent / "beta").iterdir()} == RESULT_FILES, "--force replaced the old folder"
+    assert {p.name for p in (parent / "beta").iterdir()} == RESULT_FILES
+    manifest = json.loads((parent / "beta" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["replicates"] == SMALL, "--force replaced the earlier run of beta"
 
 
 def test_out_that_is_a_file_is_refused_for_several_scenarios(tmp_path):

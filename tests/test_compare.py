@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -26,7 +27,7 @@ from simulator.compare import (
 )
 from simulator.results import INTERVAL
 from simulator.structure import DOMAINS
-from simulator.sweep import run_sweep
+from simulator.sweep import IncompleteSweepWarning, run_sweep
 
 from .conftest import SCENARIOS, cli_error, eujsim
 
@@ -216,6 +217,20 @@ def test_sweep_points_compare_paired_with_the_recorded_metrics(sweep_folder):
     assert comparison.threshold == 0.45  # the sweep's own first_above level
     assert comparison.domains.empty and any("per-domain" in n for n in comparison.notes)
     assert comparison.difference["p5"].isna().all()  # the sweep kept no per-quarter worlds
+    assert comparison.warning is None and "Warning" not in comparison.text()
+
+
+def test_a_sweep_folder_missing_worlds_is_compared_with_a_warning(sweep_folder, tmp_path):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(sweep_folder, damaged)
+    table = pq.read_table(damaged / "worlds.parquet")
+    pq.write_table(table.slice(0, 12), damaged / "worlds.parquet")  # points 0 and 1 only, as two writers left it
+    with pytest.warns(IncompleteSweepWarning):
+        comparison = compare([damaged], points=[0, 1])
+    assert "worlds.parquet holds 12 worlds where the design has 36 (6 points x 6 replicates)" in comparison.warning
+    assert comparison.text().splitlines()[1] == f"Warning: the sweep folder {damaged}: {comparison.warning}"
+    out = comparison.save(tmp_path / "c", plots=False)
+    assert json.loads((out / "compare.json").read_text())["warning"] == comparison.warning
 
 
 def test_sweep_grouped_by_a_factor_averages_the_other_points(sweep_folder, tmp_path):

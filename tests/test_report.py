@@ -207,15 +207,26 @@ def test_hostile_text_is_escaped(tmp_path):
 def test_a_report_is_never_replaced_without_force(run_folder, tmp_path):
     folder, _ = run_folder
     out = tmp_path / "r.html"
-    out.write_text("mine", encoding="utf-8")
+    status, _, err = eujsim("report", folder, "--out", out)
+    assert status == 0, err
+    first = out.read_text(encoding="utf-8")
     message = cli_error("report", folder, "--out", out)
     assert "already exists" in message and "--force" in message
-    assert out.read_text(encoding="utf-8") == "mine"
+    assert out.read_text(encoding="utf-8") == first
     status, printed, err = eujsim("report", folder, "--out", out, "--force")
     assert status == 0, err
     assert printed.strip() == str(out)
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not [p for p in tmp_path.iterdir() if p.name != "r.html"], "a temporary file was left behind"
+
+
+def test_force_never_replaces_a_file_that_is_not_an_earlier_report(run_folder, tmp_path):
+    folder, _ = run_folder
+    mine = tmp_path / "r.html"
+    mine.write_text("<!DOCTYPE html><p>my own page</p>", encoding="utf-8")
+    message = cli_error("report", folder, "--out", mine, "--force")
+    assert "is not a report eujsim wrote" in message and "choose another --out" in message
+    assert mine.read_text(encoding="utf-8") == "<!DOCTYPE html><p>my own page</p>"
 
 
 def test_mistakes_are_one_line(tmp_path, run_folder):
@@ -343,6 +354,30 @@ def test_a_sweep_report_shows_the_design_point_means_and_plots(tmp_path):
     assert "6 points × 3 replicates = 18 worlds" in text
     means = pd.read_csv(tmp_path / "sweep" / "indices" / "point_means.csv")
     assert f"{means['coop_EU_JPN:final'].iloc[0]:.4g}" in text
+    assert "Warning" not in text
+
+
+def test_a_sweep_report_warns_when_the_tables_miss_worlds(tmp_path):
+    import pyarrow.parquet as pq
+
+    from simulator.sweep import run_sweep
+
+    from .test_sweep import fail_on_chunk_two, small_experiment, write_experiment
+
+    experiment = write_experiment(tmp_path, small_experiment())
+    run_sweep(experiment, tmp_path / "whole", workers=1, progress=False)
+    table = pq.read_table(tmp_path / "whole" / "worlds.parquet")
+    pq.write_table(table.slice(0, 5), tmp_path / "whole" / "worlds.parquet")
+    text = build_report(tmp_path / "whole")
+    assert (
+        "<strong>Warning:</strong> the manifest says the sweep is complete but worlds.parquet holds 5 worlds where "
+        "the design has 18 (6 points x 3 replicates)" in text
+    )
+    run_sweep(
+        experiment, tmp_path / "failed", workers=1, chunk_worlds=3, progress=False, chunk_function=fail_on_chunk_two
+    )
+    text = build_report(tmp_path / "failed")
+    assert "<strong>Warning:</strong> the sweep is incomplete (status &#x27;failed&#x27;): 15 of its 18 worlds" in text
 
 
 # -- the page in a real browser -------------------------------------------------------

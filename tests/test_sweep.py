@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -17,7 +22,9 @@ from simulator.chunks import plan_chunks, simulate_chunk
 from simulator.designs import design, design_size
 from simulator.errors import UserError
 from simulator.experiment import experiment_from_dict, load_experiment
-from simulator.sweep import open_sweep, run_sweep
+from simulator.locks import LOCK_FILE, FolderLock
+from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, run_sweep
+from simulator.sweep_size import chunk_memory, design_memory, recorded_series
 
 from .conftest import ROOT, SCENARIOS
 
@@ -250,10 +257,34 @@ def test_dask_executor_on_a_loopback_cluster_gives_the_same_numbers(tmp_path):
     pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'eujsim[dask]')")
     experiment = experiment_from_dict(small_experiment())
     local = run_sweep(experiment, tmp_path / "local", workers=1, progress=False)
-    dask = run_sweep(experiment, tmp_path / "dask", workers=2, executor="dask", chunk_worlds=3, progress=False)
+    dask = run_sweep(
+        experiment,
+        tmp_path / "dask",
+        workers=2,
+        executor="dask",
+        chunk_worlds=3,
+        progress=False,
+        chunk_function=functools.partial(die_once, tmp_path / "died"),
+    )
     assert dask.manifest["executor"] == "dask"
+    assert dask.complete, dask.failures
     pd.testing.assert_frame_equal(local.worlds(), dask.worlds())
     pd.testing.assert_frame_equal(local.quarters(), dask.quarters())
+    [session] = dask.manifest["sessions"]
+    ran = session["chunks_per_worker"]
+    assert sum(ran.values()) == 6 and session["workers"] == len(ran) == dask.manifest["workers"]
+    dead = (tmp_path / "died").read_text()
+    assert dead not in ran, "the worker that died ran no chunk to the end"
+    assert session["workers_started"] == 2 and session["workers_at_end"] >= 1
+    assert set(session["workers_lost"]) <= set(ran)
+
+
+def die_once(marker: Path, experiment, points, chunk):
+    """Chunk 1's first worker dies outright (as if killed); the chunk is run again on another worker."""
+    if chunk == 1 and not marker.exists():
+        marker.write_text(f"{os.uname().nodename}:{os.getpid()}")
+        os._exit(1)
+    return lock_fds(experiment, points, chunk)
 
 
 # -- the folder -------------------------------------------------------------------
@@ -308,7 +339,8 @@ def test_a_failing_chunk_is_recorded_the_rest_go_on_and_resume_completes_it(tmp_
     [failure] = failed.failures
     assert failure["chunk"] == 2 and "deliberate failure" in failure["error"]
     assert "deliberate failure in chunk 2" in (folder / failure["traceback"]).read_text()
-    assert sorted(failed.worlds()["point"].unique()) == [0, 1, 3, 4, 5], "the other chunks' results are kept"
+    with pytest.warns(IncompleteSweepWarning, match=r"incomplete \(status 'failed'\): 15 of its 18 worlds"):
+        assert sorted(failed.worlds()["point"].unique()) == [0, 1, 3, 4, 5], "the other chunks' results are kept"
 
     resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
     assert resumed.complete and resumed.failures == []
@@ -386,3 +418,253 @@ def test_progress_bar_shows_the_rate_and_time_left_on_a_terminal(tmp_path, capsy
     err = capsys.readouterr().err
     assert "small: 100%|" in err and "18/18" in err, err
     assert "world/s" in err and "<" in err, "rate and estimated time left"
+
+
+# -- large designs --------------------------------------------------------------------
+
+
+def old_grid(experiment):
+    """The grid as designs.py built it before it used numpy: a list of itertools.product tuples."""
+    return np.array(list(itertools.product(*[f.values for f in experiment.factors])), dtype=float)
+
+
+def test_the_numpy_grid_is_byte_identical_to_the_product_of_the_values():
+    files = [ROOT / "experiments" / "hedging_vs_deference.yaml"]
+    experiments = [load_experiment(f) for f in files]
+    experiments.append(experiment_from_dict(small_experiment()))
+    experiments.append(
+        experiment_from_dict(
+            small_experiment(
+                parameters={
+                    "JPN.deference": [0.2, 0.8, 0.5],
+                    "shock.US retrenchment.at": {"low": "2025Q2", "high": "2026Q4", "levels": 4},
+                    "shock.US retrenchment.magnitude": {"levels": 2},
+                }
+            )
+        )
+    )
+    for experiment in experiments:
+        points = design(experiment)
+        rows = old_grid(experiment)
+        assert (
+            points.iloc[:, 1:].to_numpy().tobytes()
+            == np.column_stack([f.snap(rows[:, i]) for i, f in enumerate(experiment.factors)]).tobytes()
+        )
+
+
+def test_design_size_is_exact_beyond_int64():
+    calibration = simulator.calibration.default_calibration()
+    names = [p.path for p in calibration.values() if not p.path.startswith("model.")][:7]
+    experiment = experiment_from_dict(small_experiment(parameters={name: {"levels": 1000} for name in names}))
+    assert design_size(experiment) == 1000**7, "10^21 points: more than int64 holds"
+
+
+def test_the_memory_estimates_hold_what_a_chunk_and_a_design_really_take():
+    """The estimates are at least the traced peak and at most 1.5 (a chunk) or 2 (a design) times it.
+
+    The design's estimate also covers the copy made to write points.parquet, which design() does not make.
+    """
+    experiment = experiment_from_dict(small_experiment(replicates=200))
+    points = design(experiment).iloc[:2].reset_index(drop=True)
+    tracemalloc.start()
+    try:
+        simulate_chunk(experiment, points)
+        chunk_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        base = tracemalloc.get_traced_memory()[0]
+        big = experiment_from_dict(
+            small_experiment(
+                parameters={"JPN.deference": {"levels": 400}, "shock.US retrenchment.magnitude": {"levels": 250}}
+            )
+        )
+        table = design(big)
+        design_peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    estimate = chunk_memory(400, experiment.scenario.horizon, recorded_series(experiment))
+    assert chunk_peak <= estimate <= 1.5 * chunk_peak, (chunk_peak, estimate)
+    estimate = design_memory("grid", len(table), 2)
+    assert design_peak <= estimate <= 2 * design_peak, (design_peak, estimate)
+
+
+# -- one owner, and complete only when whole ---------------------------------------------
+
+
+def failed_sweep(folder: Path):
+    """A sweep of 6 one-point chunks whose chunk 2 failed: unfinished, resumable."""
+    experiment = experiment_from_dict(small_experiment())
+    run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=fail_on_chunk_two)
+    return experiment
+
+
+def test_a_sweep_folder_locked_by_another_process_is_not_resumed(tmp_path):
+    folder = tmp_path / "sweep"
+    experiment = failed_sweep(folder)
+    other = FolderLock(folder)  # a second open of the lock file: to flock, another owner
+    assert other.acquire()
+    try:
+        with pytest.raises(UserError, match=rf"is being written by process {os.getpid()}; wait until it finishes"):
+            run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    finally:
+        other.release()
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "failed", "left as it was"
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and len(resumed.worlds()) == 18
+
+
+def test_the_lock_is_held_while_the_sweep_runs_and_released_at_the_end(tmp_path):
+    seen = []
+
+    def watch(experiment, points, chunk):
+        seen.append(not FolderLock(tmp_path / "s").acquire())  # refused: the sweep holds it
+        return simulate_chunk(experiment, points, chunk)
+
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, progress=False, chunk_function=watch)
+    assert seen and all(seen)
+    assert (tmp_path / "s" / LOCK_FILE).is_file()
+    assert FolderLock(tmp_path / "s").acquire(), "released once the manifest is final"
+
+
+def lock_fds(experiment, points, chunk):
+    """A chunk that fails if its process holds an open descriptor on a sweep folder's lock file."""
+    held = [
+        os.readlink(f"/proc/self/fd/{fd}")
+        for fd in os.listdir("/proc/self/fd")
+        if os.path.exists(f"/proc/self/fd/{fd}") and os.readlink(f"/proc/self/fd/{fd}").endswith(LOCK_FILE)
+    ]
+    if held:
+        raise RuntimeError(f"the worker inherited the folder lock: {held}")
+    return simulate_chunk(experiment, points, chunk)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to list open descriptors")
+def test_local_workers_do_not_inherit_the_folder_lock(tmp_path):
+    """A worker holding the lock's descriptor would keep the folder locked after the sweep process is killed."""
+    result = run_sweep(
+        experiment_from_dict(small_experiment()),
+        tmp_path / "s",
+        workers=2,
+        chunk_worlds=3,
+        progress=False,
+        chunk_function=lock_fds,
+    )
+    assert result.complete, result.failures
+    assert all(w.rsplit(":", 1)[1] != str(os.getpid()) for w in result.manifest["sessions"][0]["chunks_per_worker"])
+
+
+def test_a_sweep_missing_a_part_is_not_called_complete_and_resume_finishes_it(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "s"
+
+    def meddle(experiment, points, chunk):  # chunk 3 deletes chunk 1's worlds part, as a second writer could
+        if chunk == 3:
+            (folder / "parts" / "worlds-000001.parquet").unlink()
+        return simulate_chunk(experiment, points, chunk)
+
+    result = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=meddle)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and not result.complete
+    assert manifest["missing_chunks"] == [1]
+    assert manifest["rows"]["worlds"] == 15 and pq.ParquetFile(folder / "worlds.parquet").metadata.num_rows == 15
+    assert (folder / "parts").is_dir(), "parts are kept for the resume"
+    with pytest.warns(IncompleteSweepWarning, match="15 of its 18 worlds"):
+        result.worlds()
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.manifest["sessions"][-1]["chunks"] == 1
+    assert resumed.manifest["rows"] == {"worlds": 18, "quarters": 6 * 1 * 13}
+    assert resumed.shortfall is None
+
+
+def test_the_join_skips_chunks_without_both_parts(tmp_path):
+    folder = tmp_path / "sweep"
+    failed_sweep(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    plan = [simulator.chunks.Chunk(**c) for c in manifest["chunks"]]
+    (folder / "parts" / "quarters-000004.parquet").unlink()
+    missing, rows = _join_parts(folder, plan)
+    assert missing == [2, 4]
+    assert rows == {"worlds": 4 * 3, "quarters": 4 * 13}
+    assert sorted(pd.read_parquet(folder / "worlds.parquet")["point"].unique()) == [0, 1, 3, 5]
+    assert sorted(pd.read_parquet(folder / "quarters.parquet")["point"].unique()) == [0, 1, 3, 5]
+
+
+def truncate(folder: Path, name: str, rows: int) -> None:
+    """Keep the first ``rows`` rows of a joined table, as two sweeps writing one folder left it."""
+    table = pq.read_table(folder / name)
+    pq.write_table(table.slice(0, rows), folder / name)
+
+
+def test_readers_say_when_a_complete_sweep_misses_rows(tmp_path):
+    result = run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, progress=False)
+    assert result.manifest["rows"] == {"worlds": 18, "quarters": 6 * 13}
+    assert open_sweep(tmp_path / "s").shortfall is None
+    truncate(tmp_path / "s", "worlds.parquet", 6)
+    damaged = open_sweep(tmp_path / "s")
+    assert "worlds.parquet holds 6 worlds where the design has 18 (6 points x 3 replicates)" in damaged.shortfall
+    with pytest.warns(IncompleteSweepWarning, match="holds 6 worlds"):
+        damaged.point_means()
+    run_sweep(experiment_from_dict(small_experiment()), tmp_path / "q", workers=1, progress=False)
+    truncate(tmp_path / "q", "quarters.parquet", 40)
+    with pytest.warns(IncompleteSweepWarning, match="quarters.parquet holds 40 rows where the design has 78"):
+        open_sweep(tmp_path / "q").quarters()
+
+
+# -- the folder appears whole; what was left half-started restarts ---------------------------
+
+
+def test_a_sweep_that_fails_while_starting_leaves_no_folder(tmp_path, monkeypatch):
+    experiment = experiment_from_dict(small_experiment())
+
+    def broken(folder, manifest):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(simulator.sweep, "_write_manifest", broken)
+    with pytest.raises(OSError, match="No space left"):
+        run_sweep(experiment, tmp_path / "s", workers=1, progress=False)
+    assert not (tmp_path / "s").exists()
+    assert list(tmp_path.iterdir()) == [], "nor a temporary folder"
+    monkeypatch.undo()
+    assert run_sweep(experiment, tmp_path / "s", workers=1, progress=False).complete
+
+
+@pytest.mark.parametrize("left", [("experiment.yaml", "scenario.yaml"), ("experiment.yaml",), ()])
+def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, left):
+    """Older versions wrote experiment.yaml, scenario.yaml and points.parquet before manifest.json."""
+    experiment = experiment_from_dict(small_experiment())
+    clean = run_sweep(experiment, tmp_path / "clean", workers=1, chunk_worlds=3, progress=False)
+    folder = tmp_path / "half"
+    folder.mkdir()
+    for name in left:
+        (folder / name).write_bytes((clean.folder / name).read_bytes()[:50])  # even half-written
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, chunk_worlds=3, progress=False)
+    assert resumed.complete
+    for name in ("experiment.yaml", "points.parquet", "worlds.parquet", "quarters.parquet"):
+        assert (folder / name).read_bytes() == (clean.folder / name).read_bytes()
+
+
+def test_resume_refuses_a_folder_without_a_manifest_that_holds_other_files(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not a sweep")
+    with pytest.raises(UserError, match=r"has no manifest.json and holds files a sweep does not write.*--out"):
+        run_sweep(experiment_from_dict(small_experiment()), folder, resume=True, workers=1, progress=False)
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+# -- what ran, recorded --------------------------------------------------------------------
+
+
+def test_the_manifest_records_the_workers_that_really_ran_chunks(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    one_chunk = run_sweep(experiment, tmp_path / "a", workers=4, chunk_worlds=100, progress=False)
+    [session] = one_chunk.manifest["sessions"]
+    assert session["workers_requested"] == 4
+    assert session["workers"] == one_chunk.manifest["workers"] == 1, "one chunk runs in this process"
+    assert session["chunks_per_worker"] == {f"{os.uname().nodename}:{os.getpid()}": 1}
+    assert session["workers_at_end"] == 1 and session["workers_lost"] == []
+    two = run_sweep(experiment, tmp_path / "b", workers=2, chunk_worlds=3, progress=False)
+    [session] = two.manifest["sessions"]
+    assert session["executor"] == "local" and session["workers_started"] == 2
+    assert 1 <= session["workers"] == len(session["chunks_per_worker"]) <= 2
+    assert sum(session["chunks_per_worker"].values()) == 6
+    assert str(os.getpid()) not in [w.rsplit(":", 1)[1] for w in session["chunks_per_worker"]]

@@ -11,10 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from simulator import cli
-from simulator.sweep import run_sweep
+from simulator.errors import UserError
+from simulator.experiment import load_experiment
+from simulator.locks import FolderLock
+from simulator.sweep import open_sweep, run_sweep
+from simulator.sweep_size import check_fits, estimate_sweep
 
 from .conftest import ROOT, cli_error, eujsim, one_error_line
 from .test_sweep import RANGES, fail_on_chunk_two, small_experiment, write_experiment
@@ -83,6 +89,8 @@ def test_an_interrupted_sweep_resumes_to_identical_data(tmp_path, uninterrupted,
         assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     else:
         assert stopped.returncode == -signal.SIGKILL
+        stopped_sweep = open_sweep(out).shortfall
+        assert "(status 'running', but no process is writing it: it was stopped)" in stopped_sweep
     assert not (out / "worlds.parquet").exists()
     resumed = subprocess.run(
         sweep_command(experiment, out, "--no-analysis", "--resume"), capture_output=True, text=True, cwd=ROOT
@@ -177,3 +185,249 @@ def test_resume_without_an_unfinished_sweep_says_so(tmp_path, monkeypatch):
 def test_analyze_refuses_a_folder_that_is_not_a_sweep(tmp_path):
     assert "is not a sweep folder" in cli_error("analyze", tmp_path)
     assert "not found" in cli_error("analyze", tmp_path / "missing")
+
+
+# -- one owner per sweep folder -------------------------------------------------------------
+
+BLOCKED_SWEEP = """
+import sys, time
+from pathlib import Path
+from simulator.chunks import simulate_chunk
+from simulator.sweep import open_sweep, run_sweep
+from simulator.sweep_size import check_fits, estimate_sweep
+
+release = Path(sys.argv[3])
+
+def wait_in_chunk_one(experiment, points, chunk):
+    while chunk == 1 and not release.exists():  # waits for the test, not for time
+        time.sleep(0.01)
+    return simulate_chunk(experiment, points, chunk)
+
+run_sweep(sys.argv[1], sys.argv[2], workers=1, chunk_worlds=3, progress=False, chunk_function=wait_in_chunk_one)
+"""
+
+
+def wait_for(path: Path, process: subprocess.Popen) -> None:
+    """Wait until ``path`` exists, failing if the process ends first."""
+    deadline = time.monotonic() + 120
+    while not path.exists():
+        if process.poll() is not None:
+            pytest.fail(f"the process ended first: {process.communicate()}")
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+
+
+def test_a_second_resume_is_refused_while_a_sweep_runs_and_the_sweep_completes_whole(tmp_path):
+    """The issue's reproducer: a --resume started beside a running sweep truncated it to 920 of 2,420 rows."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out, release = tmp_path / "s", tmp_path / "release"
+    first = subprocess.Popen(
+        [sys.executable, "-c", BLOCKED_SWEEP, str(experiment), str(out), str(release)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(out / "parts" / "worlds-000000.parquet", first)  # chunk 0 is done, chunk 1 waits
+        line = cli_error("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+        assert f"{out}: is being written by process {first.pid}; wait until it finishes" in line
+        assert "(status 'running', still being written): 3 of its 18 worlds" in open_sweep(out).shortfall
+        second = subprocess.run(
+            [*EUJSIM, "sweep", str(experiment), "--out", str(out), "--resume", "--no-analysis"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert second.returncode == 2 and f"process {first.pid}" in one_error_line(second.stderr)
+        assert "analyze" not in second.stdout
+    finally:
+        release.touch()
+        _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["rows"]["worlds"] == 18
+    assert len(pd.read_parquet(out / "worlds.parquet")) == 18
+    assert [s["chunks"] for s in manifest["sessions"]] == [6], "the refused resumes left no session behind"
+
+
+def test_resume_without_out_skips_sweeps_that_another_process_is_writing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    experiment = write_experiment(tmp_path, small_experiment())
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        for _ in range(2):  # results/small and results/small-2, both failed in chunk 2
+            assert eujsim("sweep", experiment, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+    newest = tmp_path / "results" / "small-2"
+    busy = FolderLock(newest)
+    assert busy.acquire()
+    try:
+        status, out, err = eujsim("sweep", experiment, "--resume", "--workers", 1, "--no-analysis")
+        assert status == 0, err
+        assert "results/small: 6 points" in out, "the sweep no one was writing"
+        line = cli_error("sweep", experiment, "--resume", "--workers", 1)
+        assert "every unfinished sweep of 'small'" in line and f"process {os.getpid()}" in line
+    finally:
+        busy.release()
+    assert json.loads((newest / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(tmp_path):
+    """The folder the issue's reproducer left: complete in the manifest, 920 of 2,420 rows on disk."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")[0] == 0
+    table = pq.read_table(out / "worlds.parquet")
+    pq.write_table(table.slice(0, 9), out / "worlds.parquet")
+    warning = "worlds.parquet holds 9 worlds where the design has 18 (6 points x 3 replicates)"
+
+    status, text, err = eujsim("analyze", out)
+    assert status == 0, err
+    assert text.splitlines()[0].startswith("small: grid, 3 of 6 points × 3 replicates (9 worlds)")
+    assert text.splitlines()[1].startswith("Warning: the manifest says the sweep is complete but " + warning)
+    assert "Warning" not in err, "said once, in the summary"
+    assert warning in (out / "indices" / "README.txt").read_text()
+
+    status, text, err = eujsim("compare", out, "--points", "0,1", "--out", tmp_path / "c", "--no-plots")
+    assert status == 0, err
+    assert text.splitlines()[1].startswith(f"Warning: the sweep folder {out}: the manifest says")
+    assert json.loads((tmp_path / "c" / "compare.json").read_text())["warning"].endswith("into a new folder")
+
+    status, text, err = eujsim("report", out)
+    assert status == 0, err
+    assert (
+        f"<strong>Warning:</strong> the manifest says the sweep is complete but {warning}"
+        in (out / "report.html").read_text()
+    )
+    status, text, err = eujsim("report", tmp_path / "c")
+    assert status == 0, err
+    assert "<strong>Warning:</strong> the manifest says" in (tmp_path / "c" / "report.html").read_text()
+
+
+def test_analyze_of_a_failed_sweep_says_how_many_worlds_it_has(tmp_path, monkeypatch):
+    experiment = write_experiment(tmp_path, small_experiment())
+    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+    status, text, _ = eujsim("sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--chunk-worlds", 3)
+    assert status == 1
+    assert "Warning: the sweep is incomplete (status 'failed'): 15 of its 18 worlds (6 points x 3 replicates)" in text
+    assert "5 of 6 points × 3 replicates" in text
+
+
+# -- a sweep killed while it starts ------------------------------------------------------------
+
+BLOCKED_START = """
+import sys, time
+from pathlib import Path
+import simulator.sweep as sweep
+
+ready = Path(sys.argv[3])
+write_table = sweep._write_table
+
+def write_then_hang(path, table):
+    write_table(path, table)
+    ready.touch()
+    time.sleep(3600)  # killed by the test long before
+
+sweep._write_table = write_then_hang
+sweep.run_sweep(sys.argv[1], sys.argv[2], workers=1, progress=False)
+"""
+
+
+def test_a_sweep_killed_before_its_manifest_leaves_no_folder_and_can_start_again(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    out, ready = tmp_path / "s", tmp_path / "ready"
+    starting = subprocess.Popen(
+        [sys.executable, "-c", BLOCKED_START, str(experiment), str(out), str(ready)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        wait_for(ready, starting)  # points.parquet is written, the manifest is not
+    finally:
+        starting.kill()
+        starting.communicate()
+    assert not out.exists(), "the folder appears only once it holds its manifest"
+    status, _, err = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    out.mkdir()
+    (out / "experiment.yaml").write_text("name: small\n")  # killed while writing its first files
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
+
+
+# -- too big -----------------------------------------------------------------------------------
+
+LAPTOP = {"memory": 8 * 10**9, "disk": 200 * 10**9}
+"""A machine with 8 GB of memory available and 200 GB of free disk."""
+
+
+@pytest.fixture
+def laptop(monkeypatch):
+    monkeypatch.setattr("simulator.sweep_size.available_memory", lambda: LAPTOP["memory"])
+    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: LAPTOP["disk"])
+
+
+def test_a_grid_of_465_cubed_points_is_refused_before_anything_is_built(tmp_path, laptop):
+    """The issue's reproducer: 10^8 points died in itertools.product."""
+    experiment = write_experiment(
+        tmp_path,
+        small_experiment(
+            replicates=20,
+            parameters={
+                "shock.US retrenchment.magnitude": {"levels": 465},
+                "JPN.deference": {"levels": 465},
+                "EU.deference": {"levels": 465},
+            },
+        ),
+    )
+    for command in (["sweep", experiment, "--out", tmp_path / "s"], ["validate", experiment]):
+        line = cli_error(*command)
+        assert f"{experiment}: too big to run: 100,544,625 points x 20 replicates need about" in line
+        assert "of memory" in line and "8 GB is available" in line
+        assert "smaller design" in line
+        assert "of disk" in line and "200 GB is free" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"], "nothing written"
+
+
+def test_ten_million_points_of_a_hundred_thousand_replicates_are_refused(tmp_path):
+    """The issue's reproducer, on this machine: it left a 125 MB folder and a MemoryError."""
+    experiment = write_experiment(
+        tmp_path, small_experiment(method="random", samples=10_000_000, replicates=100_000, parameters=RANGES)
+    )
+    line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2)
+    assert "too big to run: 10,000,000 points x 100,000 replicates need about" in line
+    assert "TB of disk" in line
+    size = estimate_sweep(load_experiment(experiment), workers=2)
+    with pytest.raises(UserError, match=r"use --workers 1, or fewer replicates .*, or a smaller design") as refused:
+        check_fits(load_experiment(experiment), size, tmp_path, memory=20 * 10**9, disk=10**15)
+    assert "its 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks is most of the memory"
+    assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.*"))
+    assert "too big to run" in cli_error("validate", experiment)
+
+
+def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop):
+    experiment = write_experiment(
+        tmp_path, small_experiment(replicates=100_000, method="random", samples=4, parameters=RANGES)
+    )
+    LAPTOP["memory"] = 6 * 10**9
+    try:
+        line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2, "--chunk-worlds", 1000)
+    finally:
+        LAPTOP["memory"] = 8 * 10**9
+    assert "each of 2 worker processes" in line and "with a chunk of 100,000 worlds (" in line
+    assert "--chunk-worlds cannot split one point's 100,000 replicates" in line
+    assert "use --workers 1, or fewer replicates" in line
+    assert "of disk" not in line, "the disk is big enough"
+
+
+def test_ordinary_experiments_fit(tmp_path):
+    status, _, err = eujsim("validate", ROOT / "experiments")
+    assert status == 0, err

@@ -1,0 +1,258 @@
+"""How much memory and disk a sweep will need, estimated before anything is written or allocated.
+
+A sweep that cannot fit should be refused in one line, not die of a ``MemoryError``
+halfway through building its design or be killed by the kernel with its folder half
+written. :func:`estimate_sweep` works from the experiment's numbers alone (design size,
+replicates, horizon, factors, metrics, series) and the execution options; it builds
+nothing. :func:`check_fits` compares the estimate with what the machine has
+(:mod:`simulator.resources`) and raises a :class:`~simulator.errors.UserError` naming
+the estimate, what is available and what to change.
+
+The coefficients below were measured, on Linux with Python 3.12, as stated in their
+docstrings. The estimates are meant to be above the real use, never below it, and
+within a factor of 1.5 of it for a chunk (1.25 times its traced peak, which the resident
+set exceeds by about a tenth) and of 2 for a design (1.5 times the traced peak of
+building it, plus the copy written to ``points.parquet``); ``tests/test_sweep.py`` checks
+both against tracemalloc. On disk they are generous: they assume no compression.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.chunks import default_chunk_worlds
+from simulator.designs import design_size
+from simulator.errors import UserError
+from simulator.executors import IN_FLIGHT_PER_WORKER
+from simulator.experiment import Experiment
+from simulator.resources import available_memory, format_bytes, free_disk
+
+WORLD_BYTES = 26_000
+"""Memory of one world in a chunk, before its per-quarter part (:data:`WORLD_QUARTER_BYTES`).
+
+Measured with tracemalloc's peak over :func:`simulator.chunks.simulate_chunk` of one point of
+400 replicates (US-retrenchment scenario): 29,554 bytes per world at a horizon of 12 quarters
+and one series, 36,948 at 40 and 58,098 at 120, a straight line of 264 bytes per recorded step
+above 26,100 bytes."""
+WORLD_QUARTER_BYTES = 256
+"""Memory per world and recorded step (horizon + 1 steps), whatever the series (same measurement)."""
+SERIES_QUARTER_BYTES = 8
+"""Memory per world, step and recorded series (one float64; same measurement: 8 series instead of
+1 added 6,776 bytes per world over 121 steps, 8.0 bytes per series and step)."""
+CHUNK_SAFETY = 1.25
+"""Factor on a chunk's traced peak for what the process really takes: the resident set grew by
+404 MB over a 10,000-world chunk of ``hedging_vs_deference`` (horizon 40) whose tracemalloc peak was
+371 MB (1.09 times), and a worker keeps freed memory for its next chunk."""
+WORKER_BASE_BYTES = 150_000_000
+"""A local worker process before its first chunk: 99 MB resident when started by the fork server,
+plus the experiment and pandas working memory (rounded up)."""
+MAIN_BASE_BYTES = 250_000_000
+"""The sweep process itself: 177 MB resident after importing the simulator, 215 MB once an experiment
+is loaded and a small design built (rounded up)."""
+CHUNK_PLAN_BYTES = 1_500
+"""The sweep process's memory per chunk of the plan: its :class:`~simulator.chunks.Chunk`, its entry in
+the manifest and the manifest's JSON text (tracemalloc peak while writing the manifest of 10^6
+chunks: 1,080 bytes per chunk)."""
+DESIGN_FACTOR = {"lhs": 10.0, "sobol": 5.0, "morris": 5.0}
+"""Peak memory while a design is built and held, as a multiple of its table (8 bytes per point and
+column, the point id included). tracemalloc peaks over :func:`simulator.designs.design`, 2 and 5
+factors: grid and random 2.0 times the table, sobol up to 4.0, morris up to 3.7, lhs (SALib's
+permutations) up to 8.7; writing ``points.parquet`` copies the table once more. Methods not named
+here take :data:`DESIGN_FACTOR_DEFAULT`."""
+DESIGN_FACTOR_DEFAULT = 3.0
+WORLD_ROW_BYTES = 8
+"""Disk per world and column of ``worlds.parquet`` (point, replicate, factors, metrics): a float64 or
+int64 uncompressed. Real files are smaller (26 bytes per row of 7 columns, against 56 here)."""
+QUARTER_ROW_BYTES = 80
+"""Disk per row of ``quarters.parquet`` (a point, series and step: 9 numbers and 2 labels); measured
+69.5 bytes per row on a random design of 200 points."""
+CHUNK_OUTPUT_BYTES = 100
+"""Memory, in the sweep process, per world and per quarter row of a finished chunk waiting to be written."""
+
+
+@dataclass(frozen=True)
+class SweepSize:
+    """What a sweep will need, before it runs.
+
+    Attributes:
+        points: Points of the design.
+        replicates: Worlds per point.
+        chunks: Chunks of the plan.
+        chunk_worlds: Worlds of the largest chunk (a chunk holds whole points).
+        processes: Worker processes on this machine running a chunk at once (0: chunks run in
+            the sweep process itself; for a remote Dask scheduler, the workers are not on this machine).
+        design_bytes: Peak memory of building and holding the design.
+        main_bytes: Peak memory of the sweep process (with a chunk when it runs chunks itself).
+        chunk_bytes: Memory of simulating the largest chunk.
+        worker_bytes: Memory of one worker process running the largest chunk.
+        disk_bytes: Disk for the tables, the parts and the manifest.
+    """
+
+    points: int
+    replicates: int
+    chunks: int
+    chunk_worlds: int
+    processes: int
+    design_bytes: int
+    main_bytes: int
+    chunk_bytes: int
+    worker_bytes: int
+    disk_bytes: int
+
+    @property
+    def worlds(self) -> int:
+        """Worlds of the whole sweep."""
+        return self.points * self.replicates
+
+    @property
+    def memory_bytes(self) -> int:
+        """Memory of the sweep process and all its local workers at once."""
+        return self.main_bytes + self.processes * self.worker_bytes
+
+
+def chunk_memory(worlds: int, horizon: int, series: int) -> int:
+    """Memory of simulating a chunk of ``worlds`` worlds over ``horizon`` quarters, recording ``series`` series."""
+    per_world = WORLD_BYTES + (horizon + 1) * (WORLD_QUARTER_BYTES + SERIES_QUARTER_BYTES * series)
+    return math.ceil(worlds * per_world * CHUNK_SAFETY)
+
+
+def design_memory(method: str, points: int, factors: int) -> int:
+    """Peak memory of building a design of ``points`` points and ``factors`` factors and holding it."""
+    return math.ceil(points * 8 * (factors + 1) * DESIGN_FACTOR.get(method, DESIGN_FACTOR_DEFAULT))
+
+
+def recorded_series(experiment: Experiment) -> int:
+    """Series a chunk records: the experiment's series and those its metrics read."""
+    return len(dict.fromkeys([*experiment.series, *(m.series for m in experiment.metrics)]))
+
+
+def estimate_sweep(
+    experiment: Experiment,
+    *,
+    workers: int,
+    chunk_worlds: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> SweepSize:
+    """The memory and disk a sweep will need, from the experiment's numbers alone.
+
+    Args:
+        experiment: The experiment.
+        workers: Worker count the sweep will use.
+        chunk_worlds: Worlds per chunk (None: the default for this size and worker count).
+        executor: ``local`` or ``dask``.
+        scheduler: A Dask scheduler's address (its workers are on other machines), or None.
+    """
+    points = design_size(experiment)
+    replicates = experiment.replicates
+    worlds = points * replicates
+    size = chunk_worlds or default_chunk_worlds(worlds, workers)
+    per_chunk = max(1, size // replicates)  # as simulator.chunks.plan_chunks cuts the design
+    chunks = -(-points // per_chunk)
+    largest = min(points, per_chunk) * replicates
+    horizon = experiment.scenario.horizon
+    series = recorded_series(experiment)
+    factors = len(experiment.factors)
+    columns = 2 + factors + len(experiment.metrics)
+    chunk = chunk_memory(largest, horizon, series)
+    output = CHUNK_OUTPUT_BYTES * (largest + min(points, per_chunk) * len(experiment.series) * (horizon + 1))
+    if executor == "local":  # one worker runs the chunks in the sweep process; never more workers than chunks
+        processes = 0 if workers == 1 else min(workers, chunks)
+    else:  # a loopback cluster's workers are here; a remote scheduler's are on other machines
+        processes = 0 if scheduler is not None else workers
+    design = design_memory(experiment.method, points, factors)
+    main = MAIN_BASE_BYTES + design + CHUNK_PLAN_BYTES * chunks + output * max(1, processes) * IN_FLIGHT_PER_WORKER
+    if processes == 0 and scheduler is None:
+        main += chunk
+    worker = WORKER_BASE_BYTES * (2 if executor == "dask" else 1) + chunk  # a Dask worker has a nanny beside it
+    tables = WORLD_ROW_BYTES * columns * worlds + QUARTER_ROW_BYTES * points * len(experiment.series) * (horizon + 1)
+    disk = 2 * tables + 8 * (factors + 1) * points + 80 * chunks  # parts and joined tables side by side while joining
+    return SweepSize(
+        points=points,
+        replicates=replicates,
+        chunks=chunks,
+        chunk_worlds=largest,
+        processes=processes,
+        design_bytes=design,
+        main_bytes=main,
+        chunk_bytes=chunk,
+        worker_bytes=worker,
+        disk_bytes=disk,
+    )
+
+
+def check_fits(
+    experiment: Experiment,
+    size: SweepSize,
+    folder: Path,
+    *,
+    memory: int | None = None,
+    disk: int | None = None,
+    disk_used: int = 0,
+) -> None:
+    """Refuse a sweep whose estimate exceeds the machine's available memory or the folder's free disk.
+
+    Args:
+        experiment: The experiment (for the message's file).
+        size: Its estimate (:func:`estimate_sweep`).
+        folder: The sweep folder (it may not exist yet): its file system's free space counts.
+        memory: Available memory in bytes (default: :func:`simulator.resources.available_memory`;
+            the memory check is skipped when it cannot be told).
+        disk: Free disk in bytes (default: :func:`simulator.resources.free_disk` of ``folder``).
+        disk_used: Bytes the folder already holds toward the estimate (parts of a resumed sweep).
+
+    Raises:
+        UserError: one line: what is needed, what is available and what to change.
+    """
+    memory = available_memory() if memory is None else memory
+    disk = free_disk(folder) if disk is None else disk
+    problems = []
+    if memory is not None and size.memory_bytes > memory:
+        problems.append(_memory_problem(size, memory))
+    need = max(0, size.disk_bytes - disk_used)
+    if need > disk:
+        problems.append(
+            f"about {format_bytes(need)} of disk for worlds.parquet and quarters.parquet of {size.worlds:,} worlds "
+            f"and their parts while they are joined, but {format_bytes(disk)} is free there: use fewer replicates or "
+            "a smaller design, or give --out a folder on a disk with more room"
+        )
+    if problems:
+        raise UserError(
+            f"too big to run: {size.points:,} points x {size.replicates:,} replicates need " + "; and ".join(problems),
+            file=experiment.source or experiment.name,
+        )
+
+
+def _memory_problem(size: SweepSize, memory: int) -> str:
+    """The memory part of the refusal: the estimate, its parts, what is available and the fix."""
+    design = f"the design of {size.points:,} points and its {size.chunks:,} chunks"
+    chunk = f"a chunk of {size.chunk_worlds:,} worlds ({format_bytes(size.chunk_bytes)})"
+    if size.processes:
+        parts = (
+            f"the sweep process {format_bytes(size.main_bytes)}, with {design}; each of {size.processes} worker "
+            f"processes {format_bytes(size.worker_bytes)}, with {chunk}"
+        )
+        fixed = size.main_bytes
+    else:
+        parts = f"in the sweep process, which holds {design} and runs {chunk}"
+        fixed = size.main_bytes - size.chunk_bytes
+    fixes = []
+    if fixed < memory:  # the chunks are what does not fit
+        fit = (memory - fixed) // size.worker_bytes
+        if size.processes > 1 and fit >= 1:
+            fixes.append("--workers 1" if fit == 1 else f"--workers {fit} or fewer")
+        if size.chunk_worlds > size.replicates:
+            fixes.append("a smaller --chunk-worlds")
+        else:
+            fixes.append(
+                f"fewer replicates (a chunk holds whole points, so --chunk-worlds cannot split one point's "
+                f"{size.replicates:,} replicates)"
+            )
+    if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes):
+        fixes.append("a smaller design (fewer levels or samples)")
+    return (
+        f"about {format_bytes(size.memory_bytes)} of memory ({parts}), but {format_bytes(memory)} is available: "
+        f"use {', or '.join(fixes)}"
+    )
