@@ -338,3 +338,16 @@ def test_shutil_is_not_asked_to_remove_a_symlinked_entry(tmp_path):
     assert "link" in cli_error("run", tmp_path / "s.yaml", "--out", out, "--force", *SMALL)
     assert (precious / "data.csv").is_file()
     shutil.rmtree(out)
+
+
+def test_every_test_that_docs_reliability_names_exists():
+    """docs/reliability.md proves each guarantee by naming a test; a renamed or removed test must not go unnoticed."""
+    import re
+
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", text))
+    defined = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_[a-z0-9_]+)\(", path.read_text(encoding="utf-8"), flags=re.M))
+    assert len(named) > 40
+    assert named <= defined, sorted(named - defined)
