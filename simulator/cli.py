@@ -288,14 +288,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
         check_run_fits(scenario.replicates, scenario.horizon, file=file)
     batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
-    folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch)
-    save = {"force": args.force, "plots": not args.no_plots, "manifest_extra": {"command_line": args.command_line}}
+    folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch, inputs=files)
+    save = {
+        "force": args.force,
+        "plots": not args.no_plots,
+        "manifest_extra": {"command_line": args.command_line},
+        "renumber": args.out is None,  # a default folder another run took meanwhile: take the next number
+    }
     if not batch:
         if not args.quiet:
             print(f"Running '{scenarios[0].name}': {_describe(scenarios[0])}", flush=True)
         result = simulate(scenarios[0])
-        result.save(folders[0], **save)
-        print(folders[0] if args.quiet else result.text_summary(folders[0]))
+        out = result.save(folders[0], **save)
+        print(out if args.quiet else result.text_summary(out))
         return 0
 
     listing: list[str] = []
@@ -305,7 +310,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"[{number}/{len(files)}] {file}: '{scenario.name}', {_describe(scenario)}", flush=True)
         try:
             result = simulate(scenario)
-            result.save(out, **save)
+            out = result.save(out, **save)
         except KeyboardInterrupt:
             if not listing:
                 raise
@@ -499,7 +504,6 @@ def _point_ids(text: str | None) -> list[int] | None:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from simulator.compare import prepare
-    from simulator.output import check_destination
 
     plan = prepare(
         args.inputs,
@@ -513,11 +517,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         shocks=args.shocks,
     )
     out = plan.default_folder() if args.out is None else args.out
-    check_destination(out, args.force, "compare")
+    check_destination(out, args.force, "compare", inputs=args.inputs)
     for line in plan.describe_runs():
         print(line, flush=True)
     comparison = plan.run()
-    comparison.save(out, force=args.force, plots=not args.no_plots, command_line=args.command_line)
+    out = comparison.save(
+        out, force=args.force, plots=not args.no_plots, command_line=args.command_line, renumber=args.out is None
+    )
     print(comparison.text())
     runs = ", runs/" if any(item.source == "scenario" for item in comparison.inputs) else ""
     plots = "" if args.no_plots else ", plots/"
@@ -538,13 +544,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     target = explanation_target(args.metric, args.domain)
     saved = open_run(args.result)
     if args.out is not None:
-        check_destination(args.out, args.force, "explain")
+        check_destination(args.out, args.force, "explain", inputs=[args.result])
         out = args.out
     else:
         name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
         out = free_folder(args.result / (name if target.domain is None else f"{name}-{target.domain}"))
     explanation = explain_run(saved, metric=target.series)
-    explanation.save(out, force=args.force)
+    out = explanation.save(out, force=args.force, renumber=args.out is None)
     print(explanation.text())
     print(
         f"Explanation in {out}/ (explanation.md, contributions.png, totals.csv, shock_channels.csv, contributions.csv)"

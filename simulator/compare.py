@@ -1165,6 +1165,7 @@ class Comparison:
         force: bool = False,
         plots: bool = True,
         command_line: Sequence[str] | None = None,
+        renumber: bool = False,
     ) -> Path:
         """Write the comparison folder atomically and return its path.
 
@@ -1173,14 +1174,18 @@ class Comparison:
             force: Replace an existing ``out``.
             plots: Draw the PNGs (of the comparison and of the runs it simulated).
             command_line: Recorded in compare.json.
+            renumber: ``out`` was chosen as a free default (as when it is not given): if another process
+                takes it meanwhile, write to the next free ``out-2``, ``out-3`` … (the returned path says which).
 
         Raises:
             UserError: if ``out`` exists (without ``force``) or cannot be written.
         """
         from simulator.compare_plots import draw_compare_plots
 
+        renumber = renumber or out is None
         out = self._plan.default_folder() if out is None else Path(out)
-        with atomic_folder(out, "compare", force=force) as tmp:
+        writer = atomic_folder(out, "compare", force=force, renumber=renumber)
+        with writer as tmp:
             self.table.to_csv(tmp / "table.csv", index=False, float_format=FLOAT_FORMAT)
             self.domains.to_csv(tmp / "domains.csv", index=False, float_format=FLOAT_FORMAT)
             self.difference.to_csv(tmp / "difference.csv", index=False, float_format=FLOAT_FORMAT)
@@ -1195,7 +1200,7 @@ class Comparison:
             (tmp / "compare.json").write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
-        return out
+        return writer.destination
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

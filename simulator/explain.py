@@ -351,14 +351,15 @@ class Explanation:
 
         plot_contributions(self, Path(path))
 
-    def save(self, out: str | Path, *, force: bool = False) -> Path:
+    def save(self, out: str | Path, *, force: bool = False, renumber: bool = False) -> Path:
         """Write the explanation folder atomically and return its path.
 
         Files: ``explanation.md`` (sentences and totals), ``totals.csv``,
-        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``.
+        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``. ``renumber``
+        as in :func:`simulator.output.atomic_folder`.
         """
-        out = Path(out)
-        with atomic_folder(out, "explain", force=force) as tmp:
+        writer = atomic_folder(Path(out), "explain", force=force, renumber=renumber)
+        with writer as tmp:
             (tmp / "explanation.md").write_text(self.markdown(), encoding="utf-8")
             self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
@@ -371,7 +372,7 @@ class Explanation:
                 "scenario": self.result.scenario.name,
             }
             (tmp / "explain.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        return out
+        return writer.destination
 
     def markdown(self) -> str:
         """The explanation as a short Markdown page: sentences, then the totals table."""
@@ -448,7 +449,8 @@ def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domai
     """Explain a saved run: simulate it again (checked against the saved numbers) and its twin."""
     target = explanation_target(metric, domain)
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
-    worlds = int(saved.manifest.get("replicates") or saved.scenario.replicates)
+    recorded = saved.manifest.get("replicates")  # the saved worlds; the scenario's number if the manifest lacks it
+    worlds = recorded if isinstance(recorded, int) and not isinstance(recorded, bool) else saved.scenario.replicates
     check_run_fits(worlds, saved.scenario.horizon, explained=True, file=saved.path, what="explaining a run")
     result = rerun(saved, check=target.saved_series, explained_pair=target.pair)
     return explain(result, metric=target.series)

@@ -105,6 +105,21 @@ def is_locked(folder: str | Path) -> bool:
     return True
 
 
+def is_locked_file(path: str | Path) -> bool:
+    """Whether a live process holds an ``flock`` on the file ``path`` itself (a temporary file being written)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 @contextlib.contextmanager
 def owning(folder: str | Path, doing: str) -> Iterator[FolderLock]:
     """Hold ``folder``'s lock for a ``with`` block, or refuse because another process holds it.

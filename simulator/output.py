@@ -19,13 +19,21 @@ import fcntl
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 from simulator.errors import UserError
-from simulator.locks import LOCK_FILE, FolderLock, is_locked
-from simulator.ownership import FolderKind, check_replaceable
+from simulator.locks import LOCK_FILE, FolderLock, is_locked, is_locked_file
+from simulator.ownership import (
+    PARTIAL,
+    REPLACED,
+    TEMPORARY_FILE,
+    TEMPORARY_FILE_NAME,
+    TEMPORARY_FOLDER_NAME,
+    FolderKind,
+    check_replaceable,
+    is_temporary,
+)
 
 RESULTS_ROOT = Path("results")
 """Where ``eujsim run`` puts result folders when no ``--out`` is given."""
@@ -33,18 +41,6 @@ RESULTS_ROOT = Path("results")
 MAX_NAME_BYTES = 80
 """Longest folder name derived from a file or scenario name, in UTF-8 bytes: far below the
 255 bytes file systems allow, so that a numbered suffix and the temporary prefix still fit."""
-
-PARTIAL = ".partial-"
-"""Marks the temporary folder an atomic write fills (``.NAME.partial-XXXXXXXX``)."""
-REPLACED = ".replaced"
-"""Suffix of the folder a forced replacement moves the old result into, until it is deleted."""
-ABANDONED_AFTER = 600.0
-"""Seconds after which an unlocked temporary without a lock file counts as abandoned. Temporaries
-written by this version are locked from the moment they exist, so the age matters only for the
-instants around creation and for temporaries of older versions, which had no lock."""
-TEMPORARY_FILE_GRACE = 5.0
-"""Seconds an unlocked temporary file is left alone: :func:`atomic_file` locks its file the
-instant it exists, and an older version's file lived only as long as one write."""
 
 
 def free_folder(base: Path, taken: Collection[Path] = (), *, existing_taken: bool = True) -> Path:
@@ -99,6 +95,7 @@ def result_folders(
     force: bool = False,
     out_is_parent: bool = True,
     root: Path = RESULTS_ROOT,
+    inputs: Sequence[str | Path] = (),
 ) -> list[Path]:
     """Choose and check the result folder of every scenario of one command, before any runs.
 
@@ -115,6 +112,7 @@ def result_folders(
             numbered past existing ones instead, so nothing is ever replaced.
         out_is_parent: Whether ``out`` is a parent folder (several scenarios, or a folder of them).
         root: Parent folder when ``out`` is not given.
+        inputs: The scenario files, which no replaced folder may hold.
 
     Returns:
         One folder per stem, in the same order.
@@ -125,7 +123,7 @@ def result_folders(
     if out is not None and not out_is_parent:
         if len(stems) != 1:
             raise ValueError("a single --out result folder needs exactly one scenario")
-        check_destination(out, force, "run")
+        check_destination(out, force, "run", inputs)
         return [out]
     if out is not None and out.exists() and not out.is_dir():
         raise UserError(
@@ -136,12 +134,12 @@ def result_folders(
     for name in distinct_names(stems):
         base = (root if out is None else out) / name
         folder = free_folder(base, taken=folders, existing_taken=out is None)
-        check_destination(folder, force, "run")
+        check_destination(folder, force, "run", inputs)
         folders.append(folder)
     return folders
 
 
-def check_destination(out: Path, force: bool, kind: FolderKind) -> None:
+def check_destination(out: Path, force: bool, kind: FolderKind, inputs: Sequence[str | Path] = ()) -> None:
     """Fail early, before any simulation, if ``out`` cannot be written.
 
     Args:
@@ -149,10 +147,19 @@ def check_destination(out: Path, force: bool, kind: FolderKind) -> None:
         force: Whether an existing folder may be replaced; it must then be an idle folder
             of ``kind`` that holds only what eujsim wrote (:func:`simulator.ownership.check_replaceable`).
         kind: The kind of result that will be written.
+        inputs: What the command reads (scenario files, result folders): replacing a folder
+            that holds one of them would delete the command's own input.
     """
     if out.name in ("", ".", "..") or _contains_cwd(out):
         raise UserError(
             "is the current folder or one that contains it; give a new folder for the results, e.g. --out results/run1",
+            file=out,
+        )
+    if is_temporary(out.name):
+        raise UserError("is named like a temporary folder of eujsim's; choose another --out", file=out)
+    if out.is_symlink():
+        raise UserError(
+            f"is a symbolic link (to {os.readlink(out)}); give a real folder as --out, e.g. the one it points to",
             file=out,
         )
     if out.exists() and not out.is_dir():
@@ -164,7 +171,26 @@ def check_destination(out: Path, force: bool, kind: FolderKind) -> None:
         )
     if out.exists():
         check_replaceable(out, kind)
+        _check_holds_no_input(out, inputs)
     check_writable(out)
+
+
+def _check_holds_no_input(out: Path, inputs: Sequence[str | Path]) -> None:
+    """Refuse to replace ``out`` when one of the command's inputs lies inside it (or is it)."""
+    try:
+        target = out.resolve()
+    except OSError:
+        return
+    for item in inputs:
+        try:
+            path = Path(item).resolve()
+        except OSError:
+            continue
+        if path == target or target in path.parents:
+            raise UserError(
+                f"holds {item}, which this command reads; --force would delete it: choose another --out",
+                file=out,
+            )
 
 
 def check_writable(out: Path) -> None:
@@ -197,66 +223,116 @@ def _umask() -> int:
     return mask
 
 
-@contextlib.contextmanager
-def atomic_folder(out: Path, kind: FolderKind, *, force: bool = False) -> Iterator[Path]:
-    """Yield a locked temporary folder; on success move it to ``out`` atomically.
+class AtomicFolder:
+    """A result folder written whole: a locked temporary folder, renamed into place when complete.
 
-    Abandoned temporaries of killed writers in ``out``'s parent are removed first. A
-    write error without a file name (a full disk) is reported with ``out``'s name.
+    Use it as ``with atomic_folder(out, kind) as tmp:``, writing everything into ``tmp``.
+    Abandoned temporaries of killed writers in ``out``'s parent are removed first. A write
+    error without a file name (a full disk) is reported with ``out``'s name.
 
-    Raises:
-        UserError: if ``out`` exists and ``force`` is False, or cannot be written or replaced.
+    Attributes:
+        destination: Where the result ends up: ``out``, or with ``renumber`` the next free
+            ``out-2``, ``out-3`` … if another process took ``out`` meanwhile.
     """
-    check_destination(out, force, kind)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned(out.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{PARTIAL}", dir=out.parent))
-    lock = FolderLock(tmp)
-    try:
-        lock.acquire()
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); a result folder is an ordinary folder
-        yield tmp
+
+    def __init__(self, out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False) -> None:
+        self.destination = Path(out)
+        self.kind: FolderKind = kind
+        self.force = force
+        self.renumber = renumber
+        self._tmp: Path | None = None
+        self._lock: FolderLock | None = None
+
+    def __enter__(self) -> Path:
+        if self.renumber and not self.force and self.destination.exists():
+            self.destination = free_folder(self.destination)
+        out = self.destination
+        check_destination(out, self.force, self.kind)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(out.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{PARTIAL}", dir=out.parent))
+        self._tmp, self._lock = tmp, FolderLock(tmp)
+        try:
+            self._lock.acquire()
+            tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); a result folder is an ordinary folder
+        except BaseException:
+            self._discard()
+            raise
+        return tmp
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        assert self._tmp is not None and self._lock is not None
+        try:
+            if exc is None:
+                self._move_into_place(self._tmp)
+        except OSError as error:
+            self._discard()
+            raise _named(error, self.destination) from error
+        except BaseException:
+            self._discard()
+            raise
+        finally:
+            self._lock.release()
+        if exc is not None:
+            self._discard()
+            if isinstance(exc, OSError) and exc.filename in (None, str(self._tmp)):
+                raise _named(exc, self.destination) from exc
+
+    def _move_into_place(self, tmp: Path) -> None:
+        out = self.destination
+        if out.exists() and self.renumber and not self.force:
+            out = self.destination = free_folder(out)
         if out.exists():
-            check_destination(out, force, kind)  # it may have changed while the result was computed
+            check_destination(out, self.force, self.kind)  # it may have changed while the result was computed
             old = tmp.with_name(tmp.name + REPLACED)
             os.replace(out, old)
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, out)
+            os.rename(tmp, out)  # never onto a folder that appeared meanwhile (os.rename refuses a non-empty one)
         (out / LOCK_FILE).unlink(missing_ok=True)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise _named(exc, out) from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        lock.release()
+
+    def _discard(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def atomic_folder(out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False) -> AtomicFolder:
+    """Write the result folder ``out`` of ``kind`` whole or not at all (see :class:`AtomicFolder`).
+
+    Args:
+        out: The result folder.
+        kind: The kind of result, for what ``force`` may replace.
+        force: Replace an existing ``out`` (only an idle folder of ``kind`` that holds only what eujsim wrote).
+        renumber: If ``out`` appears while the result is being computed (another process chose the
+            same default folder), write to the next free ``out-2``, ``out-3`` … instead of failing.
+
+    Raises:
+        UserError: if ``out`` exists and ``force`` is False, or cannot be written or replaced.
+    """
+    return AtomicFolder(out, kind, force=force, renumber=renumber)
 
 
 def _named(exc: OSError, path: Path) -> OSError:
-    """``exc`` with ``path`` as its file name when it has none (a full disk names no file)."""
-    if exc.filename is not None or exc.errno is None:
+    """``exc`` with ``path`` as its file name when it names none or only a temporary (a full disk names no file)."""
+    if exc.errno is None:
+        return exc
+    if exc.filename is not None and not is_temporary(Path(str(exc.filename)).name):
         return exc
     return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
-
-
-def _age(path: Path) -> float:
-    try:
-        return time.time() - path.lstat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def remove_abandoned(parent: Path) -> list[Path]:
     """Remove the temporaries that killed eujsim processes left in ``parent``; return what was removed.
 
-    A temporary folder (``.NAME.partial-…``) is abandoned once no process holds its lock
-    (or, without a lock file, once it is :data:`ABANDONED_AFTER` seconds old). The old result
-    a forced replacement had moved aside (``….replaced``) is put back where it was if the
-    new one never arrived, and removed otherwise. Temporary files of atomic file writes
-    (``.NAME.XXXX.tmp``) are removed once no process holds them.
+    Only entries named as eujsim names its temporaries are touched
+    (:data:`simulator.ownership.TEMPORARY_FOLDER_NAME`, :data:`~simulator.ownership.TEMPORARY_FILE_NAME`).
+    A temporary folder is abandoned once no process holds the lock file inside it; one without
+    a lock file (from a version before the lock, or in the instant after its creation) is left
+    alone. The old result a forced replacement had moved aside (``….replaced``) is put back where
+    it was if the new one never arrived, and removed otherwise. A temporary file is removed
+    once no process holds it (its writer locks it the instant it exists, and writes it by name,
+    so a file removed in that instant is simply written again).
     """
     removed: list[Path] = []
     try:
@@ -265,49 +341,33 @@ def remove_abandoned(parent: Path) -> list[Path]:
         return removed
     for entry in entries:
         name = entry.name
-        if not name.startswith(".") or entry.is_symlink():
+        if entry.is_symlink():
             continue
-        if PARTIAL in name and entry.is_dir():
-            if _abandoned_folder(entry):
-                if name.endswith(REPLACED):
+        if TEMPORARY_FOLDER_NAME.match(name) and entry.is_dir():
+            if name.endswith(REPLACED):
+                if _moved_aside_and_abandoned(entry):
                     destination = parent / name[1:].rpartition(PARTIAL)[0]
                     if not destination.exists():
                         with contextlib.suppress(OSError):
-                            os.replace(entry, destination)
+                            os.rename(entry, destination)
                             continue
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry)
+            elif (entry / LOCK_FILE).is_file() and not is_locked(entry):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
-        elif name.endswith(".tmp") and entry.is_file() and _abandoned_file(entry):
+        elif TEMPORARY_FILE_NAME.match(name) and entry.is_file() and not is_locked_file(entry):
             entry.unlink(missing_ok=True)
             removed.append(entry)
     return removed
 
 
-def _abandoned_folder(folder: Path) -> bool:
-    """Whether no live process is writing ``folder`` (a temporary, or the old result it replaces)."""
+def _moved_aside_and_abandoned(folder: Path) -> bool:
+    """Whether the writer that moved this old result aside is gone (or has already put the new one in place)."""
     owner = folder.with_name(folder.name.removesuffix(REPLACED))
-    if owner != folder and not owner.exists():
-        return True  # the old result of a replacement whose new result has been moved into place
-    if is_locked(owner):
-        return False
-    if (owner / LOCK_FILE).is_file():
-        return True
-    return _age(folder) > ABANDONED_AFTER
-
-
-def _abandoned_file(path: Path) -> bool:
-    """Whether no live process holds the temporary file ``path`` (its writer keeps it locked)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-    return _age(path) > TEMPORARY_FILE_GRACE
+    if not owner.exists():
+        return True  # the new result has been moved into place; the writer is deleting the old one, or died doing so
+    return (owner / LOCK_FILE).is_file() and not is_locked(owner)
 
 
 @contextlib.contextmanager
@@ -321,7 +381,7 @@ def atomic_file(path: Path) -> Iterator[Path]:
     error without a file name (a full disk) is reported with ``path``.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMPORARY_FILE}", suffix=".tmp")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # held until the rename, so remove_abandoned leaves it alone
         yield Path(tmp)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from simulator.errors import UserError
-from simulator.locks import LOCK_FILE, is_locked
+from simulator.locks import LOCK_FILE, is_locked, is_locked_file
 
 FolderKind = Literal["run", "explain", "compare", "sweep"]
 
@@ -45,9 +46,23 @@ EXPLAIN_FILE = "explain.json"
 SWEEP_FILE = "experiment.yaml"
 """The file that marks a sweep folder (with its ``manifest.json``)."""
 
-OWN_TEMPORARIES = (LOCK_FILE, ".*.tmp", ".*.partial-*")
-"""Entries any eujsim folder may hold while (or after) being written: its lock, and the
-temporary files and folders of an atomic write that was interrupted."""
+PARTIAL = ".eujsim-partial-"
+"""Marks the temporary folder an atomic write fills: ``.NAME.eujsim-partial-XXXXXXXX``."""
+REPLACED = ".replaced"
+"""Suffix of the folder a forced replacement moves the old result into, until it is deleted."""
+TEMPORARY_FILE = ".eujsim-"
+"""Marks the temporary file an atomic write fills: ``.NAME.eujsim-XXXXXXXX.tmp``."""
+
+_RANDOM = r"[a-z0-9_]{8}"  # what tempfile puts in a name
+TEMPORARY_FOLDER_NAME = re.compile(rf"^\..+{re.escape(PARTIAL)}{_RANDOM}(?:{re.escape(REPLACED)})?$", re.DOTALL)
+"""Names of eujsim's temporary folders (and of old results moved aside), which nothing else is called."""
+TEMPORARY_FILE_NAME = re.compile(rf"^\..+{re.escape(TEMPORARY_FILE)}{_RANDOM}\.tmp$", re.DOTALL)
+"""Names of eujsim's temporary files."""
+
+
+def is_temporary(name: str) -> bool:
+    """Whether ``name`` is one eujsim gives its temporary folders and files (and nothing else)."""
+    return bool(TEMPORARY_FOLDER_NAME.match(name) or TEMPORARY_FILE_NAME.match(name))
 
 
 @dataclass(frozen=True)
@@ -154,7 +169,7 @@ def foreign_entries(path: str | Path, kind: FolderKind | Layout, prefix: str = "
         shown = f"{prefix}{name}/" if entry.is_dir() and not entry.is_symlink() else f"{prefix}{name}"
         if entry.is_symlink():
             found.append(shown)
-        elif _matches(name, OWN_TEMPORARIES):
+        elif name == LOCK_FILE or is_temporary(name):
             continue
         elif entry.is_dir():
             inner = next((v for pattern, v in layout.folders.items() if fnmatch.fnmatchcase(name, pattern)), None)
@@ -164,6 +179,28 @@ def foreign_entries(path: str | Path, kind: FolderKind | Layout, prefix: str = "
                 found.extend(foreign_entries(entry, inner, prefix=shown))
         elif not (entry.is_file() and _matches(name, layout.files)):
             found.append(shown)
+    return found
+
+
+def busy_entries(path: str | Path, prefix: str = "") -> list[str]:
+    """What another eujsim process is writing in or under ``path``: the folder itself or its temporaries.
+
+    A folder holds a lock while a sweep writes it, and an explanation or report written into
+    a result folder fills a locked temporary there until it is renamed into place.
+    """
+    path = Path(path)
+    found = ["./"] if not prefix and is_locked(path) else []
+    for entry in sorted(path.iterdir(), key=lambda p: p.name):
+        if entry.is_symlink():
+            continue
+        name = entry.name
+        if entry.is_dir():
+            if TEMPORARY_FOLDER_NAME.match(name) and is_locked(entry):
+                found.append(f"{prefix}{name}/")
+            else:
+                found.extend(busy_entries(entry, prefix=f"{prefix}{name}/"))
+        elif TEMPORARY_FILE_NAME.match(name) and is_locked_file(entry):
+            found.append(f"{prefix}{name}")
     return found
 
 
@@ -204,8 +241,12 @@ def check_replaceable(path: str | Path, kind: FolderKind) -> None:
             "choose another --out",
             file=path,
         )
-    if is_locked(path):
-        raise UserError("is being written by another eujsim process; wait for it or choose another --out", file=path)
+    busy = busy_entries(path)
+    if busy:
+        raise UserError(
+            f"is being written by another eujsim process ({_listing(busy)}); wait for it or choose another --out",
+            file=path,
+        )
     foreign = foreign_entries(path, kind)
     if foreign:
         raise UserError(

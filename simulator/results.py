@@ -309,8 +309,17 @@ class RunResult:
         force: bool = False,
         plots: bool = True,
         manifest_extra: dict | None = None,
+        renumber: bool = False,
     ) -> Path:
         """Write the result folder atomically and return its path.
+
+        Args:
+            out: The result folder.
+            force: Replace an existing earlier run there (see :func:`simulator.output.atomic_folder`).
+            plots: Draw the PNG plots.
+            manifest_extra: More provenance for ``manifest.json`` (the command line).
+            renumber: ``out`` was chosen as a free default: if another process takes it meanwhile,
+                write to the next free ``out-2``, ``out-3`` … (the returned path says which).
 
         Raises:
             UserError: if ``out`` exists (without ``force``) or cannot be written.
@@ -318,8 +327,8 @@ class RunResult:
         from simulator.manifest import build_manifest
         from simulator.plots import draw_run_plots
 
-        out = Path(out)
-        with atomic_folder(out, "run", force=force) as tmp:
+        writer = atomic_folder(Path(out), "run", force=force, renumber=renumber)
+        with writer as tmp:
             (tmp / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
             self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
             self.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
@@ -329,7 +338,7 @@ class RunResult:
                 draw_run_plots(self, tmp / "plots")
             manifest = build_manifest(self, extra=manifest_extra)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        return out
+        return writer.destination
 
 
 def interval(values: np.ndarray) -> tuple[float, float, float]:

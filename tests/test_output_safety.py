@@ -23,16 +23,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.locks import FolderLock
-from simulator.output import (
-    ABANDONED_AFTER,
-    MAX_NAME_BYTES,
-    PARTIAL,
-    REPLACED,
-    distinct_names,
-    folder_name,
-    remove_abandoned,
-)
-from simulator.ownership import LAYOUTS, folder_kind, foreign_entries
+from simulator.output import MAX_NAME_BYTES, atomic_file, distinct_names, folder_name, remove_abandoned
+from simulator.ownership import LAYOUTS, PARTIAL, REPLACED, folder_kind, foreign_entries
 
 from .conftest import ROOT, SCENARIOS, cli_error, eujsim
 
@@ -301,13 +293,116 @@ def test_an_old_result_moved_aside_by_a_killed_replacement_is_put_back(tmp_path)
     assert hidden(tmp_path) == []
 
 
-def test_an_unlocked_temporary_of_an_older_version_is_left_alone_until_it_is_old(tmp_path):
-    partial = tmp_path / f".run{PARTIAL}zzzz"
-    partial.mkdir()
+def test_only_eujsims_own_temporaries_are_ever_removed(tmp_path):
+    """Hidden files and folders of the user's, even named like temporaries, survive every write beside them."""
+    old = time.time() - 3600
+    mine = {
+        ".thesis.tmp": "draft",
+        ".notes.partial-2024/data": "keep",
+        f".run{PARTIAL}zzzzzzzz/data": "no lock file inside, so not provably eujsim's",
+        ".backup.eujsim-1234.tmp": "not the shape of eujsim's names",
+    }
+    for name, text in mine.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        os.utime(tmp_path / name, (old, old))
+    ok("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", tmp_path / "next", *SMALL)
+    ok("report", tmp_path / "next", "--out", tmp_path / "next.html")
     assert remove_abandoned(tmp_path) == []
-    old = time.time() - ABANDONED_AFTER - 1
-    os.utime(partial, (old, old))
-    assert remove_abandoned(tmp_path) == [partial]
+    for name, text in mine.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text, name
+
+
+def test_a_temporary_file_of_a_killed_writer_is_removed_and_a_live_one_kept(tmp_path):
+    target = tmp_path / "report.html"
+    with atomic_file(target) as live:
+        live.write_text("being written", encoding="utf-8")
+        assert remove_abandoned(tmp_path) == []
+        assert live.read_text(encoding="utf-8") == "being written"
+        abandoned = live.with_name(live.name.replace(live.name[-12:-4], "abcdefgh"))
+        abandoned.write_text("left by a kill", encoding="utf-8")
+        assert remove_abandoned(tmp_path) == [abandoned]
+    assert target.read_text(encoding="utf-8") == "being written"
+
+
+def test_force_refuses_a_user_file_named_like_a_temporary_inside_a_run(tmp_path):
+    out = tmp_path / "run"
+    ok("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", out, *SMALL)
+    (out / ".notes.tmp").write_text("mine\n", encoding="utf-8")
+    assert ".notes.tmp" in cli_error("run", tmp_path / "s.yaml", "--out", out, "--force", *SMALL)
+    assert (out / ".notes.tmp").is_file()
+
+
+def test_force_never_replaces_a_run_that_another_process_is_writing_into(tmp_path):
+    """An explanation being written into a run folder holds a locked temporary there."""
+    out = tmp_path / "run"
+    ok("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", out, *SMALL)
+    writer, partial = writer_inside_atomic_folder(out / "explain")
+    try:
+        message = cli_error("run", tmp_path / "s.yaml", "--out", out, "--force", *SMALL)
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    assert f"is being written by another eujsim process ({partial.name}/)" in message
+    assert partial.is_dir()
+
+
+def test_compare_force_never_deletes_its_own_inputs(tmp_path):
+    first = short_scenario(tmp_path / "a.yaml", "a")
+    second = short_scenario(tmp_path / "b.yaml", "b", seed=4)
+    ok("compare", first, second, "--out", tmp_path / "cm", "--no-plots")
+    runs = tmp_path / "cm" / "runs"
+    message = cli_error("compare", runs / "a", runs / "b", "--out", tmp_path / "cm", "--force", "--no-plots")
+    assert f"holds {runs / 'a'}, which this command reads; --force would delete it" in message
+    assert folder_kind(runs / "a") == "run" and folder_kind(runs / "b") == "run"
+
+
+def test_run_force_never_deletes_the_scenario_file_it_runs(tmp_path):
+    out = tmp_path / "run"
+    ok("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", out, *SMALL)
+    message = cli_error("run", out / "scenario.yaml", "--out", out, "--force", *SMALL)
+    assert "which this command reads" in message
+
+
+def test_out_that_is_a_symbolic_link_is_refused(tmp_path):
+    target = tmp_path / "runA"
+    ok("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", target, *SMALL)
+    link = tmp_path / "linkrun"
+    link.symlink_to(target, target_is_directory=True)
+    message = cli_error("run", tmp_path / "s.yaml", "--out", link, "--force", *SMALL)
+    assert "is a symbolic link" in message
+    assert link.is_symlink() and folder_kind(target) == "run"
+    assert hidden(tmp_path) == []
+
+
+def test_out_named_like_a_temporary_is_refused(tmp_path):
+    message = cli_error(
+        "run", short_scenario(tmp_path / "s.yaml", "s"), "--out", tmp_path / f".r{PARTIAL}abcdefgh", *SMALL
+    )
+    assert "named like a temporary folder" in message
+
+
+def test_two_runs_into_one_default_folder_both_keep_their_result(tmp_path, monkeypatch):
+    """Without --out, a run whose default folder another run took meanwhile takes the next number."""
+    import simulator.cli
+
+    monkeypatch.chdir(tmp_path)
+    scenario = short_scenario(tmp_path / "s.yaml", "s")
+    real_simulate = simulator.cli.simulate
+    started = []
+
+    def while_another_run_finishes_first(*args, **kwargs):
+        if not started:
+            started.append(True)
+            ok("run", scenario, *SMALL)  # planned results/s too, and saves it while this one simulates
+        return real_simulate(*args, **kwargs)
+
+    monkeypatch.setattr(simulator.cli, "simulate", while_another_run_finishes_first)
+    status, out, err = eujsim("run", scenario, "--seed", 9, *SMALL)
+    assert status == 0, err
+    assert out.strip() == str(Path("results") / "s-2")
+    seeds = [json.loads((tmp_path / "results" / n / "manifest.json").read_text())["seed"] for n in ("s", "s-2")]
+    assert seeds == [3, 9]
 
 
 # --- a full disk says where ---------------------------------------------------------------
