@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import shlex
 import shutil
 import sys
 import textwrap
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from simulator.calendar import quarter_label
 from simulator.calibration import default_calibration
@@ -50,7 +51,15 @@ class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors are one ``eujsim: error:`` line like every other mistake."""
 
     def error(self, message: str) -> NoReturn:
-        """Print the problem and where to find help on one line, and exit with status 2."""
+        """Print the problem and where to find help on one line, and exit with status 2.
+
+        A value argparse could not take is quoted by its start only, as in every other message;
+        an option whose value looks like an option (a negative number) is told to use ``=``.
+        """
+        message = re.sub(r"'([^']*)'", lambda match: repr(clip(match.group(1))), " ".join(message.split()))
+        missing = re.fullmatch(r"argument (--[\w-]+)(?:/\S+)?: expected one argument", message)
+        if missing:
+            message += f" (a value that starts with '-', such as a negative number, is written {missing[1]}=-0.5)"
         self.exit(2, f"{PROG}: error: {message}; see `{self.prog} --help`\n")
 
 
@@ -494,8 +503,11 @@ def _point_ids(text: str | None) -> list[int] | None:
     """``--points 0,12,24`` as a list of ids."""
     if text is None:
         return None
+    parts = text.replace(" ", "").split(",")
     try:
-        return [int(part) for part in text.replace(" ", "").split(",") if part]
+        if "" in parts:
+            raise ValueError("an empty id")
+        return [int(part) for part in parts]
     except ValueError:
         raise UserError(
             f"{quote(text)} is not a list of point ids; write them as --points 0,12,24", field="--points"
@@ -579,6 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():  # each command says in its own output when a sweep misses rows
             warnings.simplefilter("ignore", IncompleteSweepWarning)
+            warnings.showwarning = _warning_printer()
             return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
@@ -593,10 +606,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _warning_printer() -> Callable[..., None]:
+    """A ``warnings.showwarning`` for one command: a note eujsim raises for the user is one line, printed once."""
+    from simulator.plots import MissingGlyphWarning
+
+    shown: set[str] = set()
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        stream = sys.stderr if file is None else file
+        if not issubclass(category, MissingGlyphWarning):
+            stream.write(warnings.formatwarning(message, category, filename, lineno, line))
+        elif str(message) not in shown:
+            shown.add(str(message))
+            stream.write(f"{PROG}: note: {message}\n")
+
+    return show
+
+
 OS_ERROR_FIXES = {
-    errno.ENOSPC: "free some space on that disk, or write the results elsewhere with --out",
-    errno.EDQUOT: "free some space within your disk quota, or write the results elsewhere with --out",
-    errno.EROFS: "that file system is read-only: write the results elsewhere with --out",
+    errno.ENOSPC: "free some space on that disk, or write the results to another one",
+    errno.EDQUOT: "free some space within your disk quota, or write the results to another disk",
+    errno.EROFS: "that file system is read-only: write the results to another place",
     errno.EACCES: "check the path and its permissions",
     errno.EPERM: "check the path and its permissions",
     errno.ENAMETOOLONG: "use a shorter path",

@@ -373,6 +373,11 @@ def _input_kind(path: str) -> str:
                 "it was made from",
                 file=path,
             )
+        if kind == "explain":
+            raise UserError(
+                f"is an explanation folder (`eujsim explain` wrote it); compare the run that holds it, {p.parent}",
+                file=path,
+            )
         if kind is None:
             raise UserError(
                 "is not a result folder (no scenario.yaml, manifest.json and timeseries.csv) nor a sweep folder; "
@@ -440,6 +445,14 @@ def _label(items: list[Compared]) -> None:
         item.run_name = name
 
 
+def _exists(text: str) -> bool:
+    """Whether ``text`` names an existing path (False for text no path could be, such as a very long label)."""
+    try:
+        return Path(text).exists()
+    except (OSError, ValueError):
+        return False
+
+
 def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Sequence[str] | None) -> int:
     if baseline is None:
         return 0
@@ -456,7 +469,7 @@ def _baseline_index(baseline: str | int | None, items: list[Compared], paths: Se
         return labels.index(text)
     if paths and len(paths) == len(items) and text in paths:
         return list(paths).index(text)
-    if paths and len(paths) == len(items) and Path(text).exists():
+    if paths and len(paths) == len(items) and _exists(text):
         resolved = [Path(p).resolve() for p in paths]
         if Path(text).resolve() in resolved:
             return resolved.index(Path(text).resolve())

@@ -21,6 +21,8 @@ from here, so that all plots look alike. The pieces meant for reuse:
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,15 +89,44 @@ KEY_FONTSIZE = 7.5
 """Font size of a numbered shock key: small, but readable at 100 dpi."""
 
 
+class MissingGlyphWarning(UserWarning):
+    """Some characters of a name have no glyph in the plot font, so the plots draw them as boxes."""
+
+
+_GLYPH_MISSING = re.compile(r"^Glyph \d+ \((.+)\) missing from font")
+
+
 @contextmanager
 def style() -> Iterator[None]:
     """Draw in the shared rc settings (:data:`STYLE`) inside a ``with`` block.
 
     A context rather than a global ``rcParams`` update, so that importing the simulator
-    never changes someone else's matplotlib settings.
+    never changes someone else's matplotlib settings. Matplotlib warns once per character
+    its font lacks (a Japanese name: dozens of lines); those warnings become one
+    :class:`MissingGlyphWarning` naming the characters, and every other warning passes on.
     """
-    with plt.rc_context(STYLE):
+    with plt.rc_context(STYLE), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         yield
+    missing: dict[str, None] = {}
+    for warning in caught:
+        found = _GLYPH_MISSING.match(str(warning.message))
+        if found:
+            try:  # matplotlib names the character as \N{NAME}
+                missing[found.group(1).encode("ascii").decode("unicode_escape")] = None
+            except UnicodeError:
+                missing[found.group(1)] = None
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if missing:
+        shown = "".join(list(missing)[:12]) + ("…" if len(missing) > 12 else "")
+        warnings.warn(
+            f"the plot font has no glyph for {len(missing)} character(s) of the names ({shown}), which the plots "
+            "draw as boxes; install a font that has them (e.g. Noto Sans CJK) and list it in matplotlib's "
+            "font.sans-serif",
+            MissingGlyphWarning,
+            stacklevel=3,
+        )
 
 
 def tick_every(n_steps: int, max_labels: int = 11) -> int:

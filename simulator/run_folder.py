@@ -36,6 +36,12 @@ TABLE_COLUMNS = {
 """The columns each table of a run folder has (as :meth:`RunResult.save` writes them); a table without them is damaged.
 
 The variables of ``timeseries.csv`` follow its first three columns."""
+NUMERIC_COLUMNS = {
+    "summary.csv": ("step", "mean", "p5", "p50", "p95"),
+    "events.csv": ("step",),
+    "drivers.csv": ("step", "mean", "p5", "p95"),
+}
+"""Columns of the side tables that hold numbers only (``timeseries.csv`` is checked whole when read)."""
 SAVED_PRECISION = 1e-5
 """Relative tolerance when checking a new run against a saved one: CSVs keep six significant digits."""
 
@@ -125,6 +131,9 @@ class RunFolder:
         missing = [column for column in TABLE_COLUMNS[name] if column not in frame.columns]
         if missing:
             raise damaged(path, f"it has no column {missing[0]}")
+        for column in NUMERIC_COLUMNS.get(name, ()):
+            if not pd.api.types.is_numeric_dtype(frame[column]):
+                raise damaged(path, f"its {column} column holds more than numbers")
         return frame
 
     @cached_property

@@ -1074,6 +1074,26 @@ def test_a_damaged_run_folder_is_one_line_naming_the_file(tmp_path, small_run, n
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+SIDE_TABLE_DAMAGES = {
+    "events_text_step": (
+        "events.csv",
+        lambda p: replace_line(p, 1, p.read_text().splitlines()[1].split(",")[1], "abc"),
+        "its step column holds more than numbers",
+    ),
+}
+"""Damage to a table that only ``report`` reads (explain and compare need the time series alone)."""
+
+
+@pytest.mark.parametrize(("name", "damage", "needle"), SIDE_TABLE_DAMAGES.values(), ids=SIDE_TABLE_DAMAGES.keys())
+def test_a_damaged_side_table_is_one_line_in_the_report(tmp_path, small_run, name, damage, needle):
+    folder = tmp_path / "run"
+    shutil.copytree(small_run, folder)
+    damage(folder / name)
+    message = cli_error("report", folder)
+    assert f"{folder / name}" in message and needle in message and "run the scenario again" in message
+    assert not (folder / "report.html").exists()
+
+
 def test_the_tables_of_a_run_have_the_columns_the_reader_expects(small_run):
     from simulator.run_folder import TABLE_COLUMNS
 

@@ -417,7 +417,7 @@ def test_a_full_disk_names_the_result_folder_and_what_to_do(tmp_path, monkeypatc
     message = cli_error("run", short_scenario(tmp_path / "s.yaml", "s"), "--out", out, *SMALL)
     assert (
         message == f"eujsim: error: {out}: No space left on device; free some space on that disk, or write the "
-        "results elsewhere with --out"
+        "results to another one"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"], "nothing left behind"
 
@@ -446,3 +446,18 @@ def test_every_test_that_docs_reliability_names_exists():
         defined |= set(re.findall(r"^def (test_[a-z0-9_]+)\(", path.read_text(encoding="utf-8"), flags=re.M))
     assert len(named) > 40
     assert named <= defined, sorted(named - defined)
+
+
+def test_a_full_disk_while_writing_a_file_names_the_file_not_its_temporary(tmp_path, monkeypatch):
+    from simulator.output import write_text_atomically
+
+    target = tmp_path / "indices" / "point_means.csv"
+
+    def full(self, *args, **kwargs):  # as a full disk fails a write: naming the file written, a temporary
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError) as raised:
+        write_text_atomically(target, "x")
+    assert raised.value.filename == str(target)
+    assert sorted(p.name for p in target.parent.iterdir()) == []

@@ -163,3 +163,27 @@ def test_a_calibrated_factor_axis_shows_words_and_unit_not_the_key():
     experiment = load_experiment(SCENARIOS.parent / "experiments" / "hedging_vs_deference.yaml")
     label = factor_label(experiment.factor("JPN.deference"))
     assert label == "Japan: deference (0–1 index)"
+
+
+def test_characters_the_font_lacks_make_one_note_not_a_warning_per_glyph(tmp_path):
+    """A Japanese name drawn with a font without Japanese glyphs: one line saying so, not dozens of warnings."""
+    from matplotlib import font_manager
+
+    from .conftest import eujsim
+
+    scenario = tmp_path / "cjk.yaml"
+    scenario.write_text(
+        'name: "日本の危機"\nhorizon: 4\nreplicates: 2\nshocks:\n  - {kind: taiwan_strait_crisis, at: "2025Q2", '
+        'name: "台湾海峡"}\n',
+        encoding="utf-8",
+    )
+    status, _, err = eujsim("run", scenario, "--out", tmp_path / "run", "--quiet")
+    assert status == 0, err
+    assert "Glyph" not in err and "UserWarning" not in err
+    font = font_manager.get_font(font_manager.findfont("DejaVu Sans"))
+    if all(font.get_char_index(ord(c)) for c in "日本の危機台湾海峡"):
+        assert err == ""
+    else:
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("eujsim: note: the plot font has no glyph for 9 character(s)")
+    assert len(list((tmp_path / "run" / "plots").glob("*.png"))) >= 4
