@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -408,9 +409,35 @@ def test_ten_million_points_of_a_hundred_thousand_replicates_are_refused(tmp_pat
     size = estimate_sweep(load_experiment(experiment), workers=2)
     with pytest.raises(UserError, match=r"use --workers 1, or fewer replicates .*, or a smaller design") as refused:
         check_fits(load_experiment(experiment), size, tmp_path, memory=20 * 10**9, disk=10**15)
-    assert "its 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks is most of the memory"
+    assert "the design and 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks"
     assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.*"))
     assert "too big to run" in cli_error("validate", experiment)
+
+
+def test_a_refusal_for_memory_and_disk_at_once_is_short_fixes_both_and_never_looks_alike(tmp_path):
+    """The reviewer's line: 'need about 25 GB of memory … but 25 GB is available', --workers 1 for 64 TB of disk,
+    726 characters."""
+    experiment = load_experiment(
+        write_experiment(
+            tmp_path, small_experiment(method="random", samples=10_000_000, replicates=100_000, parameters=RANGES)
+        )
+    )
+    size = estimate_sweep(experiment, workers=2)
+    memory = size.memory_bytes - 10**8  # rounds to the same GB as the estimate
+    with pytest.raises(UserError) as refused:
+        check_fits(experiment, size, tmp_path, memory=memory, disk=64 * 10**12)
+    line = str(refused.value)
+    need, available = re.search(r"and ([0-9.]+) GB of memory \(([0-9.]+) GB is available\)", line).groups()
+    assert float(need) > float(available), line
+    assert re.search(r"about 1\d\d TB of disk \(64 TB is free there\) and", line), (
+        "the disk, which options cannot fix, first"
+    )
+    assert "use fewer replicates or a smaller design (for the disk also --out on a disk with more room; " in line
+    assert "for the memory also --workers 1)" in line
+    assert len(line) - len(str(experiment.source)) <= 300, (len(line), line)
+    with pytest.raises(UserError) as refused:
+        check_fits(experiment, size, tmp_path, memory=memory, disk=10**15)
+    assert len(str(refused.value)) - len(str(experiment.source)) <= 340, "memory alone, with where it goes"
 
 
 def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop):
@@ -422,9 +449,8 @@ def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop
         line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2, "--chunk-worlds", 1000)
     finally:
         LAPTOP["memory"] = 8 * 10**9
-    assert "each of 2 worker processes" in line and "with a chunk of 100,000 worlds (" in line
-    assert "--chunk-worlds cannot split one point's 100,000 replicates" in line
-    assert "use --workers 1, or fewer replicates" in line
+    assert "2 workers of 3.8 GB: a chunk of 100,000 worlds each" in line
+    assert "use --workers 1, or fewer replicates (--chunk-worlds cannot split a point)" in line
     assert "of disk" not in line, "the disk is big enough"
 
 
