@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import re
 import shlex
 import shutil
 import time
@@ -53,7 +54,7 @@ import pyarrow.parquet as pq
 from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
 from simulator.designs import design, design_size
-from simulator.errors import UserError
+from simulator.errors import UserError, clip
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.experiment import Experiment, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
@@ -103,7 +104,10 @@ class SweepResult:
     """A sweep folder: its experiment, manifest and tables.
 
     Reading the tables of a sweep that is not complete, or whose tables do not hold the rows its
-    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`.
+    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`. A table that
+    cannot be read is a :class:`~simulator.errors.UserError` naming the file and what to do; an
+    unfinished sweep's part file that cannot be read, or does not hold its chunk's rows, is left out
+    (and named in :attr:`shortfall`), since ``--resume`` reruns its chunk.
 
     Attributes:
         folder: Where the sweep lives.
@@ -115,6 +119,10 @@ class SweepResult:
     experiment: Experiment
     manifest: dict[str, Any]
     _warned: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
+    _parts: tuple[list[Chunk], list[str]] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _unreadable: set[int] = dataclasses.field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -129,18 +137,32 @@ class SweepResult:
     @property
     def expected_worlds(self) -> int:
         """Worlds of the whole design: points x replicates."""
-        return int(self.manifest.get("points", 0)) * int(self.manifest.get("replicates", self.experiment.replicates))
+        return int(self.manifest.get("points", 0)) * self._rows_per_point()["worlds"]
 
     def expected_quarter_rows(self) -> int:
         """Rows of ``quarters.parquet`` of the whole design: points x series x (horizon + 1)."""
+        return int(self.manifest.get("points", 0)) * self._rows_per_point()["quarters"]
+
+    def _rows_per_point(self) -> dict[str, int]:
+        """Rows each point has in each table, as the manifest (or else the experiment) says."""
         horizon = self.manifest.get("scenario", {}).get("horizon_quarters", self.experiment.scenario.horizon)
         series = self.manifest.get("series", self.experiment.series)
-        return int(self.manifest.get("points", 0)) * len(series) * (int(horizon) + 1)
+        replicates = self.manifest.get("replicates", self.experiment.replicates)
+        return rows_per_point(int(replicates), len(series), int(horizon))
 
     def row_count(self, kind: str = "worlds") -> int:
-        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone."""
-        files = self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone.
+
+        Raises:
+            UserError: naming a joined table that cannot be read, and what to do.
+        """
+        total = 0
+        for file in self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE):
+            rows = parquet_rows(file)
+            if rows is None:
+                raise self._damaged(file)
+            total += rows
+        return total
 
     @property
     def shortfall(self) -> str | None:
@@ -150,15 +172,16 @@ class SweepResult:
         ``quarters.parquet`` points x series x (horizon + 1), and both the rows the manifest recorded
         when they were joined; anything else means the folder was changed after the sweep (or written by
         two processes at once, which sweeps before the folder lock allowed). A sweep that is not
-        complete (failed, interrupted, still running) says how many of its worlds have results.
-        Counting reads only the Parquet footers.
+        complete (failed, interrupted, still running) says how many of its worlds have results, and
+        which of its part files were left out as damaged. Counting reads only the Parquet footers; a
+        table that cannot be read is named here, with what to do.
         """
         expected = self.expected_worlds
         design = f"{self.manifest.get('points', 0):,} points x {self.manifest.get('replicates', 0):,} replicates"
         try:
             worlds, quarters = self.row_count("worlds"), self.row_count("quarters")
-        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors
-            return f"its tables cannot be read ({exc}); run the sweep again into a new folder"
+        except UserError as exc:
+            return str(exc)
         if not self.complete:
             status = self.manifest.get("status", "unknown")
             if is_locked(self.folder):
@@ -169,9 +192,8 @@ class SweepResult:
                 status += "'"
             return (
                 f"the sweep is incomplete (status '{status}): {worlds:,} of its {expected:,} worlds "
-                f"({design}) have results, and what is computed from it covers those only; "
-                f"`eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))} --resume --out "
-                f"{shlex.quote(str(self.folder))}` runs the rest"
+                f"({design}) have results, and what is computed from it covers those only{self._damage_note()}; "
+                f"{self._remedy()}"
             )
         recorded = self.manifest.get("rows", {})
         if worlds != expected:
@@ -187,8 +209,32 @@ class SweepResult:
         return (
             f"the manifest says the sweep is complete but {what}: the folder was changed after the sweep, or "
             "written by two processes at once (which sweeps before the folder lock allowed); its numbers cover "
-            "only what is there: run the sweep again into a new folder"
+            f"only what is there: {self._remedy()}"
         )
+
+    def _remedy(self) -> str:
+        """What to do about missing or damaged results: resume an unfinished sweep, rerun a complete one."""
+        command = f"eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))}"
+        if self.complete or (self.manifest.get("status") == "incomplete" and not self.manifest.get("missing_chunks")):
+            return f"run the sweep again into a new folder (`{command} --out NEW_FOLDER`)"
+        return f"`{command} --resume --out {shlex.quote(str(self.folder))}` runs the rest"
+
+    def _damaged(self, path: Path, reason: str = "not a readable Parquet file") -> UserError:
+        """The error for a table of this sweep that cannot be read: which file, and what to do."""
+        return UserError(f"is damaged ({clip(reason, 120)}); {self._remedy()}", file=path)
+
+    def _damage_note(self) -> str:
+        """The part files left out as damaged, for :attr:`shortfall` ('' when there are none)."""
+        if not self._reads_parts():
+            return ""
+        unreadable = [_part_name(kind, i) for i in sorted(self._unreadable) for kind in PART_KINDS]
+        damaged = list(dict.fromkeys([*self._chunk_parts()[1], *unreadable]))
+        if not damaged:
+            return ""
+        shown = ", ".join(f"{PARTS_DIR}/{name}" for name in damaged[:3])
+        more = f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+        files, its = ("file", "its chunk") if len(damaged) == 1 else ("files", "their chunks")
+        return f"; {len(damaged)} damaged part {files} ({shown}{more}) left out, --resume runs {its} again"
 
     def _warn(self) -> None:
         """Warn, once per opened sweep, when its tables miss rows."""
@@ -200,8 +246,18 @@ class SweepResult:
             warnings.warn(f"{self.folder}: {text}", IncompleteSweepWarning, stacklevel=3)
 
     def points(self) -> pd.DataFrame:
-        """The design: ``point`` and one column per factor."""
-        return pd.read_parquet(self.folder / POINTS_FILE)
+        """The design: ``point`` and one column per factor.
+
+        Raises:
+            UserError: if ``points.parquet`` cannot be read, naming it and what to do.
+        """
+        path = self.folder / POINTS_FILE
+        try:
+            return pd.read_parquet(path)
+        except FileNotFoundError:
+            raise UserError(f"is missing; {self._remedy()}", file=path) from None
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise self._damaged(path, _first_line(exc)) from None
 
     def worlds(self) -> pd.DataFrame:
         """One row per finished world: ``point``, ``replicate``, every factor, every metric."""
@@ -213,26 +269,48 @@ class SweepResult:
         self._warn()
         return self._finished("quarters", QUARTERS_FILE, [("series", "==", series)] if series else None)
 
-    def _files(self, kind: str, joined: str) -> list[Path]:
-        """The files holding every finished chunk's rows of ``kind``.
+    def _reads_parts(self) -> bool:
+        """Whether readers take the rows from ``parts/``: an unfinished sweep that has part files.
 
-        A complete sweep has the joined file. An unfinished one keeps its chunks in ``parts/``,
-        which hold everything finished so far; its joined file, if any, may be from an earlier
-        session and miss the chunks finished since.
+        A complete sweep has the joined files. An unfinished one keeps its chunks in ``parts/``, which
+        hold everything finished so far; its joined files, if any, may be from an earlier session and
+        miss the chunks finished since.
         """
-        parts = sorted((self.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
-        if parts and not self.complete:
-            return parts
+        return not self.complete and any((self.folder / PARTS_DIR).glob("*.parquet"))
+
+    def _chunk_parts(self) -> tuple[list[Chunk], list[str]]:
+        """The chunks whose two parts hold their rows, and the part files that are damaged (read once)."""
+        if self._parts is None:
+            plan = _plan(self.folder, self.manifest)
+            self._parts = check_parts(self.folder / PARTS_DIR, plan, self._rows_per_point())
+        return self._parts
+
+    def _files(self, kind: str, joined: str) -> list[Path]:
+        """The files holding every finished chunk's rows of ``kind`` (see :meth:`_reads_parts`)."""
+        if self._reads_parts():
+            done = [c for c in self._chunk_parts()[0] if c.index not in self._unreadable]
+            return [self.folder / PARTS_DIR / _part_name(kind, c.index) for c in done]
         return [self.folder / joined] if (self.folder / joined).is_file() else []
 
     def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
-        """Rows of every finished chunk, or an empty table when none has finished."""
-        files = self._files(kind, joined)
-        if not files:
+        """Rows of every finished chunk, or an empty table when none has finished.
+
+        A part that cannot be read after all (its footer could) is left out like a damaged one.
+
+        Raises:
+            UserError: for a joined table that cannot be read.
+        """
+        frames = []
+        for file in self._files(kind, joined):
+            try:
+                frames.append(pd.read_parquet(file, filters=filters))
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                if file.name == joined:
+                    raise self._damaged(file, _first_line(exc)) from None
+                self._unreadable.add(int(file.stem.rpartition("-")[2]))
+        if not frames:
             return pd.DataFrame()
-        if len(files) == 1:
-            return pd.read_parquet(files[0], filters=filters)
-        return pd.concat([pd.read_parquet(f, filters=filters) for f in files], ignore_index=True)
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     def point_means(self) -> pd.DataFrame:
         """Every metric averaged over each point's replicates, with the point's factor values."""
@@ -257,10 +335,7 @@ def open_sweep(folder: str | Path) -> SweepResult:
             f"is not a sweep folder (no {MANIFEST_FILE} and {EXPERIMENT_FILE}); give the folder `eujsim sweep` wrote",
             file=folder,
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read the manifest ({exc})", file=manifest_path) from None
+    manifest = _read_manifest(folder)
     experiment = load_experiment(folder / EXPERIMENT_FILE)
     return SweepResult(folder, experiment, manifest)
 
@@ -320,8 +395,9 @@ def run_sweep(
             held.enter_context(owning(folder, "resume this sweep"))
             manifest = _check_resumable(folder, experiment)  # read again, now that no one else can change it
         if manifest is not None:
-            plan = [Chunk(**c) for c in manifest["chunks"]]
+            plan = _plan(folder, manifest)
             points = design(experiment)
+            _restore_points(folder, points)
         else:  # a new sweep, or a resumed folder that an interrupted start left without a manifest
             size = chunk_worlds or default_chunk_worlds(design_size(experiment) * experiment.replicates, workers)
             points = design(experiment)
@@ -348,8 +424,13 @@ def _run(
     parts = folder / PARTS_DIR
     for place in (folder, parts):  # temporary files of a killed session; no one else writes here now
         remove_abandoned(place)
-    present = _present(parts)
-    todo = [c for c in plan if not _has_parts(present, c)]
+    per_point = rows_per_point(experiment.replicates, len(experiment.series), experiment.scenario.horizon)
+    # A chunk is done when both its parts hold its rows; one whose part is damaged (cut, emptied, not
+    # Parquet) runs again, as does one whose part the last join could not read after all.
+    done, damaged = check_parts(parts, plan, per_point)
+    rerun = set(manifest.get("missing_chunks", []))
+    finished_before = {c.index for c in done} - rerun
+    todo = [c for c in plan if c.index not in finished_before]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
     # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
@@ -361,6 +442,8 @@ def _run(
         "executor": executor,
         "workers_requested": workers,
     }
+    if damaged:
+        session["damaged_parts"] = damaged
     manifest.setdefault("sessions", []).append(session)
     _write_manifest(folder, manifest)
 
@@ -412,7 +495,7 @@ def _run(
         }
         for index, failure in sorted(failures.items())
     ]
-    missing, rows = _join_parts(folder, plan)
+    missing, rows = _join_parts(folder, plan, per_point)
     steps = experiment.scenario.horizon + 1
     expected = {"worlds": total_worlds, "quarters": len(points) * len(experiment.series) * steps}
     manifest["rows"] = rows
@@ -602,6 +685,28 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
     return manifest
 
 
+def _plan(folder: Path, manifest: dict[str, Any]) -> list[Chunk]:
+    """The chunk plan a manifest recorded.
+
+    Raises:
+        UserError: if the manifest's plan cannot be read.
+    """
+    try:
+        return [Chunk(int(c["index"]), int(c["start"]), int(c["stop"])) for c in manifest["chunks"]]
+    except (KeyError, TypeError, ValueError):
+        raise UserError(
+            "is damaged (its chunk plan cannot be read); run the sweep again into a new folder",
+            file=folder / MANIFEST_FILE,
+        ) from None
+
+
+def _restore_points(folder: Path, points: pd.DataFrame) -> None:
+    """Write ``points.parquet`` again if it is missing or cannot be read (the design follows from the experiment)."""
+    path = folder / POINTS_FILE
+    if parquet_rows(path) is None:
+        _write_table(path, pa.Table.from_pandas(points, preserve_index=False))
+
+
 def _start_folder(
     folder: Path,
     experiment: Experiment,
@@ -674,10 +779,25 @@ def _start_folder(
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder.
+
+    Raises:
+        UserError: if it cannot be read, or holds no JSON object.
+    """
+    path = folder / MANIFEST_FILE
     try:
-        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {MANIFEST_FILE} ({exc})", file=folder) from None
+        raise UserError(
+            f"cannot be read ({clip(_first_line(exc), 120)}); the sweep folder is damaged: run the sweep again "
+            "into a new folder",
+            file=path,
+        ) from None
+    if not isinstance(manifest, dict):
+        raise UserError(
+            "holds no JSON object; the sweep folder is damaged: run the sweep again into a new folder", file=path
+        )
+    return manifest
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -718,35 +838,109 @@ def _present(parts: Path) -> set[str]:
     return {p.name for p in parts.iterdir()} if parts.is_dir() else set()
 
 
-def _has_parts(present: set[str], chunk: Chunk) -> bool:
-    """Whether a chunk is done: both of its parts are among the ``present`` files."""
-    return all(_part_name(kind, chunk.index) in present for kind in PART_KINDS)
+def rows_per_point(replicates: int, series: int, horizon: int) -> dict[str, int]:
+    """Rows one point has in each of a sweep's tables: a world each replicate, a row each series and step.
+
+    :func:`simulator.chunks.simulate_chunk` writes, per point, ``replicates`` rows of worlds and, per
+    recorded series, a row of quarter statistics for each of the ``horizon + 1`` steps (step 0 included).
+    """
+    return {"worlds": replicates, "quarters": series * (horizon + 1)}
 
 
-def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, int]]:
+def parquet_rows(path: Path) -> int | None:
+    """The rows a Parquet file's footer gives, or None if it is missing or cannot be read as Parquet."""
+    try:
+        return pq.read_metadata(path).num_rows
+    except (OSError, ValueError, pa.ArrowException):  # pyarrow's ArrowInvalid is a ValueError
+        return None
+
+
+def check_parts(parts: Path, plan: list[Chunk], per_point: dict[str, int]) -> tuple[list[Chunk], list[str]]:
+    """The chunks of ``plan`` whose two parts hold their rows, and the names of the part files that do not.
+
+    A part counts when its Parquet footer reads and gives the rows its chunk must hold (the chunk's
+    points times ``per_point`` of its kind, :func:`rows_per_point`); one that cannot be read (emptied,
+    cut, overwritten) or holds other rows is damaged, and its chunk is not done, so that ``--resume``
+    runs it again and its new part replaces the damaged one. Reads only the footers.
+    """
+    present = _present(parts)
+    done: list[Chunk] = []
+    damaged: list[str] = []
+    for chunk in plan:
+        whole = True
+        for kind in PART_KINDS:
+            name = _part_name(kind, chunk.index)
+            if name not in present:
+                whole = False
+            elif parquet_rows(parts / name) != chunk.points * per_point[kind]:
+                damaged.append(name)
+                whole = False
+        if whole:
+            done.append(chunk)
+    return done, damaged
+
+
+class _UnreadablePartError(Exception):
+    """A part whose footer read but whose data does not (raised inside the join, which leaves its chunk out)."""
+
+    def __init__(self, chunk: int) -> None:
+        super().__init__(f"chunk {chunk}")
+        self.chunk = chunk
+
+
+def _join_parts(folder: Path, plan: list[Chunk], per_point: dict[str, int]) -> tuple[list[int], dict[str, int]]:
     """Stream the parts, in plan order, into the two result tables (one part in memory at a time).
 
-    Only chunks with both parts are joined, so the two tables always cover the same points.
+    Only chunks whose two parts hold their rows (:func:`check_parts`) are joined, so the two tables
+    always cover the same points; a part that turns out unreadable while it is joined leaves its
+    chunk out too (the join starts again without it).
 
     Returns:
-        The chunks of the plan without their parts, and the rows written to each table.
+        The chunks of the plan left out, and the rows written to each table.
+    """
+    done, _ = check_parts(folder / PARTS_DIR, plan, per_point)
+    while True:
+        try:
+            rows = _write_joined(folder, done)
+        except _UnreadablePartError as exc:
+            done = [c for c in done if c.index != exc.chunk]
+            continue
+        joined = {c.index for c in done}
+        return [c.index for c in plan if c.index not in joined], rows
+
+
+def _write_joined(folder: Path, done: list[Chunk]) -> dict[str, int]:
+    """Write ``worlds.parquet`` and ``quarters.parquet`` from the parts of ``done``; returns their rows.
+
+    Raises:
+        _UnreadablePartError: for a part that cannot be read (the table being written is discarded).
     """
     parts = folder / PARTS_DIR
-    present = _present(parts)
-    done = [c for c in plan if _has_parts(present, c)]
     rows = {}
     for kind, target in zip(PART_KINDS, (WORLDS_FILE, QUARTERS_FILE), strict=True):
-        files = [parts / _part_name(kind, c.index) for c in done]
         rows[kind] = 0
-        if not files:
+        if not done:
             continue
-        schema = pq.read_schema(files[0])
+        try:
+            schema = pq.read_schema(parts / _part_name(kind, done[0].index))
+        except (OSError, ValueError, pa.ArrowException):
+            raise _UnreadablePartError(done[0].index) from None
         with atomic_file(folder / target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            for file in files:
-                table = pq.read_table(file, schema=schema)
+            for chunk in done:
+                try:
+                    table = pq.read_table(parts / _part_name(kind, chunk.index), schema=schema)
+                except (OSError, ValueError, pa.ArrowException):
+                    raise _UnreadablePartError(chunk.index) from None
                 rows[kind] += table.num_rows
                 writer.write_table(table)
-    return [c.index for c in plan if not _has_parts(present, c)], rows
+    return rows
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (pyarrow's and pandas' run over several), without the file's name."""
+    lines = str(exc).strip().splitlines()
+    line = lines[0] if lines else type(exc).__name__
+    return re.sub(r"^Could not open Parquet input source '.*?': ", "", line)
 
 
 def summary_line(result: SweepResult) -> str:

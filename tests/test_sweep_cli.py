@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator import cli
+from simulator.chunks import simulate_chunk
 from simulator.errors import UserError
 from simulator.experiment import load_experiment
 from simulator.locks import FolderLock
@@ -292,7 +293,9 @@ def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(
     status, text, err = eujsim("compare", out, "--points", "0,1", "--out", tmp_path / "c", "--no-plots")
     assert status == 0, err
     assert text.splitlines()[1].startswith(f"Warning: the sweep folder {out}: the manifest says")
-    assert json.loads((tmp_path / "c" / "compare.json").read_text())["warning"].endswith("into a new folder")
+    assert (
+        "run the sweep again into a new folder" in json.loads((tmp_path / "c" / "compare.json").read_text())["warning"]
+    )
 
     status, text, err = eujsim("report", out)
     assert status == 0, err
@@ -362,6 +365,65 @@ def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(t
     status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
     assert status == 0, err
     assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
+
+
+# -- damaged tables and parts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["worlds.parquet", "quarters.parquet", "points.parquet"])
+def test_analyze_and_compare_name_a_damaged_table_in_one_line(tmp_path, name):
+    """The reviewer's reproducer: an emptied worlds.parquet made analyze and compare print a 40-line traceback."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")[0] == 0
+    (out / name).write_bytes(b"")
+    fix = f"is damaged (Parquet file size is 0 bytes); run the sweep again into a new folder (`eujsim sweep {out}"
+    if name != "points.parquet":  # analyze reads the factor values from worlds.parquet
+        assert f"{out / name}: {fix}" in cli_error("analyze", out)
+    assert f"{out / name}: {fix}" in cli_error("compare", out, "--points", "0,1", "--out", tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+    status, _, err = eujsim("report", out)
+    assert status == 0 or "damaged" in one_error_line(err)
+
+
+def test_resume_reruns_a_damaged_part_and_analyze_says_it_left_it_out(tmp_path, monkeypatch):
+    """The reviewer's reproducer: random bytes in a part made --resume and analyze end in ArrowInvalid for good."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "kp"
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+    (out / "parts" / "worlds-000000.parquet").write_bytes(os.urandom(100))
+    status, text, err = eujsim("analyze", out)
+    assert status == 0, err
+    assert "1 damaged part file (parts/worlds-000000.parquet) left out, --resume runs its chunk again" in text
+    assert f"`eujsim sweep {out / 'experiment.yaml'} --resume --out {out}` runs the rest" in text
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["rows"]["worlds"] == 18
+
+
+def test_a_sweep_with_a_short_part_says_resume_and_resume_completes_it(tmp_path, monkeypatch):
+    """The reviewer's reproducer: the sweep said 'run it again into a new folder', analyze said --resume (a no-op)."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "kp"
+
+    def short_part(experiment, points, chunk):  # chunk 3 cuts chunk 1's worlds part to one row
+        if chunk == 3:
+            part = out / "parts" / "worlds-000001.parquet"
+            pq.write_table(pq.read_table(part).slice(0, 1), part)
+        return simulate_chunk(experiment, points, chunk)
+
+    with monkeypatch.context() as meddling:
+        meddling.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=short_part))
+        status, text, _ = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3)
+    assert status == 1
+    assert "1 chunks have no results (their parts are missing); rerun them with --resume" in text
+    assert "Warning: the sweep is incomplete (status 'incomplete'): 15 of its 18 worlds" in text
+    assert f"--resume --out {out}` runs the rest" in text
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
 
 # -- too big -----------------------------------------------------------------------------------
