@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 import shlex
 import shutil
@@ -56,18 +57,20 @@ from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chun
 from simulator.designs import design, design_size
 from simulator.errors import UserError, clip
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
-from simulator.experiment import Experiment, load_experiment
+from simulator.experiment import Experiment, is_experiment_file, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
 from simulator.output import (
     RESULTS_ROOT,
     atomic_file,
     atomic_folder,
+    check_writable,
     folder_name,
     free_folder,
     remove_abandoned,
     write_text_atomically,
 )
+from simulator.ownership import KIND_NAMES, folder_kind, is_temporary
 from simulator.progress import Progress
 from simulator.sweep_size import check_fits, estimate_sweep
 
@@ -324,12 +327,17 @@ def open_sweep(folder: str | Path) -> SweepResult:
     """Open an existing sweep folder (for analysis, or to resume it).
 
     Raises:
-        UserError: if the folder is not a sweep folder.
+        UserError: if the folder is not a sweep folder, or its manifest cannot be read.
     """
     folder = Path(folder)
     manifest_path = folder / MANIFEST_FILE
-    if not folder.is_dir():
+    if not folder.exists():
         raise UserError("not found; give the folder an `eujsim sweep` wrote", file=folder)
+    if not folder.is_dir():
+        raise UserError(_not_a_folder(folder), file=folder)
+    kind = folder_kind(folder)
+    if kind not in (None, "sweep"):
+        raise UserError(f"is {KIND_NAMES[kind]}, not a sweep folder; give a folder `eujsim sweep` wrote", file=folder)
     if not manifest_path.is_file() or not (folder / EXPERIMENT_FILE).is_file():
         raise UserError(
             f"is not a sweep folder (no {MANIFEST_FILE} and {EXPERIMENT_FILE}); give the folder `eujsim sweep` wrote",
@@ -338,6 +346,15 @@ def open_sweep(folder: str | Path) -> SweepResult:
     manifest = _read_manifest(folder)
     experiment = load_experiment(folder / EXPERIMENT_FILE)
     return SweepResult(folder, experiment, manifest)
+
+
+def _not_a_folder(path: Path) -> str:
+    """What to say when a file is given where a sweep folder is needed."""
+    if folder_kind(path.parent) == "sweep":
+        return f"is a file of the sweep folder {path.parent}; give the folder itself"
+    if is_experiment_file(path):
+        return f"is an experiment file; run it with `eujsim sweep {shlex.quote(str(path))}`, then give its folder"
+    return "is a file, not a sweep folder; give the folder `eujsim sweep` wrote (results/<experiment name> by default)"
 
 
 def run_sweep(
@@ -583,8 +600,9 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
     """The folder a sweep will write (or resume), checked before anything runs.
 
     Raises:
-        UserError: for an existing folder without ``resume``; with it, for a folder that is not an
-            unfinished sweep of this very experiment, or that another process is writing.
+        UserError: for an existing folder without ``resume``, or one that cannot be written; with it,
+            for a folder that is not an unfinished sweep of this very experiment, or that another
+            process is writing.
     """
     if not resume:
         return _new_folder(experiment, out)
@@ -593,68 +611,138 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
         with owning(folder, "resume this sweep"):  # refuses, naming the process
             pass
     _check_resumable(folder, experiment)
-    return folder
-
-
-def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
-    if out is None:
-        return free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
-    folder = Path(out)
-    if folder.exists():
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(
-            "already exists; sweeps never overwrite: choose another --out, or add --resume to continue "
-            "an unfinished sweep there",
+            "cannot be written (read-only, or not yours); resuming writes the remaining chunks into it: copy the "
+            "folder somewhere writable and resume the copy",
             file=folder,
         )
     return folder
 
 
+def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    if out is None:
+        folder = free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
+    else:
+        folder = Path(out)
+        if folder.exists():
+            raise UserError(
+                "already exists; sweeps never overwrite: choose another --out, or add --resume to continue "
+                "an unfinished sweep there",
+                file=folder,
+            )
+    check_writable(folder)  # before the disk estimate: a read-only disk is not a small one
+    return folder
+
+
 def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    """``out``, or else the newest unfinished sweep of this very experiment under ``results/``.
+
+    Only ``results/NAME`` and ``results/NAME-N`` (the folders a sweep of ``NAME`` is given by
+    default) count, and among them only sweeps with this experiment's fingerprint: ``NAME-x`` may
+    be another experiment's folder, and a sweep of an edited experiment cannot be resumed.
+    """
     if out is not None:
         return Path(out)
     base = RESULTS_ROOT / folder_name(experiment.name, "sweep")
-    candidates = [base, *base.parent.glob(f"{base.name}-*")]
-    unfinished = [
-        p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
-    ]
+    numbered = re.compile(rf"{re.escape(base.name)}-[0-9]+")
+    try:
+        candidates = [base, *sorted(p for p in base.parent.iterdir() if numbered.fullmatch(p.name))]
+    except OSError:  # no results/ folder
+        candidates = [base]
+    fingerprint = experiment.fingerprint()
+    unfinished, changed = [], []
+    for folder in candidates:
+        manifest = _manifest_or_none(folder)
+        if manifest is None or manifest.get("status") == "complete" or manifest.get("kind") != "sweep":
+            continue
+        (unfinished if manifest.get("fingerprint") == fingerprint else changed).append(folder)
     free = [p for p in unfinished if not is_locked(p)]
     if unfinished and not free:
-        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in sorted(unfinished))
+        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in unfinished)
         raise UserError(
             f"every unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ is being written by another "
             f"process: {busy}; wait until it finishes, or give another folder with --out",
             field="--resume",
         )
     if not free:
+        others = f" ({_listing(list(map(str, changed)))}: started from another version of it)" if changed else ""
         raise UserError(
-            f"no unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ to resume; give its folder with --out",
+            f"no unfinished sweep of '{experiment.name}' in {base} or {base}-N{others} to resume; give its folder "
+            "with --out, or drop --resume to start a new sweep",
             field="--resume",
         )
     return max(free, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
+
+
+def _listing(names: list[str], limit: int = 3) -> str:
+    """The first ``limit`` names, and how many more."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a sweep folder, or None when there is none or it cannot be read."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _unstarted(folder: Path, experiment: Experiment) -> tuple[list[str], list[str]]:
+    """What in a folder without a manifest stops a sweep of ``experiment`` from starting there afresh.
+
+    Older versions wrote a sweep's first files (``experiment.yaml``, ``scenario.yaml``,
+    ``points.parquet``) before its manifest, so a sweep killed while starting left them in a folder
+    of their own. Starting there writes those files again, so the folder may hold them only as this
+    very experiment's start writes them (byte for byte; the design's points), and otherwise nothing
+    but the lock file, eujsim's temporary files and empty ``parts/`` and ``errors/``: a file of the
+    user's own, even one named ``experiment.yaml``, is never written over.
+
+    Returns:
+        The files a start would write over that differ from what it writes, and the other entries
+        that a sweep does not write; both empty when the sweep can start there.
+    """
+    own = {EXPERIMENT_FILE: experiment.to_yaml().encode(), SCENARIO_FILE: experiment.scenario.to_yaml().encode()}
+    differ, foreign = [], []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if entry.is_symlink() or not (entry.is_file() or entry.is_dir()):
+            foreign.append(name)
+        elif entry.is_dir():
+            if name not in (PARTS_DIR, ERRORS_DIR) or any(entry.iterdir()):
+                foreign.append(f"{name}/")
+        elif name == LOCK_FILE or is_temporary(name) or _old_temporary(name):
+            continue
+        elif name in own:
+            if entry.stat().st_size != len(own[name]) or entry.read_bytes() != own[name]:
+                differ.append(name)
+        elif name == POINTS_FILE:
+            if not _holds_design(entry, experiment):
+                differ.append(name)
+        else:
+            foreign.append(name)
+    return differ, foreign
+
+
+def _old_temporary(name: str) -> bool:
+    """Whether ``name`` is a temporary file older versions wrote a sweep's first files through."""
+    return name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE))
 
 
 BEFORE_MANIFEST = (EXPERIMENT_FILE, SCENARIO_FILE, POINTS_FILE)
 """What a sweep wrote before its manifest, in versions that did not create the folder whole."""
 
 
-def _unstarted(folder: Path) -> bool:
-    """Whether a folder without a manifest holds nothing but what a sweep writes before its manifest.
-
-    Such a folder was left by a sweep killed while starting (before sweep folders appeared whole), or
-    is empty: it holds no finished work, so a sweep can start there afresh.
-    """
-    for entry in folder.iterdir():
-        name = entry.name
-        if entry.is_file() and (
-            name in BEFORE_MANIFEST
-            or name == LOCK_FILE
-            or (name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE)))
-        ):
-            continue
-        if entry.is_dir() and name in (PARTS_DIR, ERRORS_DIR) and not any(entry.iterdir()):
-            continue
+def _holds_design(path: Path, experiment: Experiment) -> bool:
+    """Whether a Parquet file holds exactly the design of ``experiment`` (checked by its footer first)."""
+    if parquet_rows(path) != design_size(experiment):
         return False
-    return True
+    try:
+        saved = pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return saved.equals(design(experiment))
 
 
 def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | None:
@@ -664,22 +752,48 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
         UserError: for a folder that is neither.
     """
     if not folder.is_dir():
+        if folder.exists():
+            raise UserError(
+                "is a file; give the folder of an unfinished sweep with --out, or drop --resume", file=folder
+            )
         raise UserError("not found; give the folder of an unfinished sweep, or drop --resume", file=folder)
-    if not (folder / MANIFEST_FILE).is_file():
-        if _unstarted(folder):
-            return None
+    kind = folder_kind(folder)
+    if kind not in (None, "sweep"):
         raise UserError(
-            f"has no {MANIFEST_FILE} and holds files a sweep does not write before it, so it is not a sweep that "
-            "can be resumed; give a new folder with --out (without --resume) to start the sweep there",
+            f"is {KIND_NAMES[kind]}, not a sweep; give the folder of an unfinished sweep of this experiment "
+            "with --out, or drop --resume to start a new sweep (with a new --out folder)",
+            file=folder,
+        )
+    if not (folder / MANIFEST_FILE).is_file():
+        differ, foreign = _unstarted(folder, experiment)
+        if not (differ or foreign):
+            return None
+        harm = []
+        if differ:
+            which = "differ" if differ[1:] else "differs"
+            harm.append(f"write over {' and '.join(differ)}, which {which} from what this sweep writes")
+        if foreign:
+            harm.append(f"mix it with what a sweep does not write ({_listing(foreign)})")
+        raise UserError(
+            f"has no {MANIFEST_FILE}, so it is not a sweep that can be resumed, and starting one there would "
+            f"{', and '.join(harm)}; nothing was changed: give a new folder with --out (without --resume) to start the "
+            "sweep there",
             file=folder,
         )
     manifest = _read_manifest(folder)
+    if manifest.get("kind") != "sweep":
+        raise UserError(
+            f"has a {MANIFEST_FILE} that is not a sweep's; give the folder of an unfinished sweep of this experiment "
+            "with --out, or drop --resume to start a new sweep",
+            file=folder,
+        )
     if manifest.get("status") == "complete":
         raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
     if manifest.get("fingerprint") != experiment.fingerprint():
         raise UserError(
-            "was started from a different experiment (scenario, factors, method, seed, replicates or metrics "
-            "changed); resuming would mix two sweeps: start a new one without --resume",
+            f"was started from a different experiment ('{clip(str(manifest.get('experiment')))}', or this one with "
+            "another scenario, factors, method, seed, replicates or metrics); resuming would mix two sweeps: "
+            f"resume it with its own {EXPERIMENT_FILE} (inside it), or start a new sweep without --resume",
             file=folder,
         )
     return manifest

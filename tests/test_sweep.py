@@ -738,7 +738,9 @@ def test_a_sweep_that_fails_while_starting_leaves_no_folder(tmp_path, monkeypatc
     assert run_sweep(experiment, tmp_path / "s", workers=1, progress=False).complete
 
 
-@pytest.mark.parametrize("left", [("experiment.yaml", "scenario.yaml"), ("experiment.yaml",), ()])
+@pytest.mark.parametrize(
+    "left", [("experiment.yaml", "scenario.yaml", "points.parquet"), ("experiment.yaml", "scenario.yaml"), ()]
+)
 def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, left):
     """Older versions wrote experiment.yaml, scenario.yaml and points.parquet before manifest.json."""
     experiment = experiment_from_dict(small_experiment())
@@ -746,7 +748,8 @@ def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, l
     folder = tmp_path / "half"
     folder.mkdir()
     for name in left:
-        (folder / name).write_bytes((clean.folder / name).read_bytes()[:50])  # even half-written
+        (folder / name).write_bytes((clean.folder / name).read_bytes())
+    (folder / "parts").mkdir()
     resumed = run_sweep(experiment, folder, resume=True, workers=1, chunk_worlds=3, progress=False)
     assert resumed.complete
     for name in ("experiment.yaml", "points.parquet", "worlds.parquet", "quarters.parquet"):
@@ -757,9 +760,49 @@ def test_resume_refuses_a_folder_without_a_manifest_that_holds_other_files(tmp_p
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a sweep")
-    with pytest.raises(UserError, match=r"has no manifest.json and holds files a sweep does not write.*--out"):
+    with pytest.raises(UserError, match=r"has no manifest.json.*not a sweep that can be resumed.*\(notes.txt\).*--out"):
         run_sweep(experiment_from_dict(small_experiment()), folder, resume=True, workers=1, progress=False)
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "notes in experiment.yaml",
+        "another scenario.yaml",
+        "experiment.yaml cut short",
+        "another design in points.parquet",
+        "points.parquet cut short",
+    ],
+)
+def test_resume_never_writes_over_files_that_are_not_this_experiments_start(tmp_path, damage):
+    """The reviewer's reproducer: --resume on a folder of the user's experiment.yaml and scenario.yaml replaced both."""
+    experiment = experiment_from_dict(small_experiment())
+    clean = run_sweep(experiment, tmp_path / "clean", workers=1, progress=False)
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("experiment.yaml", "scenario.yaml", "points.parquet"):
+        (folder / name).write_bytes((clean.folder / name).read_bytes())
+    if damage == "notes in experiment.yaml":
+        (folder / "experiment.yaml").write_bytes(experiment.to_yaml().encode() + b"# my notes\n")
+    elif damage == "another scenario.yaml":
+        (folder / "scenario.yaml").write_bytes((SCENARIOS / "us_retrenchment.yaml").read_bytes())
+    elif damage == "experiment.yaml cut short":
+        (folder / "experiment.yaml").write_bytes(experiment.to_yaml().encode()[:50])
+    elif damage == "another design in points.parquet":
+        other = run_sweep(
+            experiment_from_dict(small_experiment(seed=5, method="random", samples=6, parameters=RANGES)),
+            tmp_path / "other",
+            workers=1,
+            progress=False,
+        )
+        (folder / "points.parquet").write_bytes((other.folder / "points.parquet").read_bytes())
+    else:
+        (folder / "points.parquet").write_bytes((clean.folder / "points.parquet").read_bytes()[:100])
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(UserError, match=r"would write over .*, which differs? from what this sweep writes; nothing"):
+        run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before, "nothing was touched"
 
 
 # -- what ran, recorded --------------------------------------------------------------------

@@ -274,6 +274,28 @@ def test_resume_without_out_skips_sweeps_that_another_process_is_writing(tmp_pat
     assert json.loads((newest / "manifest.json").read_text())["status"] == "failed"
 
 
+def test_resume_without_out_takes_only_this_experiments_own_folders(tmp_path, monkeypatch):
+    """The reviewer's reproducer: experiment 'small' took results/small-x, another experiment's unfinished sweep."""
+    monkeypatch.chdir(tmp_path)
+    small = write_experiment(tmp_path, small_experiment())
+    changed = write_experiment(tmp_path, small_experiment(replicates=4), name="changed.yaml")  # also named 'small'
+    other = write_experiment(tmp_path, small_experiment(name="small-x"), name="x.yaml")
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        for file in (small, changed, other):  # results/small, results/small-2, results/small-x (the newest)
+            assert eujsim("sweep", file, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+    results = tmp_path / "results"
+    assert sorted(p.name for p in results.iterdir()) == ["small", "small-2", "small-x"]
+    status, out, err = eujsim("sweep", small, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert "results/small: 6 points x 3 replicates" in out
+    for name in ("small-2", "small-x"):
+        assert json.loads((results / name / "manifest.json").read_text())["status"] == "failed", "left alone"
+    line = cli_error("sweep", small, "--resume")
+    assert "no unfinished sweep of 'small' in results/small or results/small-N" in line
+    assert "(results/small-2: started from another version of it)" in line
+
+
 def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(tmp_path):
     """The folder the issue's reproducer left: complete in the manifest, 920 of 2,420 rows on disk."""
     experiment = write_experiment(tmp_path, small_experiment())
@@ -361,10 +383,71 @@ def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(t
     experiment = write_experiment(tmp_path, small_experiment())
     out = tmp_path / "s"
     out.mkdir()
-    (out / "experiment.yaml").write_text("name: small\n")  # killed while writing its first files
+    (out / "experiment.yaml").write_text(load_experiment(experiment).to_yaml())  # killed after its first file
     status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
     assert status == 0, err
     assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
+
+
+def test_resume_never_replaces_a_users_experiment_and_scenario_files(tmp_path):
+    """The reviewer's reproducer: --resume on a folder of the user's own files started a sweep over them."""
+    study = tmp_path / "study"
+    study.mkdir()
+    shipped = (ROOT / "experiments" / "hedging_vs_deference.yaml").read_text(encoding="utf-8")
+    scenario = ROOT / "scenarios" / "us_retrenchment.yaml"
+    experiment = study / "experiment.yaml"
+    experiment.write_text(
+        shipped.replace("../scenarios/us_retrenchment.yaml", str(scenario)) + "# my notes\n", encoding="utf-8"
+    )
+    (study / "scenario.yaml").write_bytes(scenario.read_bytes())
+    before = {p.name: p.read_bytes() for p in study.iterdir()}
+    line = cli_error("sweep", experiment, "--out", study, "--resume", "--no-analysis")
+    assert "would write over experiment.yaml and scenario.yaml, which differ from what this sweep writes" in line
+    assert "nothing was changed: give a new folder with --out (without --resume)" in line
+    assert {p.name: p.read_bytes() for p in study.iterdir()} == before
+
+
+def test_resume_of_a_run_folder_says_what_it_is(tmp_path):
+    from .test_output_safety import SMALL, ok, short_scenario
+
+    ok("run", short_scenario(tmp_path / "r.yaml", "r"), "--out", tmp_path / "r1", *SMALL)
+    experiment = write_experiment(tmp_path, small_experiment())
+    line = cli_error("sweep", experiment, "--resume", "--out", tmp_path / "r1")
+    assert f"{tmp_path / 'r1'}: is a run folder (eujsim run), not a sweep; give the folder of an unfinished" in line
+    assert "different experiment" not in line
+    line = cli_error("analyze", tmp_path / "r1" / "timeseries.csv")
+    assert f"{tmp_path / 'r1' / 'timeseries.csv'}: is a file, not a sweep folder; give the folder" in line
+    assert "is a run folder (eujsim run), not a sweep folder" in cli_error("analyze", tmp_path / "r1")
+
+
+def test_analyze_of_a_file_in_a_sweep_folder_names_the_folder(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    assert eujsim("sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--no-analysis")[0] == 0
+    line = cli_error("analyze", tmp_path / "s" / "worlds.parquet")
+    assert f"is a file of the sweep folder {tmp_path / 's'}; give the folder itself" in line
+    assert "is an experiment file; run it with `eujsim sweep" in cli_error("analyze", experiment)
+
+
+def test_a_read_only_out_is_refused_as_such_and_not_as_too_big(tmp_path, monkeypatch):
+    """The reviewer's reproducer: on a read-only file system with 401 kB free, sweep said 'too big to run'."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    failed = tmp_path / "failed"
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        assert (
+            eujsim("sweep", experiment, "--out", failed, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+        )
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    access = os.access  # a read-only file system refuses even root, which the tests may run as; chmod would not
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) not in (readonly, failed) and access(path, mode))
+    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: 1_000)  # a read-only mount may be full
+    line = cli_error("sweep", experiment, "--out", readonly / "s")
+    assert f"{readonly / 's'}: cannot be created: '{readonly}' is not a writable folder" in line
+    assert "too big" not in line
+    assert not (readonly / "s").exists()
+    line = cli_error("sweep", experiment, "--out", failed, "--resume")
+    assert f"{failed}: cannot be written (read-only, or not yours)" in line
 
 
 # -- damaged tables and parts -------------------------------------------------------------------
