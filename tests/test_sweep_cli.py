@@ -428,6 +428,12 @@ def test_analyze_of_a_file_in_a_sweep_folder_names_the_folder(tmp_path):
     assert "is an experiment file; run it with `eujsim sweep" in cli_error("analyze", experiment)
 
 
+def test_sweep_of_a_scenario_file_says_to_run_it():
+    line = cli_error("sweep", ROOT / "scenarios" / "baseline.yaml")
+    assert "baseline.yaml:7: this is a scenario file, not an experiment" in line
+    assert "run it with `eujsim run FILE`" in line and "unknown key" not in line
+
+
 def test_a_read_only_out_is_refused_as_such_and_not_as_too_big(tmp_path, monkeypatch):
     """The reviewer's reproducer: on a read-only file system with 401 kB free, sweep said 'too big to run'."""
     experiment = write_experiment(tmp_path, small_experiment())
