@@ -419,9 +419,13 @@ def run_sweep(
             size = chunk_worlds or default_chunk_worlds(design_size(experiment) * experiment.replicates, workers)
             points = design(experiment)
             plan = plan_chunks(len(points), experiment.replicates, size)
-            manifest = _start_folder(folder, experiment, points, plan, size, command_line, in_place=resume)
-            if not resume:  # lock it as soon as it appears; a --resume that took it first keeps it
-                held.enter_context(owning(folder, "start a sweep in it"))
+            # A default folder another sweep took meanwhile gives way to the next free number; the new
+            # folder is locked from the moment it appears, by the lock its temporary folder held.
+            manifest, folder, lock = _start_folder(
+                folder, experiment, points, plan, size, command_line, in_place=resume, renumber=out is None
+            )
+            if lock is not None:
+                held.callback(lock.release)
         return _run(folder, experiment, manifest, plan, points, workers, executor, scheduler, progress, chunk_function)
 
 
@@ -830,13 +834,31 @@ def _start_folder(
     command_line: list[str] | None,
     *,
     in_place: bool = False,
-) -> dict[str, Any]:
+    renumber: bool = False,
+) -> tuple[dict[str, Any], Path, FolderLock | None]:
     """Write a new sweep's files and manifest, so that the folder appears only once it is whole.
 
     The files go into a temporary folder beside ``folder``, renamed into place once the manifest is
     written (:func:`simulator.output.atomic_folder`); a sweep killed while starting leaves no folder.
-    ``in_place`` starts afresh in an existing folder that holds no finished work (:func:`_unstarted`),
-    which this process has locked: the manifest is written last, so the folder stays restartable.
+    The lock the temporary folder held is kept on the folder it became, so that no other process can
+    take the new sweep between its appearance and its first chunk. ``in_place`` starts afresh in an
+    existing folder that holds no finished work (:func:`_unstarted`), which this process has locked:
+    the manifest is written last, so the folder stays restartable.
+
+    Args:
+        folder: The sweep folder.
+        experiment: The experiment.
+        points: Its design.
+        plan: Its chunk plan.
+        chunk_worlds: Worlds per chunk the plan was cut for.
+        command_line: Recorded in the manifest.
+        in_place: Start in ``folder``, which exists and is locked by the caller.
+        renumber: ``folder`` was chosen by default: if another sweep takes it meanwhile, use the next
+            free ``folder-2``, ``folder-3`` … instead of failing.
+
+    Returns:
+        The manifest, the folder really written (another than ``folder`` only with ``renumber``) and
+        the lock held on it (None ``in_place``, where the caller holds it).
     """
     manifest: dict[str, Any] = {
         "tool": "eujsim",
@@ -880,16 +902,17 @@ def _start_folder(
 
     if in_place:
         write(folder)
-        return manifest
-    with atomic_folder(folder, "sweep") as tmp:
+        return manifest, folder, None
+    writer = atomic_folder(folder, "sweep", renumber=renumber, keep_lock=True)
+    with writer as tmp:
         write(tmp)
-        if folder.exists():  # another sweep took the name since it was checked
+        if folder.exists() and not renumber:  # another sweep took the --out folder since it was checked
             raise UserError(
                 "was created by another process while this sweep was starting; sweeps never overwrite: "
                 "choose another --out",
                 file=folder,
             )
-    return manifest
+    return manifest, writer.destination, writer.lock
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import simulator.sweep
 from simulator import cli
 from simulator.chunks import simulate_chunk
 from simulator.errors import UserError
@@ -294,6 +295,39 @@ def test_resume_without_out_takes_only_this_experiments_own_folders(tmp_path, mo
     line = cli_error("sweep", small, "--resume")
     assert "no unfinished sweep of 'small' in results/small or results/small-N" in line
     assert "(results/small-2: started from another version of it)" in line
+
+
+def test_two_sweeps_started_together_without_out_get_a_folder_each(tmp_path, monkeypatch):
+    """The reviewer's reproducer: the second of two `eujsim sweep X` failed, its default folder taken meanwhile."""
+    monkeypatch.chdir(tmp_path)
+    experiment = write_experiment(tmp_path, small_experiment())
+    write_table = simulator.sweep._write_table
+    started = []
+
+    def while_another_sweep_starts(path, table):  # the first file of this sweep's temporary folder
+        if not started:
+            started.append(path)
+            assert run_sweep(experiment, workers=1, progress=False).folder == Path("results/small")
+        write_table(path, table)
+
+    locks = []
+
+    def watch(experiment, points, chunk):
+        mine, other = FolderLock(tmp_path / "results" / "small-2"), FolderLock(tmp_path / "results" / "small")
+        locks.append((mine.acquire(), other.acquire()))
+        other.release()
+        return simulate_chunk(experiment, points, chunk)
+
+    monkeypatch.setattr(simulator.sweep, "_write_table", while_another_sweep_starts)
+    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=watch))
+    status, out, err = eujsim("sweep", experiment, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")
+    assert status == 0, err
+    assert started[0].parent.name.startswith(".small.eujsim-partial-"), "the other sweep came while this one started"
+    assert "results/small-2: 6 points x 3 replicates = 18 worlds" in out
+    assert locks == [(False, True)] * 6, "the lock is on the folder really written, and only on it"
+    for name in ("small", "small-2"):
+        assert json.loads((tmp_path / "results" / name / "manifest.json").read_text())["status"] == "complete"
+    assert FolderLock(tmp_path / "results" / "small-2").acquire(), "released at the end"
 
 
 def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(tmp_path):
