@@ -439,7 +439,7 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.experiment)
     progress = {"auto": None, "bar": True, "log": False}[args.progress]
-    folder = check_sweep(
+    check_sweep(  # refuses before the line below; run_sweep chooses the folder again, as it may renumber it
         experiment,
         args.out,
         workers=args.workers,
@@ -457,7 +457,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     try:
         result = run_sweep(
             experiment,
-            folder,
+            args.out,
             workers=args.workers,
             executor=args.executor,
             scheduler=args.scheduler,

@@ -279,6 +279,22 @@ class Experiment:
         return hashlib.sha256(dump_yaml(data).encode()).hexdigest()[:16]
 
 
+SCENARIO_KEYS = ("start", "horizon", "shocks")
+"""Keys a scenario file has and an experiment file does not."""
+
+
+def is_scenario_data(data: object) -> bool:
+    """Whether parsed YAML given as an experiment is a scenario file instead.
+
+    The mirror image of :func:`~simulator.scenario.is_experiment_data`: no base ``scenario``, a key
+    only scenarios have (``start``, ``horizon``, ``shocks``) and none only experiments have.
+    """
+    if not isinstance(data, dict) or "scenario" in data:
+        return False
+    experiment_only = set(ExperimentSpec.model_fields) - {"name", "description", "seed", "replicates", "parameters"}
+    return any(key in data for key in SCENARIO_KEYS) and not any(key in data for key in experiment_only)
+
+
 def is_experiment_file(path: str | Path) -> bool:
     """Whether a YAML file is an experiment rather than a scenario (see :func:`~simulator.scenario.is_experiment_data`).
 
@@ -321,6 +337,14 @@ def parse_experiment(
         raise UserError("the file is empty; an experiment needs at least scenario and parameters", file=file, line=1)
     if not isinstance(data, dict):
         raise UserError("an experiment is a mapping of keys (scenario, method, parameters, …)", file=file, line=1)
+    if is_scenario_data(data):
+        key = next(k for k in SCENARIO_KEYS if k in data)
+        raise UserError(
+            "this is a scenario file, not an experiment (it names no base scenario); run it with `eujsim run FILE`, "
+            "or name it as the `scenario:` of an experiment file to sweep its parameters (see experiments/)",
+            file=file,
+            line=loaded.line_of((key,)),
+        )
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:

@@ -15,6 +15,7 @@ runs do not pile up hidden folders.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import shutil
@@ -233,19 +234,26 @@ class AtomicFolder:
     Attributes:
         destination: Where the result ends up: ``out``, or with ``renumber`` the next free
             ``out-2``, ``out-3`` … if another process took ``out`` meanwhile.
+        lock: With ``keep_lock``, once the folder is in place: the lock its temporary folder held,
+            now on ``destination``, which the caller releases; else None.
     """
 
-    def __init__(self, out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False) -> None:
+    def __init__(
+        self, out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False, keep_lock: bool = False
+    ) -> None:
         self.destination = Path(out)
+        self._base = self.destination  # what the numbers of a renumbered destination count from
         self.kind: FolderKind = kind
         self.force = force
         self.renumber = renumber
+        self.keep_lock = keep_lock
+        self.lock: FolderLock | None = None
         self._tmp: Path | None = None
         self._lock: FolderLock | None = None
 
     def __enter__(self) -> Path:
         if self.renumber and not self.force and self.destination.exists():
-            self.destination = free_folder(self.destination)
+            self.destination = free_folder(self._base)
         out = self.destination
         check_destination(out, self.force, self.kind)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -262,9 +270,11 @@ class AtomicFolder:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         assert self._tmp is not None and self._lock is not None
+        moved = False
         try:
             if exc is None:
                 self._move_into_place(self._tmp)
+                moved = True
         except OSError as error:
             self._discard()
             raise _named(error, self.destination) from error
@@ -272,7 +282,11 @@ class AtomicFolder:
             self._discard()
             raise
         finally:
-            self._lock.release()
+            if moved and self.keep_lock:  # the lock file moved with the folder; its flock is still held here
+                self._lock.folder, self._lock.path = self.destination, self.destination / LOCK_FILE
+                self.lock = self._lock
+            else:
+                self._lock.release()
         if exc is not None:
             self._discard()
             if isinstance(exc, OSError) and exc.filename in (None, str(self._tmp)):
@@ -281,7 +295,7 @@ class AtomicFolder:
     def _move_into_place(self, tmp: Path) -> None:
         out = self.destination
         if out.exists() and self.renumber and not self.force:
-            out = self.destination = free_folder(out)
+            out = self.destination = free_folder(self._base)
         if out.exists():
             check_destination(out, self.force, self.kind)  # it may have changed while the result was computed
             old = tmp.with_name(tmp.name + REPLACED)
@@ -289,15 +303,25 @@ class AtomicFolder:
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.rename(tmp, out)  # never onto a folder that appeared meanwhile (os.rename refuses a non-empty one)
-        (out / LOCK_FILE).unlink(missing_ok=True)
+            while True:  # never onto a folder that appeared meanwhile (os.rename refuses a non-empty one)
+                try:
+                    os.rename(tmp, out)
+                    break
+                except OSError as error:  # another process took it since it was checked
+                    if not (self.renumber and not self.force and error.errno in (errno.EEXIST, errno.ENOTEMPTY)):
+                        raise
+                    out = self.destination = free_folder(self._base)
+        if not self.keep_lock:
+            (out / LOCK_FILE).unlink(missing_ok=True)
 
     def _discard(self) -> None:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def atomic_folder(out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False) -> AtomicFolder:
+def atomic_folder(
+    out: Path, kind: FolderKind, *, force: bool = False, renumber: bool = False, keep_lock: bool = False
+) -> AtomicFolder:
     """Write the result folder ``out`` of ``kind`` whole or not at all (see :class:`AtomicFolder`).
 
     Args:
@@ -306,11 +330,13 @@ def atomic_folder(out: Path, kind: FolderKind, *, force: bool = False, renumber:
         force: Replace an existing ``out`` (only an idle folder of ``kind`` that holds only what eujsim wrote).
         renumber: If ``out`` appears while the result is being computed (another process chose the
             same default folder), write to the next free ``out-2``, ``out-3`` … instead of failing.
+        keep_lock: Keep the folder locked once it is in place (:attr:`AtomicFolder.lock`), so that no
+            other process can take it before the caller has finished writing it (a sweep).
 
     Raises:
         UserError: if ``out`` exists and ``force`` is False, or cannot be written or replaced.
     """
-    return AtomicFolder(out, kind, force=force, renumber=renumber)
+    return AtomicFolder(out, kind, force=force, renumber=renumber, keep_lock=keep_lock)
 
 
 def _named(exc: OSError, path: Path) -> OSError:

@@ -9,7 +9,8 @@ disk, is better refused in a line than killed by the kernel with its folder half
   limit when the process runs under one (a container), else free pages from
   :func:`os.sysconf`, else None when the platform cannot tell.
 * :func:`free_disk` is the free space of the file system a path is (or will be) on.
-* :func:`format_bytes` writes a size the way the messages do: ``1.5 GB``.
+* :func:`format_bytes` writes a size the way the messages do: ``1.5 GB``; :func:`format_sizes` writes
+  a need and what is there so that the larger one shows as larger.
 """
 
 from __future__ import annotations
@@ -85,3 +86,24 @@ def format_bytes(size: float) -> str:
     if unit == "bytes":
         return f"{int(size)} bytes"
     return f"{size:.2g} {unit}" if abs(size) < 10 else f"{size:.0f} {unit}"
+
+
+UNITS = ("bytes", "kB", "MB", "GB", "TB", "PB")
+
+
+def format_sizes(need: int, have: int) -> tuple[str, str]:
+    """``need`` and ``have`` as :func:`format_bytes` writes them, with more digits where those would look alike.
+
+    A refusal that says "needs about 25 GB … but 25 GB is available" reads as a contradiction; with
+    one more decimal it says "25.4 GB … but 25.3 GB". The two then share a unit.
+    """
+    shown = format_bytes(need), format_bytes(have)
+    if shown[0] != shown[1] or need == have:
+        return shown
+    unit = shown[0].split()[-1]
+    scale = 1000 ** UNITS.index(unit)
+    for decimals in range(1, 7):
+        shown = f"{need / scale:.{decimals}f} {unit}", f"{have / scale:.{decimals}f} {unit}"
+        if shown[0] != shown[1]:
+            return shown
+    return f"{need:,} bytes", f"{have:,} bytes"

@@ -38,6 +38,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
+import re
 import shlex
 import shutil
 import time
@@ -53,20 +55,22 @@ import pyarrow.parquet as pq
 from simulator.calendar import quarter_label
 from simulator.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
 from simulator.designs import design, design_size
-from simulator.errors import UserError
+from simulator.errors import UserError, clip
 from simulator.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
-from simulator.experiment import Experiment, load_experiment
+from simulator.experiment import Experiment, is_experiment_file, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
 from simulator.manifest import environment, now_utc, package_version
 from simulator.output import (
     RESULTS_ROOT,
     atomic_file,
     atomic_folder,
+    check_writable,
     folder_name,
     free_folder,
     remove_abandoned,
     write_text_atomically,
 )
+from simulator.ownership import KIND_NAMES, folder_kind, is_temporary
 from simulator.progress import Progress
 from simulator.sweep_size import check_fits, estimate_sweep
 
@@ -103,7 +107,10 @@ class SweepResult:
     """A sweep folder: its experiment, manifest and tables.
 
     Reading the tables of a sweep that is not complete, or whose tables do not hold the rows its
-    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`.
+    manifest promises, warns (:class:`IncompleteSweepWarning`) with :attr:`shortfall`. A table that
+    cannot be read is a :class:`~simulator.errors.UserError` naming the file and what to do; an
+    unfinished sweep's part file that cannot be read, or does not hold its chunk's rows, is left out
+    (and named in :attr:`shortfall`), since ``--resume`` reruns its chunk.
 
     Attributes:
         folder: Where the sweep lives.
@@ -115,6 +122,10 @@ class SweepResult:
     experiment: Experiment
     manifest: dict[str, Any]
     _warned: bool = dataclasses.field(default=False, init=False, repr=False, compare=False)
+    _parts: tuple[list[Chunk], list[str]] | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _unreadable: set[int] = dataclasses.field(default_factory=set, init=False, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -129,18 +140,32 @@ class SweepResult:
     @property
     def expected_worlds(self) -> int:
         """Worlds of the whole design: points x replicates."""
-        return int(self.manifest.get("points", 0)) * int(self.manifest.get("replicates", self.experiment.replicates))
+        return int(self.manifest.get("points", 0)) * self._rows_per_point()["worlds"]
 
     def expected_quarter_rows(self) -> int:
         """Rows of ``quarters.parquet`` of the whole design: points x series x (horizon + 1)."""
+        return int(self.manifest.get("points", 0)) * self._rows_per_point()["quarters"]
+
+    def _rows_per_point(self) -> dict[str, int]:
+        """Rows each point has in each table, as the manifest (or else the experiment) says."""
         horizon = self.manifest.get("scenario", {}).get("horizon_quarters", self.experiment.scenario.horizon)
         series = self.manifest.get("series", self.experiment.series)
-        return int(self.manifest.get("points", 0)) * len(series) * (int(horizon) + 1)
+        replicates = self.manifest.get("replicates", self.experiment.replicates)
+        return rows_per_point(int(replicates), len(series), int(horizon))
 
     def row_count(self, kind: str = "worlds") -> int:
-        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone."""
-        files = self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE)
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+        """Rows a reader gets from :meth:`worlds` (or :meth:`quarters`), from the Parquet footers alone.
+
+        Raises:
+            UserError: naming a joined table that cannot be read, and what to do.
+        """
+        total = 0
+        for file in self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE):
+            rows = parquet_rows(file)
+            if rows is None:
+                raise self._damaged(file)
+            total += rows
+        return total
 
     @property
     def shortfall(self) -> str | None:
@@ -150,15 +175,16 @@ class SweepResult:
         ``quarters.parquet`` points x series x (horizon + 1), and both the rows the manifest recorded
         when they were joined; anything else means the folder was changed after the sweep (or written by
         two processes at once, which sweeps before the folder lock allowed). A sweep that is not
-        complete (failed, interrupted, still running) says how many of its worlds have results.
-        Counting reads only the Parquet footers.
+        complete (failed, interrupted, still running) says how many of its worlds have results, and
+        which of its part files were left out as damaged. Counting reads only the Parquet footers; a
+        table that cannot be read is named here, with what to do.
         """
         expected = self.expected_worlds
         design = f"{self.manifest.get('points', 0):,} points x {self.manifest.get('replicates', 0):,} replicates"
         try:
             worlds, quarters = self.row_count("worlds"), self.row_count("quarters")
-        except (OSError, ValueError) as exc:  # pyarrow's errors are ValueErrors
-            return f"its tables cannot be read ({exc}); run the sweep again into a new folder"
+        except UserError as exc:
+            return str(exc)
         if not self.complete:
             status = self.manifest.get("status", "unknown")
             if is_locked(self.folder):
@@ -169,9 +195,8 @@ class SweepResult:
                 status += "'"
             return (
                 f"the sweep is incomplete (status '{status}): {worlds:,} of its {expected:,} worlds "
-                f"({design}) have results, and what is computed from it covers those only; "
-                f"`eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))} --resume --out "
-                f"{shlex.quote(str(self.folder))}` runs the rest"
+                f"({design}) have results, and what is computed from it covers those only{self._damage_note()}; "
+                f"{self._remedy()}"
             )
         recorded = self.manifest.get("rows", {})
         if worlds != expected:
@@ -187,8 +212,32 @@ class SweepResult:
         return (
             f"the manifest says the sweep is complete but {what}: the folder was changed after the sweep, or "
             "written by two processes at once (which sweeps before the folder lock allowed); its numbers cover "
-            "only what is there: run the sweep again into a new folder"
+            f"only what is there: {self._remedy()}"
         )
+
+    def _remedy(self) -> str:
+        """What to do about missing or damaged results: resume an unfinished sweep, rerun a complete one."""
+        command = f"eujsim sweep {shlex.quote(str(self.folder / EXPERIMENT_FILE))}"
+        if self.complete or (self.manifest.get("status") == "incomplete" and not self.manifest.get("missing_chunks")):
+            return f"run the sweep again into a new folder (`{command} --out NEW_FOLDER`)"
+        return f"`{command} --resume --out {shlex.quote(str(self.folder))}` runs the rest"
+
+    def _damaged(self, path: Path, reason: str = "not a readable Parquet file") -> UserError:
+        """The error for a table of this sweep that cannot be read: which file, and what to do."""
+        return UserError(f"is damaged ({clip(reason, 120)}); {self._remedy()}", file=path)
+
+    def _damage_note(self) -> str:
+        """The part files left out as damaged, for :attr:`shortfall` ('' when there are none)."""
+        if not self._reads_parts():
+            return ""
+        unreadable = [_part_name(kind, i) for i in sorted(self._unreadable) for kind in PART_KINDS]
+        damaged = list(dict.fromkeys([*self._chunk_parts()[1], *unreadable]))
+        if not damaged:
+            return ""
+        shown = ", ".join(f"{PARTS_DIR}/{name}" for name in damaged[:3])
+        more = f" and {len(damaged) - 3} more" if len(damaged) > 3 else ""
+        files, its = ("file", "its chunk") if len(damaged) == 1 else ("files", "their chunks")
+        return f"; {len(damaged)} damaged part {files} ({shown}{more}) left out, --resume runs {its} again"
 
     def _warn(self) -> None:
         """Warn, once per opened sweep, when its tables miss rows."""
@@ -200,8 +249,18 @@ class SweepResult:
             warnings.warn(f"{self.folder}: {text}", IncompleteSweepWarning, stacklevel=3)
 
     def points(self) -> pd.DataFrame:
-        """The design: ``point`` and one column per factor."""
-        return pd.read_parquet(self.folder / POINTS_FILE)
+        """The design: ``point`` and one column per factor.
+
+        Raises:
+            UserError: if ``points.parquet`` cannot be read, naming it and what to do.
+        """
+        path = self.folder / POINTS_FILE
+        try:
+            return pd.read_parquet(path)
+        except FileNotFoundError:
+            raise UserError(f"is missing; {self._remedy()}", file=path) from None
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise self._damaged(path, _first_line(exc)) from None
 
     def worlds(self) -> pd.DataFrame:
         """One row per finished world: ``point``, ``replicate``, every factor, every metric."""
@@ -213,26 +272,48 @@ class SweepResult:
         self._warn()
         return self._finished("quarters", QUARTERS_FILE, [("series", "==", series)] if series else None)
 
-    def _files(self, kind: str, joined: str) -> list[Path]:
-        """The files holding every finished chunk's rows of ``kind``.
+    def _reads_parts(self) -> bool:
+        """Whether readers take the rows from ``parts/``: an unfinished sweep that has part files.
 
-        A complete sweep has the joined file. An unfinished one keeps its chunks in ``parts/``,
-        which hold everything finished so far; its joined file, if any, may be from an earlier
-        session and miss the chunks finished since.
+        A complete sweep has the joined files. An unfinished one keeps its chunks in ``parts/``, which
+        hold everything finished so far; its joined files, if any, may be from an earlier session and
+        miss the chunks finished since.
         """
-        parts = sorted((self.folder / PARTS_DIR).glob(f"{kind}-*.parquet"))
-        if parts and not self.complete:
-            return parts
+        return not self.complete and any((self.folder / PARTS_DIR).glob("*.parquet"))
+
+    def _chunk_parts(self) -> tuple[list[Chunk], list[str]]:
+        """The chunks whose two parts hold their rows, and the part files that are damaged (read once)."""
+        if self._parts is None:
+            plan = _plan(self.folder, self.manifest)
+            self._parts = check_parts(self.folder / PARTS_DIR, plan, self._rows_per_point())
+        return self._parts
+
+    def _files(self, kind: str, joined: str) -> list[Path]:
+        """The files holding every finished chunk's rows of ``kind`` (see :meth:`_reads_parts`)."""
+        if self._reads_parts():
+            done = [c for c in self._chunk_parts()[0] if c.index not in self._unreadable]
+            return [self.folder / PARTS_DIR / _part_name(kind, c.index) for c in done]
         return [self.folder / joined] if (self.folder / joined).is_file() else []
 
     def _finished(self, kind: str, joined: str, filters: list[tuple[str, str, str]] | None = None) -> pd.DataFrame:
-        """Rows of every finished chunk, or an empty table when none has finished."""
-        files = self._files(kind, joined)
-        if not files:
+        """Rows of every finished chunk, or an empty table when none has finished.
+
+        A part that cannot be read after all (its footer could) is left out like a damaged one.
+
+        Raises:
+            UserError: for a joined table that cannot be read.
+        """
+        frames = []
+        for file in self._files(kind, joined):
+            try:
+                frames.append(pd.read_parquet(file, filters=filters))
+            except (OSError, ValueError, pa.ArrowException) as exc:
+                if file.name == joined:
+                    raise self._damaged(file, _first_line(exc)) from None
+                self._unreadable.add(int(file.stem.rpartition("-")[2]))
+        if not frames:
             return pd.DataFrame()
-        if len(files) == 1:
-            return pd.read_parquet(files[0], filters=filters)
-        return pd.concat([pd.read_parquet(f, filters=filters) for f in files], ignore_index=True)
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
     def point_means(self) -> pd.DataFrame:
         """Every metric averaged over each point's replicates, with the point's factor values."""
@@ -246,23 +327,34 @@ def open_sweep(folder: str | Path) -> SweepResult:
     """Open an existing sweep folder (for analysis, or to resume it).
 
     Raises:
-        UserError: if the folder is not a sweep folder.
+        UserError: if the folder is not a sweep folder, or its manifest cannot be read.
     """
     folder = Path(folder)
     manifest_path = folder / MANIFEST_FILE
-    if not folder.is_dir():
+    if not folder.exists():
         raise UserError("not found; give the folder an `eujsim sweep` wrote", file=folder)
+    if not folder.is_dir():
+        raise UserError(_not_a_folder(folder), file=folder)
+    kind = folder_kind(folder)
+    if kind not in (None, "sweep"):
+        raise UserError(f"is {KIND_NAMES[kind]}, not a sweep folder; give a folder `eujsim sweep` wrote", file=folder)
     if not manifest_path.is_file() or not (folder / EXPERIMENT_FILE).is_file():
         raise UserError(
             f"is not a sweep folder (no {MANIFEST_FILE} and {EXPERIMENT_FILE}); give the folder `eujsim sweep` wrote",
             file=folder,
         )
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read the manifest ({exc})", file=manifest_path) from None
+    manifest = _read_manifest(folder)
     experiment = load_experiment(folder / EXPERIMENT_FILE)
     return SweepResult(folder, experiment, manifest)
+
+
+def _not_a_folder(path: Path) -> str:
+    """What to say when a file is given where a sweep folder is needed."""
+    if folder_kind(path.parent) == "sweep":
+        return f"is a file of the sweep folder {path.parent}; give the folder itself"
+    if is_experiment_file(path):
+        return f"is an experiment file; run it with `eujsim sweep {shlex.quote(str(path))}`, then give its folder"
+    return "is a file, not a sweep folder; give the folder `eujsim sweep` wrote (results/<experiment name> by default)"
 
 
 def run_sweep(
@@ -320,15 +412,20 @@ def run_sweep(
             held.enter_context(owning(folder, "resume this sweep"))
             manifest = _check_resumable(folder, experiment)  # read again, now that no one else can change it
         if manifest is not None:
-            plan = [Chunk(**c) for c in manifest["chunks"]]
+            plan = _plan(folder, manifest)
             points = design(experiment)
+            _restore_points(folder, points)
         else:  # a new sweep, or a resumed folder that an interrupted start left without a manifest
             size = chunk_worlds or default_chunk_worlds(design_size(experiment) * experiment.replicates, workers)
             points = design(experiment)
             plan = plan_chunks(len(points), experiment.replicates, size)
-            manifest = _start_folder(folder, experiment, points, plan, size, command_line, in_place=resume)
-            if not resume:  # lock it as soon as it appears; a --resume that took it first keeps it
-                held.enter_context(owning(folder, "start a sweep in it"))
+            # A default folder another sweep took meanwhile gives way to the next free number; the new
+            # folder is locked from the moment it appears, by the lock its temporary folder held.
+            manifest, folder, lock = _start_folder(
+                folder, experiment, points, plan, size, command_line, in_place=resume, renumber=out is None
+            )
+            if lock is not None:
+                held.callback(lock.release)
         return _run(folder, experiment, manifest, plan, points, workers, executor, scheduler, progress, chunk_function)
 
 
@@ -348,8 +445,13 @@ def _run(
     parts = folder / PARTS_DIR
     for place in (folder, parts):  # temporary files of a killed session; no one else writes here now
         remove_abandoned(place)
-    present = _present(parts)
-    todo = [c for c in plan if not _has_parts(present, c)]
+    per_point = rows_per_point(experiment.replicates, len(experiment.series), experiment.scenario.horizon)
+    # A chunk is done when both its parts hold its rows; one whose part is damaged (cut, emptied, not
+    # Parquet) runs again, as does one whose part the last join could not read after all.
+    done, damaged = check_parts(parts, plan, per_point)
+    rerun = set(manifest.get("missing_chunks", []))
+    finished_before = {c.index for c in done} - rerun
+    todo = [c for c in plan if c.index not in finished_before]
     for chunk in todo:
         (folder / ERRORS_DIR / f"chunk-{chunk.index:06d}.txt").unlink(missing_ok=True)
     # A local sweep never starts more processes than it has chunks; one chunk runs in this process.
@@ -361,6 +463,8 @@ def _run(
         "executor": executor,
         "workers_requested": workers,
     }
+    if damaged:
+        session["damaged_parts"] = damaged
     manifest.setdefault("sessions", []).append(session)
     _write_manifest(folder, manifest)
 
@@ -412,7 +516,7 @@ def _run(
         }
         for index, failure in sorted(failures.items())
     ]
-    missing, rows = _join_parts(folder, plan)
+    missing, rows = _join_parts(folder, plan, per_point)
     steps = experiment.scenario.horizon + 1
     expected = {"worlds": total_worlds, "quarters": len(points) * len(experiment.series) * steps}
     manifest["rows"] = rows
@@ -500,8 +604,9 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
     """The folder a sweep will write (or resume), checked before anything runs.
 
     Raises:
-        UserError: for an existing folder without ``resume``; with it, for a folder that is not an
-            unfinished sweep of this very experiment, or that another process is writing.
+        UserError: for an existing folder without ``resume``, or one that cannot be written; with it,
+            for a folder that is not an unfinished sweep of this very experiment, or that another
+            process is writing.
     """
     if not resume:
         return _new_folder(experiment, out)
@@ -510,68 +615,138 @@ def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resum
         with owning(folder, "resume this sweep"):  # refuses, naming the process
             pass
     _check_resumable(folder, experiment)
-    return folder
-
-
-def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
-    if out is None:
-        return free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
-    folder = Path(out)
-    if folder.exists():
+    if not os.access(folder, os.W_OK | os.X_OK):
         raise UserError(
-            "already exists; sweeps never overwrite: choose another --out, or add --resume to continue "
-            "an unfinished sweep there",
+            "cannot be written (read-only, or not yours); resuming writes the remaining chunks into it: copy the "
+            "folder somewhere writable and resume the copy",
             file=folder,
         )
     return folder
 
 
+def _new_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    if out is None:
+        folder = free_folder(RESULTS_ROOT / folder_name(experiment.name, "sweep"))
+    else:
+        folder = Path(out)
+        if folder.exists():
+            raise UserError(
+                "already exists; sweeps never overwrite: choose another --out, or add --resume to continue "
+                "an unfinished sweep there",
+                file=folder,
+            )
+    check_writable(folder)  # before the disk estimate: a read-only disk is not a small one
+    return folder
+
+
 def _resume_folder(experiment: Experiment, out: str | Path | None) -> Path:
+    """``out``, or else the newest unfinished sweep of this very experiment under ``results/``.
+
+    Only ``results/NAME`` and ``results/NAME-N`` (the folders a sweep of ``NAME`` is given by
+    default) count, and among them only sweeps with this experiment's fingerprint: ``NAME-x`` may
+    be another experiment's folder, and a sweep of an edited experiment cannot be resumed.
+    """
     if out is not None:
         return Path(out)
     base = RESULTS_ROOT / folder_name(experiment.name, "sweep")
-    candidates = [base, *base.parent.glob(f"{base.name}-*")]
-    unfinished = [
-        p for p in candidates if (p / MANIFEST_FILE).is_file() and _read_manifest(p).get("status") != "complete"
-    ]
+    numbered = re.compile(rf"{re.escape(base.name)}-[0-9]+")
+    try:
+        candidates = [base, *sorted(p for p in base.parent.iterdir() if numbered.fullmatch(p.name))]
+    except OSError:  # no results/ folder
+        candidates = [base]
+    fingerprint = experiment.fingerprint()
+    unfinished, changed = [], []
+    for folder in candidates:
+        manifest = _manifest_or_none(folder)
+        if manifest is None or manifest.get("status") == "complete" or manifest.get("kind") != "sweep":
+            continue
+        (unfinished if manifest.get("fingerprint") == fingerprint else changed).append(folder)
     free = [p for p in unfinished if not is_locked(p)]
     if unfinished and not free:
-        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in sorted(unfinished))
+        busy = ", ".join(f"{p} ({FolderLock(p).holder()})" for p in unfinished)
         raise UserError(
             f"every unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ is being written by another "
             f"process: {busy}; wait until it finishes, or give another folder with --out",
             field="--resume",
         )
     if not free:
+        others = f" ({_listing(list(map(str, changed)))}: started from another version of it)" if changed else ""
         raise UserError(
-            f"no unfinished sweep of '{experiment.name}' under {RESULTS_ROOT}/ to resume; give its folder with --out",
+            f"no unfinished sweep of '{experiment.name}' in {base} or {base}-N{others} to resume; give its folder "
+            "with --out, or drop --resume to start a new sweep",
             field="--resume",
         )
     return max(free, key=lambda p: (p / MANIFEST_FILE).stat().st_mtime)
+
+
+def _listing(names: list[str], limit: int = 3) -> str:
+    """The first ``limit`` names, and how many more."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _manifest_or_none(folder: Path) -> dict[str, Any] | None:
+    """The manifest of a sweep folder, or None when there is none or it cannot be read."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _unstarted(folder: Path, experiment: Experiment) -> tuple[list[str], list[str]]:
+    """What in a folder without a manifest stops a sweep of ``experiment`` from starting there afresh.
+
+    Older versions wrote a sweep's first files (``experiment.yaml``, ``scenario.yaml``,
+    ``points.parquet``) before its manifest, so a sweep killed while starting left them in a folder
+    of their own. Starting there writes those files again, so the folder may hold them only as this
+    very experiment's start writes them (byte for byte; the design's points), and otherwise nothing
+    but the lock file, eujsim's temporary files and empty ``parts/`` and ``errors/``: a file of the
+    user's own, even one named ``experiment.yaml``, is never written over.
+
+    Returns:
+        The files a start would write over that differ from what it writes, and the other entries
+        that a sweep does not write; both empty when the sweep can start there.
+    """
+    own = {EXPERIMENT_FILE: experiment.to_yaml().encode(), SCENARIO_FILE: experiment.scenario.to_yaml().encode()}
+    differ, foreign = [], []
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        name = entry.name
+        if entry.is_symlink() or not (entry.is_file() or entry.is_dir()):
+            foreign.append(name)
+        elif entry.is_dir():
+            if name not in (PARTS_DIR, ERRORS_DIR) or any(entry.iterdir()):
+                foreign.append(f"{name}/")
+        elif name == LOCK_FILE or is_temporary(name) or _old_temporary(name):
+            continue
+        elif name in own:
+            if entry.stat().st_size != len(own[name]) or entry.read_bytes() != own[name]:
+                differ.append(name)
+        elif name == POINTS_FILE:
+            if not _holds_design(entry, experiment):
+                differ.append(name)
+        else:
+            foreign.append(name)
+    return differ, foreign
+
+
+def _old_temporary(name: str) -> bool:
+    """Whether ``name`` is a temporary file older versions wrote a sweep's first files through."""
+    return name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE))
 
 
 BEFORE_MANIFEST = (EXPERIMENT_FILE, SCENARIO_FILE, POINTS_FILE)
 """What a sweep wrote before its manifest, in versions that did not create the folder whole."""
 
 
-def _unstarted(folder: Path) -> bool:
-    """Whether a folder without a manifest holds nothing but what a sweep writes before its manifest.
-
-    Such a folder was left by a sweep killed while starting (before sweep folders appeared whole), or
-    is empty: it holds no finished work, so a sweep can start there afresh.
-    """
-    for entry in folder.iterdir():
-        name = entry.name
-        if entry.is_file() and (
-            name in BEFORE_MANIFEST
-            or name == LOCK_FILE
-            or (name.endswith(".tmp") and any(name.startswith(f".{n}.") for n in (*BEFORE_MANIFEST, MANIFEST_FILE)))
-        ):
-            continue
-        if entry.is_dir() and name in (PARTS_DIR, ERRORS_DIR) and not any(entry.iterdir()):
-            continue
+def _holds_design(path: Path, experiment: Experiment) -> bool:
+    """Whether a Parquet file holds exactly the design of ``experiment`` (checked by its footer first)."""
+    if parquet_rows(path) != design_size(experiment):
         return False
-    return True
+    try:
+        saved = pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return False
+    return saved.equals(design(experiment))
 
 
 def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | None:
@@ -581,25 +756,73 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
         UserError: for a folder that is neither.
     """
     if not folder.is_dir():
+        if folder.exists():
+            raise UserError(
+                "is a file; give the folder of an unfinished sweep with --out, or drop --resume", file=folder
+            )
         raise UserError("not found; give the folder of an unfinished sweep, or drop --resume", file=folder)
-    if not (folder / MANIFEST_FILE).is_file():
-        if _unstarted(folder):
-            return None
+    kind = folder_kind(folder)
+    if kind not in (None, "sweep"):
         raise UserError(
-            f"has no {MANIFEST_FILE} and holds files a sweep does not write before it, so it is not a sweep that "
-            "can be resumed; give a new folder with --out (without --resume) to start the sweep there",
+            f"is {KIND_NAMES[kind]}, not a sweep; give the folder of an unfinished sweep of this experiment "
+            "with --out, or drop --resume to start a new sweep (with a new --out folder)",
+            file=folder,
+        )
+    if not (folder / MANIFEST_FILE).is_file():
+        differ, foreign = _unstarted(folder, experiment)
+        if not (differ or foreign):
+            return None
+        harm = []
+        if differ:
+            which = "differ" if differ[1:] else "differs"
+            harm.append(f"write over {' and '.join(differ)}, which {which} from what this sweep writes")
+        if foreign:
+            harm.append(f"mix it with what a sweep does not write ({_listing(foreign)})")
+        raise UserError(
+            f"has no {MANIFEST_FILE}, so it is not a sweep that can be resumed, and starting one there would "
+            f"{', and '.join(harm)}; nothing was changed: give a new folder with --out (without --resume) to start the "
+            "sweep there",
             file=folder,
         )
     manifest = _read_manifest(folder)
+    if manifest.get("kind") != "sweep":
+        raise UserError(
+            f"has a {MANIFEST_FILE} that is not a sweep's; give the folder of an unfinished sweep of this experiment "
+            "with --out, or drop --resume to start a new sweep",
+            file=folder,
+        )
     if manifest.get("status") == "complete":
         raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
     if manifest.get("fingerprint") != experiment.fingerprint():
         raise UserError(
-            "was started from a different experiment (scenario, factors, method, seed, replicates or metrics "
-            "changed); resuming would mix two sweeps: start a new one without --resume",
+            f"was started from a different experiment ('{clip(str(manifest.get('experiment')))}', or this one with "
+            "another scenario, factors, method, seed, replicates or metrics); resuming would mix two sweeps: "
+            f"resume it with its own {EXPERIMENT_FILE} (inside it), or start a new sweep without --resume",
             file=folder,
         )
     return manifest
+
+
+def _plan(folder: Path, manifest: dict[str, Any]) -> list[Chunk]:
+    """The chunk plan a manifest recorded.
+
+    Raises:
+        UserError: if the manifest's plan cannot be read.
+    """
+    try:
+        return [Chunk(int(c["index"]), int(c["start"]), int(c["stop"])) for c in manifest["chunks"]]
+    except (KeyError, TypeError, ValueError):
+        raise UserError(
+            "is damaged (its chunk plan cannot be read); run the sweep again into a new folder",
+            file=folder / MANIFEST_FILE,
+        ) from None
+
+
+def _restore_points(folder: Path, points: pd.DataFrame) -> None:
+    """Write ``points.parquet`` again if it is missing or cannot be read (the design follows from the experiment)."""
+    path = folder / POINTS_FILE
+    if parquet_rows(path) is None:
+        _write_table(path, pa.Table.from_pandas(points, preserve_index=False))
 
 
 def _start_folder(
@@ -611,13 +834,31 @@ def _start_folder(
     command_line: list[str] | None,
     *,
     in_place: bool = False,
-) -> dict[str, Any]:
+    renumber: bool = False,
+) -> tuple[dict[str, Any], Path, FolderLock | None]:
     """Write a new sweep's files and manifest, so that the folder appears only once it is whole.
 
     The files go into a temporary folder beside ``folder``, renamed into place once the manifest is
     written (:func:`simulator.output.atomic_folder`); a sweep killed while starting leaves no folder.
-    ``in_place`` starts afresh in an existing folder that holds no finished work (:func:`_unstarted`),
-    which this process has locked: the manifest is written last, so the folder stays restartable.
+    The lock the temporary folder held is kept on the folder it became, so that no other process can
+    take the new sweep between its appearance and its first chunk. ``in_place`` starts afresh in an
+    existing folder that holds no finished work (:func:`_unstarted`), which this process has locked:
+    the manifest is written last, so the folder stays restartable.
+
+    Args:
+        folder: The sweep folder.
+        experiment: The experiment.
+        points: Its design.
+        plan: Its chunk plan.
+        chunk_worlds: Worlds per chunk the plan was cut for.
+        command_line: Recorded in the manifest.
+        in_place: Start in ``folder``, which exists and is locked by the caller.
+        renumber: ``folder`` was chosen by default: if another sweep takes it meanwhile, use the next
+            free ``folder-2``, ``folder-3`` … instead of failing.
+
+    Returns:
+        The manifest, the folder really written (another than ``folder`` only with ``renumber``) and
+        the lock held on it (None ``in_place``, where the caller holds it).
     """
     manifest: dict[str, Any] = {
         "tool": "eujsim",
@@ -661,23 +902,39 @@ def _start_folder(
 
     if in_place:
         write(folder)
-        return manifest
-    with atomic_folder(folder, "sweep") as tmp:
+        return manifest, folder, None
+    writer = atomic_folder(folder, "sweep", renumber=renumber, keep_lock=True)
+    with writer as tmp:
         write(tmp)
-        if folder.exists():  # another sweep took the name since it was checked
+        if folder.exists() and not renumber:  # another sweep took the --out folder since it was checked
             raise UserError(
                 "was created by another process while this sweep was starting; sweeps never overwrite: "
                 "choose another --out",
                 file=folder,
             )
-    return manifest
+    return manifest, writer.destination, writer.lock
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder.
+
+    Raises:
+        UserError: if it cannot be read, or holds no JSON object.
+    """
+    path = folder / MANIFEST_FILE
     try:
-        return json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read {MANIFEST_FILE} ({exc})", file=folder) from None
+        raise UserError(
+            f"cannot be read ({clip(_first_line(exc), 120)}); the sweep folder is damaged: run the sweep again "
+            "into a new folder",
+            file=path,
+        ) from None
+    if not isinstance(manifest, dict):
+        raise UserError(
+            "holds no JSON object; the sweep folder is damaged: run the sweep again into a new folder", file=path
+        )
+    return manifest
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -718,35 +975,109 @@ def _present(parts: Path) -> set[str]:
     return {p.name for p in parts.iterdir()} if parts.is_dir() else set()
 
 
-def _has_parts(present: set[str], chunk: Chunk) -> bool:
-    """Whether a chunk is done: both of its parts are among the ``present`` files."""
-    return all(_part_name(kind, chunk.index) in present for kind in PART_KINDS)
+def rows_per_point(replicates: int, series: int, horizon: int) -> dict[str, int]:
+    """Rows one point has in each of a sweep's tables: a world each replicate, a row each series and step.
+
+    :func:`simulator.chunks.simulate_chunk` writes, per point, ``replicates`` rows of worlds and, per
+    recorded series, a row of quarter statistics for each of the ``horizon + 1`` steps (step 0 included).
+    """
+    return {"worlds": replicates, "quarters": series * (horizon + 1)}
 
 
-def _join_parts(folder: Path, plan: list[Chunk]) -> tuple[list[int], dict[str, int]]:
+def parquet_rows(path: Path) -> int | None:
+    """The rows a Parquet file's footer gives, or None if it is missing or cannot be read as Parquet."""
+    try:
+        return pq.read_metadata(path).num_rows
+    except (OSError, ValueError, pa.ArrowException):  # pyarrow's ArrowInvalid is a ValueError
+        return None
+
+
+def check_parts(parts: Path, plan: list[Chunk], per_point: dict[str, int]) -> tuple[list[Chunk], list[str]]:
+    """The chunks of ``plan`` whose two parts hold their rows, and the names of the part files that do not.
+
+    A part counts when its Parquet footer reads and gives the rows its chunk must hold (the chunk's
+    points times ``per_point`` of its kind, :func:`rows_per_point`); one that cannot be read (emptied,
+    cut, overwritten) or holds other rows is damaged, and its chunk is not done, so that ``--resume``
+    runs it again and its new part replaces the damaged one. Reads only the footers.
+    """
+    present = _present(parts)
+    done: list[Chunk] = []
+    damaged: list[str] = []
+    for chunk in plan:
+        whole = True
+        for kind in PART_KINDS:
+            name = _part_name(kind, chunk.index)
+            if name not in present:
+                whole = False
+            elif parquet_rows(parts / name) != chunk.points * per_point[kind]:
+                damaged.append(name)
+                whole = False
+        if whole:
+            done.append(chunk)
+    return done, damaged
+
+
+class _UnreadablePartError(Exception):
+    """A part whose footer read but whose data does not (raised inside the join, which leaves its chunk out)."""
+
+    def __init__(self, chunk: int) -> None:
+        super().__init__(f"chunk {chunk}")
+        self.chunk = chunk
+
+
+def _join_parts(folder: Path, plan: list[Chunk], per_point: dict[str, int]) -> tuple[list[int], dict[str, int]]:
     """Stream the parts, in plan order, into the two result tables (one part in memory at a time).
 
-    Only chunks with both parts are joined, so the two tables always cover the same points.
+    Only chunks whose two parts hold their rows (:func:`check_parts`) are joined, so the two tables
+    always cover the same points; a part that turns out unreadable while it is joined leaves its
+    chunk out too (the join starts again without it).
 
     Returns:
-        The chunks of the plan without their parts, and the rows written to each table.
+        The chunks of the plan left out, and the rows written to each table.
+    """
+    done, _ = check_parts(folder / PARTS_DIR, plan, per_point)
+    while True:
+        try:
+            rows = _write_joined(folder, done)
+        except _UnreadablePartError as exc:
+            done = [c for c in done if c.index != exc.chunk]
+            continue
+        joined = {c.index for c in done}
+        return [c.index for c in plan if c.index not in joined], rows
+
+
+def _write_joined(folder: Path, done: list[Chunk]) -> dict[str, int]:
+    """Write ``worlds.parquet`` and ``quarters.parquet`` from the parts of ``done``; returns their rows.
+
+    Raises:
+        _UnreadablePartError: for a part that cannot be read (the table being written is discarded).
     """
     parts = folder / PARTS_DIR
-    present = _present(parts)
-    done = [c for c in plan if _has_parts(present, c)]
     rows = {}
     for kind, target in zip(PART_KINDS, (WORLDS_FILE, QUARTERS_FILE), strict=True):
-        files = [parts / _part_name(kind, c.index) for c in done]
         rows[kind] = 0
-        if not files:
+        if not done:
             continue
-        schema = pq.read_schema(files[0])
+        try:
+            schema = pq.read_schema(parts / _part_name(kind, done[0].index))
+        except (OSError, ValueError, pa.ArrowException):
+            raise _UnreadablePartError(done[0].index) from None
         with atomic_file(folder / target) as tmp, pq.ParquetWriter(tmp, schema) as writer:
-            for file in files:
-                table = pq.read_table(file, schema=schema)
+            for chunk in done:
+                try:
+                    table = pq.read_table(parts / _part_name(kind, chunk.index), schema=schema)
+                except (OSError, ValueError, pa.ArrowException):
+                    raise _UnreadablePartError(chunk.index) from None
                 rows[kind] += table.num_rows
                 writer.write_table(table)
-    return [c.index for c in plan if not _has_parts(present, c)], rows
+    return rows
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (pyarrow's and pandas' run over several), without the file's name."""
+    lines = str(exc).strip().splitlines()
+    line = lines[0] if lines else type(exc).__name__
+    return re.sub(r"^Could not open Parquet input source '.*?': ", "", line)
 
 
 def summary_line(result: SweepResult) -> str:

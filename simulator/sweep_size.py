@@ -27,7 +27,7 @@ from simulator.designs import design_size
 from simulator.errors import UserError
 from simulator.executors import IN_FLIGHT_PER_WORKER
 from simulator.experiment import Experiment
-from simulator.resources import available_memory, format_bytes, free_disk
+from simulator.resources import available_memory, format_bytes, format_sizes, free_disk
 
 WORLD_BYTES = 26_000
 """Memory of one world in a chunk, before its per-quarter part (:data:`WORLD_QUARTER_BYTES`).
@@ -208,36 +208,63 @@ def check_fits(
     """
     memory = available_memory() if memory is None else memory
     disk = free_disk(folder) if disk is None else disk
-    problems = []
-    if memory is not None and size.memory_bytes > memory:
-        problems.append(_memory_problem(size, memory))
-    need = max(0, size.disk_bytes - disk_used)
-    if need > disk:
-        problems.append(
-            f"about {format_bytes(need)} of disk for worlds.parquet and quarters.parquet of {size.worlds:,} worlds "
-            f"and their parts while they are joined, but {format_bytes(disk)} is free there: use fewer replicates or "
-            "a smaller design, or give --out a folder on a disk with more room"
+    disk_need = max(0, size.disk_bytes - disk_used)
+    short_of_memory = memory is not None and size.memory_bytes > memory
+    short_of_disk = disk_need > disk
+    if not (short_of_memory or short_of_disk):
+        return
+    need_disk, free = format_sizes(disk_need, disk)
+    lead = f"too big to run: {size.points:,} points x {size.replicates:,} replicates need about "
+    if short_of_disk and short_of_memory:  # the disk first: only a smaller sweep (or another disk) fixes it
+        assert memory is not None
+        need_memory, available = format_sizes(size.memory_bytes, memory)
+        text = f"{need_disk} of disk ({free} is free there) and {need_memory} of memory ({available} is available): "
+        text += _fixes_for_both(_memory_fixes(size, memory, explain=False))
+    elif short_of_disk:
+        text = (
+            f"{need_disk} of disk for the tables of {size.worlds:,} worlds and their parts, but {free} is free "
+            f"there: use {DISK_FIX}"
         )
-    if problems:
-        raise UserError(
-            f"too big to run: {size.points:,} points x {size.replicates:,} replicates need " + "; and ".join(problems),
-            file=experiment.source or experiment.name,
-        )
-
-
-def _memory_problem(size: SweepSize, memory: int) -> str:
-    """The memory part of the refusal: the estimate, its parts, what is available and the fix."""
-    design = f"the design of {size.points:,} points and its {size.chunks:,} chunks"
-    chunk = f"a chunk of {size.chunk_worlds:,} worlds ({format_bytes(size.chunk_bytes)})"
-    if size.processes:
-        parts = (
-            f"the sweep process {format_bytes(size.main_bytes)}, with {design}; each of {size.processes} worker "
-            f"processes {format_bytes(size.worker_bytes)}, with {chunk}"
-        )
-        fixed = size.main_bytes
     else:
-        parts = f"in the sweep process, which holds {design} and runs {chunk}"
-        fixed = size.main_bytes - size.chunk_bytes
+        assert memory is not None
+        need_memory, available = format_sizes(size.memory_bytes, memory)
+        text = (
+            f"{need_memory} of memory ({_memory_parts(size)}), but {available} is available: use "
+            f"{', or '.join(_memory_fixes(size, memory, explain=True))}"
+        )
+    raise UserError(lead + text, file=experiment.source or experiment.name)
+
+
+DISK_FIX = "fewer replicates or a smaller design, or --out on a disk with more room"
+"""What makes a sweep's tables fit the disk: fewer worlds, or more room."""
+SMALLER = ("fewer replicates", "a smaller design")
+"""The memory fixes that also shrink the disk a sweep needs."""
+
+
+def _fixes_for_both(memory_fixes: list[str]) -> str:
+    """What to change when neither the memory nor the disk suffices: first what fixes both, if anything does."""
+    both = [f for f in memory_fixes if f in SMALLER]
+    memory_only = [f for f in memory_fixes if f not in SMALLER]
+    if not both:
+        return f"for the disk use {DISK_FIX}; for the memory use {', or '.join(memory_only)}"
+    disk_only = [f for f in SMALLER if f not in both] + ["--out on a disk with more room"]
+    also = f"; for the memory also {' or '.join(memory_only)}" if memory_only else ""
+    return f"use {' or '.join(both)} (for the disk also {' or '.join(disk_only)}{also})"
+
+
+def _memory_parts(size: SweepSize) -> str:
+    """Where the memory goes: the sweep process (the design and its chunk plan) and each worker's chunk."""
+    if size.processes:
+        return (
+            f"sweep process {format_bytes(size.main_bytes)}: the design and {size.chunks:,} chunks; {size.processes} "
+            f"workers of {format_bytes(size.worker_bytes)}: a chunk of {size.chunk_worlds:,} worlds each"
+        )
+    return f"the design, {size.chunks:,} chunks and a chunk of {size.chunk_worlds:,} worlds, in the sweep process"
+
+
+def _memory_fixes(size: SweepSize, memory: int, *, explain: bool) -> list[str]:
+    """What would make the sweep fit ``memory``, each a phrase after 'use' (``explain``: say why where it helps)."""
+    fixed = size.main_bytes if size.processes else size.main_bytes - size.chunk_bytes
     fixes = []
     if fixed < memory:  # the chunks are what does not fit
         fit = (memory - fixed) // size.worker_bytes
@@ -246,13 +273,7 @@ def _memory_problem(size: SweepSize, memory: int) -> str:
         if size.chunk_worlds > size.replicates:
             fixes.append("a smaller --chunk-worlds")
         else:
-            fixes.append(
-                f"fewer replicates (a chunk holds whole points, so --chunk-worlds cannot split one point's "
-                f"{size.replicates:,} replicates)"
-            )
+            fixes.append("fewer replicates (--chunk-worlds cannot split a point)" if explain else "fewer replicates")
     if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes):
-        fixes.append("a smaller design (fewer levels or samples)")
-    return (
-        f"about {format_bytes(size.memory_bytes)} of memory ({parts}), but {format_bytes(memory)} is available: "
-        f"use {', or '.join(fixes)}"
-    )
+        fixes.append("a smaller design")
+    return fixes or list(SMALLER)

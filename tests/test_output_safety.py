@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulator.locks import FolderLock
-from simulator.output import MAX_NAME_BYTES, atomic_file, distinct_names, folder_name, remove_abandoned
+from simulator.output import MAX_NAME_BYTES, atomic_file, atomic_folder, distinct_names, folder_name, remove_abandoned
 from simulator.ownership import LAYOUTS, PARTIAL, REPLACED, folder_kind, foreign_entries
 
 from .conftest import ROOT, SCENARIOS, cli_error, eujsim
@@ -403,6 +403,27 @@ def test_two_runs_into_one_default_folder_both_keep_their_result(tmp_path, monke
     assert out.strip() == str(Path("results") / "s-2")
     seeds = [json.loads((tmp_path / "results" / n / "manifest.json").read_text())["seed"] for n in ("s", "s-2")]
     assert seeds == [3, 9]
+
+
+def test_a_default_folder_taken_in_the_instant_before_the_rename_gets_the_next_number(tmp_path, monkeypatch):
+    """Another process may take the folder between the last check and the rename; the count starts from the base."""
+    import simulator.output
+
+    (tmp_path / "s").mkdir()  # taken before: the result is planned for s-2
+    rename = os.rename
+
+    def another_process_first(source, target):
+        if Path(target).name == "s-2":
+            (tmp_path / "s-2").mkdir()
+            (tmp_path / "s-2" / "theirs.txt").write_text("another result")
+        rename(source, target)
+
+    monkeypatch.setattr(simulator.output.os, "rename", another_process_first)
+    writer = atomic_folder(tmp_path / "s", "run", renumber=True)
+    with writer as tmp:
+        (tmp / "mine.txt").write_text("this result")
+    assert writer.destination == tmp_path / "s-3", "not s-2-2"
+    assert (tmp_path / "s-3" / "mine.txt").is_file() and (tmp_path / "s-2" / "theirs.txt").is_file()
 
 
 # --- a full disk says where ---------------------------------------------------------------

@@ -6,11 +6,14 @@ import functools
 import itertools
 import json
 import os
+import re
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -23,7 +26,7 @@ from simulator.designs import design, design_size
 from simulator.errors import UserError
 from simulator.experiment import experiment_from_dict, load_experiment
 from simulator.locks import LOCK_FILE, FolderLock
-from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, run_sweep
+from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, rows_per_point, run_sweep
 from simulator.sweep_size import chunk_memory, design_memory, recorded_series
 
 from .conftest import ROOT, SCENARIOS
@@ -581,11 +584,119 @@ def test_the_join_skips_chunks_without_both_parts(tmp_path):
     manifest = json.loads((folder / "manifest.json").read_text())
     plan = [simulator.chunks.Chunk(**c) for c in manifest["chunks"]]
     (folder / "parts" / "quarters-000004.parquet").unlink()
-    missing, rows = _join_parts(folder, plan)
+    missing, rows = _join_parts(folder, plan, rows_per_point(3, 1, 12))
     assert missing == [2, 4]
     assert rows == {"worlds": 4 * 3, "quarters": 4 * 13}
     assert sorted(pd.read_parquet(folder / "worlds.parquet")["point"].unique()) == [0, 1, 3, 5]
     assert sorted(pd.read_parquet(folder / "quarters.parquet")["point"].unique()) == [0, 1, 3, 5]
+
+
+def clean_tables(tmp_path: Path) -> dict[str, bytes]:
+    """The joined tables of an uninterrupted sweep of :func:`failed_sweep`'s experiment and chunk plan."""
+    clean = run_sweep(experiment_from_dict(small_experiment()), tmp_path / "clean", workers=1, chunk_worlds=3)
+    return {name: (clean.folder / name).read_bytes() for name in ("worlds.parquet", "quarters.parquet")}
+
+
+DAMAGES = {
+    "emptied": lambda path: path.write_bytes(b""),
+    "random bytes": lambda path: path.write_bytes(bytes(range(256)) * 2),
+    "cut short": lambda path: path.write_bytes(path.read_bytes()[:-40]),
+    "fewer rows": lambda path: pq.write_table(pq.read_table(path).slice(0, 1), path),
+}
+"""Ways a file can be damaged: by a full disk, a copy gone wrong, an editor, or another program."""
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("kind", ["worlds", "quarters"])
+def test_a_damaged_part_is_left_out_by_readers_and_run_again_by_resume(tmp_path, damage, kind):
+    """The reviewer's reproducer: a damaged part made --resume and analyze end in ArrowInvalid, over and over."""
+    folder = tmp_path / "sweep"
+    experiment = failed_sweep(folder)  # chunk 2 failed; chunks 0, 1, 3, 4, 5 have their parts
+    DAMAGES[damage](folder / "parts" / f"{kind}-000001.parquet")
+    opened = open_sweep(folder)
+    with pytest.warns(IncompleteSweepWarning, match=rf"12 of its 18 worlds .* damaged part file \(parts/{kind}-000001"):
+        assert sorted(opened.worlds()["point"].unique()) == [0, 3, 4, 5], "chunk 1 is left out"
+    assert sorted(opened.quarters()["point"].unique()) == [0, 3, 4, 5]
+    assert "--resume runs its chunk again" in opened.shortfall
+
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.shortfall is None
+    assert resumed.manifest["sessions"][-1]["chunks"] == 2, "the failed chunk and the damaged one"
+    assert resumed.manifest["sessions"][-1]["damaged_parts"] == [f"{kind}-000001.parquet"]
+    assert {n: (folder / n).read_bytes() for n in ("worlds.parquet", "quarters.parquet")} == clean_tables(tmp_path)
+
+
+def test_a_part_damaged_while_the_sweep_runs_is_missing_and_resume_completes_it(tmp_path):
+    """A part with too few rows made the sweep 'incomplete' for good: --resume said to start again elsewhere."""
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "s"
+
+    def meddle(experiment, points, chunk):  # chunk 3 cuts chunk 1's worlds part to one row
+        if chunk == 3:
+            DAMAGES["fewer rows"](folder / "parts" / "worlds-000001.parquet")
+        return simulate_chunk(experiment, points, chunk)
+
+    result = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=meddle)
+    assert result.manifest["status"] == "incomplete" and result.manifest["missing_chunks"] == [1]
+    assert result.manifest["rows"] == {"worlds": 15, "quarters": 5 * 13}, "the short part is not joined"
+    assert "rerun them with --resume" in simulator.sweep.summary_line(result)
+    assert "--resume --out" in result.shortfall, "analyze, compare and report give the same advice"
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.manifest["sessions"][-1]["chunks"] == 1
+    assert {n: (folder / n).read_bytes() for n in ("worlds.parquet", "quarters.parquet")} == clean_tables(tmp_path)
+
+
+def test_a_part_that_reads_its_footer_but_not_its_data_is_left_out_of_the_join_and_run_again(tmp_path, monkeypatch):
+    folder = tmp_path / "sweep"
+    experiment = failed_sweep(folder)
+    read_table = pq.read_table
+
+    def unreadable_chunk_three(path, *args, **kwargs):
+        if Path(path).name == "quarters-000003.parquet":
+            raise pa.ArrowInvalid("deliberately unreadable data page")
+        return read_table(path, *args, **kwargs)
+
+    with monkeypatch.context() as broken:
+        broken.setattr(pq, "read_table", unreadable_chunk_three)
+        again = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert again.manifest["status"] == "incomplete" and again.manifest["missing_chunks"] == [3]
+    assert again.manifest["rows"]["worlds"] == 15, "both tables leave chunk 3 out"
+    resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert resumed.complete and resumed.manifest["sessions"][-1]["chunks"] == 1, "chunk 3 ran again"
+    assert {n: (folder / n).read_bytes() for n in ("worlds.parquet", "quarters.parquet")} == clean_tables(tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["emptied", "random bytes", "cut short"])
+@pytest.mark.parametrize("name", ["worlds.parquet", "quarters.parquet", "points.parquet"])
+def test_every_reader_names_a_damaged_table_and_what_to_do(tmp_path, damage, name):
+    result = run_sweep(experiment_from_dict(small_experiment()), tmp_path / "s", workers=1, progress=False)
+    DAMAGES[damage](tmp_path / "s" / name)
+    damaged = open_sweep(tmp_path / "s")
+    advice = rf"{tmp_path / 's' / name}: is damaged \(.*\); run the sweep again into a new folder"
+    readers = {
+        "worlds.parquet": [damaged.worlds, damaged.point_means],
+        "quarters.parquet": [damaged.quarters],
+        "points.parquet": [damaged.points, damaged.point_means],
+    }[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IncompleteSweepWarning)
+        for reader in readers:
+            with pytest.raises(UserError, match=advice):
+                reader()
+    if name != "points.parquet":
+        assert re.match(advice, damaged.shortfall), "the report prints it as its warning"
+    assert result.complete
+
+
+def test_resume_writes_a_damaged_points_table_again(tmp_path):
+    folder = tmp_path / "sweep"
+    experiment = failed_sweep(folder)
+    points = (folder / "points.parquet").read_bytes()
+    DAMAGES["emptied"](folder / "points.parquet")
+    with pytest.raises(UserError, match=r"points.parquet: is damaged .*`eujsim sweep .* --resume --out"):
+        open_sweep(folder).points()
+    run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert (folder / "points.parquet").read_bytes() == points
 
 
 def truncate(folder: Path, name: str, rows: int) -> None:
@@ -627,7 +738,9 @@ def test_a_sweep_that_fails_while_starting_leaves_no_folder(tmp_path, monkeypatc
     assert run_sweep(experiment, tmp_path / "s", workers=1, progress=False).complete
 
 
-@pytest.mark.parametrize("left", [("experiment.yaml", "scenario.yaml"), ("experiment.yaml",), ()])
+@pytest.mark.parametrize(
+    "left", [("experiment.yaml", "scenario.yaml", "points.parquet"), ("experiment.yaml", "scenario.yaml"), ()]
+)
 def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, left):
     """Older versions wrote experiment.yaml, scenario.yaml and points.parquet before manifest.json."""
     experiment = experiment_from_dict(small_experiment())
@@ -635,7 +748,8 @@ def test_resume_starts_afresh_where_a_sweep_died_before_its_manifest(tmp_path, l
     folder = tmp_path / "half"
     folder.mkdir()
     for name in left:
-        (folder / name).write_bytes((clean.folder / name).read_bytes()[:50])  # even half-written
+        (folder / name).write_bytes((clean.folder / name).read_bytes())
+    (folder / "parts").mkdir()
     resumed = run_sweep(experiment, folder, resume=True, workers=1, chunk_worlds=3, progress=False)
     assert resumed.complete
     for name in ("experiment.yaml", "points.parquet", "worlds.parquet", "quarters.parquet"):
@@ -646,9 +760,49 @@ def test_resume_refuses_a_folder_without_a_manifest_that_holds_other_files(tmp_p
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("not a sweep")
-    with pytest.raises(UserError, match=r"has no manifest.json and holds files a sweep does not write.*--out"):
+    with pytest.raises(UserError, match=r"has no manifest.json.*not a sweep that can be resumed.*\(notes.txt\).*--out"):
         run_sweep(experiment_from_dict(small_experiment()), folder, resume=True, workers=1, progress=False)
     assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "notes in experiment.yaml",
+        "another scenario.yaml",
+        "experiment.yaml cut short",
+        "another design in points.parquet",
+        "points.parquet cut short",
+    ],
+)
+def test_resume_never_writes_over_files_that_are_not_this_experiments_start(tmp_path, damage):
+    """The reviewer's reproducer: --resume on a folder of the user's experiment.yaml and scenario.yaml replaced both."""
+    experiment = experiment_from_dict(small_experiment())
+    clean = run_sweep(experiment, tmp_path / "clean", workers=1, progress=False)
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("experiment.yaml", "scenario.yaml", "points.parquet"):
+        (folder / name).write_bytes((clean.folder / name).read_bytes())
+    if damage == "notes in experiment.yaml":
+        (folder / "experiment.yaml").write_bytes(experiment.to_yaml().encode() + b"# my notes\n")
+    elif damage == "another scenario.yaml":
+        (folder / "scenario.yaml").write_bytes((SCENARIOS / "us_retrenchment.yaml").read_bytes())
+    elif damage == "experiment.yaml cut short":
+        (folder / "experiment.yaml").write_bytes(experiment.to_yaml().encode()[:50])
+    elif damage == "another design in points.parquet":
+        other = run_sweep(
+            experiment_from_dict(small_experiment(seed=5, method="random", samples=6, parameters=RANGES)),
+            tmp_path / "other",
+            workers=1,
+            progress=False,
+        )
+        (folder / "points.parquet").write_bytes((other.folder / "points.parquet").read_bytes())
+    else:
+        (folder / "points.parquet").write_bytes((clean.folder / "points.parquet").read_bytes()[:100])
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(UserError, match=r"would write over .*, which differs? from what this sweep writes; nothing"):
+        run_sweep(experiment, folder, resume=True, workers=1, progress=False)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before, "nothing was touched"
 
 
 # -- what ran, recorded --------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,7 +16,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import simulator.sweep
 from simulator import cli
+from simulator.chunks import simulate_chunk
 from simulator.errors import UserError
 from simulator.experiment import load_experiment
 from simulator.locks import FolderLock
@@ -272,6 +275,61 @@ def test_resume_without_out_skips_sweeps_that_another_process_is_writing(tmp_pat
     assert json.loads((newest / "manifest.json").read_text())["status"] == "failed"
 
 
+def test_resume_without_out_takes_only_this_experiments_own_folders(tmp_path, monkeypatch):
+    """The reviewer's reproducer: experiment 'small' took results/small-x, another experiment's unfinished sweep."""
+    monkeypatch.chdir(tmp_path)
+    small = write_experiment(tmp_path, small_experiment())
+    changed = write_experiment(tmp_path, small_experiment(replicates=4), name="changed.yaml")  # also named 'small'
+    other = write_experiment(tmp_path, small_experiment(name="small-x"), name="x.yaml")
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        for file in (small, changed, other):  # results/small, results/small-2, results/small-x (the newest)
+            assert eujsim("sweep", file, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+    results = tmp_path / "results"
+    assert sorted(p.name for p in results.iterdir()) == ["small", "small-2", "small-x"]
+    status, out, err = eujsim("sweep", small, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert "results/small: 6 points x 3 replicates" in out
+    for name in ("small-2", "small-x"):
+        assert json.loads((results / name / "manifest.json").read_text())["status"] == "failed", "left alone"
+    line = cli_error("sweep", small, "--resume")
+    assert "no unfinished sweep of 'small' in results/small or results/small-N" in line
+    assert "(results/small-2: started from another version of it)" in line
+
+
+def test_two_sweeps_started_together_without_out_get_a_folder_each(tmp_path, monkeypatch):
+    """The reviewer's reproducer: the second of two `eujsim sweep X` failed, its default folder taken meanwhile."""
+    monkeypatch.chdir(tmp_path)
+    experiment = write_experiment(tmp_path, small_experiment())
+    write_table = simulator.sweep._write_table
+    started = []
+
+    def while_another_sweep_starts(path, table):  # the first file of this sweep's temporary folder
+        if not started:
+            started.append(path)
+            assert run_sweep(experiment, workers=1, progress=False).folder == Path("results/small")
+        write_table(path, table)
+
+    locks = []
+
+    def watch(experiment, points, chunk):
+        mine, other = FolderLock(tmp_path / "results" / "small-2"), FolderLock(tmp_path / "results" / "small")
+        locks.append((mine.acquire(), other.acquire()))
+        other.release()
+        return simulate_chunk(experiment, points, chunk)
+
+    monkeypatch.setattr(simulator.sweep, "_write_table", while_another_sweep_starts)
+    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=watch))
+    status, out, err = eujsim("sweep", experiment, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")
+    assert status == 0, err
+    assert started[0].parent.name.startswith(".small.eujsim-partial-"), "the other sweep came while this one started"
+    assert "results/small-2: 6 points x 3 replicates = 18 worlds" in out
+    assert locks == [(False, True)] * 6, "the lock is on the folder really written, and only on it"
+    for name in ("small", "small-2"):
+        assert json.loads((tmp_path / "results" / name / "manifest.json").read_text())["status"] == "complete"
+    assert FolderLock(tmp_path / "results" / "small-2").acquire(), "released at the end"
+
+
 def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(tmp_path):
     """The folder the issue's reproducer left: complete in the manifest, 920 of 2,420 rows on disk."""
     experiment = write_experiment(tmp_path, small_experiment())
@@ -291,7 +349,9 @@ def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(
     status, text, err = eujsim("compare", out, "--points", "0,1", "--out", tmp_path / "c", "--no-plots")
     assert status == 0, err
     assert text.splitlines()[1].startswith(f"Warning: the sweep folder {out}: the manifest says")
-    assert json.loads((tmp_path / "c" / "compare.json").read_text())["warning"].endswith("into a new folder")
+    assert (
+        "run the sweep again into a new folder" in json.loads((tmp_path / "c" / "compare.json").read_text())["warning"]
+    )
 
     status, text, err = eujsim("report", out)
     assert status == 0, err
@@ -357,10 +417,136 @@ def test_resume_of_a_folder_an_older_version_left_without_a_manifest_starts_it(t
     experiment = write_experiment(tmp_path, small_experiment())
     out = tmp_path / "s"
     out.mkdir()
-    (out / "experiment.yaml").write_text("name: small\n")  # killed while writing its first files
+    (out / "experiment.yaml").write_text(load_experiment(experiment).to_yaml())  # killed after its first file
     status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
     assert status == 0, err
     assert f"{out}: 6 points x 3 replicates = 18 worlds" in text
+
+
+def test_resume_never_replaces_a_users_experiment_and_scenario_files(tmp_path):
+    """The reviewer's reproducer: --resume on a folder of the user's own files started a sweep over them."""
+    study = tmp_path / "study"
+    study.mkdir()
+    shipped = (ROOT / "experiments" / "hedging_vs_deference.yaml").read_text(encoding="utf-8")
+    scenario = ROOT / "scenarios" / "us_retrenchment.yaml"
+    experiment = study / "experiment.yaml"
+    experiment.write_text(
+        shipped.replace("../scenarios/us_retrenchment.yaml", str(scenario)) + "# my notes\n", encoding="utf-8"
+    )
+    (study / "scenario.yaml").write_bytes(scenario.read_bytes())
+    before = {p.name: p.read_bytes() for p in study.iterdir()}
+    line = cli_error("sweep", experiment, "--out", study, "--resume", "--no-analysis")
+    assert "would write over experiment.yaml and scenario.yaml, which differ from what this sweep writes" in line
+    assert "nothing was changed: give a new folder with --out (without --resume)" in line
+    assert {p.name: p.read_bytes() for p in study.iterdir()} == before
+
+
+def test_resume_of_a_run_folder_says_what_it_is(tmp_path):
+    from .test_output_safety import SMALL, ok, short_scenario
+
+    ok("run", short_scenario(tmp_path / "r.yaml", "r"), "--out", tmp_path / "r1", *SMALL)
+    experiment = write_experiment(tmp_path, small_experiment())
+    line = cli_error("sweep", experiment, "--resume", "--out", tmp_path / "r1")
+    assert f"{tmp_path / 'r1'}: is a run folder (eujsim run), not a sweep; give the folder of an unfinished" in line
+    assert "different experiment" not in line
+    line = cli_error("analyze", tmp_path / "r1" / "timeseries.csv")
+    assert f"{tmp_path / 'r1' / 'timeseries.csv'}: is a file, not a sweep folder; give the folder" in line
+    assert "is a run folder (eujsim run), not a sweep folder" in cli_error("analyze", tmp_path / "r1")
+
+
+def test_analyze_of_a_file_in_a_sweep_folder_names_the_folder(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment())
+    assert eujsim("sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--no-analysis")[0] == 0
+    line = cli_error("analyze", tmp_path / "s" / "worlds.parquet")
+    assert f"is a file of the sweep folder {tmp_path / 's'}; give the folder itself" in line
+    assert "is an experiment file; run it with `eujsim sweep" in cli_error("analyze", experiment)
+
+
+def test_sweep_of_a_scenario_file_says_to_run_it():
+    line = cli_error("sweep", ROOT / "scenarios" / "baseline.yaml")
+    assert "baseline.yaml:7: this is a scenario file, not an experiment" in line
+    assert "run it with `eujsim run FILE`" in line and "unknown key" not in line
+
+
+def test_a_read_only_out_is_refused_as_such_and_not_as_too_big(tmp_path, monkeypatch):
+    """The reviewer's reproducer: on a read-only file system with 401 kB free, sweep said 'too big to run'."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    failed = tmp_path / "failed"
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        assert (
+            eujsim("sweep", experiment, "--out", failed, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+        )
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    access = os.access  # a read-only file system refuses even root, which the tests may run as; chmod would not
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) not in (readonly, failed) and access(path, mode))
+    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: 1_000)  # a read-only mount may be full
+    line = cli_error("sweep", experiment, "--out", readonly / "s")
+    assert f"{readonly / 's'}: cannot be created: '{readonly}' is not a writable folder" in line
+    assert "too big" not in line
+    assert not (readonly / "s").exists()
+    line = cli_error("sweep", experiment, "--out", failed, "--resume")
+    assert f"{failed}: cannot be written (read-only, or not yours)" in line
+
+
+# -- damaged tables and parts -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["worlds.parquet", "quarters.parquet", "points.parquet"])
+def test_analyze_and_compare_name_a_damaged_table_in_one_line(tmp_path, name):
+    """The reviewer's reproducer: an emptied worlds.parquet made analyze and compare print a 40-line traceback."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")[0] == 0
+    (out / name).write_bytes(b"")
+    fix = f"is damaged (Parquet file size is 0 bytes); run the sweep again into a new folder (`eujsim sweep {out}"
+    if name != "points.parquet":  # analyze reads the factor values from worlds.parquet
+        assert f"{out / name}: {fix}" in cli_error("analyze", out)
+    assert f"{out / name}: {fix}" in cli_error("compare", out, "--points", "0,1", "--out", tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+    status, _, err = eujsim("report", out)
+    assert status == 0 or "damaged" in one_error_line(err)
+
+
+def test_resume_reruns_a_damaged_part_and_analyze_says_it_left_it_out(tmp_path, monkeypatch):
+    """The reviewer's reproducer: random bytes in a part made --resume and analyze end in ArrowInvalid for good."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "kp"
+    with monkeypatch.context() as failing:
+        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
+    (out / "parts" / "worlds-000000.parquet").write_bytes(os.urandom(100))
+    status, text, err = eujsim("analyze", out)
+    assert status == 0, err
+    assert "1 damaged part file (parts/worlds-000000.parquet) left out, --resume runs its chunk again" in text
+    assert f"`eujsim sweep {out / 'experiment.yaml'} --resume --out {out}` runs the rest" in text
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["rows"]["worlds"] == 18
+
+
+def test_a_sweep_with_a_short_part_says_resume_and_resume_completes_it(tmp_path, monkeypatch):
+    """The reviewer's reproducer: the sweep said 'run it again into a new folder', analyze said --resume (a no-op)."""
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "kp"
+
+    def short_part(experiment, points, chunk):  # chunk 3 cuts chunk 1's worlds part to one row
+        if chunk == 3:
+            part = out / "parts" / "worlds-000001.parquet"
+            pq.write_table(pq.read_table(part).slice(0, 1), part)
+        return simulate_chunk(experiment, points, chunk)
+
+    with monkeypatch.context() as meddling:
+        meddling.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=short_part))
+        status, text, _ = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3)
+    assert status == 1
+    assert "1 chunks have no results (their parts are missing); rerun them with --resume" in text
+    assert "Warning: the sweep is incomplete (status 'incomplete'): 15 of its 18 worlds" in text
+    assert f"--resume --out {out}` runs the rest" in text
+    status, text, err = eujsim("sweep", experiment, "--out", out, "--resume", "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
 
 
 # -- too big -----------------------------------------------------------------------------------
@@ -408,9 +594,35 @@ def test_ten_million_points_of_a_hundred_thousand_replicates_are_refused(tmp_pat
     size = estimate_sweep(load_experiment(experiment), workers=2)
     with pytest.raises(UserError, match=r"use --workers 1, or fewer replicates .*, or a smaller design") as refused:
         check_fits(load_experiment(experiment), size, tmp_path, memory=20 * 10**9, disk=10**15)
-    assert "its 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks is most of the memory"
+    assert "the design and 10,000,000 chunks" in str(refused.value), "the plan of 10^7 one-point chunks"
     assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.*"))
     assert "too big to run" in cli_error("validate", experiment)
+
+
+def test_a_refusal_for_memory_and_disk_at_once_is_short_fixes_both_and_never_looks_alike(tmp_path):
+    """The reviewer's line: 'need about 25 GB of memory … but 25 GB is available', --workers 1 for 64 TB of disk,
+    726 characters."""
+    experiment = load_experiment(
+        write_experiment(
+            tmp_path, small_experiment(method="random", samples=10_000_000, replicates=100_000, parameters=RANGES)
+        )
+    )
+    size = estimate_sweep(experiment, workers=2)
+    memory = size.memory_bytes - 10**8  # rounds to the same GB as the estimate
+    with pytest.raises(UserError) as refused:
+        check_fits(experiment, size, tmp_path, memory=memory, disk=64 * 10**12)
+    line = str(refused.value)
+    need, available = re.search(r"and ([0-9.]+) GB of memory \(([0-9.]+) GB is available\)", line).groups()
+    assert float(need) > float(available), line
+    assert re.search(r"about 1\d\d TB of disk \(64 TB is free there\) and", line), (
+        "the disk, which options cannot fix, first"
+    )
+    assert "use fewer replicates or a smaller design (for the disk also --out on a disk with more room; " in line
+    assert "for the memory also --workers 1)" in line
+    assert len(line) - len(str(experiment.source)) <= 300, (len(line), line)
+    with pytest.raises(UserError) as refused:
+        check_fits(experiment, size, tmp_path, memory=memory, disk=10**15)
+    assert len(str(refused.value)) - len(str(experiment.source)) <= 340, "memory alone, with where it goes"
 
 
 def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop):
@@ -422,9 +634,8 @@ def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop
         line = cli_error("sweep", experiment, "--out", tmp_path / "s", "--workers", 2, "--chunk-worlds", 1000)
     finally:
         LAPTOP["memory"] = 8 * 10**9
-    assert "each of 2 worker processes" in line and "with a chunk of 100,000 worlds (" in line
-    assert "--chunk-worlds cannot split one point's 100,000 replicates" in line
-    assert "use --workers 1, or fewer replicates" in line
+    assert "2 workers of 3.8 GB: a chunk of 100,000 worlds each" in line
+    assert "use --workers 1, or fewer replicates (--chunk-worlds cannot split a point)" in line
     assert "of disk" not in line, "the disk is big enough"
 
 
