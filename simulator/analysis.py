@@ -57,6 +57,7 @@ from simulator.sensitivity import (
 from simulator.sweep import SweepResult, open_sweep
 from simulator.sweep_data import SweepData
 from simulator.sweep_plots import draw_sweep_plots
+from simulator.sweep_size import check_analysis_fits
 
 __all__ = [
     "INDICES_DIR",
@@ -117,6 +118,12 @@ def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -
     result = sweep if isinstance(sweep, SweepResult) else open_sweep(sweep)
     experiment = result.experiment
     folder = Path(out) if out is not None else result.folder
+    check_analysis_fits(
+        experiment,
+        file=result.folder,
+        fix="analyse a copy of the sweep folder on a machine with more memory",
+        worlds=result.row_count("worlds"),
+    )
     raw = result.worlds()
     if raw.empty:
         raise UserError(

@@ -31,6 +31,7 @@ from simulator.runner import resolve, scenario_files, simulate
 from simulator.scenario import Scenario, check_replicates, check_seed, load_scenario, parse_assignment
 from simulator.shocklib import load_library
 from simulator.sweep import (
+    ANALYSIS_ELSEWHERE,
     WORLDS_FILE,
     IncompleteSweepWarning,
     SweepInterruptedError,
@@ -40,7 +41,7 @@ from simulator.sweep import (
     run_sweep,
     summary_line,
 )
-from simulator.sweep_size import check_fits, estimate_sweep
+from simulator.sweep_size import check_analysis_fits, check_fits, estimate_sweep
 
 PROG = "eujsim"
 EXPLAINED = "coop_EU_JPN"
@@ -353,6 +354,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             experiment = load_experiment(file, calibration=calibration)
             # as `eujsim sweep FILE` would run it: every core, default chunks, into results/
             check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
+            check_analysis_fits(experiment, file=file, fix=ANALYSIS_ELSEWHERE)
             print(
                 f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
                 f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
@@ -447,6 +449,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         resume=args.resume,
+        analysis=not args.no_analysis,
     )
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "

@@ -530,6 +530,7 @@ def _prepare_sweep(
 ) -> Plan:
     from simulator.labels import value_text
     from simulator.sweep import open_sweep
+    from simulator.sweep_size import check_analysis_fits
 
     if seed is not None or replicates is not None:
         raise UserError(
@@ -538,6 +539,12 @@ def _prepare_sweep(
         )
     result = open_sweep(path)
     experiment = result.experiment
+    check_analysis_fits(
+        experiment,
+        file=path,
+        fix="compare on a copy of the sweep folder on a machine with more memory",
+        worlds=result.row_count("worlds"),
+    )
     worlds = result.worlds()
     if worlds.empty:
         raise UserError("has no finished worlds yet; finish it with `eujsim sweep --resume`", file=path)

@@ -72,7 +72,7 @@ from simulator.output import (
 )
 from simulator.ownership import KIND_NAMES, folder_kind, is_temporary
 from simulator.progress import Progress
-from simulator.sweep_size import check_fits, estimate_sweep
+from simulator.sweep_size import check_analysis_fits, check_fits, estimate_sweep
 
 EXPERIMENT_FILE = "experiment.yaml"
 SCENARIO_FILE = "scenario.yaml"
@@ -161,10 +161,10 @@ class SweepResult:
         """
         total = 0
         for file in self._files(kind, WORLDS_FILE if kind == "worlds" else QUARTERS_FILE):
-            rows = parquet_rows(file)
-            if rows is None:
-                raise self._damaged(file)
-            total += rows
+            try:
+                total += pq.read_metadata(file).num_rows
+            except (OSError, ValueError, pa.ArrowException) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                raise self._damaged(file, _first_line(exc)) from None
         return total
 
     @property
@@ -577,12 +577,16 @@ def check_sweep(
     executor: str = "local",
     scheduler: str | None = None,
     resume: bool = False,
+    analysis: bool = False,
 ) -> Path:
     """Everything that can refuse a sweep before anything is written or allocated; returns its folder.
 
     The options (:func:`check_options`), the folder (:func:`sweep_folder`) and the size: the
     memory of the design and of the chunks running at once, and the disk of the tables, against
     what this machine has (:func:`simulator.sweep_size.check_fits`).
+
+    With ``analysis``, the analysis that follows the sweep must fit the memory too
+    (:func:`simulator.sweep_size.check_analysis_fits`).
 
     Raises:
         UserError: naming what to change.
@@ -597,7 +601,16 @@ def check_sweep(
         experiment, workers=workers, chunk_worlds=chunk_worlds, executor=executor, scheduler=scheduler
     )
     check_fits(experiment, size, folder, disk_used=used)
+    if analysis:
+        check_analysis_fits(experiment, file=experiment.source or experiment.name, fix=ANALYSIS_ELSEWHERE)
     return folder
+
+
+ANALYSIS_ELSEWHERE = (
+    "run the sweep with --no-analysis and analyse a copy of its folder on a machine with more memory "
+    "(`eujsim analyze FOLDER`), or use fewer replicates or a smaller design"
+)
+"""What to do when a sweep fits this machine but its analysis does not."""
 
 
 def sweep_folder(experiment: Experiment, out: str | Path | None = None, *, resume: bool = False) -> Path:

@@ -72,6 +72,18 @@ CHUNK_OUTPUT_BYTES = 100
 """Memory, in the sweep process, per world and per quarter row of a finished chunk waiting to be written."""
 
 
+ANALYSIS_CELL_BYTES = 40
+"""Memory of analysing a sweep, per world and column of ``worlds.parquet`` (reading it, sorting, filling
+gaps, the per-point quantiles and the plots). Measured as the resident set's growth over
+:func:`simulator.analysis.analyze` of 1,000,000 and 4,000,000 worlds of 7 columns: 189 bytes per world
+both times, 27 per column; rounded up by half."""
+ANALYSIS_SERIES_ROW_BYTES = 400
+"""Memory of analysing a sweep per row of ``quarters.parquet`` of the one series its envelopes draw:
+the resident peak grew by 78 MB from 82,000 to 328,000 such rows (317 bytes per row), rounded up."""
+ANALYSIS_SCAN_ROW_BYTES = QUARTER_ROW_BYTES
+"""Memory per row of ``quarters.parquet`` of any series, since reading one series may scan them all."""
+
+
 @dataclass(frozen=True)
 class SweepSize:
     """What a sweep will need, before it runs.
@@ -277,3 +289,65 @@ def _memory_fixes(size: SweepSize, memory: int, *, explain: bool) -> list[str]:
     if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes):
         fixes.append("a smaller design")
     return fixes or list(SMALLER)
+
+
+def analysis_memory(experiment: Experiment, points: int | None = None, worlds: int | None = None) -> int:
+    """Memory of analysing (or comparing points of) a sweep of this experiment: its process and the tables it reads.
+
+    Args:
+        experiment: The sweep's experiment.
+        points: Points of the sweep (default: the experiment's design size).
+        worlds: Worlds of the sweep (default: points x replicates).
+    """
+    points = design_size(experiment) if points is None else points
+    worlds = points * experiment.replicates if worlds is None else worlds
+    columns = 2 + len(experiment.factors) + len(experiment.metrics)
+    steps = experiment.scenario.horizon + 1
+    series_rows = points * steps if experiment.series else 0
+    scanned = points * steps * len(experiment.series)
+    return (
+        MAIN_BASE_BYTES
+        + ANALYSIS_CELL_BYTES * columns * worlds
+        + ANALYSIS_SERIES_ROW_BYTES * series_rows
+        + ANALYSIS_SCAN_ROW_BYTES * scanned
+    )
+
+
+def check_analysis_fits(
+    experiment: Experiment,
+    *,
+    file: str | Path,
+    fix: str,
+    points: int | None = None,
+    worlds: int | None = None,
+    memory: int | None = None,
+) -> None:
+    """Refuse to analyse a sweep whose tables would not fit this machine's available memory.
+
+    A sweep streams its worlds to disk chunk by chunk, so it can be far larger than the memory;
+    its analysis reads the whole worlds table at once and would otherwise be killed by the
+    kernel halfway through its plots.
+
+    Args:
+        experiment: The sweep's experiment.
+        file: What the message names (the experiment file, or the sweep folder).
+        fix: What to do instead, a phrase after the colon.
+        points: Points of the sweep (default: the design size).
+        worlds: Worlds the tables hold (default: points x replicates).
+        memory: Available memory in bytes (default: :func:`simulator.resources.available_memory`;
+            the check is skipped when it cannot be told).
+
+    Raises:
+        UserError: one line with the estimate, what is available and ``fix``.
+    """
+    memory = available_memory() if memory is None else memory
+    points = design_size(experiment) if points is None else points
+    worlds = points * experiment.replicates if worlds is None else worlds
+    need = analysis_memory(experiment, points, worlds)
+    if memory is None or need <= memory:
+        return
+    need_text, available = format_sizes(need, memory)
+    raise UserError(
+        f"analysing {worlds:,} worlds needs about {need_text} of memory, but {available} is available: {fix}",
+        file=file,
+    )

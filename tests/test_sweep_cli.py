@@ -642,3 +642,33 @@ def test_a_point_too_big_for_memory_says_chunks_cannot_split_it(tmp_path, laptop
 def test_ordinary_experiments_fit(tmp_path):
     status, _, err = eujsim("validate", ROOT / "experiments")
     assert status == 0, err
+
+
+def test_a_sweep_whose_analysis_would_not_fit_is_refused_unless_it_skips_the_analysis(tmp_path, laptop):
+    """A sweep streams its worlds to disk, so 10^8 worlds fit a laptop; their analysis reads them all at once."""
+    experiment = write_experiment(
+        tmp_path, small_experiment(method="random", samples=10_000, replicates=10_000, parameters=RANGES)
+    )
+    for command in (["sweep", experiment, "--out", tmp_path / "s", "--workers", 2], ["validate", experiment]):
+        line = cli_error(*command)
+        assert f"{experiment}: analysing 100,000,000 worlds needs about " in line
+        assert "8 GB is available: run the sweep with --no-analysis and analyse a copy of its folder" in line
+    loaded = load_experiment(experiment)
+    folder = simulator.sweep.check_sweep(loaded, tmp_path / "s", workers=2, analysis=False)
+    assert folder == tmp_path / "s", "without the analysis the sweep itself fits"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"], "nothing written"
+
+
+def test_analyze_and_compare_refuse_a_sweep_too_big_for_the_memory_before_reading_it(tmp_path, monkeypatch):
+    experiment = write_experiment(tmp_path, small_experiment())
+    out = tmp_path / "s"
+    status, _, err = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")
+    assert status == 0, err
+    monkeypatch.setattr("simulator.sweep_size.available_memory", lambda: 100 * 10**6)
+    line = cli_error("analyze", out)
+    assert f"{out}: analysing 18 worlds needs about " in line
+    assert "but 100 MB is available: analyse a copy of the sweep folder on a machine with more memory" in line
+    assert not (out / "plots").exists() and not (out / "indices").exists(), "nothing drawn"
+    line = cli_error("compare", out, "--by", "JPN.deference", "--out", tmp_path / "c")
+    assert "analysing 18 worlds needs about" in line and "compare on a copy of the sweep folder" in line
+    assert not (tmp_path / "c").exists()
