@@ -14,18 +14,19 @@ Desire of actor i toward j in domain d (all terms signed, see docs/ODD.md)::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 import mesa
 import numpy as np
 
-from simulator.context import PAIR_OF
+from simulator.context import PAIR_OF, Context
 from simulator.mechanisms import activity as activity_mech
 from simulator.mechanisms import commitment as commitment_mech
 from simulator.mechanisms import politics
 from simulator.mechanisms import spending as spending_mech
 from simulator.mechanisms import threat as threat_mech
-from simulator.state import N_TERMS
+from simulator.parameters import Structure
+from simulator.state import N_TERMS, WorldState
 from simulator.structure import (
     ACTIVITIES,
     ACTORS,
@@ -40,8 +41,23 @@ from simulator.structure import (
     THEATRES,
 )
 
-if TYPE_CHECKING:
-    from simulator.model import StrategicModel
+
+class World(Protocol):
+    """What an actor reads and writes of its model (:class:`simulator.model.StrategicModel` provides it).
+
+    Named here, rather than importing the model, so that the model can import its actors and
+    the actors know nothing above them.
+    """
+
+    n_worlds: int
+    year: int
+    params: dict[str, np.ndarray]
+    structure: Structure
+    state: WorldState
+    next: WorldState
+    context: Context
+    explained_members: tuple[str, ...]
+
 
 TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
 _COERCION = ACTIVITIES.index("coercion")
@@ -57,10 +73,10 @@ class Actor(mesa.Agent):
     """
 
     role: ClassVar[str] = "actor"
-    model: StrategicModel
+    model: World  # type: ignore[assignment]  # a mesa.Model that provides World
 
-    def __init__(self, model: StrategicModel, code: str) -> None:
-        super().__init__(model)
+    def __init__(self, model: World, code: str) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
         self.code = code
         self.index = ACTORS.index(code)
         self.terms: np.ndarray | None = None

@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.errors import UserError
+from simulator.experiment_labels import value_text
 from simulator.factor_means import means_by_factor, phase_grid
-from simulator.labels import value_text
 from simulator.sensitivity import (
     POINT_MEANS_FILE,
     analysis_seed,

@@ -528,7 +528,7 @@ def _prepare_sweep(
     seed: int | None,
     replicates: int | None,
 ) -> Plan:
-    from simulator.labels import value_text
+    from simulator.experiment_labels import value_text
     from simulator.sweep import open_sweep
     from simulator.sweep_size import check_analysis_fits
 

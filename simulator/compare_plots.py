@@ -9,8 +9,9 @@ to the baseline, faded where the difference is within noise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import matplotlib
 
@@ -39,7 +40,88 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-    from simulator.compare import Compared, Comparison
+
+class ComparedView(Protocol):
+    """What the plots draw of one compared input (:class:`simulator.compare.Compared` provides it)."""
+
+    @property
+    def label(self) -> str:
+        """Name in legends."""
+        ...
+
+    @property
+    def shocks(self) -> tuple[tuple[int, str], ...]:
+        """``(quarter count, shock name)`` onsets to mark."""
+        ...
+
+    @property
+    def recorded(self) -> np.ndarray:
+        """Quarter counts of its recorded steps."""
+        ...
+
+
+class ComparisonView(Protocol):
+    """What the plots draw of a comparison (:class:`simulator.compare.Comparison` provides it).
+
+    Named here so that drawing knows nothing of how a comparison is computed, and a comparison
+    can save its plots without the two modules importing each other.
+    """
+
+    @property
+    def inputs(self) -> Sequence[ComparedView]:
+        """The compared inputs, in order."""
+        ...
+
+    @property
+    def baseline(self) -> str:
+        """The baseline's label."""
+        ...
+
+    @property
+    def metric(self) -> str:
+        """The compared series."""
+        ...
+
+    @property
+    def window(self) -> tuple[str, str]:
+        """First and last quarter of the shared window."""
+        ...
+
+    @property
+    def window_counts(self) -> tuple[int, int]:
+        """The shared window as quarter counts."""
+        ...
+
+    @property
+    def paired(self) -> bool:
+        """Whether every difference is paired replicate by replicate."""
+        ...
+
+    @property
+    def grouped_by(self) -> str | None:
+        """The sweep factor the inputs are its values of, or None."""
+        ...
+
+    @property
+    def domain_series(self) -> list[str] | None:
+        """The per-domain series of the metric, or None."""
+        ...
+
+    @property
+    def overlay(self) -> pd.DataFrame:
+        """Each input's mean path and band per quarter."""
+        ...
+
+    @property
+    def difference(self) -> pd.DataFrame:
+        """Each input's difference to the baseline per quarter."""
+        ...
+
+    @property
+    def domains(self) -> pd.DataFrame:
+        """Final intensity per domain and input, with the difference to the baseline."""
+        ...
+
 
 SHARED_SHOCK = "#555555"
 """Colour of a shock line that several scenarios have at the same quarter."""
@@ -49,7 +131,7 @@ FIGSIZE = (11, 5.4)
 """Size of the overlay and difference plots (inches)."""
 
 
-def colours(comparison: Comparison) -> dict[str, str]:
+def colours(comparison: ComparisonView) -> dict[str, str]:
     """One Okabe–Ito colour per compared scenario, in input order.
 
     More than eight (only the values of a sweep factor, which are ordered) take a sequential scale instead.
@@ -61,14 +143,14 @@ def colours(comparison: Comparison) -> dict[str, str]:
     return {item.label: matplotlib.colors.to_hex(scale(i / (len(items) - 1) * 0.9)) for i, item in enumerate(items)}
 
 
-def _axis(comparison: Comparison) -> tuple[int, list[str]]:
+def _axis(comparison: ComparisonView) -> tuple[int, list[str]]:
     """First quarter count on the x axis and the label of every quarter from there to the last recorded."""
     first = min(int(item.recorded[0]) for item in comparison.inputs)
     last = max(int(item.recorded[-1]) for item in comparison.inputs)
     return first, [quarter_label(q) for q in range(first, last + 1)]
 
 
-def _shock_marks(ax: Axes, comparison: Comparison, origin: int) -> list[str]:
+def _shock_marks(ax: Axes, comparison: ComparisonView, origin: int) -> list[str]:
     """Each scenario's shock onsets in its colour (grey for one several share); returns the key when numbered."""
     colour = colours(comparison)
     owners: dict[tuple[int, str], list[str]] = {}
@@ -92,7 +174,7 @@ def _shock_marks(ax: Axes, comparison: Comparison, origin: int) -> list[str]:
     return key
 
 
-def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> bool:
+def _shade_outside(ax: Axes, comparison: ComparisonView, origin: int, n: int) -> bool:
     """Grey out the quarters outside the shared window (if any); returns whether anything was shaded."""
     first, last = (q - origin for q in comparison.window_counts)
     shaded = False
@@ -105,7 +187,7 @@ def _shade_outside(ax: Axes, comparison: Comparison, origin: int, n: int) -> boo
     return shaded
 
 
-def _shock_legend(comparison: Comparison) -> list[tuple[object, str]]:
+def _shock_legend(comparison: ComparisonView) -> list[tuple[object, str]]:
     if not any(item.shocks for item in comparison.inputs):
         return []
     return [
@@ -116,12 +198,12 @@ def _shock_legend(comparison: Comparison) -> list[tuple[object, str]]:
     ]
 
 
-def _baseline_suffix(comparison: Comparison, label: str) -> str:
+def _baseline_suffix(comparison: ComparisonView, label: str) -> str:
     """' (baseline)' after the baseline's label in a legend, unless the label says so already."""
     return " (baseline)" if label == comparison.baseline and "baseline" not in label else ""
 
 
-def _names(comparison: Comparison, limit: int = 70) -> str:
+def _names(comparison: ComparisonView, limit: int = 70) -> str:
     by = comparison.grouped_by
     if by:
         return f"by {by} ({len(comparison.inputs)} values)"
@@ -129,7 +211,9 @@ def _names(comparison: Comparison, limit: int = 70) -> str:
     return text if len(text) <= limit else f"{len(comparison.inputs)} scenarios"
 
 
-def _draw_paths(ax: Axes, comparison: Comparison, frame: pd.DataFrame, items: list[Compared], names: list[str]) -> bool:
+def _draw_paths(
+    ax: Axes, comparison: ComparisonView, frame: pd.DataFrame, items: list[ComparedView], names: list[str]
+) -> bool:
     """One line per scenario of ``frame`` (quarter, scenario, mean, p5, p95), with its band where it has one.
 
     Returns whether any band was drawn.
@@ -147,7 +231,7 @@ def _draw_paths(ax: Axes, comparison: Comparison, frame: pd.DataFrame, items: li
     return any_band
 
 
-def _finish_time_axes(ax: Axes, comparison: Comparison, extra: list[tuple[object, str]]) -> None:
+def _finish_time_axes(ax: Axes, comparison: ComparisonView, extra: list[tuple[object, str]]) -> None:
     """Shade the quarters outside the window, mark the shocks, label the quarters, and add the legend.
 
     The legend, right of the axes, lists the drawn lines, then ``extra``, the shading and the shock lines.
@@ -164,7 +248,7 @@ def _finish_time_axes(ax: Axes, comparison: Comparison, extra: list[tuple[object
     place_legend_outside(ax, handles, names, key=key, fontsize=8, handlelength=1.8)
 
 
-def plot_overlay(comparison: Comparison, path: Path) -> None:
+def plot_overlay(comparison: ComparisonView, path: Path) -> None:
     """The metric of every scenario with its 90% band, shock onsets in the scenario's colour."""
     items = comparison.inputs
     with style():
@@ -180,7 +264,7 @@ def plot_overlay(comparison: Comparison, path: Path) -> None:
         save_figure(fig, path)
 
 
-def plot_difference(comparison: Comparison, path: Path) -> None:
+def plot_difference(comparison: ComparisonView, path: Path) -> None:
     """Difference to the baseline per shared quarter with its interval."""
     colour = colours(comparison)
     others = [item for item in comparison.inputs if item.label != comparison.baseline]
@@ -202,7 +286,7 @@ def plot_difference(comparison: Comparison, path: Path) -> None:
         save_figure(fig, path)
 
 
-def plot_domains(comparison: Comparison, path: Path) -> None:
+def plot_domains(comparison: ComparisonView, path: Path) -> None:
     """Final intensity per domain (grouped bars, 90% intervals) and the difference to the baseline."""
     colour = colours(comparison)
     frame = comparison.domains
@@ -263,7 +347,7 @@ def plot_domains(comparison: Comparison, path: Path) -> None:
         save_figure(fig, path)
 
 
-def draw_compare_plots(comparison: Comparison, folder: Path) -> list[Path]:
+def draw_compare_plots(comparison: ComparisonView, folder: Path) -> list[Path]:
     """Draw overlay.png, difference.png and (for a pair's cooperation) domains.png into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -285,6 +285,16 @@ class Explanation:
         return [*CATEGORIES, SHOCKS]
 
     @property
+    def channel_categories(self) -> list[str]:
+        """Keys of the mechanisms the shocks acted through, in the order of ``channels``' last axis."""
+        return list(CATEGORIES)
+
+    @property
+    def shock_category(self) -> str:
+        """Key of the shocks' own contribution among :attr:`categories`."""
+        return SHOCKS
+
+    @property
     def labels(self) -> dict[str, str]:
         """Each category in words (see :func:`category_labels`)."""
         return category_labels(self.target.pair)

@@ -9,7 +9,7 @@ up the shocks' band into the mechanisms they acted through.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import matplotlib
 
@@ -18,12 +18,68 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from simulator.plots import key_below, label_quarters, place_legend_outside, save_figure, shock_markers, style
+from simulator.plots import RunView, key_below, label_quarters, place_legend_outside, save_figure, shock_markers, style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from simulator.explain import Explanation
+
+class ExplanationView(Protocol):
+    """What the figure draws of an explanation (:class:`simulator.explain.Explanation` provides it).
+
+    Named here so that drawing knows nothing of how an explanation is computed.
+    """
+
+    @property
+    def result(self) -> RunView:
+        """The run explained."""
+        ...
+
+    @property
+    def parts(self) -> np.ndarray:
+        """(steps + 1, worlds, categories) contributions to the change since step 0."""
+        ...
+
+    @property
+    def channels(self) -> np.ndarray:
+        """(steps + 1, worlds, channel categories) the shocks' contribution by mechanism."""
+        ...
+
+    @property
+    def change(self) -> np.ndarray:
+        """(steps + 1, worlds) simulated change since step 0."""
+        ...
+
+    @property
+    def categories(self) -> list[str]:
+        """Keys of ``parts``' last axis."""
+        ...
+
+    @property
+    def channel_categories(self) -> list[str]:
+        """Keys of ``channels``' last axis."""
+        ...
+
+    @property
+    def shock_category(self) -> str:
+        """Key of the shocks' own contribution."""
+        ...
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each category in words."""
+        ...
+
+    @property
+    def has_shocks(self) -> bool:
+        """Whether the scenario has shocks."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The explained series in words."""
+        ...
+
 
 CATEGORY_COLOURS = {
     "common_threat": "#D55E00",
@@ -64,10 +120,8 @@ def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: d
     return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
 
 
-def plot_contributions(explanation: Explanation, path: Path) -> None:
+def plot_contributions(explanation: ExplanationView, path: Path) -> None:
     """Draw the explanation figure into ``path`` (PNG, 100 dpi)."""
-    from simulator.explain import CATEGORIES, SHOCKS
-
     result = explanation.result
     x = result.steps
     labels = result.quarter_labels
@@ -92,9 +146,9 @@ def plot_contributions(explanation: Explanation, path: Path) -> None:
         place_legend_outside(top, [line, *handles], [h.get_label() for h in (line, *handles)], fontsize=8)
         if panels == 2:
             bottom = axes[1, 0]
-            channel_keys = list(CATEGORIES)
+            channel_keys = explanation.channel_categories
             handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, explanation.labels)
-            shock_index = explanation.categories.index(SHOCKS)
+            shock_index = explanation.categories.index(explanation.shock_category)
             (total,) = bottom.plot(
                 x, explanation.parts[..., shock_index].mean(axis=1), color="black", lw=2, label="shocks' effect (mean)"
             )

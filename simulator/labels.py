@@ -1,7 +1,8 @@
-"""Sweep quantities in words: series, metrics, factors and their values, for axes, legends, titles and summaries.
+"""Series and parameters in words, for axes, legends, titles and summaries.
 
-The plots and the text summary of a sweep name the same things; taking the wording from
-one place keeps a metric called the same on a colour bar, in a title and in the terminal.
+The plots and the text summaries name the same things; taking the wording from one place
+keeps a series called the same on a colour bar, in a title and in the terminal. Words for an
+experiment's metrics and factors, which need its types, are in :mod:`simulator.experiment_labels`.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
-from simulator.calibration import default_calibration
 from simulator.plots import INTENSITY
 from simulator.structure import ACTOR_NAMES, DOMAIN_LABELS
 
 if TYPE_CHECKING:
-    from simulator.experiment import Factor
-    from simulator.metrics import Metric
+    pass
 
 SHORT_NAMES = {**ACTOR_NAMES, "EU": "EU", "USA": "US"}
 """Actor names for labels: :data:`~simulator.structure.ACTOR_NAMES` with the two long ones shortened."""
@@ -63,35 +62,6 @@ def series_unit(series: str) -> str:
     return "% of GDP" if series.startswith("spending_") else INTENSITY
 
 
-def metric_label(metric: Metric, horizon: int | None = None) -> str:
-    """A metric in words with its unit, for an axis."""
-    what = series_label(metric.series)
-    unit = series_unit(metric.series)
-    if metric.statistic == "final":
-        return f"{what}, final quarter — {unit}"
-    if metric.statistic == "peak":
-        return f"peak {what} — {unit}"
-    if metric.statistic == "mean":
-        return f"{what}, mean over the run — {unit}"
-    never = f" ({horizon + 1}: not in the run)" if horizon is not None else ""
-    return f"quarters until {what} ≥ {metric.threshold:g}{never}"
-
-
-def metric_short(metric: Metric) -> str:
-    """A metric in a few words, for titles and colour bars."""
-    what = series_label(metric.series)
-    if metric.statistic == "first_above":
-        return f"quarters until {what} ≥ {metric.threshold:g}"
-    return f"{metric.statistic} {what}"
-
-
-def effect_unit(metric: Metric) -> str:
-    """The unit of a Morris elementary effect of ``metric``."""
-    if metric.statistic == "first_above":
-        return "quarters per parameter range"
-    return f"{series_unit(metric.series)} per parameter range"
-
-
 WORD_PARTS = {
     "commitment indo pacific": "commitment to the Indo-Pacific",
     "commitment europe": "commitment to Europe",
@@ -132,31 +102,6 @@ def parameter_words(path: str) -> str:
     else:
         owner = SHORT_NAMES.get(group) or DOMAIN_LABELS.get(group, group.replace("_", " "))
     return f"{owner}: {text}"
-
-
-def factor_name(factor: Factor) -> str:
-    """A factor in words without its unit, for titles and legends (the shock field, or the parameter)."""
-    if factor.shock is not None:
-        return factor.label
-    return parameter_words(factor.name) if factor.name in default_calibration() else factor.label or factor.name
-
-
-def factor_label(factor: Factor) -> str:
-    """A factor in words with its unit, for an axis."""
-    if factor.is_onset:
-        return f"{factor.label} (quarter)"
-    if factor.shock is not None:
-        return f"{factor.label} (0–1)" if factor.shock_field == "magnitude" else factor.label
-    calibration = default_calibration()
-    if factor.name not in calibration:
-        return factor.label or factor.name
-    parameter = calibration[factor.name]
-    return f"{parameter_words(factor.name)} ({UNIT_TEXT.get(parameter.unit, parameter.unit_meaning)})"
-
-
-def value_text(factor: Factor, value: float) -> str:
-    """A factor's value for a legend or summary: a quarter, or three significant digits."""
-    return factor.describe(value) if factor.is_onset else f"{value:.3g}"
 
 
 def sentence(text: str) -> str:

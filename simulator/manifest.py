@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simulator.results import RunResult
+    from simulator.scenario import Scenario
 
 DEPENDENCIES = ("mesa", "numpy", "pandas", "matplotlib", "pyyaml", "pydantic", "networkx")
 
@@ -69,11 +69,19 @@ def file_digest(path: str | Path) -> str | None:
         return None
 
 
-def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Everything needed to reproduce and audit a run."""
+def build_manifest(
+    scenario: Scenario, *, replicates: int, timings: Mapping[str, float], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything needed to reproduce and audit a run of ``scenario`` with ``replicates`` worlds.
+
+    Args:
+        scenario: The scenario run.
+        replicates: Worlds simulated.
+        timings: Seconds per phase of the run.
+        extra: Entries to add or replace (the command line, the run's place in a comparison).
+    """
     from simulator.calibration import default_calibration
 
-    scenario = result.scenario
     calibration = default_calibration()
     manifest: dict[str, Any] = {
         "tool": "eujsim",
@@ -85,12 +93,12 @@ def build_manifest(result: RunResult, extra: dict[str, Any] | None = None) -> di
             "sha256": file_digest(scenario.source) if scenario.source and Path(scenario.source).exists() else None,
         },
         "seed": scenario.seed,
-        "replicates": len(result.replicates),
+        "replicates": replicates,
         "horizon_quarters": scenario.horizon,
         "command_line": None,  # filled in by the CLI; None for runs saved from the Python API
         **environment(),
         "calibration_parameters": len(calibration),
-        "timings_seconds": {k: round(v, 4) for k, v in result.timings.items()},
+        "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
     }
     manifest.update(extra or {})
     return manifest

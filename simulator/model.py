@@ -18,7 +18,6 @@ of R worlds, and a sweep is a model whose worlds also differ in parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import mesa
 import numpy as np
@@ -33,7 +32,7 @@ from simulator.parameters import Structure, world_parameters
 from simulator.randomness import predraw
 from simulator.scenario import Scenario
 from simulator.shocks import ShockSchedule
-from simulator.state import WorldState
+from simulator.state import PairTerms, WorldState
 from simulator.structure import (
     ACTIVITIES,
     ACTORS,
@@ -46,21 +45,6 @@ from simulator.structure import (
     PARTNERS,
     THEATRES,
 )
-
-
-class PairTerms(NamedTuple):
-    """One pair's desire terms, desires and cooperation in every world (see :meth:`StrategicModel.pair_terms`).
-
-    Attributes:
-        terms: (W, 2, terms, D) the first member's terms toward the second, then the reverse.
-        desires: (W, 2, D) the two desires, in the same order.
-        coop: (W, D) realised cooperation of the pair.
-    """
-
-    terms: np.ndarray
-    desires: np.ndarray
-    coop: np.ndarray
-
 
 _FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
 _SECOND = np.array([ACTORS.index(PAIR_MEMBERS[p][1]) for p in PAIRS])

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import matplotlib
 
@@ -46,8 +46,34 @@ if TYPE_CHECKING:
     from matplotlib.legend import Legend
     from matplotlib.text import Annotation
 
-    from simulator.results import RunResult
-    from simulator.scenario import Shock
+    from simulator.scenario import Scenario, Shock
+
+
+class RunView(Protocol):
+    """What the plots draw of a run (:class:`simulator.results.RunResult` provides it).
+
+    Named here so that drawing needs nothing above it and a run's results need no plotting.
+    """
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario run (its name and shocks are drawn)."""
+        ...
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step numbers 0 … horizon."""
+        ...
+
+    @property
+    def quarter_labels(self) -> list[str]:
+        """The quarter of each step."""
+        ...
+
+    def series(self, variable: str) -> np.ndarray:
+        """(steps, replicates) values of one variable."""
+        ...
+
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
@@ -141,7 +167,7 @@ def tick_every(n_steps: int, max_labels: int = 11) -> int:
     return 40
 
 
-def quarter_axis(ax: Axes, result: RunResult, max_labels: int = 11) -> None:
+def quarter_axis(ax: Axes, result: RunView, max_labels: int = 11) -> None:
     """Label the x axis with calendar quarters."""
     label_quarters(ax, result.quarter_labels, max_labels=max_labels)
 
@@ -163,7 +189,7 @@ def label_quarters(ax: Axes, labels: list[str], max_labels: int = 11) -> None:
     ax.set_xlabel("quarter (end of)")
 
 
-def band(ax: Axes, result: RunResult, variable: str, colour: str, label: str) -> None:
+def band(ax: Axes, result: RunView, variable: str, colour: str, label: str) -> None:
     """Mean line with the 5–95% band over replicates."""
     data = result.series(variable)
     x = result.steps
@@ -245,7 +271,7 @@ def label_shocks_above(
     return made
 
 
-def shock_markers(ax: Axes, result: RunResult, annotate: bool = True, *, numbered: bool | None = None) -> list[str]:
+def shock_markers(ax: Axes, result: RunView, annotate: bool = True, *, numbered: bool | None = None) -> list[str]:
     """Dashed vertical line at each shock's onset, labelled in a strip above the axes.
 
     A long scenario (the backcast has about thirty dated events) would bury the plot under
@@ -451,12 +477,12 @@ def layout(fig: Figure) -> None:
     _place_keys_below(fig)
 
 
-def _title(result: RunResult, what: str) -> str:
+def _title(result: RunView, what: str) -> str:
     return f"{what} — scenario: {result.scenario.name}"
 
 
 def intensity_chart(
-    result: RunResult, path: Path, lines: list[tuple[str, str, str]], what: str, band_label: str | None = None
+    result: RunView, path: Path, lines: list[tuple[str, str, str]], what: str, band_label: str | None = None
 ) -> None:
     """Cooperation intensity over time: one banded line per ``(variable, colour, label)``."""
     with style():
@@ -474,13 +500,13 @@ def intensity_chart(
         save_figure(fig, path)
 
 
-def plot_headline(result: RunResult, path: Path) -> None:
+def plot_headline(result: RunView, path: Path) -> None:
     """EU–Japan cooperation with its 90% band and shock markers."""
     line = (f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
     intensity_chart(result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates")
 
 
-def plot_domain_heatmap(result: RunResult, path: Path) -> None:
+def plot_domain_heatmap(result: RunView, path: Path) -> None:
     """Mean EU–JPN intensity per domain (rows) and quarter (columns), shocks marked and labelled above."""
     matrix = np.stack([result.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
     with style(), plt.rc_context({"axes.grid": False}):
@@ -502,7 +528,7 @@ def plot_domain_heatmap(result: RunResult, path: Path) -> None:
         save_figure(fig, path)
 
 
-def plot_threats(result: RunResult, path: Path) -> None:
+def plot_threats(result: RunView, path: Path) -> None:
     """How the EU, Japan and the USA read each challenger, with 90% bands.
 
     The panels are narrow, so shocks carry numbers above each panel and a key under the figure.
@@ -535,7 +561,7 @@ SHORT = {"EU": "EU", "USA": "US"}
 MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
 
 
-def plot_pairs(result: RunResult, path: Path) -> None:
+def plot_pairs(result: RunView, path: Path) -> None:
     """Cooperation of the main pairs (alliances and challenger alignment)."""
     lines = []
     for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
@@ -544,7 +570,7 @@ def plot_pairs(result: RunResult, path: Path) -> None:
     intensity_chart(result, path, lines, "Cooperation of the main pairs")
 
 
-def plot_history(result: RunResult, path: Path) -> None:
+def plot_history(result: RunView, path: Path) -> None:
     """A backcast on two panels: EU–Japan cooperation, and how the EU and Japan read Russia.
 
     The upper panel is pattern P1 (low, rising in the 2010s, steepest after 2022), the lower
@@ -579,7 +605,7 @@ RUN_PLOTS = {
 }
 
 
-def draw_run_plots(result: RunResult, folder: Path) -> list[Path]:
+def draw_run_plots(result: RunView, folder: Path) -> list[Path]:
     """Draw every run plot into ``folder`` and return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -38,7 +38,7 @@ from simulator.structure import (
 )
 
 if TYPE_CHECKING:
-    from simulator.model import PairTerms
+    from simulator.state import PairTerms
 
 _EU, _JPN = ACTORS.index("EU"), ACTORS.index("JPN")
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -36,7 +36,6 @@ from simulator.structure import (
 
 if TYPE_CHECKING:
     from simulator.recorder import PairHistory
-    from simulator.run_folder import RunFolder
 
 EPISODE_LABELS = {
     "gray_zone": "gray-zone incident at sea",
@@ -336,7 +335,9 @@ class RunResult:
             self.drivers_table.to_csv(tmp / "drivers.csv", index=False, float_format="%.6g")
             if plots:
                 draw_run_plots(self, tmp / "plots")
-            manifest = build_manifest(self, extra=manifest_extra)
+            manifest = build_manifest(
+                self.scenario, replicates=len(self.replicates), timings=self.timings, extra=manifest_extra
+            )
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return writer.destination
 
@@ -353,7 +354,20 @@ MOVER_THRESHOLD = 0.005
 """Smallest move worth naming, on the 0–1 scale."""
 
 
-def biggest_movers(run: RunResult | RunFolder, count: int = 4) -> list[tuple[str, float]]:
+class SeriesSource(Protocol):
+    """Anything that holds a run's series by name: a :class:`RunResult` or a run folder read back."""
+
+    @property
+    def columns(self) -> list[str]:
+        """Variable names."""
+        ...
+
+    def series(self, variable: str) -> np.ndarray:
+        """(replicates, steps) values of one variable."""
+        ...
+
+
+def biggest_movers(run: SeriesSource, count: int = 4) -> list[tuple[str, float]]:
     """The ``count`` series whose mean moved most from the first to the last quarter, with the move.
 
     Spending is in % of GDP, so its move counts a tenth to be comparable with 0–1 intensities;

@@ -8,6 +8,7 @@ change a result.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -87,3 +88,17 @@ class WorldState:
             m = mask.reshape(mask.shape + (1,) * (mine.ndim - 1))
             out[f.name] = np.where(m, mine, getattr(other, f.name))
         return WorldState(**out)
+
+
+class PairTerms(NamedTuple):
+    """One pair's desire terms, desires and cooperation in every world (see :meth:`StrategicModel.pair_terms`).
+
+    Attributes:
+        terms: (W, 2, terms, D) the first member's terms toward the second, then the reverse.
+        desires: (W, 2, D) the two desires, in the same order.
+        coop: (W, D) realised cooperation of the pair.
+    """
+
+    terms: np.ndarray
+    desires: np.ndarray
+    coop: np.ndarray

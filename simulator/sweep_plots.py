@@ -30,21 +30,10 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from simulator.calendar import quarter_label
 from simulator.designs import design_size
+from simulator.experiment_labels import effect_unit, factor_label, factor_name, metric_label, metric_short, value_text
 from simulator.factor_means import PhaseGrid, means_by_factor, phase_grid
 from simulator.interop import HEADLINE_SERIES
-from simulator.labels import (
-    effect_unit,
-    factor_label,
-    factor_name,
-    metric_label,
-    metric_short,
-    parameter_words,
-    sentence,
-    series_label,
-    series_unit,
-    value_text,
-    wrap,
-)
+from simulator.labels import parameter_words, sentence, series_label, series_unit, wrap
 from simulator.output import atomic_file
 from simulator.plots import (
     BAND_ALPHA,

@@ -16,7 +16,8 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from simulator import plots, run
-from simulator.labels import factor_label, parameter_words
+from simulator.experiment_labels import factor_label
+from simulator.labels import parameter_words
 from simulator.plots import KEY_BELOW_GID, SHOCK_LABEL_GID
 
 from .conftest import SCENARIOS
