@@ -23,11 +23,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
@@ -35,7 +37,7 @@ format: $(STAMP)
 
 # Pattern-oriented validation: rewrites docs/validation.md and docs/img/backcast.png from real runs.
 validate: $(STAMP)
-	$(PY) -m simulator.validation_report
+	$(PY) -m simulator.reports.validation_report
 
 # Fuzz the file readers for longer than `make test` does: tests/test_fuzz.py draws FUZZ_EXAMPLES
 # mutants of the shipped scenario, experiment and shock-library files per test (the suite draws
@@ -46,6 +48,7 @@ fuzz: $(STAMP)
 	EUJSIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q tests/test_fuzz.py
 
 bench: $(STAMP)
+	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_sweep.py
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator import load_scenario
-from simulator.runner import simulate
+from simulator.runs.runner import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 

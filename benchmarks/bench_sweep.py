@@ -43,15 +43,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 from mesa.batchrunner import batch_run
 
-from simulator.chunks import simulate_chunk, world_overrides
-from simulator.designs import design
-from simulator.executors import default_workers
-from simulator.experiment import Experiment, experiment_from_dict
-from simulator.metrics import parse_metric
-from simulator.model import StrategicModel
-from simulator.recorder import Recorder
-from simulator.sweep import run_sweep
-from simulator.yamlio import dump_yaml
+from simulator.base.yamlio import dump_yaml
+from simulator.core.model import StrategicModel
+from simulator.core.recorder import Recorder
+from simulator.runs.metrics import parse_metric
+from simulator.sweeps.chunks import simulate_chunk, world_overrides
+from simulator.sweeps.designs import design
+from simulator.sweeps.executors import default_workers
+from simulator.sweeps.experiment import Experiment, experiment_from_dict
+from simulator.sweeps.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "us_retrenchment.yaml"

@@ -6,16 +6,53 @@ Notebook use::
     result = simulator.run("scenarios/us_retrenchment.yaml")
     result.summary          # mean, p5, p50, p95 per quarter and variable
     result.final("coop_EU_JPN").describe()
+
+The package is layered (docs/architecture.md): ``base`` → ``inputs`` and ``storage`` →
+``core`` (the model) → ``presentation`` → ``runs`` → ``sweeps`` → ``evaluation`` →
+``reports`` → ``cli``; a module imports only from its own layer and those below it, which
+``make test`` checks (``.importlinter``). The public names below are imported on first use,
+so that ``import simulator`` (and with it every ``eujsim`` command) starts without loading
+Mesa, pandas or matplotlib. Module paths from before the layers (``simulator.sweep``,
+``simulator.results``, …) still import: :mod:`simulator.moved` maps them to their new homes.
 """
 
-from simulator.calibration import Calibration, Parameter, default_calibration, load_calibration
-from simulator.errors import UserError
-from simulator.interop import model_function
-from simulator.model import StrategicModel
-from simulator.results import RunResult
-from simulator.runner import resolve, run, simulate
-from simulator.scenario import Scenario, load_scenario, scenario_from_dict
-from simulator.shocklib import ShockLibrary, default_library, load_library
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from simulator.moved import install_aliases
+
+if TYPE_CHECKING:
+    from simulator.base.errors import UserError
+    from simulator.core.model import StrategicModel
+    from simulator.inputs.calibration import Calibration, Parameter, default_calibration, load_calibration
+    from simulator.inputs.scenario import Scenario, load_scenario, scenario_from_dict
+    from simulator.inputs.shocklib import ShockLibrary, default_library, load_library
+    from simulator.runs.results import RunResult
+    from simulator.runs.runner import resolve, run, simulate
+    from simulator.sweeps.interop import model_function
+
+PUBLIC = {
+    "Calibration": "simulator.inputs.calibration",
+    "Parameter": "simulator.inputs.calibration",
+    "default_calibration": "simulator.inputs.calibration",
+    "load_calibration": "simulator.inputs.calibration",
+    "UserError": "simulator.base.errors",
+    "model_function": "simulator.sweeps.interop",
+    "StrategicModel": "simulator.core.model",
+    "RunResult": "simulator.runs.results",
+    "resolve": "simulator.runs.runner",
+    "run": "simulator.runs.runner",
+    "simulate": "simulator.runs.runner",
+    "Scenario": "simulator.inputs.scenario",
+    "load_scenario": "simulator.inputs.scenario",
+    "scenario_from_dict": "simulator.inputs.scenario",
+    "ShockLibrary": "simulator.inputs.shocklib",
+    "default_library": "simulator.inputs.shocklib",
+    "load_library": "simulator.inputs.shocklib",
+}
+"""Each public name and the module that defines it."""
 
 __all__ = [
     "Calibration",
@@ -36,3 +73,19 @@ __all__ = [
     "scenario_from_dict",
     "simulate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module the first time it is asked for (PEP 562)."""
+    if name in PUBLIC:
+        value = getattr(importlib.import_module(PUBLIC[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'simulator' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *PUBLIC})
+
+
+install_aliases()

@@ -14,10 +14,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.analysis import INDICES_DIR, PLOTS_DIR, POINT_MEANS_FILE, SweepAnalysis, analyze, safe_name
-from simulator.chunks import simulate_chunk
-from simulator.errors import UserError
-from simulator.sweep import IncompleteSweepWarning, SweepResult, run_sweep
+from simulator.base.errors import UserError
+from simulator.sweeps.analysis import INDICES_DIR, PLOTS_DIR, POINT_MEANS_FILE, SweepAnalysis, analyze, safe_name
+from simulator.sweeps.chunks import simulate_chunk
+from simulator.sweeps.sweep import IncompleteSweepWarning, SweepResult, run_sweep
 
 from .conftest import SCENARIOS
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from simulator import run
-from simulator.calendar import quarter_label
-from simulator.calibration import default_calibration
-from simulator.parameters import world_parameters
-from simulator.scenario import load_scenario
-from simulator.shocks import ShockSchedule
+from simulator.base.calendar import quarter_label
+from simulator.core.parameters import world_parameters
+from simulator.core.shocks import ShockSchedule
+from simulator.inputs.calibration import default_calibration
+from simulator.inputs.scenario import load_scenario
 
 from .conftest import SCENARIOS
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-import simulator.plots
+import simulator.presentation.plots
 from simulator import UserError, load_scenario, scenario_from_dict
 from simulator.cli import main
 
@@ -511,7 +511,7 @@ def test_a_device_or_a_pipe_is_refused_without_reading_it(tmp_path):
 
 
 def test_a_file_above_the_size_limit_is_refused(tmp_path):
-    from simulator.yamlio import MAX_FILE_BYTES
+    from simulator.base.yamlio import MAX_FILE_BYTES
 
     line = "# a comment line of exactly forty bytes\n"
     file = tmp_path / "huge.yaml"
@@ -553,7 +553,7 @@ def test_bad_number_option_on_the_command_line(tmp_path, option, value, needle):
 
 
 def test_seed_and_replicates_given_to_the_api_are_checked_like_a_file():
-    from simulator.runner import resolve
+    from simulator.runs.runner import resolve
 
     scenario = load_scenario(BASELINE)
     for seed in (-1, 2**63, 2.5, True):
@@ -765,7 +765,7 @@ def test_interrupted_run_leaves_no_partial_folder(capsys, tmp_path, monkeypatch)
     def interrupt(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(simulator.plots, "draw_run_plots", interrupt, raising=True)
+    monkeypatch.setattr(simulator.presentation.plots, "draw_run_plots", interrupt, raising=True)
     out = tmp_path / "run"
     status = main(["run", str(BASELINE), "--replicates", "2", "--out", str(out), "--quiet"])
     assert status == 130
@@ -868,7 +868,7 @@ def test_a_key_with_a_line_break_stays_on_one_line(tmp_path):
 
 
 def test_quote_is_short_for_any_value():
-    from simulator.errors import clip, quote
+    from simulator.base.errors import clip, quote
 
     cyclic: list = []
     cyclic.append(cyclic)
@@ -962,7 +962,7 @@ def test_shock_library_timing_is_bounded_like_a_scenario_shock(tmp_path):
 
 
 def test_a_metric_level_reads_back_exactly_from_its_name():
-    from simulator.metrics import parse_metric
+    from simulator.runs.metrics import parse_metric
 
     for level in (0.55, 1.0, 0.1234567, 1e-9, 123456789.0):
         metric = parse_metric(f"coop_EU_JPN:first_above@{level!r}")
@@ -972,8 +972,8 @@ def test_a_metric_level_reads_back_exactly_from_its_name():
 
 
 def test_api_numbers_too_large_for_a_float_are_user_errors():
-    from simulator.interop import shock_input_value
-    from simulator.runner import resolve
+    from simulator.runs.runner import resolve
+    from simulator.sweeps.interop import shock_input_value
 
     scenario = load_scenario(SCENARIOS / "us_retrenchment.yaml")
     with pytest.raises(UserError, match="out of range"):
@@ -1095,7 +1095,7 @@ def test_a_damaged_side_table_is_one_line_in_the_report(tmp_path, small_run, nam
 
 
 def test_the_tables_of_a_run_have_the_columns_the_reader_expects(small_run):
-    from simulator.run_folder import TABLE_COLUMNS
+    from simulator.runs.run_folder import TABLE_COLUMNS
 
     for name, columns in TABLE_COLUMNS.items():
         header = (small_run / name).read_text(encoding="utf-8").splitlines()[0].split(",")

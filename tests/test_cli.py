@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.cli
+import simulator.runs.runner
 from simulator import load_scenario
-from simulator.structure import DOMAINS
+from simulator.core.structure import DOMAINS
 
 from .conftest import ROOT, SCENARIOS, SHOCK_KINDS, cli_error, eujsim
 
@@ -379,7 +379,7 @@ def test_quiet_prints_only_the_result_folders(tmp_path):
 
 def test_interrupting_a_batch_keeps_finished_folders_and_says_so(tmp_path, monkeypatch):
     files = [write_scenario(tmp_path / f"s{i}.yaml", f"s{i}") for i in range(3)]
-    real = simulator.cli.simulate
+    real = simulator.runs.runner.simulate
     calls = []
 
     def interrupted_second_time(scenario):
@@ -388,7 +388,7 @@ def test_interrupting_a_batch_keeps_finished_folders_and_says_so(tmp_path, monke
             raise KeyboardInterrupt
         return real(scenario)
 
-    monkeypatch.setattr(simulator.cli, "simulate", interrupted_second_time)
+    monkeypatch.setattr(simulator.runs.runner, "simulate", interrupted_second_time)
     status, out, err = eujsim("run", *files, "--out", tmp_path / "out", "--replicates", SMALL, "--no-plots", "--quiet")
     assert status == 130
     assert calls == ["s0", "s1"], "nothing runs after an interruption"

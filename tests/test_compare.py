@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulator
-from simulator.compare import (
+from simulator.core.structure import DOMAINS
+from simulator.evaluation.compare import (
     DIFFERENCE_COLUMNS,
     DOMAIN_COLUMNS,
     STATISTICS,
@@ -25,9 +26,8 @@ from simulator.compare import (
     _unpaired,
     compare,
 )
-from simulator.results import INTERVAL
-from simulator.structure import DOMAINS
-from simulator.sweep import IncompleteSweepWarning, run_sweep
+from simulator.runs.results import INTERVAL
+from simulator.sweeps.sweep import IncompleteSweepWarning, run_sweep
 
 from .conftest import SCENARIOS, cli_error, eujsim
 
@@ -263,7 +263,7 @@ def test_cli_writes_the_whole_contract_and_never_overwrites(tmp_path, monkeypatc
         assert (folder / "plots" / name).stat().st_size > 10_000, name
     for label in ("baseline", "us_retrenchment"):
         assert (folder / "runs" / label / "timeseries.csv").is_file()
-        assert simulator.run_folder.open_run(folder / "runs" / label).replicates.size == REPS
+        assert simulator.runs.run_folder.open_run(folder / "runs" / label).replicates.size == REPS
     manifest = json.loads((folder / "compare.json").read_text())
     assert manifest["kind"] == "compare" and manifest["metric"] == "coop_EU_JPN"
     assert manifest["baseline"] == "baseline" and manifest["paired"] is True

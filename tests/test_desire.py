@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.structure import ACTORS, DOMAINS
+from simulator.core.structure import ACTORS, DOMAINS
 
 from .conftest import paired_model
 

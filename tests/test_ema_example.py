@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.calibration import default_calibration
-from simulator.runner import resolve
+from simulator.inputs.calibration import default_calibration
+from simulator.runs.runner import resolve
 
 from .conftest import ROOT
 

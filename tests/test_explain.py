@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.errors import UserError
-from simulator.explain import CATEGORIES, SHOCKS, explain, explain_run, no_shock_twin
-from simulator.runner import simulate
-from simulator.structure import DOMAINS
+from simulator.base.errors import UserError
+from simulator.core.structure import DOMAINS
+from simulator.evaluation.explain import CATEGORIES, SHOCKS, explain, explain_run, no_shock_twin
+from simulator.runs.runner import simulate
 from tests.conftest import SCENARIOS, cli_error, eujsim, make_scenario
 
 VALUES_DRIFT = {
@@ -137,7 +137,7 @@ def test_a_taiwan_crisis_works_through_common_threat(tmp_path):
 
 
 def test_a_saved_run_is_explained_as_the_same_run_in_memory(retrenchment):
-    from simulator.run_folder import open_run
+    from simulator.runs.run_folder import open_run
 
     saved = open_run(retrenchment)
     in_memory = explain(simulate(saved.scenario, replicates=saved.replicates))

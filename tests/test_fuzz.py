@@ -39,9 +39,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.calibration import default_calibration
-from simulator.scenario import load_scenario, parse_scenario
-from simulator.yamlio import parse_yaml
+from simulator.base.yamlio import parse_yaml
+from simulator.inputs.calibration import default_calibration
+from simulator.inputs.scenario import load_scenario, parse_scenario
 
 from .conftest import ERROR_PREFIX, ROOT, SCENARIOS, eujsim
 
@@ -51,7 +51,7 @@ MAX_MESSAGE = 800
 """Longest error line allowed: a message quotes a short prefix of the user's value, never all of it.
 
 Most messages are under 300 characters; the longest fixed one, a sweep refused for both memory
-and disk (simulator/sweep_size.py), reaches about 650 with a short path. A value quoted whole
+and disk (simulator/sweeps/sweep_size.py), reaches about 650 with a short path. A value quoted whole
 would go far beyond."""
 DEADLINE = timedelta(seconds=15)
 """Longest time one validation may take. The slowest of 3,000 mutants took 0.8 s and the median 4-17 ms,
@@ -288,7 +288,7 @@ RAW_VALUES = st.one_of(
             "*undefined",
             "!!python/object/apply:os.system ['true']",
             "!!python/name:os.system",
-            "!!python/object:simulator.scenario.Scenario {}",
+            "!!python/object:simulator.inputs.scenario.Scenario {}",
             "!!binary aGVsbG8=",
             "!!set {a, b}",
             "!!omap [a: 1]",

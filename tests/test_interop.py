@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import simulator
-from simulator.errors import UserError
-from simulator.metrics import Metric, parse_metric, parse_metrics
+from simulator.base.errors import UserError
+from simulator.runs.metrics import Metric, parse_metric, parse_metrics
 
 from .conftest import SCENARIOS
 

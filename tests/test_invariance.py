@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulator import StrategicModel
-from simulator.recorder import Recorder
-from simulator.runner import simulate
+from simulator.core.recorder import Recorder
+from simulator.runs.runner import simulate
 
 from .conftest import make_scenario
 

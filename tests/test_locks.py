@@ -9,12 +9,12 @@ import time
 
 import pytest
 
-from simulator.errors import UserError
-from simulator.locks import LOCK_FILE, FolderLock, is_locked, owning
+from simulator.base.errors import UserError
+from simulator.storage.locks import LOCK_FILE, FolderLock, is_locked, owning
 
 HOLD = """
 import sys, time
-from simulator.locks import FolderLock
+from simulator.storage.locks import FolderLock
 lock = FolderLock(sys.argv[1])
 assert lock.acquire()
 print("held", flush=True)

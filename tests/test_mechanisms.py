@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulator.mechanisms import activity, commitment, cooperation, spending, threat
-from simulator.structure import ACTIVITIES, DOMAINS
+from simulator.core.mechanisms import activity, commitment, cooperation, spending, threat
+from simulator.core.structure import ACTIVITIES, DOMAINS
 
 W = 3
 rng = np.random.default_rng(0)
@@ -161,8 +161,8 @@ def test_shared_threat_never_exceeds_either_sides_reading():
 
 
 def test_coercion_threat_calls_most_for_economic_security():
-    from simulator.calibration import default_calibration
-    from simulator.parameters import Structure, world_parameters
+    from simulator.core.parameters import Structure, world_parameters
+    from simulator.inputs.calibration import default_calibration
 
     structure = Structure.from_parameters(world_parameters(default_calibration(), 1), 1)
     shared = np.zeros((1, len(ACTIVITIES)))

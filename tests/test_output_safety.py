@@ -22,9 +22,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulator.locks import FolderLock
-from simulator.output import MAX_NAME_BYTES, atomic_file, atomic_folder, distinct_names, folder_name, remove_abandoned
-from simulator.ownership import LAYOUTS, PARTIAL, REPLACED, folder_kind, foreign_entries
+from simulator.storage.locks import FolderLock
+from simulator.storage.output import (
+    MAX_NAME_BYTES,
+    atomic_file,
+    atomic_folder,
+    distinct_names,
+    folder_name,
+    remove_abandoned,
+)
+from simulator.storage.ownership import LAYOUTS, PARTIAL, REPLACED, folder_kind, foreign_entries
 
 from .conftest import ROOT, SCENARIOS, cli_error, eujsim
 
@@ -243,7 +250,7 @@ def test_nothing_eujsim_writes_counts_as_foreign(tmp_path):
 INSIDE = """
 import sys, time
 from pathlib import Path
-from simulator.output import atomic_folder
+from simulator.storage.output import atomic_folder
 with atomic_folder(Path(sys.argv[1]), "run") as tmp:
     (tmp / "timeseries.csv").write_text("half a result", encoding="utf-8")
     print(tmp, flush=True)
@@ -384,11 +391,11 @@ def test_out_named_like_a_temporary_is_refused(tmp_path):
 
 def test_two_runs_into_one_default_folder_both_keep_their_result(tmp_path, monkeypatch):
     """Without --out, a run whose default folder another run took meanwhile takes the next number."""
-    import simulator.cli
+    import simulator.runs.runner
 
     monkeypatch.chdir(tmp_path)
     scenario = short_scenario(tmp_path / "s.yaml", "s")
-    real_simulate = simulator.cli.simulate
+    real_simulate = simulator.runs.runner.simulate
     started = []
 
     def while_another_run_finishes_first(*args, **kwargs):
@@ -397,7 +404,7 @@ def test_two_runs_into_one_default_folder_both_keep_their_result(tmp_path, monke
             ok("run", scenario, *SMALL)  # planned results/s too, and saves it while this one simulates
         return real_simulate(*args, **kwargs)
 
-    monkeypatch.setattr(simulator.cli, "simulate", while_another_run_finishes_first)
+    monkeypatch.setattr(simulator.runs.runner, "simulate", while_another_run_finishes_first)
     status, out, err = eujsim("run", scenario, "--seed", 9, *SMALL)
     assert status == 0, err
     assert out.strip() == str(Path("results") / "s-2")
@@ -407,7 +414,7 @@ def test_two_runs_into_one_default_folder_both_keep_their_result(tmp_path, monke
 
 def test_a_default_folder_taken_in_the_instant_before_the_rename_gets_the_next_number(tmp_path, monkeypatch):
     """Another process may take the folder between the last check and the rename; the count starts from the base."""
-    import simulator.output
+    import simulator.storage.output
 
     (tmp_path / "s").mkdir()  # taken before: the result is planned for s-2
     rename = os.rename
@@ -418,7 +425,7 @@ def test_a_default_folder_taken_in_the_instant_before_the_rename_gets_the_next_n
             (tmp_path / "s-2" / "theirs.txt").write_text("another result")
         rename(source, target)
 
-    monkeypatch.setattr(simulator.output.os, "rename", another_process_first)
+    monkeypatch.setattr(simulator.storage.output.os, "rename", another_process_first)
     writer = atomic_folder(tmp_path / "s", "run", renumber=True)
     with writer as tmp:
         (tmp / "mine.txt").write_text("this result")
@@ -470,7 +477,7 @@ def test_every_test_that_docs_reliability_names_exists():
 
 
 def test_a_full_disk_while_writing_a_file_names_the_file_not_its_temporary(tmp_path, monkeypatch):
-    from simulator.output import write_text_atomically
+    from simulator.storage.output import write_text_atomically
 
     target = tmp_path / "indices" / "point_means.csv"
 

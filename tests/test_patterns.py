@@ -1,6 +1,6 @@
 """Pattern-oriented validation: P1–P10 of MODEL.md §5 on real scenario runs.
 
-Every test runs scenario files from ``scenarios/`` through :mod:`simulator.validation`
+Every test runs scenario files from ``scenarios/`` through :mod:`simulator.evaluation.validation`
 and requires each claimed effect's 95% interval over replicates to exclude zero.
 Shock scenarios are compared with the baseline replicate by replicate (same seed,
 common random numbers). P1 and P2 run on the historical backcast, which is the
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.calibration import default_calibration
-from simulator.validation import (
+from simulator.evaluation.validation import (
     BY_CODE,
     PATTERNS,
     Check,
@@ -24,6 +23,7 @@ from simulator.validation import (
     evaluate_ranges,
     range_points,
 )
+from simulator.inputs.calibration import default_calibration
 
 from .conftest import SCENARIOS
 from .test_calibration import normalise, source_text

@@ -15,10 +15,11 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from simulator import plots, run
-from simulator.experiment_labels import factor_label
-from simulator.labels import parameter_words
-from simulator.plots import KEY_BELOW_GID, SHOCK_LABEL_GID
+from simulator import run
+from simulator.presentation import plots
+from simulator.presentation.labels import parameter_words
+from simulator.presentation.plots import KEY_BELOW_GID, SHOCK_LABEL_GID
+from simulator.sweeps.experiment_labels import factor_label
 
 from .conftest import SCENARIOS
 
@@ -159,7 +160,7 @@ def test_parameters_are_named_in_words(path: str, words: str):
 
 
 def test_a_calibrated_factor_axis_shows_words_and_unit_not_the_key():
-    from simulator.experiment import load_experiment
+    from simulator.sweeps.experiment import load_experiment
 
     experiment = load_experiment(SCENARIOS.parent / "experiments" / "hedging_vs_deference.yaml")
     label = factor_label(experiment.factor("JPN.deference"))

@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator import default_calibration, default_library, load_scenario, scenario_from_dict
-from simulator.calendar import FIRST_QUARTER, LAST_QUARTER, quarter_label
-from simulator.names import DESCRIPTION_LIMIT, NAME_LIMIT, name_problem
-from simulator.runner import simulate
-from simulator.scenario import REPLICATES_RANGE, SEED_RANGE, parse_scenario
-from simulator.shocklib import MAX_TIMING_QUARTERS
-from simulator.shocks import shock_strength
-from simulator.yamlio import parse_yaml
+from simulator.base.calendar import FIRST_QUARTER, LAST_QUARTER, quarter_label
+from simulator.base.names import DESCRIPTION_LIMIT, NAME_LIMIT, name_problem
+from simulator.base.yamlio import parse_yaml
+from simulator.core.shocks import shock_strength
+from simulator.inputs.scenario import REPLICATES_RANGE, SEED_RANGE, parse_scenario
+from simulator.inputs.shocklib import MAX_TIMING_QUARTERS
+from simulator.runs.runner import simulate
 
 from .conftest import make_scenario
 
@@ -65,7 +65,7 @@ def test_driver_contributions_add_up_to_the_simulated_change(point, seed):
 
 
 def _domains():
-    from simulator.structure import DOMAINS
+    from simulator.core.structure import DOMAINS
 
     return DOMAINS
 

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.calendar import parse_quarter, quarter_label
-from simulator.calibration import default_calibration
-from simulator.report import PNG_SIGNATURE, build_report, png_size, touched_parameters
-from simulator.run_folder import open_run
-from simulator.shocklib import default_library
+from simulator.base.calendar import parse_quarter, quarter_label
+from simulator.inputs.calibration import default_calibration
+from simulator.inputs.shocklib import default_library
+from simulator.reports.report import PNG_SIGNATURE, build_report, png_size, touched_parameters
+from simulator.runs.run_folder import open_run
 
 from .conftest import SCENARIOS, cli_error, eujsim
 
@@ -129,7 +129,7 @@ def test_a_run_report_states_the_headline_numbers_as_eujsim_run_printed_them(run
     assert peak.group(1) in run_report
     assert f"<dd>{start.group(1)} (90% interval" in run_report
     assert movers.group(1).strip() in run_report
-    from simulator.structure import DOMAIN_LABELS
+    from simulator.core.structure import DOMAIN_LABELS
 
     for item in deepest.group(1).split(", "):
         domain, value = item.rsplit(" ", 1)
@@ -166,7 +166,7 @@ def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch
 
 
 def test_a_run_report_explains_the_run(run_folder, run_report):
-    from simulator.explain import explain_run
+    from simulator.evaluation.explain import explain_run
 
     folder, _ = run_folder
     explanation = explain_run(open_run(folder))
@@ -337,9 +337,9 @@ def test_a_comparison_without_its_tables_is_refused(compare_folder, tmp_path):
 
 
 def test_a_sweep_report_shows_the_design_point_means_and_plots(tmp_path):
-    from simulator.analysis import analyze
-    from simulator.experiment import load_experiment
-    from simulator.sweep import run_sweep
+    from simulator.sweeps.analysis import analyze
+    from simulator.sweeps.experiment import load_experiment
+    from simulator.sweeps.sweep import run_sweep
 
     from .test_sweep import small_experiment, write_experiment
 
@@ -360,7 +360,7 @@ def test_a_sweep_report_shows_the_design_point_means_and_plots(tmp_path):
 def test_a_sweep_report_warns_when_the_tables_miss_worlds(tmp_path):
     import pyarrow.parquet as pq
 
-    from simulator.sweep import run_sweep
+    from simulator.sweeps.sweep import run_sweep
 
     from .test_sweep import fail_on_chunk_two, small_experiment, write_experiment
 

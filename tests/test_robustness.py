@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulator import RunResult, StrategicModel, default_calibration, default_library, simulate
-from simulator.recorder import column_names
-from simulator.shocklib import OPS
+from simulator.core.recorder import column_names
+from simulator.inputs.shocklib import OPS
 
 from .conftest import make_scenario
 
@@ -34,7 +34,7 @@ RANGES = {
     "stability_": (0.0, 1.0),
     "spending_": SPENDING_BOUNDS,
 }
-"""Range of every recorded column, by name prefix (see simulator/recorder.py)."""
+"""Range of every recorded column, by name prefix (see simulator/core/recorder.py)."""
 
 HORIZON = 8  # make_scenario's default: 2025Q1–2026Q4, steps 0..8
 QUIET = {"horizon": HORIZON, "replicates": 4, "seed": 7}

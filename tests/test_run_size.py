@@ -6,9 +6,9 @@ import tracemalloc
 
 import pytest
 
-import simulator.run_size
-from simulator.run_size import RUN_BYTES_PER_WORLD_QUARTER, check_run_fits, run_memory
-from simulator.runner import simulate
+import simulator.runs.run_size
+from simulator.runs.run_size import RUN_BYTES_PER_WORLD_QUARTER, check_run_fits, run_memory
+from simulator.runs.runner import simulate
 
 from .conftest import SCENARIOS, cli_error, eujsim, make_scenario
 
@@ -20,7 +20,7 @@ def machine_with(monkeypatch):
     """Pretend the machine has a given number of bytes available."""
 
     def set_available(size: int | None) -> None:
-        monkeypatch.setattr(simulator.run_size, "available_memory", lambda: size)
+        monkeypatch.setattr(simulator.runs.run_size, "available_memory", lambda: size)
 
     return set_available
 

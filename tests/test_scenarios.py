@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simulator import load_scenario, run, scenario_from_dict
-from simulator.calendar import quarter_label
+from simulator.base.calendar import quarter_label
 
 from .conftest import SCENARIOS
 
@@ -105,7 +105,7 @@ def test_the_library_covers_every_situation_the_sources_discuss():
 
 
 def test_every_quarter_a_scenario_can_record_reads_back_from_its_label():
-    from simulator.calendar import FIRST_QUARTER, LAST_QUARTER, parse_quarter, quarter_label
+    from simulator.base.calendar import FIRST_QUARTER, LAST_QUARTER, parse_quarter, quarter_label
 
     # step 0 is labelled with the quarter before the start, so the labels begin one quarter earlier
     for count in range(FIRST_QUARTER - 1, LAST_QUARTER + 1):
@@ -127,7 +127,7 @@ def test_a_scenario_at_the_ends_of_the_calendar_saves_and_reloads(tmp_path):
 
 
 def test_shocks_of_one_long_name_are_numbered_within_the_name_limit_and_read_back():
-    from simulator.names import NAME_LIMIT
+    from simulator.base.names import NAME_LIMIT
 
     long = "n" * NAME_LIMIT
     shocks = [{"kind": "us_retrenchment", "name": long, "at": "2025Q2"} for _ in range(3)]

@@ -21,13 +21,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulator
-from simulator.chunks import plan_chunks, simulate_chunk
-from simulator.designs import design, design_size
-from simulator.errors import UserError
-from simulator.experiment import experiment_from_dict, load_experiment
-from simulator.locks import LOCK_FILE, FolderLock
-from simulator.sweep import IncompleteSweepWarning, _join_parts, open_sweep, rows_per_point, run_sweep
-from simulator.sweep_size import chunk_memory, design_memory, recorded_series
+from simulator.base.errors import UserError
+from simulator.storage.locks import LOCK_FILE, FolderLock
+from simulator.sweeps.chunks import plan_chunks, simulate_chunk
+from simulator.sweeps.designs import design, design_size
+from simulator.sweeps.experiment import experiment_from_dict, load_experiment
+from simulator.sweeps.sweep import IncompleteSweepWarning, _join_parts, open_sweep, rows_per_point, run_sweep
+from simulator.sweeps.sweep_size import chunk_memory, design_memory, recorded_series
 
 from .conftest import ROOT, SCENARIOS
 
@@ -84,11 +84,11 @@ def test_shipped_experiments_load_and_name_their_factors():
         assert design_size(experiment) == len(design(experiment))
         assert experiment.description, f"{file.name} should say what question it answers"
     screening = load_experiment(ROOT / "experiments" / "sensitivity_screening.yaml")
-    assert len(screening.factors) == len(simulator.calibration.default_calibration())
+    assert len(screening.factors) == len(simulator.inputs.calibration.default_calibration())
 
 
 def test_ranges_default_to_the_calibration_and_onsets_read_as_quarters():
-    calibration = simulator.calibration.default_calibration()
+    calibration = simulator.inputs.calibration.default_calibration()
     experiment = experiment_from_dict(
         small_experiment(
             method="random",
@@ -153,7 +153,7 @@ def test_parameters_all_is_every_calibrated_parameter_less_the_exclusions():
     )
     names = experiment.factor_names
     assert "model.spinup_quarters" not in names
-    assert len(names) == len(simulator.calibration.default_calibration()) - 1
+    assert len(names) == len(simulator.inputs.calibration.default_calibration()) - 1
 
 
 @pytest.mark.parametrize(
@@ -456,7 +456,7 @@ def test_the_numpy_grid_is_byte_identical_to_the_product_of_the_values():
 
 
 def test_design_size_is_exact_beyond_int64():
-    calibration = simulator.calibration.default_calibration()
+    calibration = simulator.inputs.calibration.default_calibration()
     names = [p.path for p in calibration.values() if not p.path.startswith("model.")][:7]
     experiment = experiment_from_dict(small_experiment(parameters={name: {"levels": 1000} for name in names}))
     assert design_size(experiment) == 1000**7, "10^21 points: more than int64 holds"
@@ -582,7 +582,7 @@ def test_the_join_skips_chunks_without_both_parts(tmp_path):
     folder = tmp_path / "sweep"
     failed_sweep(folder)
     manifest = json.loads((folder / "manifest.json").read_text())
-    plan = [simulator.chunks.Chunk(**c) for c in manifest["chunks"]]
+    plan = [simulator.sweeps.chunks.Chunk(**c) for c in manifest["chunks"]]
     (folder / "parts" / "quarters-000004.parquet").unlink()
     missing, rows = _join_parts(folder, plan, rows_per_point(3, 1, 12))
     assert missing == [2, 4]
@@ -639,7 +639,7 @@ def test_a_part_damaged_while_the_sweep_runs_is_missing_and_resume_completes_it(
     result = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, chunk_function=meddle)
     assert result.manifest["status"] == "incomplete" and result.manifest["missing_chunks"] == [1]
     assert result.manifest["rows"] == {"worlds": 15, "quarters": 5 * 13}, "the short part is not joined"
-    assert "rerun them with --resume" in simulator.sweep.summary_line(result)
+    assert "rerun them with --resume" in simulator.sweeps.sweep.summary_line(result)
     assert "--resume --out" in result.shortfall, "analyze, compare and report give the same advice"
     resumed = run_sweep(experiment, folder, resume=True, workers=1, progress=False)
     assert resumed.complete and resumed.manifest["sessions"][-1]["chunks"] == 1
@@ -729,7 +729,7 @@ def test_a_sweep_that_fails_while_starting_leaves_no_folder(tmp_path, monkeypatc
     def broken(folder, manifest):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(simulator.sweep, "_write_manifest", broken)
+    monkeypatch.setattr(simulator.sweeps.sweep, "_write_manifest", broken)
     with pytest.raises(OSError, match="No space left"):
         run_sweep(experiment, tmp_path / "s", workers=1, progress=False)
     assert not (tmp_path / "s").exists()

@@ -16,19 +16,21 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-import simulator.sweep
-from simulator import cli
-from simulator.chunks import simulate_chunk
-from simulator.errors import UserError
-from simulator.experiment import load_experiment
-from simulator.locks import FolderLock
-from simulator.sweep import open_sweep, run_sweep
-from simulator.sweep_size import check_fits, estimate_sweep
+import simulator.sweeps.sweep
+from simulator.base.errors import UserError
+from simulator.cli import main
+from simulator.storage.locks import FolderLock
+from simulator.sweeps.chunks import simulate_chunk
+from simulator.sweeps.experiment import load_experiment
+from simulator.sweeps.sweep import open_sweep, run_sweep
+from simulator.sweeps.sweep_size import check_fits, estimate_sweep
 
 from .conftest import ROOT, cli_error, eujsim, one_error_line
 from .test_sweep import RANGES, fail_on_chunk_two, small_experiment, write_experiment
 
 EUJSIM = [sys.executable, "-m", "simulator"]
+FAILING_SWEEP = functools.partial(run_sweep, chunk_function=fail_on_chunk_two)
+"""run_sweep with its second chunk failing, to patch in where the command line looks it up."""
 
 
 def many_chunks(tmp_path: Path) -> Path:
@@ -108,7 +110,7 @@ def test_an_interrupted_sweep_resumes_to_identical_data(tmp_path, uninterrupted,
 
 def test_failed_chunks_make_the_command_exit_non_zero(tmp_path, monkeypatch):
     experiment = write_experiment(tmp_path, small_experiment())
-    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+    monkeypatch.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
     status, out, _ = eujsim(
         "sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--chunk-worlds", 3, "--no-analysis"
     )
@@ -163,7 +165,7 @@ def test_sweep_option_mistakes_are_one_line(tmp_path, args, hint):
 
 def test_an_unknown_executor_is_a_usage_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
-        cli.main(["sweep", str(write_experiment(tmp_path, small_experiment())), "--executor", "cloud"])
+        main(["sweep", str(write_experiment(tmp_path, small_experiment())), "--executor", "cloud"])
     assert info.value.code == 2
     message = one_error_line(capsys.readouterr().err)
     assert "invalid choice: 'cloud'" in message and "eujsim sweep --help" in message
@@ -195,9 +197,9 @@ def test_analyze_refuses_a_folder_that_is_not_a_sweep(tmp_path):
 BLOCKED_SWEEP = """
 import sys, time
 from pathlib import Path
-from simulator.chunks import simulate_chunk
-from simulator.sweep import open_sweep, run_sweep
-from simulator.sweep_size import check_fits, estimate_sweep
+from simulator.sweeps.chunks import simulate_chunk
+from simulator.sweeps.sweep import open_sweep, run_sweep
+from simulator.sweeps.sweep_size import check_fits, estimate_sweep
 
 release = Path(sys.argv[3])
 
@@ -258,7 +260,7 @@ def test_resume_without_out_skips_sweeps_that_another_process_is_writing(tmp_pat
     monkeypatch.chdir(tmp_path)
     experiment = write_experiment(tmp_path, small_experiment())
     with monkeypatch.context() as failing:
-        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        failing.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
         for _ in range(2):  # results/small and results/small-2, both failed in chunk 2
             assert eujsim("sweep", experiment, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
     newest = tmp_path / "results" / "small-2"
@@ -282,7 +284,7 @@ def test_resume_without_out_takes_only_this_experiments_own_folders(tmp_path, mo
     changed = write_experiment(tmp_path, small_experiment(replicates=4), name="changed.yaml")  # also named 'small'
     other = write_experiment(tmp_path, small_experiment(name="small-x"), name="x.yaml")
     with monkeypatch.context() as failing:
-        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        failing.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
         for file in (small, changed, other):  # results/small, results/small-2, results/small-x (the newest)
             assert eujsim("sweep", file, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
     results = tmp_path / "results"
@@ -301,7 +303,7 @@ def test_two_sweeps_started_together_without_out_get_a_folder_each(tmp_path, mon
     """The reviewer's reproducer: the second of two `eujsim sweep X` failed, its default folder taken meanwhile."""
     monkeypatch.chdir(tmp_path)
     experiment = write_experiment(tmp_path, small_experiment())
-    write_table = simulator.sweep._write_table
+    write_table = simulator.sweeps.sweep._write_table
     started = []
 
     def while_another_sweep_starts(path, table):  # the first file of this sweep's temporary folder
@@ -318,8 +320,8 @@ def test_two_sweeps_started_together_without_out_get_a_folder_each(tmp_path, mon
         other.release()
         return simulate_chunk(experiment, points, chunk)
 
-    monkeypatch.setattr(simulator.sweep, "_write_table", while_another_sweep_starts)
-    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=watch))
+    monkeypatch.setattr(simulator.sweeps.sweep, "_write_table", while_another_sweep_starts)
+    monkeypatch.setattr(simulator.sweeps.sweep, "run_sweep", functools.partial(run_sweep, chunk_function=watch))
     status, out, err = eujsim("sweep", experiment, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")
     assert status == 0, err
     assert started[0].parent.name.startswith(".small.eujsim-partial-"), "the other sweep came while this one started"
@@ -366,7 +368,7 @@ def test_analyze_compare_and_report_warn_about_a_sweep_truncated_by_two_writers(
 
 def test_analyze_of_a_failed_sweep_says_how_many_worlds_it_has(tmp_path, monkeypatch):
     experiment = write_experiment(tmp_path, small_experiment())
-    monkeypatch.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+    monkeypatch.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
     status, text, _ = eujsim("sweep", experiment, "--out", tmp_path / "s", "--workers", 1, "--chunk-worlds", 3)
     assert status == 1
     assert "Warning: the sweep is incomplete (status 'failed'): 15 of its 18 worlds (6 points x 3 replicates)" in text
@@ -378,7 +380,7 @@ def test_analyze_of_a_failed_sweep_says_how_many_worlds_it_has(tmp_path, monkeyp
 BLOCKED_START = """
 import sys, time
 from pathlib import Path
-import simulator.sweep as sweep
+import simulator.sweeps.sweep as sweep
 
 ready = Path(sys.argv[3])
 write_table = sweep._write_table
@@ -473,7 +475,7 @@ def test_a_read_only_out_is_refused_as_such_and_not_as_too_big(tmp_path, monkeyp
     experiment = write_experiment(tmp_path, small_experiment())
     failed = tmp_path / "failed"
     with monkeypatch.context() as failing:
-        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        failing.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
         assert (
             eujsim("sweep", experiment, "--out", failed, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
         )
@@ -481,7 +483,7 @@ def test_a_read_only_out_is_refused_as_such_and_not_as_too_big(tmp_path, monkeyp
     readonly.mkdir()
     access = os.access  # a read-only file system refuses even root, which the tests may run as; chmod would not
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) not in (readonly, failed) and access(path, mode))
-    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: 1_000)  # a read-only mount may be full
+    monkeypatch.setattr("simulator.sweeps.sweep_size.free_disk", lambda path: 1_000)  # a read-only mount may be full
     line = cli_error("sweep", experiment, "--out", readonly / "s")
     assert f"{readonly / 's'}: cannot be created: '{readonly}' is not a writable folder" in line
     assert "too big" not in line
@@ -514,7 +516,7 @@ def test_resume_reruns_a_damaged_part_and_analyze_says_it_left_it_out(tmp_path, 
     experiment = write_experiment(tmp_path, small_experiment())
     out = tmp_path / "kp"
     with monkeypatch.context() as failing:
-        failing.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+        failing.setattr(simulator.sweeps.sweep, "run_sweep", FAILING_SWEEP)
         assert eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3, "--no-analysis")[0] == 1
     (out / "parts" / "worlds-000000.parquet").write_bytes(os.urandom(100))
     status, text, err = eujsim("analyze", out)
@@ -538,7 +540,7 @@ def test_a_sweep_with_a_short_part_says_resume_and_resume_completes_it(tmp_path,
         return simulate_chunk(experiment, points, chunk)
 
     with monkeypatch.context() as meddling:
-        meddling.setattr(cli, "run_sweep", functools.partial(run_sweep, chunk_function=short_part))
+        meddling.setattr(simulator.sweeps.sweep, "run_sweep", functools.partial(run_sweep, chunk_function=short_part))
         status, text, _ = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--chunk-worlds", 3)
     assert status == 1
     assert "1 chunks have no results (their parts are missing); rerun them with --resume" in text
@@ -557,8 +559,8 @@ LAPTOP = {"memory": 8 * 10**9, "disk": 200 * 10**9}
 
 @pytest.fixture
 def laptop(monkeypatch):
-    monkeypatch.setattr("simulator.sweep_size.available_memory", lambda: LAPTOP["memory"])
-    monkeypatch.setattr("simulator.sweep_size.free_disk", lambda path: LAPTOP["disk"])
+    monkeypatch.setattr("simulator.sweeps.sweep_size.available_memory", lambda: LAPTOP["memory"])
+    monkeypatch.setattr("simulator.sweeps.sweep_size.free_disk", lambda path: LAPTOP["disk"])
 
 
 def test_a_grid_of_465_cubed_points_is_refused_before_anything_is_built(tmp_path, laptop):
@@ -654,7 +656,7 @@ def test_a_sweep_whose_analysis_would_not_fit_is_refused_unless_it_skips_the_ana
         assert f"{experiment}: analysing 100,000,000 worlds needs about " in line
         assert "8 GB is available: run the sweep with --no-analysis and analyse a copy of its folder" in line
     loaded = load_experiment(experiment)
-    folder = simulator.sweep.check_sweep(loaded, tmp_path / "s", workers=2, analysis=False)
+    folder = simulator.sweeps.sweep.check_sweep(loaded, tmp_path / "s", workers=2, analysis=False)
     assert folder == tmp_path / "s", "without the analysis the sweep itself fits"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"], "nothing written"
 
@@ -664,7 +666,7 @@ def test_analyze_and_compare_refuse_a_sweep_too_big_for_the_memory_before_readin
     out = tmp_path / "s"
     status, _, err = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--no-analysis")
     assert status == 0, err
-    monkeypatch.setattr("simulator.sweep_size.available_memory", lambda: 100 * 10**6)
+    monkeypatch.setattr("simulator.sweeps.sweep_size.available_memory", lambda: 100 * 10**6)
     line = cli_error("analyze", out)
     assert f"{out}: analysing 18 worlds needs about " in line
     assert "but 100 MB is available: analyse a copy of the sweep folder on a machine with more memory" in line

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from simulator.output import write_text_atomically
-from simulator.scenario import load_scenario
-from simulator.validation import Estimate
-from simulator.validation_report import (
+from simulator.evaluation.validation import Estimate
+from simulator.inputs.scenario import load_scenario
+from simulator.reports.validation_report import (
     BACKCAST,
     TUNED,
     _boundary_sentence,
     main,
 )
+from simulator.storage.output import write_text_atomically
 
 from .conftest import SCENARIOS
 
@@ -60,7 +60,7 @@ def test_a_failed_write_keeps_the_old_report(tmp_path, monkeypatch):
     def broken_replace(src: str, dst: Path) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("simulator.output.os.replace", broken_replace)
+    monkeypatch.setattr("simulator.storage.output.os.replace", broken_replace)
     with pytest.raises(OSError):
         write_text_atomically(target, "new")
     assert target.read_text() == "old"

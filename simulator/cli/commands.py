@@ -1,0 +1,366 @@
+"""What each ``eujsim`` command does: a thin layer over the Python API.
+
+Each command imports the modules it needs when it runs, so that one command never pays for
+the libraries of another (Mesa, pandas, SciPy, matplotlib, pyarrow) and ``eujsim --help``
+starts at once. A monkeypatch of a function in its own module is therefore seen here too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simulator.base.errors import UserError, clip, near_miss, quote
+from simulator.cli.parser import EXPLAINED, PROG
+
+if TYPE_CHECKING:
+    from simulator.inputs.calibration import Calibration
+    from simulator.inputs.scenario import Scenario
+    from simulator.sweeps.sweep import SweepResult
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.files import scenario_files
+    from simulator.inputs.scenario import check_replicates, check_seed, parse_assignment
+    from simulator.inputs.shocklib import load_library
+    from simulator.runs.results import format_interval
+    from simulator.runs.run_size import check_run_fits
+    from simulator.runs.runner import resolve, simulate
+    from simulator.storage.output import result_folders
+
+    calibration = default_calibration()
+    overrides = dict(parse_assignment(item, calibration) for item in args.set)
+    if args.replicates is not None:
+        check_replicates(args.replicates, "--replicates")
+    if args.seed is not None:
+        check_seed(args.seed, "--seed")
+    files = scenario_files(args.scenarios)
+    library = load_library(args.shocks, calibration)
+    scenarios = [
+        resolve(file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library) for file in files
+    ]
+    for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
+    folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch, inputs=files)
+    save = {
+        "force": args.force,
+        "plots": not args.no_plots,
+        "manifest_extra": {"command_line": args.command_line},
+        "renumber": args.out is None,  # a default folder another run took meanwhile: take the next number
+    }
+    if not batch:
+        if not args.quiet:
+            print(f"Running '{scenarios[0].name}': {_describe(scenarios[0])}", flush=True)
+        result = simulate(scenarios[0])
+        out = result.save(folders[0], **save)
+        print(out if args.quiet else result.text_summary(out))
+        return 0
+
+    listing: list[str] = []
+    headlines: list[str] = []
+    for number, (file, scenario, out) in enumerate(zip(files, scenarios, folders, strict=True), start=1):
+        if not args.quiet:
+            print(f"[{number}/{len(files)}] {file}: '{scenario.name}', {_describe(scenario)}", flush=True)
+        try:
+            result = simulate(scenario)
+            out = result.save(out, **save)
+        except KeyboardInterrupt:
+            if not listing:
+                raise
+            print(
+                f"{PROG}: interrupted; {out} was not written; finished: {', '.join(listing)}",
+                file=sys.stderr,
+            )
+            return 130
+        listing.append(str(out))
+        headlines.append(f"final EU–Japan cooperation {format_interval(result.interval(result.final().to_numpy()))}")
+        if args.quiet:
+            print(out, flush=True)
+    if not args.quiet:
+        print(f"Results of {len(files)} scenarios:")
+        width = max(len(folder) for folder in listing)
+        for folder, file, headline in zip(listing, files, headlines, strict=True):
+            print(f"  {folder:<{width}}  {file}: {headline}")
+    return 0
+
+
+def _describe(scenario: Scenario) -> str:
+    """Size, quarters and seed of a run, for the line printed before it starts."""
+    return f"{scenario.replicates} replicates x {scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.base.calendar import quarter_label
+    from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.files import is_experiment_file, scenario_files
+    from simulator.inputs.scenario import load_scenario
+    from simulator.inputs.shocklib import load_library
+    from simulator.runs.run_size import check_run_fits
+
+    calibration = default_calibration()
+    library = load_library(args.shocks, calibration)
+    for file in scenario_files(args.scenarios):
+        if is_experiment_file(file):
+            _validate_experiment(file, calibration)
+            continue
+        scenario = load_scenario(file, calibration=calibration, library=library)
+        check_run_fits(scenario.replicates, scenario.horizon, file=file)
+        kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
+        print(
+            f"OK {file}: '{scenario.name}', {scenario.period}, "
+            f"{scenario.replicates} replicates, seed {scenario.seed}, "
+            f"{len(scenario.parameters)} parameter override(s); {kinds}"
+        )
+    return 0
+
+
+def _validate_experiment(file: Path, calibration: Calibration) -> None:
+    """Check an experiment file as `eujsim sweep FILE` would run it: every core, default chunks, into results/."""
+    from simulator.storage.output import RESULTS_ROOT
+    from simulator.sweeps.designs import design_size
+    from simulator.sweeps.executors import default_workers
+    from simulator.sweeps.experiment import load_experiment
+    from simulator.sweeps.sweep import ANALYSIS_ELSEWHERE
+    from simulator.sweeps.sweep_size import check_analysis_fits, check_fits, estimate_sweep
+
+    experiment = load_experiment(file, calibration=calibration)
+    check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
+    check_analysis_fits(experiment, file=file, fix=ANALYSIS_ELSEWHERE)
+    print(
+        f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
+        f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
+        f"'{experiment.scenario.name}', {len(experiment.factors)} varied: "
+        f"{', '.join(experiment.factor_names[:4])}{', …' if len(experiment.factors) > 4 else ''}"
+    )
+
+
+def _say(text: str, indent: str = "    ", hang: str = "") -> None:
+    """Print ``text`` wrapped to the terminal (at most 100 columns), indented under a table row."""
+    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+    print(
+        textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent + hang, break_on_hyphens=False)
+    )
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    from simulator.inputs.calibration import default_calibration
+
+    calibration = default_calibration()
+    groups = calibration.groups()
+    if args.actor and args.actor not in groups:
+        raise UserError(
+            f"no parameter group '{clip(args.actor)}'{near_miss(args.actor, groups)}; groups: {', '.join(groups)}",
+            field="--actor",
+        )
+    rows = [p for p in calibration.values() if not args.actor or p.group == args.actor]
+    width = shutil.get_terminal_size((100, 20)).columns
+    header = f"{'parameter':<38} {'value':>8}  {'range':<15} {'unit':<17} provenance"
+    print(header)
+    print("-" * min(len(header) + 10, width))
+    for p in rows:
+        rng = f"{p.low:g}–{p.high:g}"
+        print(f"{p.path:<38} {p.value:>8g}  {rng:<15} {p.unit:<17} {p.provenance}")
+        if args.sources:
+            if p.quote:
+                _say(f'"{p.quote}"', hang=" ")
+            if p.assumption:
+                _say(f"assumption: {p.assumption}")
+    if args.sources:
+        print("\nSources:")
+        for source in calibration.sources.values():
+            _say(f"{source.cite}: {source.reference}", indent="", hang="    ")
+    print(f"\n{len(rows)} parameter(s). Override in a scenario under 'parameters:' or with --set PATH=VALUE.")
+    return 0
+
+
+def _cmd_shocks(args: argparse.Namespace) -> int:
+    from simulator.inputs.shocklib import load_library
+
+    library = load_library(args.shocks)
+    if args.kind:
+        if args.kind not in library:
+            raise UserError(
+                f"no shock kind '{clip(args.kind)}'{near_miss(args.kind, library)}; run `eujsim shocks` for the list"
+            )
+        kinds = [library[args.kind]]
+    else:
+        kinds = list(library.values())
+    for kind in kinds:
+        print(f"{kind.kind}")
+        _say(kind.description)
+        if kind.source:
+            _say(f'source: {kind.source.cite}: "{kind.quote}"', hang="  ")
+        print(f"    default ramp {kind.ramp} quarter(s), decay {kind.decay} quarter(s) after its duration")
+        if args.kind:
+            for e in kind.effects:
+                print(f"    effect: {e.target} {e.op} {e.value:g}")
+        print()
+    if not args.kind:
+        print(
+            'Use one in a scenario as   - {kind: NAME, at: "2026Q1", duration: 8}\n'
+            "(omit duration for a persistent shock)."
+        )
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.sweeps.designs import design_size
+    from simulator.sweeps.experiment import load_experiment
+    from simulator.sweeps.sweep import WORLDS_FILE, SweepInterruptedError, check_sweep, run_sweep, summary_line
+
+    experiment = load_experiment(args.experiment)
+    progress = {"auto": None, "bar": True, "log": False}[args.progress]
+    check_sweep(  # refuses before the line below; run_sweep chooses the folder again, as it may renumber it
+        experiment,
+        args.out,
+        workers=args.workers,
+        chunk_worlds=args.chunk_worlds,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        analysis=not args.no_analysis,
+    )
+    print(
+        f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
+        f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
+        f"({experiment.scenario.period}), seed {experiment.seed}",
+        flush=True,
+    )
+    try:
+        result = run_sweep(
+            experiment,
+            args.out,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            chunk_worlds=args.chunk_worlds,
+            resume=args.resume,
+            progress=progress,
+            command_line=args.command_line,
+        )
+    except SweepInterruptedError as exc:
+        print(
+            f"{PROG}: interrupted after {exc.done} of {exc.total} chunks; finished chunks are kept: continue with "
+            f"`eujsim sweep {shlex.quote(args.experiment)} --resume --out {shlex.quote(str(exc.folder))}`",
+            file=sys.stderr,
+        )
+        return 130
+    print(summary_line(result))
+    if not args.no_analysis and (result.folder / WORLDS_FILE).exists():  # nothing to draw if every chunk failed
+        _print_analysis(result)
+    return 0 if result.complete else 1
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simulator.reports.report import write_report
+
+    print(write_report(args.folder, args.out, force=args.force))
+    return 0
+
+
+def _print_analysis(result: SweepResult | Path) -> None:
+    from simulator.sweeps.analysis import analyze
+
+    analysis = analyze(result)
+    print(analysis.summary)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from simulator.sweeps.sweep import open_sweep
+
+    result = open_sweep(args.folder)
+    _print_analysis(result)
+    return 0
+
+
+def _point_ids(text: str | None) -> list[int] | None:
+    """``--points 0,12,24`` as a list of ids."""
+    if text is None:
+        return None
+    parts = text.replace(" ", "").split(",")
+    try:
+        if "" in parts:
+            raise ValueError("an empty id")
+        return [int(part) for part in parts]
+    except ValueError:
+        raise UserError(
+            f"{quote(text)} is not a list of point ids; write them as --points 0,12,24", field="--points"
+        ) from None
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from simulator.evaluation.compare import prepare
+    from simulator.storage.output import check_destination
+
+    plan = prepare(
+        args.inputs,
+        baseline=args.baseline,
+        metric=args.metric,
+        threshold=args.threshold,
+        seed=args.seed,
+        replicates=args.replicates,
+        points=_point_ids(args.points),
+        by=args.by,
+        shocks=args.shocks,
+    )
+    out = plan.default_folder() if args.out is None else args.out
+    check_destination(out, args.force, "compare", inputs=args.inputs)
+    for line in plan.describe_runs():
+        print(line, flush=True)
+    comparison = plan.run()
+    out = comparison.save(
+        out, force=args.force, plots=not args.no_plots, command_line=args.command_line, renumber=args.out is None
+    )
+    print(comparison.text())
+    runs = ", runs/" if any(item.source == "scenario" for item in comparison.inputs) else ""
+    plots = "" if args.no_plots else ", plots/"
+    print(f"\nResults in {out}/ (summary.txt, table.csv, domains.csv, difference.csv, compare.json{plots}{runs})")
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from simulator.evaluation.explain import explain_run, explanation_target
+    from simulator.runs.run_folder import open_run
+    from simulator.storage.output import check_destination, free_folder
+
+    if args.result.is_file():
+        raise UserError(
+            f"explain needs a result folder, not a file; run it first with `eujsim run {args.result}` "
+            "and explain the folder it writes",
+            file=args.result,
+        )
+    target = explanation_target(args.metric, args.domain)
+    saved = open_run(args.result)
+    if args.out is not None:
+        check_destination(args.out, args.force, "explain", inputs=[args.result])
+        out = args.out
+    else:
+        name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
+        out = free_folder(args.result / (name if target.domain is None else f"{name}-{target.domain}"))
+    explanation = explain_run(saved, metric=target.series)
+    out = explanation.save(out, force=args.force, renumber=args.out is None)
+    print(explanation.text())
+    print(
+        f"Explanation in {out}/ (explanation.md, contributions.png, totals.csv, shock_channels.csv, contributions.csv)"
+    )
+    return 0
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "compare": _cmd_compare,
+    "sweep": _cmd_sweep,
+    "analyze": _cmd_analyze,
+    "explain": _cmd_explain,
+    "report": _cmd_report,
+    "validate": _cmd_validate,
+    "params": _cmd_params,
+    "shocks": _cmd_shocks,
+}

@@ -1,0 +1,256 @@
+"""The ``eujsim`` command line's commands, options and help text.
+
+Building the parser imports nothing heavy, so ``eujsim --help`` and a mistyped option are
+answered at once; the commands import what they use when they run
+(:mod:`simulator.cli.commands`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+from typing import NoReturn
+
+from simulator.base.errors import clip
+from simulator.sweeps.choices import EXECUTORS
+
+PROG = "eujsim"
+EXPLAINED = "coop_EU_JPN"
+"""The series ``eujsim explain`` explains by default."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors are one ``eujsim: error:`` line like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the problem and where to find help on one line, and exit with status 2.
+
+        A value argparse could not take is quoted by its start only, as in every other message;
+        an option whose value looks like an option (a negative number) is told to use ``=``.
+        """
+        message = re.sub(r"'([^']*)'", lambda match: repr(clip(match.group(1))), " ".join(message.split()))
+        missing = re.fullmatch(r"argument (--[\w-]+)(?:/\S+)?: expected one argument", message)
+        if missing:
+            message += f" (a value that starts with '-', such as a negative number, is written {missing[1]}=-0.5)"
+        self.exit(2, f"{PROG}: error: {message}; see `{self.prog} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``eujsim`` argument parser: every command and option, with its help."""
+    parser = _Parser(
+        prog=PROG,
+        description="Agent-based scenario simulator of EU–Japan security cooperation.",
+        epilog="Run `eujsim COMMAND --help` for a command's options.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="run scenario files (or folders of them) and write results and plots",
+        description=(
+            "Run one or more scenarios, each into its own result folder. Every file is checked before "
+            "any is run, so one bad file means nothing is run. Several files with the same name get "
+            "<name>, <name>-2, <name>-3 … in the order given."
+        ),
+    )
+    run.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="scenario YAML file, or a folder whose *.yaml and *.yml files are run (sorted, subfolders not searched)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="for one scenario file: its result folder (default: results/<file name>, numbered if taken); "
+        "for several scenarios or a folder: the parent folder that gets one <file name> folder per scenario "
+        "(default: results/, numbered if taken); an existing result folder under --out is refused unless --force",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="replace existing result folders at (or under) --out instead of refusing"
+    )
+    run.add_argument("--replicates", type=int, help="number of replicates (overrides every file)")
+    run.add_argument("--seed", type=int, help="base random seed (overrides every file)")
+    run.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter, e.g. JPN.deference=0.3"
+    )
+    run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenarios may use")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run an experiment: many worlds over a design of parameters, with sensitivity analysis and plots",
+        description=(
+            "Run the points of an experiment file (grid, explicit, random, lhs, sobol or morris), each with its "
+            "replicates, in lockstep chunks; results stream to Parquet in the sweep folder, which is then analysed "
+            "(plots/, indices/). Same experiment and seed give the same numbers on any executor, any number of "
+            "workers and any chunk size."
+        ),
+    )
+    sweep.add_argument("experiment", metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
+    sweep.add_argument(
+        "--out",
+        type=Path,
+        help="sweep folder (default: results/<experiment name>, numbered if taken); never overwritten",
+    )
+    sweep.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)")
+    sweep.add_argument(
+        "--executor", choices=EXECUTORS, default="local", help="local processes (default) or a Dask cluster"
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786 (default with --executor dask: a cluster on this machine)",
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted or partly failed sweep (in --out, or the newest unfinished one of this "
+        "experiment under results/); only missing or failed chunks run",
+    )
+    sweep.add_argument(
+        "--chunk-worlds",
+        type=int,
+        metavar="N",
+        help="worlds per chunk, rounded to whole points (default: balanced over workers, at most 2000)",
+    )
+    sweep.add_argument("--no-analysis", action="store_true", help="skip plots and indices (run `eujsim analyze` later)")
+    sweep.add_argument(
+        "--progress",
+        choices=("auto", "bar", "log"),
+        default="auto",
+        help="a progress bar, log lines, or a bar only on a terminal (default)",
+    )
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="re-draw a sweep's plots and recompute its sensitivity indices without re-running it",
+    )
+    analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
+
+    comp = sub.add_parser(
+        "compare",
+        help="compare scenarios side by side: overlay, difference to a baseline, domains and a table",
+        description=(
+            "Compare result folders and scenario files (or the points of one sweep folder) on one metric. "
+            "Scenario files are run first, all with the same seed and replicate numbers (common random numbers), "
+            "so differences are paired replicate by replicate. Everything is aligned by calendar quarter; the "
+            "statistics are over the quarters all inputs share. Writes plots and tables to a new folder."
+        ),
+        epilog=(
+            "Examples: eujsim compare scenarios/baseline.yaml scenarios/us_retrenchment.yaml | "
+            "eujsim compare results/baseline results/us_retrenchment --metric coop_EU_JPN_maritime | "
+            "eujsim compare results/hedging_vs_deference --by JPN.deference. See docs/compare.md."
+        ),
+    )
+    comp.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="result folder (`eujsim run`), scenario file (run for the comparison), or one sweep folder",
+    )
+    comp.add_argument(
+        "--baseline",
+        metavar="LABEL",
+        help="what the others are compared with: a label (the scenario's name), a position (1 = first input) "
+        "or a path as given (default: the first input)",
+    )
+    comp.add_argument(
+        "--metric",
+        default="coop_EU_JPN",
+        help="recorded series to compare, e.g. coop_EU_JPN (default), coop_EU_JPN_maritime, threat_JPN_CHN, "
+        "spending_JPN",
+    )
+    comp.add_argument(
+        "--threshold",
+        type=float,
+        metavar="LEVEL",
+        help="level whose first crossing is reported (default 0.55, the 'operational partnership' milestone; "
+        "for a sweep, the level of its first_above metric if it has one)",
+    )
+    comp.add_argument(
+        "--seed",
+        type=int,
+        help="seed for the scenario files (default: the baseline's, or a saved run's among the inputs "
+        "when the baseline is a file)",
+    )
+    comp.add_argument("--replicates", type=int, help="replicates for the scenario files (default: as for --seed)")
+    comp.add_argument(
+        "--points", metavar="ID,ID,…", help="sweep folder: compare these points (ids from points.parquet)"
+    )
+    comp.add_argument(
+        "--by",
+        metavar="FACTOR",
+        help="sweep folder: one compared scenario per value of this factor, averaged over the other factors",
+    )
+    comp.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenario files may use")
+    comp.add_argument(
+        "--out",
+        type=Path,
+        help="comparison folder (default: results/compare-<label>-vs-<label>…, numbered if taken); "
+        "an existing folder is refused unless --force",
+    )
+    comp.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    comp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+
+    explain = sub.add_parser(
+        "explain",
+        help="why cooperation moved in a run: each mechanism's contribution and the shocks'",
+        description=(
+            "Split a run's change in a pair's cooperation (EU–Japan by default) into the contributions of the "
+            "mechanisms and of the "
+            "shocks (the paired difference from the same worlds without them), draw them stacked over time, and "
+            "say in a few sentences what moved it most, when, and after which shock. The run is simulated again "
+            "(checked against the saved numbers) together with its no-shock twin."
+        ),
+    )
+    explain.add_argument("result", type=Path, metavar="RESULT", help="a result folder written by `eujsim run`")
+    explain.add_argument(
+        "--metric",
+        default=EXPLAINED,
+        help=f"a pair's cooperation to explain: {EXPLAINED} (default), coop_<A>_<B> such as coop_EU_USA, "
+        "or coop_<A>_<B>_<domain>",
+    )
+    explain.add_argument("--domain", help="explain one domain, e.g. maritime (default: the mean over domains)")
+    explain.add_argument(
+        "--out",
+        type=Path,
+        help="folder for the explanation (default: RESULT/explain, or RESULT/explain-<domain>; numbered if taken)",
+    )
+    explain.add_argument("--force", action="store_true", help="replace an existing --out folder instead of refusing")
+    report = sub.add_parser(
+        "report",
+        help="write one self-contained HTML report of a run, comparison or sweep folder",
+        description=(
+            "Write a single HTML file about a result folder: scenario and shocks with their sources, headline "
+            "numbers with 90%% intervals, every plot (embedded), the explanation of what moved cooperation, "
+            "events, the parameters used with their sources, and provenance. The file needs no network and "
+            "no other file."
+        ),
+    )
+    report.add_argument(
+        "folder", type=Path, metavar="RESULT_DIR", help="a folder written by `eujsim run`, `compare` or `sweep`"
+    )
+    report.add_argument(
+        "--out", type=Path, metavar="FILE", help="the HTML file to write (default: RESULT_DIR/report.html)"
+    )
+    report.add_argument("--force", action="store_true", help="replace an existing report instead of refusing")
+
+    validate = sub.add_parser("validate", help="check scenario or experiment files without running them")
+    validate.add_argument(
+        "scenarios", nargs="+", help="scenario or experiment YAML files (an experiment names a scenario) or folders"
+    )
+    validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
+
+    params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
+    params.add_argument(
+        "--actor", metavar="GROUP", help="only one group: an actor (JPN), pair (EU_JPN), domain, world or model"
+    )
+    params.add_argument("--sources", action="store_true", help="show the quoted source sentence or assumption of each")
+
+    shocks = sub.add_parser("shocks", help="list the shock kinds a scenario can use")
+    shocks.add_argument("kind", nargs="?", help="show one kind in full")
+    shocks.add_argument("--shocks", type=Path, help="extra shock library YAML to include")
+    return parser

@@ -1,0 +1,401 @@
+"""The six actors as Mesa agents, in the three roles of the conceptual model.
+
+Each agent reads the world at quarter t (``model.state`` and ``model.context``)
+and writes only its own slots of quarter t+1 (``model.next``). Its quarter is
+two behaviours: :meth:`Actor.act` (perceive, decide effort or activity) and
+:meth:`Actor.choose_cooperation` (desired intensity toward every other actor in
+every domain, as a sum of named driver terms).
+
+Desire of actor i toward j in domain d (all terms signed, see docs/ODD.md)::
+
+    desire = clip(intercept + common_threat + abandonment_fear + values + capability
+                  + constraints + exposure + deference + rivalry, 0, 1)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Protocol
+
+import mesa
+import numpy as np
+
+from simulator.core.context import PAIR_OF, Context
+from simulator.core.mechanisms import activity as activity_mech
+from simulator.core.mechanisms import commitment as commitment_mech
+from simulator.core.mechanisms import politics
+from simulator.core.mechanisms import spending as spending_mech
+from simulator.core.mechanisms import threat as threat_mech
+from simulator.core.parameters import Structure
+from simulator.core.state import N_TERMS, WorldState
+from simulator.core.structure import (
+    ACTIVITIES,
+    ACTORS,
+    CHALLENGERS,
+    DOMAINS,
+    GUARANTOR,
+    HOME_THEATRE,
+    MECHANISMS,
+    OBSERVERS,
+    PARTNERS,
+    THEATRE_ALLY,
+    THEATRES,
+)
+
+
+class World(Protocol):
+    """What an actor reads and writes of its model (:class:`simulator.core.model.StrategicModel` provides it).
+
+    Named here, rather than importing the model, so that the model can import its actors and
+    the actors know nothing above them.
+    """
+
+    n_worlds: int
+    year: int
+    params: dict[str, np.ndarray]
+    structure: Structure
+    state: WorldState
+    next: WorldState
+    context: Context
+    explained_members: tuple[str, ...]
+
+
+TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
+_COERCION = ACTIVITIES.index("coercion")
+_MILITARY = ACTIVITIES.index("military")
+
+
+class Actor(mesa.Agent):
+    """An actor of the strategic environment.
+
+    Args:
+        model: The model the actor belongs to.
+        code: Actor code (EU, JPN, USA, CHN, RUS, PRK).
+    """
+
+    role: ClassVar[str] = "actor"
+    model: World  # type: ignore[assignment]  # a mesa.Model that provides World
+
+    def __init__(self, model: World, code: str) -> None:
+        super().__init__(model)  # type: ignore[arg-type]
+        self.code = code
+        self.index = ACTORS.index(code)
+        self.terms: np.ndarray | None = None
+        """(W, terms, actors, D) the desire terms chosen last quarter, kept only when the model
+        explains a pair this actor belongs to (sweeps would otherwise hold them for every world)."""
+
+    def param(self, name: str) -> np.ndarray:
+        """This actor's parameter ``name`` in force this quarter, per world."""
+        return self.model.params[f"{self.code}.{name}"]
+
+    def weight(self, name: str) -> np.ndarray:
+        """A model-wide desire weight, shaped (W, 1) to broadcast over domains."""
+        return self.model.params[f"model.weight_{name}"][:, None]
+
+    def step(self) -> None:
+        """One quarter: act on the world, then choose cooperation."""
+        self.act()
+        self.choose_cooperation()
+
+    def act(self) -> None:
+        """Role-specific behaviour (perception, effort, activity)."""
+        raise NotImplementedError
+
+    def desire_terms(self) -> np.ndarray:
+        """Signed driver terms (W, terms, actors, D) of desire toward each actor.
+
+        Values, capability and rivalry apply toward every other actor; the role adds the
+        rest. The column of the actor itself stays zero.
+        """
+        model = self.model
+        terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+        others = [j for j in range(len(ACTORS)) if j != self.index]
+        pairs = [PAIR_OF[(self.code, ACTORS[j])] for j in others]
+        values = model.structure.values[:, pairs]
+        terms[:, TERM["values"], others] = self.weight("values")[:, :, None] * values[:, :, None]
+        capability = model.context.capability[:, others]
+        terms[:, TERM["capability"], others] = self.weight("capability")[:, :, None] * capability[:, :, None]
+        hostility = model.context.hostility[:, self.index, others]
+        terms[:, TERM["rivalry"], others] = -self.weight("rivalry")[:, :, None] * hostility[:, :, None]
+        self.add_role_terms(terms)
+        return terms
+
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Role-specific terms, written into the columns of the actors they concern; default none."""
+
+    def choose_cooperation(self) -> None:
+        """Write desired intensity toward every other actor into the next state."""
+        terms = self.desire_terms()
+        if self.code in self.model.explained_members:
+            self.terms = terms
+        intercept = self.model.params["model.desire_intercept"][:, None, None]
+        desire = np.clip(intercept + terms.sum(axis=1), 0.0, 1.0)
+        desire[:, self.index] = 0.0
+        self.model.next.desire[:, self.index] = desire
+        if self.code in PARTNERS:
+            side = PARTNERS.index(self.code)
+            other = ACTORS.index(PARTNERS[1 - side])
+            self.model.next.headline_terms[:, side] = terms[:, :, other]
+
+
+class ThreatObserver(Actor):
+    """An actor that reads threats from the challengers (partners and guarantor)."""
+
+    @property
+    def observer_index(self) -> int:
+        """Row of this actor in the threat arrays."""
+        return OBSERVERS.index(self.code)
+
+    def perceive_threats(self) -> None:
+        """Update channel threat readings: direct + linked, smoothed by memory.
+
+        Balance of threat (Walt): activity x power x salience; linkage carries threat
+        across aligned challengers.
+        """
+        model, o = self.model, self.observer_index
+        current = model.state.threat[:, o]
+        direct = threat_mech.direct_threat(model.structure.salience[:, o], model.structure.power, model.state.activity)
+        linked = threat_mech.linked_threat(current, model.context.alignment, self.param("linkage"))
+        target = threat_mech.threat_target(direct, linked)
+        model.next.threat[:, o] = threat_mech.smooth(current, target, model.params["model.threat_memory"])
+
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Common threat with fellow observers (the shared reading of the context)."""
+        weight = self.weight("common_threat")
+        common = self.model.context.common_threat[:, self.observer_index]
+        for o, other in enumerate(OBSERVERS):
+            if other != self.code:
+                terms[:, TERM["common_threat"], ACTORS.index(other)] = weight * common[:, o]
+
+
+class Partner(ThreatObserver):
+    """The EU or Japan: perceives threats, sets defence effort, chooses cooperation.
+
+    Sources: Büyükarslan (2025) and Niquet (2024) describe both as partners whose
+    cooperation is driven by converging threat perceptions and US uncertainty and
+    limited by Article 9 (Japan) and member-state control of CSDP (EU).
+    """
+
+    role = "partner"
+
+    @property
+    def partner_index(self) -> int:
+        """Row of this actor in the spending array."""
+        return PARTNERS.index(self.code)
+
+    @property
+    def home_theatre(self) -> int:
+        """Index of the US theatre this partner depends on."""
+        return THEATRES.index(HOME_THEATRE[self.code])
+
+    def act(self) -> None:
+        """Perceive threats, set defence effort, live through domestic politics."""
+        self.perceive_threats()
+        self.set_defence_effort()
+        self.update_stability()
+
+    def update_stability(self) -> None:
+        """Recover toward normal stability; a random domestic crisis may knock it down."""
+        model, p = self.model, self.partner_index
+        new, crises = politics.next_stability(
+            model.state.stability[:, p],
+            self.param("stability"),
+            model.params["model.stability_recovery"],
+            self.param("crisis_rate"),
+            model.params["model.crisis_depth"],
+            model.crisis_draws(p),
+        )
+        model.next.stability[:, p] = new
+        model.next.crises[:, p] = crises
+
+    def abandonment_fear(self) -> np.ndarray:
+        """(W,) reliance on the USA times the commitment it withholds (Snyder)."""
+        commitment = self.model.state.commitment[:, self.home_theatre]
+        return spending_mech.abandonment_fear(self.param("reliance_on_us"), commitment)
+
+    def enacted_floor(self) -> np.ndarray:
+        """(W,) enacted spending path, or zero for a partner without one."""
+        if f"{self.code}.spending_path_end" not in self.model.params:
+            return np.zeros(self.model.n_worlds)
+        p = self.param
+        return spending_mech.policy_path(
+            self.model.year,
+            p("spending_base"),
+            p("spending_decision_year"),
+            p("spending_path_start"),
+            p("spending_path_start_year"),
+            p("spending_path_end"),
+            p("spending_path_end_year"),
+        )
+
+    def set_defence_effort(self) -> None:
+        """Move spending toward a threat- and hedge-driven target within fiscal limits."""
+        model, p = self.model, self.param
+        floor = self.enacted_floor()
+        threat = model.context.overall_threat[:, self.observer_index].max(axis=1)
+        target = spending_mech.spending_target(
+            floor,
+            p("spending_base"),
+            p("threat_response"),
+            threat,
+            p("hedge_response"),
+            self.abandonment_fear(),
+            p("fiscal_cap"),
+        )
+        current = model.state.spending[:, self.partner_index]
+        model.next.spending[:, self.partner_index] = spending_mech.next_spending(
+            current, target, model.params["model.spending_adjust"], floor
+        )
+
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Common threat, abandonment/alliance, constraints, exposure and deference."""
+        super().add_role_terms(terms)
+        model = self.model
+        hardness = model.structure.hardness
+        for other in PARTNERS:
+            if other != self.code:
+                j = ACTORS.index(other)
+                terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
+                relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
+                terms[:, TERM["deference"], j] = (
+                    -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+                )
+        commitment = model.state.commitment[:, self.home_theatre]
+        terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
+        instability = 1.0 - model.state.stability[:, self.partner_index]
+        constraint = self.param("constraint")[:, None] * hardness + instability[:, None]
+        exposure = -self.weight("exposure") * self.exposure()
+        weight = self.weight("constraint")
+        for j, other in enumerate(ACTORS):
+            if other == self.code:
+                continue
+            if other in OBSERVERS:
+                entrapment = self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
+                terms[:, TERM["constraints"], j] = -weight * (constraint + entrapment)
+                terms[:, TERM["exposure"], j] = exposure
+            else:
+                terms[:, TERM["constraints"], j] = -weight * constraint
+
+    def entrapment(self, other: str) -> np.ndarray:
+        """(W,) how much more military threat ``other`` faces than this partner does.
+
+        The EU's fear of being drawn into a Taiwan or Senkaku contingency, or Japan's
+        of being drawn into Europe's war, grows with that excess.
+        """
+        threat = self.model.state.threat
+        excess = threat[:, OBSERVERS.index(other), :, _MILITARY] - threat[:, self.observer_index, :, _MILITARY]
+        return np.clip(excess, 0.0, 1.0).max(axis=1)
+
+    def exposure(self) -> np.ndarray:
+        """(W, D) exposure to coercion by the challengers each domain is aimed at."""
+        model = self.model
+        dependence = model.structure.trade_dependence[:, self.partner_index]
+        leverage = 0.5 + 0.5 * model.state.activity[:, :, _COERCION]
+        return np.einsum("wdk,wk->wd", model.context.aim_share, dependence * leverage)
+
+
+class Guarantor(ThreatObserver):
+    """The USA: reads threats, sets commitment per theatre, presses allies to spend.
+
+    Source: Büyükarslan (2025) on the second Trump administration's demand of 5% of
+    GDP and the risks of an isolationist US foreign policy.
+    """
+
+    role = "guarantor"
+
+    def act(self) -> None:
+        """Perceive threats, then set commitment per theatre."""
+        self.perceive_threats()
+        self.set_commitment()
+
+    def theatre_threat(self) -> np.ndarray:
+        """(W, theatres) threat read in Europe (Russia) and the Indo-Pacific (China, North Korea)."""
+        overall = self.model.context.overall_threat[:, self.observer_index]
+        europe = overall[:, CHALLENGERS.index("RUS")]
+        indo = 1.0 - (1.0 - overall[:, CHALLENGERS.index("CHN")]) * (1.0 - overall[:, CHALLENGERS.index("PRK")])
+        return np.stack([europe, indo], axis=1)
+
+    def burden_shortfall(self) -> np.ndarray:
+        """(W, theatres) each theatre ally's spending shortfall against the US demand."""
+        spending = self.model.state.spending
+        ally_spending = np.stack([spending[:, PARTNERS.index(THEATRE_ALLY[t])] for t in THEATRES], axis=1)
+        return commitment_mech.burden_shortfall(self.param("burden_demand"), ally_spending)
+
+    def set_commitment(self) -> None:
+        """Move commitment per theatre toward baseline + threat response - burden pressure."""
+        model = self.model
+        baseline = np.stack([self.param(f"commitment_{t}") for t in THEATRES], axis=1)
+        target = commitment_mech.commitment_target(
+            baseline,
+            self.param("threat_response"),
+            self.theatre_threat(),
+            self.param("burden_sensitivity"),
+            self.burden_shortfall(),
+        )
+        model.next.commitment[:] = commitment_mech.adjust_toward(
+            model.state.commitment, target, model.params["model.commitment_adjust"]
+        )
+
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Common threat, alliance pull toward committed theatres, friction with free riders."""
+        super().add_role_terms(terms)
+        shortfall = self.burden_shortfall() * self.param("burden_sensitivity")[:, None]
+        for other in PARTNERS:
+            j, theatre = ACTORS.index(other), THEATRES.index(HOME_THEATRE[other])
+            commitment = self.model.state.commitment[:, theatre]
+            terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+            terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, theatre, None]
+
+
+class Challenger(Actor):
+    """China, Russia or North Korea: activity, episodes, pushback, mutual alignment.
+
+    Source: Büyükarslan (2025): closer EU-Japan ties "may provoke pushback from China
+    and Russia, both of whom view such alignments as part of a broader containment
+    strategy"; the news report (2024) on Russia–North Korea troop and arms flows.
+    """
+
+    role = "challenger"
+
+    @property
+    def challenger_index(self) -> int:
+        """Row of this actor in the activity arrays."""
+        return CHALLENGERS.index(self.code)
+
+    def act(self) -> None:
+        """Read containment, then set activity (with noise and episodes)."""
+        model, k = self.model, self.challenger_index
+        contained = model.context.containment[:, k]
+        model.next.containment[:, k] = contained
+        target = activity_mech.activity_target(model.structure.assertiveness[:, k], self.param("pushback"), contained)
+        normal, uniform = model.draws(k)
+        new, episodes = activity_mech.next_activity(
+            model.state.activity[:, k],
+            target,
+            model.params["model.activity_adjust"],
+            model.params["model.activity_noise"],
+            model.structure.episode_rate[:, k],
+            model.params["model.episode_size"],
+            normal,
+            uniform,
+        )
+        model.next.activity[:, k] = new
+        model.next.episodes[:, k] = episodes
+
+    def add_role_terms(self, terms: np.ndarray) -> None:
+        """Alignment with fellow challengers against the containment both read."""
+        contained = self.model.context.containment
+        weight = self.model.params["model.weight_challenger_alignment"][:, None]
+        for m, other in enumerate(CHALLENGERS):
+            if other != self.code:
+                shared = np.minimum(contained[:, self.challenger_index], contained[:, m])
+                terms[:, TERM["common_threat"], ACTORS.index(other)] = (
+                    weight * shared[:, None] * self.model.structure.hardness
+                )
+
+
+ROLE_CLASSES: dict[str, type[Actor]] = {
+    **dict.fromkeys(PARTNERS, Partner),
+    GUARANTOR: Guarantor,
+    **dict.fromkeys(CHALLENGERS, Challenger),
+}
+"""Which agent class plays each actor."""

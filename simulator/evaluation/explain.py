@@ -1,0 +1,602 @@
+"""Why cooperation moved: each mechanism's share of a run's change, and the shocks' share.
+
+Realised EU–JPN cooperation in a domain moves toward a *target*, the lower of the
+two partners' desires, and each desire is an intercept plus one additive term per
+mechanism (docs/ODD.md §4). So the change of cooperation since the first recorded
+quarter splits exactly, in every replicate, domain and quarter t, into
+
+    coop(t) - coop(0) =  sum over mechanisms m of [x_m(t) - x_m(0)]      (what each mechanism did)
+                       + [lag(t) - lag(0)]                              (inertia and agreements)
+                       + remainder                                      (limits and the less willing side)
+
+where x_m are the terms of the partner whose desire binds at t (the same partner's
+terms at step 0 give the reference), ``lag = coop - target`` is how far realised
+cooperation trails its target (or is held above it by agreement floors), and the
+remainder is what clipping desire to 0–1 and a change of the binding partner add.
+These are levels, not accumulated quarterly flows: a mechanism that moves once and
+stays moved keeps the same contribution, and at a new equilibrium the lag is back
+where it started.
+
+Mechanisms say *how* cooperation moved, not *what set it moving*: a US
+retrenchment acts through abandonment fear, a Taiwan crisis through common threat.
+To show the shocks as well, the run is paired with its **no-shock twin**: the same
+scenario, seed and replicates with the shocks removed, so both see the same random
+draws (common random numbers). The explanation is then the twin's decomposition plus
+the **shocks' contribution** ``coop(t) - coop_twin(t)``, the paired difference the
+shocks made; that difference splits in turn by the channel it went through (the
+same three parts, taken between run and twin). Everything adds up exactly to the
+simulated change in every replicate and quarter (tested).
+
+Both the run and its twin are simulated afresh (result folders keep no desire
+terms); :func:`~simulator.runs.run_folder.rerun` refuses if the model no longer
+reproduces the saved numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simulator.base.calendar import quarter_label
+from simulator.base.errors import UserError, clip, near_miss
+from simulator.core.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
+from simulator.presentation.labels import sentence, series_label
+from simulator.runs.results import INTERVAL, RunResult
+from simulator.runs.run_folder import RunFolder, open_run, rerun
+from simulator.runs.run_size import check_run_fits
+from simulator.storage.output import atomic_folder
+
+if TYPE_CHECKING:
+    from simulator.core.recorder import PairHistory
+    from simulator.core.shocks import Shock
+
+HEADLINE = f"coop_{HEADLINE_PAIR}"
+CATEGORIES: dict[str, str] = {
+    "common_threat": "common threat",
+    "abandonment_fear": "abandonment fear",
+    "values": "shared values",
+    "capability": "partner capability",
+    "constraints": "domestic constraints",
+    "exposure": "exposure to coercion",
+    "deference": "deference to the US",
+    "rivalry": "rivalry",
+    "inertia": "inertia and agreements",
+    "limits": "limits and the less willing side",
+}
+"""Mechanism categories of an explanation, key -> words.
+
+The first eight are the desire terms the model records (:data:`MECHANISMS` without its
+two adjustment drivers); ``inertia`` is the change in how far realised cooperation
+trails its target or is held above it by agreement floors; ``limits`` is what clipping
+desire to 0–1 and a change of the less willing partner add.
+"""
+SHOCKS = "shocks"
+"""Category of the shocks' own contribution: the paired difference from the no-shock twin."""
+CATEGORY_LABELS = {**CATEGORIES, SHOCKS: "the shocks"}
+ALLIANCE_PULL = "US commitment (alliance pull)"
+"""Words for the ``abandonment_fear`` slot in a pair with the US: there it holds the pull of US
+theatre commitment on the alliance (``model.weight_alliance`` times commitment), not fear."""
+
+
+def category_labels(pair: str) -> dict[str, str]:
+    """Each category in words for explaining ``pair``."""
+    labels = dict(CATEGORY_LABELS)
+    if GUARANTOR in pair.split("_"):
+        labels["abandonment_fear"] = ALLIANCE_PULL
+    return labels
+
+
+WINDOW = 4
+"""Quarters in the window that says *when* a category did most of its work (one year)."""
+NEGLIGIBLE = 0.005
+"""Totals smaller than this (on the 0–1 scale) are not worth a sentence."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an explanation is about: a pair's cooperation, in one domain or averaged over domains.
+
+    Attributes:
+        pair: The pair, e.g. ``EU_JPN`` (members in the order of ``structure.ACTORS``).
+        domain: A domain, or None for the mean over domains.
+    """
+
+    pair: str
+    domain: str | None = None
+
+    @property
+    def series(self) -> str:
+        """The series name: ``coop_<pair>`` or ``coop_<pair>_<domain>``."""
+        return f"coop_{self.pair}" if self.domain is None else f"coop_{self.pair}_{self.domain}"
+
+    @property
+    def saved_series(self) -> tuple[str, ...]:
+        """Saved series to check a new run against (run folders keep domains for EU–JPN only)."""
+        checks = [HEADLINE, f"coop_{self.pair}"]
+        if self.pair == HEADLINE_PAIR and self.domain is not None:
+            checks.append(self.series)
+        return tuple(dict.fromkeys(checks))
+
+
+def explanation_target(metric: str = HEADLINE, domain: str | None = None) -> Target:
+    """Read ``--metric`` (and ``--domain``) as the pair and domain to explain.
+
+    Any pair's cooperation can be explained, in aggregate (``coop_EU_USA``, the mean over
+    domains) or in one domain (``coop_EU_USA_maritime``, or ``--domain maritime``).
+
+    Raises:
+        UserError: for a series that is not a pair's cooperation, or an unknown domain, naming the choices.
+    """
+    pair, named = _pair_and_domain(metric)
+    if named is not None:
+        if domain is not None and domain != named:
+            raise UserError(
+                f"--metric {metric} already names the domain '{clip(named)}', but --domain says '{clip(domain)}'; "
+                "give one of them",
+                field="--domain",
+            )
+        domain = named
+    if domain is not None and domain not in DOMAINS:
+        raise UserError(
+            f"unknown domain '{clip(domain)}'{near_miss(domain, DOMAINS)} Domains: {', '.join(DOMAINS)}",
+            field="--domain",
+        )
+    return Target(pair, domain)
+
+
+def _pair_and_domain(metric: str) -> tuple[str, str | None]:
+    """Split ``coop_<A>_<B>[_<domain>]`` into the pair and the domain (None if not named)."""
+    choices = [f"coop_{p}" for p in PAIRS] + [f"coop_{p}_{d}" for p in PAIRS for d in DOMAINS]
+    parts = metric.split("_")
+    if len(parts) >= 3 and parts[0] == "coop":
+        pair = f"{parts[1]}_{parts[2]}"
+        if pair in PAIRS:
+            return pair, ("_".join(parts[3:]) or None)
+    raise UserError(
+        f"explain splits a pair's cooperation, so --metric must be coop_<A>_<B> or coop_<A>_<B>_<domain> "
+        f"(e.g. {HEADLINE}, coop_EU_USA), not '{clip(metric)}'{near_miss(metric, choices)}",
+        field="--metric",
+    )
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Per-world decomposition of one run's cooperation levels (domains kept apart).
+
+    Attributes:
+        coop: (steps + 1, W, D) realised cooperation of the pair.
+        target: (steps + 1, W, D) lower of the two desires.
+        binding: (steps + 1, W, D) which member's desire is the target (0 the pair's first, 1 its second).
+        terms: (steps + 1, W, mechanisms, D) desire terms of the binding member.
+    """
+
+    coop: np.ndarray
+    target: np.ndarray
+    binding: np.ndarray
+    terms: np.ndarray
+
+    @classmethod
+    def of(cls, history: PairHistory) -> Levels:
+        """Read the levels from a run's pair history."""
+        desires = history.desires  # (S, W, 2, D)
+        binding = (desires[:, :, 1] < desires[:, :, 0]).astype(int)
+        return cls(
+            coop=history.coop,
+            target=desires.min(axis=2),
+            binding=binding,
+            terms=side_terms(history.terms, binding),
+        )
+
+    @property
+    def lag(self) -> np.ndarray:
+        """(steps + 1, W, D) realised cooperation minus its target."""
+        return self.coop - self.target
+
+
+def side_terms(terms: np.ndarray, binding: np.ndarray) -> np.ndarray:
+    """(steps + 1, W, mechanisms, D) terms of partner ``binding[t, w, d]`` from (steps + 1 or 1, W, 2, M, D) terms.
+
+    Given only step 0's terms, each quarter gets the step-0 terms of the partner that binds
+    then: the reference a mechanism's change is measured from.
+    """
+    terms = np.broadcast_to(terms, (binding.shape[0], *terms.shape[1:]))
+    return np.take_along_axis(terms, binding[:, :, None, None, :], axis=2)[:, :, 0]
+
+
+def _split(
+    terms: np.ndarray,
+    reference: np.ndarray,
+    target: np.ndarray,
+    target_ref: np.ndarray,
+    lag: np.ndarray,
+    lag_ref: np.ndarray,
+) -> np.ndarray:
+    """(steps + 1, W, mechanism categories, D): term changes, then inertia, then the remainder.
+
+    The three parts add up to ``(target - target_ref) + (lag - lag_ref)`` exactly.
+    """
+    mechanisms = terms - reference
+    remainder = (target - target_ref) - mechanisms.sum(axis=2)
+    return np.concatenate([mechanisms, (lag - lag_ref)[:, :, None], remainder[:, :, None]], axis=2)
+
+
+def _over_domains(parts: np.ndarray, domain: str | None) -> np.ndarray:
+    """Parts of one domain, or their mean over domains (the aggregate series is the domains' mean)."""
+    return parts.mean(axis=-1) if domain is None else parts[..., DOMAINS.index(domain)]
+
+
+def no_shock_twin(result: RunResult) -> RunResult:
+    """The same scenario, seed and replicates with every shock removed, keeping desire terms."""
+    from simulator.runs.runner import simulate
+
+    return simulate(
+        replace(result.scenario, shocks=()), replicates=result.replicates, explained_pair=_kept_pair(result)
+    )
+
+
+def _kept_pair(result: RunResult) -> str | None:
+    """The pair whose history a run kept, if any."""
+    return result.pair_history.pair if result.pair_history else None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Mechanism and shock contributions to one run's change in a pair's cooperation.
+
+    Attributes:
+        result: The run explained.
+        target: The pair and domain explained.
+        parts: (steps + 1, worlds, categories) each category's contribution to the change since
+            step 0, in the order of :data:`CATEGORIES` followed by :data:`SHOCKS`; step 0 is all zeros.
+        channels: (steps + 1, worlds, categories without shocks) the shocks' contribution
+            split by the mechanism it acted through.
+        level: (steps + 1, worlds) the explained series.
+    """
+
+    result: RunResult
+    target: Target
+    parts: np.ndarray
+    channels: np.ndarray
+    level: np.ndarray
+
+    @property
+    def series(self) -> str:
+        """The explained series, e.g. ``coop_EU_JPN`` or ``coop_EU_USA_maritime``."""
+        return self.target.series
+
+    @property
+    def domain(self) -> str | None:
+        """The explained domain, None for the mean over domains."""
+        return self.target.domain
+
+    @property
+    def change(self) -> np.ndarray:
+        """(steps + 1, worlds) simulated change of the series since step 0."""
+        return self.level - self.level[0]
+
+    @property
+    def categories(self) -> list[str]:
+        """Keys of the contribution categories, in the order of ``parts``' last axis."""
+        return [*CATEGORIES, SHOCKS]
+
+    @property
+    def channel_categories(self) -> list[str]:
+        """Keys of the mechanisms the shocks acted through, in the order of ``channels``' last axis."""
+        return list(CATEGORIES)
+
+    @property
+    def shock_category(self) -> str:
+        """Key of the shocks' own contribution among :attr:`categories`."""
+        return SHOCKS
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each category in words (see :func:`category_labels`)."""
+        return category_labels(self.target.pair)
+
+    @property
+    def has_shocks(self) -> bool:
+        """Whether the scenario has shocks (otherwise the shocks' contribution is zero)."""
+        return bool(self.result.scenario.shocks)
+
+    @property
+    def title(self) -> str:
+        """The explained series in words."""
+        return series_label(self.series)
+
+    # -- tables ---------------------------------------------------------------
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """Each category's total contribution over the run: mean and 90% interval over replicates."""
+        return _stats_table(self.parts[-1], self.categories, self.labels)
+
+    @property
+    def channel_totals(self) -> pd.DataFrame:
+        """The shocks' total contribution split by the mechanism it acted through."""
+        return _stats_table(self.channels[-1], list(CATEGORIES), self.labels)
+
+    @property
+    def contributions(self) -> pd.DataFrame:
+        """Contribution to the change so far, per quarter and category (long table), with the simulated change."""
+        labels = self.result.quarter_labels
+        frames = []
+        for index, key in enumerate([*self.categories, "simulated_change"]):
+            data = self.change if key == "simulated_change" else self.parts[..., index]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "step": self.result.steps,
+                        "quarter": labels,
+                        "category": key,
+                        "mean": data.mean(axis=1),
+                        "p5": np.percentile(data, INTERVAL[0], axis=1),
+                        "p95": np.percentile(data, INTERVAL[1], axis=1),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    # -- words ------------------------------------------------------------------
+
+    @property
+    def sentences(self) -> list[str]:
+        """A few sentences generated from the numbers: how much it moved, what moved it, when, after what."""
+        return _sentences(self)
+
+    def text(self) -> str:
+        """The sentences as one paragraph per line, for the terminal."""
+        return "\n".join(self.sentences)
+
+    # -- output -------------------------------------------------------------------
+
+    def plot(self, path: Path) -> None:
+        """Draw the stacked contributions over time (and the shocks' channels) as a PNG."""
+        from simulator.presentation.explain_plots import plot_contributions
+
+        plot_contributions(self, Path(path))
+
+    def save(self, out: str | Path, *, force: bool = False, renumber: bool = False) -> Path:
+        """Write the explanation folder atomically and return its path.
+
+        Files: ``explanation.md`` (sentences and totals), ``totals.csv``,
+        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``. ``renumber``
+        as in :func:`simulator.storage.output.atomic_folder`.
+        """
+        writer = atomic_folder(Path(out), "explain", force=force, renumber=renumber)
+        with writer as tmp:
+            (tmp / "explanation.md").write_text(self.markdown(), encoding="utf-8")
+            self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
+            self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
+            self.contributions.to_csv(tmp / "contributions.csv", index=False, float_format="%.6g")
+            self.plot(tmp / "contributions.png")
+            meta = {
+                "series": self.series,
+                "pair": self.target.pair,
+                "domain": self.domain,
+                "scenario": self.result.scenario.name,
+            }
+            (tmp / "explain.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        return writer.destination
+
+    def markdown(self) -> str:
+        """The explanation as a short Markdown page: sentences, then the totals table."""
+        lines = [f"# Why {self.title} moved — scenario: {self.result.scenario.name}", ""]
+        lines += [*self.sentences, ""]
+        lines += ["| contribution | mean | 90% interval |", "|---|---:|---|"]
+        for row in self.totals.itertuples():
+            lines.append(f"| {row.label} | {row.mean:+.3f} | {row.p5:+.3f} to {row.p95:+.3f} |")
+        return "\n".join(lines) + "\n"
+
+
+def _stats_table(values: np.ndarray, keys: list[str], labels: dict[str, str]) -> pd.DataFrame:
+    """Mean and 90% interval over replicates of (worlds, categories) totals."""
+    return pd.DataFrame(
+        {
+            "category": keys,
+            "label": [labels[k] for k in keys],
+            "mean": values.mean(axis=0),
+            "p5": np.percentile(values, INTERVAL[0], axis=0),
+            "p95": np.percentile(values, INTERVAL[1], axis=0),
+        }
+    )
+
+
+def explain(
+    result: RunResult, *, metric: str = HEADLINE, domain: str | None = None, twin: RunResult | None = None
+) -> Explanation:
+    """Explain the change of a pair's cooperation in a run by mechanism and by shocks.
+
+    Args:
+        result: A run; simulated again with desire terms if it did not keep them.
+        metric: A pair's cooperation, ``coop_<A>_<B>`` or ``coop_<A>_<B>_<domain>``.
+        domain: A domain, instead of naming it in ``metric``.
+        twin: The no-shock twin with desire terms, if already simulated (see :func:`no_shock_twin`).
+
+    Example:
+        >>> from simulator import run  # doctest: +SKIP
+        >>> print(explain(run("scenarios/us_retrenchment.yaml")).text())  # doctest: +SKIP
+    """
+    target = explanation_target(metric, domain)
+    if _kept_pair(result) != target.pair:
+        from simulator.runs.runner import simulate
+
+        result = simulate(result.scenario, replicates=result.replicates, explained_pair=target.pair)
+    if twin is None or _kept_pair(twin) != target.pair:
+        twin = no_shock_twin(result) if result.scenario.shocks else result  # without shocks the twin is the run
+    history, twin_history = result.pair_history, twin.pair_history
+    assert history is not None and twin_history is not None  # both simulated with the pair's history above
+    run, alone = Levels.of(history), Levels.of(twin_history)
+    first = slice(0, 1)
+    mechanisms = _split(
+        alone.terms,
+        side_terms(twin_history.terms[first], alone.binding),
+        alone.target,
+        alone.target[first],
+        alone.lag,
+        alone.lag[first],
+    )
+    shocks = (run.coop - alone.coop)[:, :, None]
+    channels = _split(
+        run.terms, side_terms(twin_history.terms, run.binding), run.target, alone.target, run.lag, alone.lag
+    )
+    parts = np.concatenate([mechanisms, shocks], axis=2)
+    return Explanation(
+        result=result,
+        target=target,
+        parts=_over_domains(parts, target.domain),
+        channels=_over_domains(channels, target.domain),
+        level=_over_domains(run.coop, target.domain),
+    )
+
+
+def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domain: str | None = None) -> Explanation:
+    """Explain a saved run: simulate it again (checked against the saved numbers) and its twin."""
+    target = explanation_target(metric, domain)
+    saved = folder if isinstance(folder, RunFolder) else open_run(folder)
+    recorded = saved.manifest.get("replicates")  # the saved worlds; the scenario's number if the manifest lacks it
+    worlds = recorded if isinstance(recorded, int) and not isinstance(recorded, bool) else saved.scenario.replicates
+    check_run_fits(worlds, saved.scenario.horizon, explained=True, file=saved.path, what="explaining a run")
+    result = rerun(saved, check=target.saved_series, explained_pair=target.pair)
+    return explain(result, metric=target.series)
+
+
+# -- sentences ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mover:
+    """One category's path in words: its largest mean contribution, when, and where it ended."""
+
+    key: str
+    label: str
+    peak_step: int
+    peak: float
+    peak_low: float
+    peak_high: float
+    final: float
+    final_low: float
+    final_high: float
+
+    @property
+    def transient(self) -> bool:
+        """Whether it ended well short of its peak (a temporary effect)."""
+        return abs(self.final) < 0.8 * abs(self.peak)
+
+
+def movers(explanation: Explanation) -> list[Mover]:
+    """Every category, largest mean contribution (at any quarter) first."""
+    paths = explanation.parts.mean(axis=1)  # (steps + 1, categories)
+    found = []
+    for index, key in enumerate(explanation.categories):
+        step = int(np.argmax(np.abs(paths[:, index])))
+        low, high = np.percentile(explanation.parts[step, :, index], INTERVAL)
+        end_low, end_high = np.percentile(explanation.parts[-1, :, index], INTERVAL)
+        found.append(
+            Mover(
+                key,
+                explanation.labels[key],
+                step,
+                float(paths[step, index]),
+                float(low),
+                float(high),
+                float(paths[-1, index]),
+                float(end_low),
+                float(end_high),
+            )
+        )
+    return sorted(found, key=lambda m: -abs(m.peak))
+
+
+def _sentences(explanation: Explanation) -> list[str]:
+    result = explanation.result
+    labels = result.quarter_labels
+    values = explanation.level
+    start, final = values[0].mean(), values[-1].mean()
+    low, high = np.percentile(values[-1], INTERVAL)
+    change = explanation.change[-1]
+    change_low, change_high = np.percentile(change, INTERVAL)
+    verb = "rose" if final - start > NEGLIGIBLE else "fell" if start - final > NEGLIGIBLE else "held steady"
+    lines = [
+        f"{sentence(explanation.title)} {verb} from {start:.2f} in {labels[0]} to {final:.2f} in {labels[-1]} "
+        f"(90% of replicates between {low:.2f} and {high:.2f}), a change of {change.mean():+.3f} "
+        f"(90% interval {change_low:+.3f} to {change_high:+.3f})."
+    ]
+    ranked = movers(explanation)
+    top = ranked[0]
+    if abs(top.peak) < NEGLIGIBLE:
+        lines.append(f"No mechanism moved it by more than ±{NEGLIGIBLE} at any time.")
+        return lines
+    lines.append(_top_sentence(explanation, top))
+    lines.append(_when_sentence(explanation, top))
+    counter = next((m for m in ranked[1:] if np.sign(m.peak) == -np.sign(top.peak)), None)
+    if counter is not None and abs(counter.peak) >= NEGLIGIBLE:
+        direction = "down" if top.peak > 0 else "up"
+        lines.append(f"The largest pull {direction} came from {counter.label}: {_amount(explanation, counter)}.")
+    if not explanation.has_shocks:
+        lines.append("The scenario has no shocks: every movement comes from the mechanisms and random episodes.")
+    elif top.key != SHOCKS:
+        shocks = next(m for m in ranked if m.key == SHOCKS)
+        names = ", ".join(s.name for s in result.scenario.shocks)
+        low, high = (shocks.peak_low, shocks.peak_high) if shocks.transient else (shocks.final_low, shocks.final_high)
+        noise = " — within noise, as its 90% interval includes zero" if low <= 0 <= high else ""
+        lines.append(
+            f"Against the same worlds without the shocks ({names}), the shocks changed it by "
+            f"{_amount(explanation, shocks)}{noise}{_channels(explanation, shocks.peak_step)}."
+        )
+    return lines
+
+
+def _amount(explanation: Explanation, mover: Mover) -> str:
+    """``+0.050 (90% interval …)``, with the peak quarter when the effect did not last."""
+    labels = explanation.result.quarter_labels
+    if mover.transient:
+        return (
+            f"up to {mover.peak:+.3f} in {labels[mover.peak_step]} (90% interval {mover.peak_low:+.3f} to "
+            f"{mover.peak_high:+.3f}) and {mover.final:+.3f} by {labels[-1]}"
+        )
+    return f"{mover.final:+.3f} by {labels[-1]} (90% interval {mover.final_low:+.3f} to {mover.final_high:+.3f})"
+
+
+def _channels(explanation: Explanation, step: int) -> str:
+    """``, acting mostly through A (+x) and B (-y)``: the shocks' two largest channels at ``step``."""
+    at = explanation.channels[step].mean(axis=0)
+    order = np.argsort(-np.abs(at), kind="stable")[:2]
+    named = [f"{explanation.labels[list(CATEGORIES)[i]]} ({at[i]:+.3f})" for i in order if abs(at[i]) > 0.001]
+    return f", acting mostly through {' and '.join(named)}" if named else ""
+
+
+def _top_sentence(explanation: Explanation, top: Mover) -> str:
+    if top.key == SHOCKS:
+        return (
+            f"What moved it most were the shocks: {_amount(explanation, top)} against the same worlds without "
+            f"them{_channels(explanation, top.peak_step)}."
+        )
+    return f"What moved it most was {top.label}: {_amount(explanation, top)}."
+
+
+def _when_sentence(explanation: Explanation, top: Mover) -> str:
+    """The year in which ``top`` moved most toward its peak, and the latest shock before that year ended."""
+    path = explanation.parts[: top.peak_step + 1, :, explanation.categories.index(top.key)].mean(axis=1)
+    width = min(WINDOW, len(path) - 1)
+    moves = path[width:] - path[:-width]
+    first = int(np.argmax(moves * np.sign(top.peak)))
+    last = first + width
+    labels = explanation.result.quarter_labels
+    text = f"It moved most from {labels[first + 1]} to {labels[last]} ({moves[first]:+.3f})"
+    shock = _latest_shock(explanation, last)
+    if shock is None:
+        return f"{text}, before any shock." if explanation.has_shocks else f"{text}."
+    return f"{text}, after {shock.name} began in {quarter_label(shock.at)}."
+
+
+def _latest_shock(explanation: Explanation, last: int) -> Shock | None:
+    """The shock with the latest onset at or before step ``last``."""
+    start = explanation.result.scenario.start
+    candidates = [s for s in explanation.result.scenario.shocks if s.at - start + 1 <= last]
+    return max(candidates, key=lambda s: s.at) if candidates else None

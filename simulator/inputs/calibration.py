@@ -1,0 +1,261 @@
+"""The calibration table: every model parameter with its value, range and provenance.
+
+The table is read from ``data/calibration.yaml`` (data, not code) so that a
+modeller can audit and change numbers without touching equations. Each
+parameter has a dotted path ``<group>.<name>`` where the group is an actor code,
+a pair such as ``EU_JPN``, a domain, ``world`` or ``model``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from simulator.base.errors import UserError, clip, near_miss, quote
+from simulator.base.yamlio import LoadedYaml, parse_yaml, read_yaml
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source document as cited in the project."""
+
+    key: str
+    cite: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One calibrated parameter.
+
+    Attributes:
+        path: Dotted path, e.g. ``JPN.deference``.
+        value: Calibrated value.
+        low: Low end of the plausible range (used by sensitivity analysis).
+        high: High end of the plausible range.
+        unit: Unit key (see ``units`` in the calibration file).
+        bounds: Hard validity bounds from the unit; values outside are errors.
+        source: Cited source, if any.
+        quote: Quoted sentence from ``source``.
+        assumption: Rationale for the number when it is the model's own.
+    """
+
+    path: str
+    value: float
+    low: float
+    high: float
+    unit: str
+    unit_meaning: str
+    bounds: tuple[float, float]
+    source: Source | None
+    quote: str | None
+    assumption: str | None
+
+    @property
+    def group(self) -> str:
+        """The part of the path before the dot (actor, pair, domain, world, model)."""
+        return self.path.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The part of the path after the dot."""
+        return self.path.split(".", 1)[1]
+
+    @property
+    def provenance(self) -> str:
+        """Short provenance label: the citation, or 'assumption'."""
+        return self.source.cite if self.source else "assumption"
+
+
+class Calibration(Mapping[str, Parameter]):
+    """Read-only mapping from dotted path to :class:`Parameter`, in file order."""
+
+    def __init__(self, parameters: dict[str, Parameter], sources: dict[str, Source], origin: str) -> None:
+        self._parameters = parameters
+        self.sources = sources
+        self.origin = origin
+
+    def __getitem__(self, path: str) -> Parameter:
+        return self._parameters[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def groups(self) -> list[str]:
+        """Parameter groups in file order."""
+        return list(dict.fromkeys(p.group for p in self._parameters.values()))
+
+    def check_path(
+        self, path: str, *, file: str | None = None, line: int | None = None, field: str | None = None
+    ) -> Parameter:
+        """Return the parameter at ``path`` or raise a helpful :class:`UserError`."""
+        if path in self._parameters:
+            return self._parameters[path]
+        group, _, name = path.partition(".")
+        groups = self.groups()
+        if not name:
+            raise UserError(
+                f"'{clip(path)}' is not a parameter path; write <group>.<name>, e.g. JPN.deference",
+                file=file,
+                line=line,
+                field=field,
+            )
+        if group not in groups:
+            raise UserError(
+                f"unknown actor or group '{clip(group)}' in '{clip(path)}'{near_miss(group, groups)} "
+                f"(groups: actors EU JPN USA CHN RUS PRK, pairs like EU_JPN, domains, world, model)",
+                file=file,
+                line=line,
+                field=field,
+            )
+        names = [p.name for p in self._parameters.values() if p.group == group]
+        raise UserError(
+            f"'{group}' has no parameter '{clip(name)}'{near_miss(name, names)} (see `eujsim params --actor {group}`)",
+            file=file,
+            line=line,
+            field=field,
+        )
+
+    def check_value(
+        self, path: str, value: object, *, file: str | None = None, line: int | None = None, field: str | None = None
+    ) -> float:
+        """Validate a value for ``path`` against the type and hard bounds."""
+        param = self.check_path(path, file=file, line=line, field=field)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise UserError(
+                f"'{path}' needs a number ({param.unit_meaning}), got {quote(value)}", file=file, line=line, field=field
+            )
+        low, high = param.bounds
+        if not low <= as_float(value) <= high:
+            raise UserError(
+                f"{path} = {quote(value)} is out of range; it must lie in [{low:g}, {high:g}] "
+                f"({param.unit_meaning}; plausible range {param.low:g}–{param.high:g})",
+                file=file,
+                line=line,
+                field=field,
+            )
+        return float(value)
+
+
+def as_float(value: int | float) -> float:
+    """A number as a float for comparing it with bounds; an integer too large for a float is ±infinity.
+
+    ``float(10**400)`` raises OverflowError, but such a value is simply out of any range, and
+    saying so is the message the user needs. NaN stays NaN (outside every range as well).
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def keyword_path(key: str) -> str:
+    """The parameter path a Python keyword stands for: ``JPN__deference`` is ``JPN.deference``.
+
+    Dotted paths are not valid keyword names, so keyword-argument APIs accept ``__`` for the
+    dot; a dotted path passes through unchanged.
+    """
+    return key.replace("__", ".")
+
+
+def _require(loaded: LoadedYaml, node: object, key: str, where: tuple, kind: type | tuple) -> object:
+    if not isinstance(node, dict) or key not in node:
+        raise UserError(
+            f"missing '{clip(key)}'", file=loaded.path, line=loaded.line_of(where), field=".".join(map(str, where))
+        )
+    value = node[key]
+    if not isinstance(value, kind):
+        raise UserError(
+            f"'{clip(key)}' has the wrong type",
+            file=loaded.path,
+            line=loaded.line_of((*where, key)),
+            field=".".join(map(str, (*where, key))),
+        )
+    return value
+
+
+def parse_calibration(loaded: LoadedYaml) -> Calibration:
+    """Build a :class:`Calibration` from parsed YAML, checking every entry."""
+    data = loaded.data
+    if not isinstance(data, dict):
+        raise UserError("a calibration file is a mapping with 'sources', 'units' and 'parameters'", file=loaded.path)
+    raw_sources = _require(loaded, data, "sources", (), dict)
+    sources = {
+        key: Source(key=key, cite=str(entry["cite"]), reference=str(entry["reference"]))
+        for key, entry in raw_sources.items()
+    }
+    units = _require(loaded, data, "units", (), dict)
+    groups = _require(loaded, data, "parameters", (), dict)
+    parameters: dict[str, Parameter] = {}
+    for group, entries in groups.items():
+        for name, entry in (entries or {}).items():
+            where = ("parameters", group, name)
+            path = f"{group}.{name}"
+            line = loaded.line_of(where)
+
+            def fail(message: str, line: int | None = line, path: str = path) -> UserError:
+                return UserError(message, file=loaded.path, line=line, field=path)
+
+            if not isinstance(entry, dict):
+                raise fail("each parameter is a mapping with value, range, unit and source or assumption")
+            unknown = set(entry) - {"value", "range", "unit", "source", "assumption"}
+            if unknown:
+                raise fail(f"unknown key(s) {quote(sorted(map(str, unknown)))}")
+            value = _require(loaded, entry, "value", where, (int, float))
+            rng = _require(loaded, entry, "range", where, list)
+            unit = _require(loaded, entry, "unit", where, str)
+            if unit not in units:
+                raise fail(f"unit '{clip(unit)}' is not declared under 'units'{near_miss(unit, units)}")
+            if len(rng) != 2 or not all(isinstance(x, int | float) for x in rng) or not rng[0] <= rng[1]:
+                raise fail("range must be [low, high] with low <= high")
+            if not rng[0] <= value <= rng[1]:
+                raise fail(f"value {quote(value)} lies outside its range {quote(rng)}")
+            bounds = tuple(float(b) for b in units[unit]["bounds"])
+            if not (bounds[0] <= rng[0] and rng[1] <= bounds[1]):
+                raise fail(f"range {quote(rng)} exceeds the unit's bounds {list(bounds)}")
+            source = sentence = None
+            if "source" in entry:
+                ref = entry["source"].get("ref")
+                if ref not in sources:
+                    raise fail(f"source ref {quote(ref)} is not listed under 'sources'{near_miss(str(ref), sources)}")
+                source = sources[ref]
+                sentence = str(entry["source"].get("quote", "")).strip() or None
+                if sentence is None:
+                    raise fail("a source needs the quoted sentence that supports the value")
+            assumption = str(entry["assumption"]).strip() if entry.get("assumption") else None
+            if source is None and assumption is None:
+                raise fail("needs a 'source' (with quote) or an 'assumption' explaining the value")
+            parameters[path] = Parameter(
+                path=path,
+                value=float(value),
+                low=float(rng[0]),
+                high=float(rng[1]),
+                unit=unit,
+                unit_meaning=str(units[unit].get("meaning", unit)),
+                bounds=(bounds[0], bounds[1]),
+                source=source,
+                quote=sentence,
+                assumption=assumption,
+            )
+    return Calibration(parameters, sources, loaded.path)
+
+
+@cache
+def default_calibration() -> Calibration:
+    """The calibration shipped with the package (parsed once per process)."""
+    text = resources.files("simulator.data").joinpath("calibration.yaml").read_text(encoding="utf-8")
+    return parse_calibration(parse_yaml(text, "simulator/data/calibration.yaml"))
+
+
+def load_calibration(path: str | Path | None = None) -> Calibration:
+    """Load a calibration file, or the packaged default when ``path`` is None."""
+    if path is None:
+        return default_calibration()
+    return parse_calibration(read_yaml(path))

@@ -1,0 +1,170 @@
+"""The explanation figure: stacked contributions to a run's change, and the shocks' channels.
+
+Contributions have both signs, so positive parts are stacked upward from zero and
+negative parts downward, quarter by quarter; the black line is the simulated change,
+which the stack always sums to. The second panel (when the scenario has shocks) opens
+up the shocks' band into the mechanisms they acted through.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from simulator.presentation.plots import (
+    RunView,
+    key_below,
+    label_quarters,
+    place_legend_outside,
+    save_figure,
+    shock_markers,
+    style,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+
+class ExplanationView(Protocol):
+    """What the figure draws of an explanation (:class:`simulator.evaluation.explain.Explanation` provides it).
+
+    Named here so that drawing knows nothing of how an explanation is computed.
+    """
+
+    @property
+    def result(self) -> RunView:
+        """The run explained."""
+        ...
+
+    @property
+    def parts(self) -> np.ndarray:
+        """(steps + 1, worlds, categories) contributions to the change since step 0."""
+        ...
+
+    @property
+    def channels(self) -> np.ndarray:
+        """(steps + 1, worlds, channel categories) the shocks' contribution by mechanism."""
+        ...
+
+    @property
+    def change(self) -> np.ndarray:
+        """(steps + 1, worlds) simulated change since step 0."""
+        ...
+
+    @property
+    def categories(self) -> list[str]:
+        """Keys of ``parts``' last axis."""
+        ...
+
+    @property
+    def channel_categories(self) -> list[str]:
+        """Keys of ``channels``' last axis."""
+        ...
+
+    @property
+    def shock_category(self) -> str:
+        """Key of the shocks' own contribution."""
+        ...
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Each category in words."""
+        ...
+
+    @property
+    def has_shocks(self) -> bool:
+        """Whether the scenario has shocks."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The explained series in words."""
+        ...
+
+
+CATEGORY_COLOURS = {
+    "common_threat": "#D55E00",
+    "abandonment_fear": "#0072B2",
+    "values": "#009E73",
+    "capability": "#56B4E9",
+    "constraints": "#E69F00",
+    "exposure": "#CC79A7",
+    "deference": "#F0E442",
+    "rivalry": "#882255",
+    "inertia": "#999999",
+    "limits": "#DDDDDD",
+    "shocks": "#332288",
+}
+"""One colour per category: the Okabe–Ito palette for the eight desire terms' first seven, then
+colours from Paul Tol's colour-blind-safe sets, greys for the two adjustment parts."""
+SHOWN = 0.001
+"""Categories whose mean contribution never reaches this size are left out of the stack and legend."""
+
+
+def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: dict[str, str]) -> list[Patch]:
+    """Stack (steps, categories) mean contributions by sign and return legend handles, largest first."""
+    positive_base = np.zeros(len(x))
+    negative_base = np.zeros(len(x))
+    handles = []
+    sizes = np.abs(paths).max(axis=0)
+    for index, key in enumerate(keys):
+        if sizes[index] < SHOWN:
+            continue
+        values = paths[:, index]
+        up, down = np.clip(values, 0, None), np.clip(values, None, 0)
+        colour = CATEGORY_COLOURS[key]
+        ax.fill_between(x, positive_base, positive_base + up, color=colour, lw=0)
+        ax.fill_between(x, negative_base + down, negative_base, color=colour, lw=0)
+        positive_base += up
+        negative_base += down
+        handles.append((sizes[index], Patch(facecolor=CATEGORY_COLOURS[key], label=labels[key])))
+    return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
+
+
+def plot_contributions(explanation: ExplanationView, path: Path) -> None:
+    """Draw the explanation figure into ``path`` (PNG, 100 dpi)."""
+    result = explanation.result
+    x = result.steps
+    labels = result.quarter_labels
+    panels = 2 if explanation.has_shocks else 1
+    unit = f"change since {labels[0]}, intensity (0–1 scale)"
+    with style():
+        fig, axes = plt.subplots(
+            panels,
+            1,
+            figsize=(11, 4.6 * panels + 0.4),
+            sharex=True,
+            squeeze=False,
+            gridspec_kw={"height_ratios": [3, 2][:panels]},
+        )
+        top = axes[0, 0]
+        handles = stack(top, x, explanation.parts.mean(axis=1), explanation.categories, explanation.labels)
+        (line,) = top.plot(x, explanation.change.mean(axis=1), color="black", lw=2, label="simulated change (mean)")
+        top.axhline(0, color="black", lw=0.6)
+        key = shock_markers(top, result)
+        top.set_ylabel(unit)
+        top.set_title(f"Why {explanation.title} moved — scenario: {result.scenario.name}")
+        place_legend_outside(top, [line, *handles], [h.get_label() for h in (line, *handles)], fontsize=8)
+        if panels == 2:
+            bottom = axes[1, 0]
+            channel_keys = explanation.channel_categories
+            handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, explanation.labels)
+            shock_index = explanation.categories.index(explanation.shock_category)
+            (total,) = bottom.plot(
+                x, explanation.parts[..., shock_index].mean(axis=1), color="black", lw=2, label="shocks' effect (mean)"
+            )
+            bottom.axhline(0, color="black", lw=0.6)
+            shock_markers(bottom, result, annotate=False)
+            bottom.set_ylabel("run minus no-shock twin (0–1 scale)")
+            bottom.set_title("How the shocks acted: their effect split by mechanism", fontsize=11)
+            place_legend_outside(bottom, [total, *handles], [h.get_label() for h in (total, *handles)], fontsize=8)
+        label_quarters(axes[-1, 0], labels)
+        key_below(fig, key, ncol=3)
+        save_figure(fig, path)

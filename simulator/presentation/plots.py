@@ -1,0 +1,612 @@
+"""Plots of a run, and the style every plot of the simulator shares.
+
+Style choices: the Okabe–Ito palette (distinguishable with the common forms of
+colour blindness), 90% bands over replicates, axis labels with units, titles
+naming the scenario, shock onsets marked and labelled in a strip above the data
+(so a label never hides a line), legends and keys outside the data.
+
+The sweep plots (:mod:`simulator.sweeps.sweep_plots`) and any new kind of plot take the style
+from here, so that all plots look alike. The pieces meant for reuse:
+
+* :func:`style` — ``with style(): ...`` draws in the shared rc settings (:data:`STYLE`).
+* :func:`label_quarters` — a calendar-quarter x axis over steps 0, 1, …
+* :func:`band` — a mean line with its 5–95% band over replicates.
+* :func:`shock_lines` and :func:`label_shocks_above` — dashed onset lines and their
+  labels in a strip above the axes; :func:`shock_markers` does both for a run.
+* :func:`shock_key` — the numbered key (number, quarter, name) of many shocks.
+* :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
+* :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
+* :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox, ScaledTranslation
+
+from simulator.base.calendar import quarter_label
+from simulator.base.errors import MissingGlyphWarning
+from simulator.core.structure import ACTOR_NAMES, CHALLENGERS, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, OBSERVERS
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.legend import Legend
+    from matplotlib.text import Annotation
+
+    from simulator.inputs.scenario import Scenario, Shock
+
+
+class RunView(Protocol):
+    """What the plots draw of a run (:class:`simulator.runs.results.RunResult` provides it).
+
+    Named here so that drawing needs nothing above it and a run's results need no plotting.
+    """
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario run (its name and shocks are drawn)."""
+        ...
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step numbers 0 … horizon."""
+        ...
+
+    @property
+    def quarter_labels(self) -> list[str]:
+        """The quarter of each step."""
+        ...
+
+    def series(self, variable: str) -> np.ndarray:
+        """(steps, replicates) values of one variable."""
+        ...
+
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
+INTENSITY = "intensity (0–1)"
+BAND_ALPHA = 0.18
+"""Opacity of a 5–95% band under its line."""
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "axes.prop_cycle": matplotlib.cycler(color=list(OKABE_ITO)),
+    "image.cmap": "viridis",
+    "text.parse_math": False,
+}
+"""Matplotlib rc settings of every plot (readable at 100 dpi; Okabe–Ito for categories, viridis for scales).
+
+Text is drawn as written (``text.parse_math`` off): names come from users' files, and matplotlib
+would otherwise read ``$…$`` in a name as mathematics and stop at ``$\\foo$``. No plot writes
+mathematics of its own."""
+SHOCK_LINE = {"color": "#555555", "ls": "--"}
+"""How a shock's onset line is drawn, on every plot with a time axis."""
+SHOCK_LABEL_GID = "eujsim-shock-label"
+"""Group id of the shock labels above an axes; :func:`save_figure` finds them by it to pack them into rows."""
+KEY_BELOW_GID = "eujsim-key-below"
+"""Group id of a key made by :func:`key_below`; :func:`save_figure` moves it under the axes."""
+TITLE_GAP = 6
+"""Points between the top of a strip of shock labels and the axes title."""
+KEY_FONTSIZE = 7.5
+"""Font size of a numbered shock key: small, but readable at 100 dpi."""
+
+
+_GLYPH_MISSING = re.compile(r"^Glyph \d+ \((.+)\) missing from font")
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """Draw in the shared rc settings (:data:`STYLE`) inside a ``with`` block.
+
+    A context rather than a global ``rcParams`` update, so that importing the simulator
+    never changes someone else's matplotlib settings. Matplotlib warns once per character
+    its font lacks (a Japanese name: dozens of lines); those warnings become one
+    :class:`MissingGlyphWarning` naming the characters, and every other warning passes on.
+    """
+    with plt.rc_context(STYLE), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    missing: dict[str, None] = {}
+    for warning in caught:
+        found = _GLYPH_MISSING.match(str(warning.message))
+        if found:
+            try:  # matplotlib names the character as \N{NAME}
+                missing[found.group(1).encode("ascii").decode("unicode_escape")] = None
+            except UnicodeError:
+                missing[found.group(1)] = None
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if missing:
+        shown = "".join(list(missing)[:12]) + ("…" if len(missing) > 12 else "")
+        warnings.warn(
+            f"the plot font has no glyph for {len(missing)} character(s) of the names ({shown}), which the plots "
+            "draw as boxes; install a font that has them (e.g. Noto Sans CJK) and list it in matplotlib's "
+            "font.sans-serif",
+            MissingGlyphWarning,
+            stacklevel=3,
+        )
+
+
+def tick_every(n_steps: int, max_labels: int = 11) -> int:
+    """Spacing of labelled quarters so that at most about ``max_labels`` labels fit.
+
+    Steps of whole years (4, 8, …) when there are many quarters, so that every label
+    names the same quarter of its year.
+    """
+    for every in (1, 2, 4, 8, 12, 16, 20, 40):
+        if n_steps / every <= max_labels:
+            return every
+    return 40
+
+
+def quarter_axis(ax: Axes, result: RunView, max_labels: int = 11) -> None:
+    """Label the x axis with calendar quarters."""
+    label_quarters(ax, result.quarter_labels, max_labels=max_labels)
+
+
+def label_quarters(ax: Axes, labels: list[str], max_labels: int = 11) -> None:
+    """Label an x axis of steps 0, 1, … with their quarters (``labels[step]``).
+
+    Args:
+        ax: The axes.
+        labels: The quarter of each step, e.g. ``result.quarter_labels``.
+        max_labels: At most about this many labels; a narrow panel needs fewer so that
+            the rotated labels do not touch (about 6 for a third of a 13-inch figure).
+    """
+    every = tick_every(len(labels), max_labels)
+    ticks = list(range(0, len(labels), every))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([labels[t] for t in ticks], rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_xlim(0, len(labels) - 1)
+    ax.set_xlabel("quarter (end of)")
+
+
+def band(ax: Axes, result: RunView, variable: str, colour: str, label: str) -> None:
+    """Mean line with the 5–95% band over replicates."""
+    data = result.series(variable)
+    x = result.steps
+    low, high = np.percentile(data, 5, axis=1), np.percentile(data, 95, axis=1)
+    ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA, lw=0)
+    ax.plot(x, data.mean(axis=1), color=colour, lw=2, label=label)
+
+
+MAX_NAMED_SHOCKS = 6
+"""Above this many shocks, markers carry numbers and a key lists the names beside the plot."""
+
+
+def shock_name(name: str) -> str:
+    """A shock's name as shown on a plot (library keys such as ``us_retrenchment`` in words)."""
+    return name.replace("_", " ")
+
+
+def shock_key(shocks: Sequence[Shock]) -> list[str]:
+    """The key of numbered shock markers: one ``" 1  2025Q2  US retrenchment"`` line per shock.
+
+    The numbers are right-aligned for a monospace font (as :func:`place_legend_outside`
+    and :func:`key_below` set it), so that the quarters line up.
+    """
+    return [f"{i + 1:>2}  {quarter_label(s.at)}  {shock_name(s.name)}" for i, s in enumerate(shocks)]
+
+
+def shock_lines(ax: Axes, xs: Sequence[float], *, lw: float = 1.0) -> None:
+    """A dashed vertical line at each shock's onset ``x`` (data coordinates), under the data."""
+    for x in xs:
+        ax.axvline(x, lw=lw, zorder=1.5, **SHOCK_LINE)
+
+
+def label_shocks_above(
+    ax: Axes, xs: Sequence[float], texts: Sequence[str], *, numbered: bool = False, fontsize: float | None = None
+) -> list[Annotation]:
+    """Label shock onsets in a strip above the axes, each joined to its line by a dotted stub.
+
+    Above the axes a label can never hide data, whatever the y range. The labels start in
+    one row; :func:`save_figure` (or :func:`pack_shock_labels`) then stacks those that would
+    overlap into further rows and lifts the title clear of them.
+
+    Args:
+        ax: The axes whose top the labels sit on.
+        xs: Onset of each shock in data coordinates.
+        texts: Label of each shock: its name, or its number when a key lists the names.
+        numbered: Whether the texts are numbers (centred on the line, smaller) rather than
+            names (starting at the line).
+        fontsize: Font size; by default 8 for names and 7.5 for numbers.
+    """
+    size = fontsize if fontsize is not None else (KEY_FONTSIZE if numbered else 8)
+    made = []
+    for x, text in zip(xs, texts, strict=True):
+        made.append(
+            ax.annotate(
+                text,
+                xy=(x, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center" if numbered else "left",
+                va="bottom",
+                fontsize=size,
+                color="#333333",
+                bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none"},
+                annotation_clip=False,
+                gid=SHOCK_LABEL_GID,
+                arrowprops={
+                    "arrowstyle": "-",
+                    "color": "#777777",
+                    "lw": 0.6,
+                    "ls": ":",
+                    "shrinkA": 0,
+                    "shrinkB": 0,
+                    "relpos": (0.5 if numbered else 0.0, 0.0),
+                    "patchA": None,  # no clipping of the stub by the text box: it ends under the box anyway
+                },
+            )
+        )
+    return made
+
+
+def shock_markers(ax: Axes, result: RunView, annotate: bool = True, *, numbered: bool | None = None) -> list[str]:
+    """Dashed vertical line at each shock's onset, labelled in a strip above the axes.
+
+    A long scenario (the backcast has about thirty dated events) would bury the plot under
+    names, so beyond ``MAX_NAMED_SHOCKS`` (or whenever ``numbered`` is true, e.g. on a narrow
+    panel) each line gets a number instead, and the key (number, quarter, name) is returned
+    for the caller to place beside the plot (:func:`place_legend_outside`, :func:`key_below`).
+    Otherwise the key is empty. Save the figure with :func:`save_figure` so the labels are
+    packed into rows that do not overlap.
+
+    Args:
+        ax: The axes, with steps (quarters since the start) on x.
+        result: The run whose scenario holds the shocks.
+        annotate: False draws the lines only (e.g. on the lower of two panels sharing x).
+        numbered: Numbers instead of names; by default only for more than ``MAX_NAMED_SHOCKS``.
+
+    Returns:
+        The key lines of numbered markers, or an empty list.
+    """
+    start = result.scenario.start
+    shocks = result.scenario.shocks
+    numbered = len(shocks) > MAX_NAMED_SHOCKS if numbered is None else numbered
+    xs = [shock.at - start for shock in shocks]
+    shock_lines(ax, xs, lw=0.8 if numbered else 1.0)
+    if not annotate:
+        return []
+    texts = [str(i + 1) for i in range(len(shocks))] if numbered else [shock_name(s.name) for s in shocks]
+    label_shocks_above(ax, xs, texts, numbered=numbered)
+    return shock_key(shocks) if numbered else []
+
+
+def label_shock(
+    ax: Axes, text: str, x: float, y: float, *, fontsize: float = 8, offset: float = 2, zorder: float | None = None
+) -> None:
+    """Write ``text`` just right of a shock's line at ``x`` (data) and height ``y`` (axes fraction).
+
+    For a label inside the axes (prefer :func:`label_shocks_above`, which never covers data).
+    The white box keeps the name readable where it crosses the plotted lines.
+    """
+    layer = {} if zorder is None else {"zorder": zorder}
+    ax.annotate(
+        text,
+        xy=(x, y),
+        xycoords=("data", "axes fraction"),
+        xytext=(offset, 0),
+        textcoords="offset points",
+        fontsize=fontsize,
+        va="top",
+        color="#333333",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        **layer,
+    )
+
+
+def place_legend_outside(
+    ax: Axes,
+    handles: Sequence[Artist] | None = None,
+    labels: Sequence[str] | None = None,
+    *,
+    key: Sequence[str] = (),
+    **kwargs: Any,
+) -> Legend:
+    """A legend in the column right of the axes, so it never covers data.
+
+    Args:
+        ax: The axes.
+        handles: Legend handles (default: the axes' labelled artists).
+        labels: Their labels (default: the artists' labels).
+        key: Lines of a numbered shock key (:func:`shock_markers`), listed under the
+            entries in a small monospace font, without line samples.
+        **kwargs: Passed to :meth:`~matplotlib.axes.Axes.legend`.
+
+    Returns:
+        The legend. Save with ``bbox_inches="tight"`` (as :func:`save_figure` does): a long
+        key may reach below the axes.
+    """
+    if handles is None or labels is None:
+        found_handles, found_labels = ax.get_legend_handles_labels()
+        handles = found_handles if handles is None else handles
+        labels = found_labels if labels is None else labels
+    entries = len(handles)
+    handles, labels = list(handles), list(labels)
+    if key:
+        handles += [Line2D([], [], ls="none")] * (len(key) + 1)
+        labels += ["", *key]
+    options = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "handlelength": 1.5, **kwargs}
+    legend = ax.legend(handles, labels, **options)
+    for text in legend.get_texts()[entries:]:
+        text.set_fontsize(KEY_FONTSIZE)
+        text.set_family("monospace")
+    if key:  # a long key is taller than the axes: the layout fits the axes, the saved file the key
+        legend.set_in_layout(False)
+    return legend
+
+
+def key_below(fig: Figure, key: Sequence[str], *, ncol: int = 2, title: str = "shocks") -> Legend | None:
+    """A numbered shock key under all the axes of ``fig``, in ``ncol`` columns.
+
+    For figures whose right side is taken (several panels, a colour bar).
+    :func:`save_figure` moves it under the lowest tick labels once the layout is final.
+
+    Returns:
+        The key, or None when ``key`` is empty.
+    """
+    if not key:
+        return None
+    legend = fig.legend(
+        [Line2D([], [], ls="none")] * len(key),
+        list(key),  # a legend fills column by column, so the numbers run down each column
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        ncol=ncol,
+        handlelength=0,
+        handletextpad=0,
+        columnspacing=2.0,
+        title=title,
+        title_fontsize=8,
+        alignment="left",
+        prop={"family": "monospace", "size": KEY_FONTSIZE},
+    )
+    legend.set_gid(KEY_BELOW_GID)
+    return legend
+
+
+def _axes_with_labels(fig: Figure) -> list[Axes]:
+    return [ax for ax in fig.axes if any(t.get_gid() == SHOCK_LABEL_GID for t in ax.texts)]
+
+
+def pack_shock_labels(fig: Figure) -> None:
+    """Stack overlapping shock labels into rows and lift each titled axes' title above them.
+
+    Works on the labels of :func:`label_shocks_above` in the figure's current layout, so
+    call it after the layout is settled (:func:`save_figure` does). A label goes into the
+    lowest row where it clears its left neighbour by 2 points.
+    """
+    renderer = fig.canvas.get_renderer()
+    gap = 2 * fig.dpi / 72
+    for ax in _axes_with_labels(fig):
+        labels = sorted((t for t in ax.texts if t.get_gid() == SHOCK_LABEL_GID), key=lambda t: t.xy[0])
+        row_height = 0.0
+        ends: list[float] = []
+        rows = []
+        for label in labels:
+            label.xyann = (0, 3)
+            box = label.get_window_extent(renderer)
+            row_height = max(row_height, box.height * 72 / fig.dpi + 1)
+            row = next((r for r, end in enumerate(ends) if end + gap <= box.x0), len(ends))
+            if row == len(ends):
+                ends.append(box.x1)
+            ends[row] = box.x1
+            rows.append(row)
+        for label, row in zip(labels, rows, strict=True):
+            label.xyann = (0, 3 + row * row_height)
+            label.set_zorder(3 + 1 / (row + 1))  # a lower label's white box hides the stubs that pass behind it
+        strip = 3 + len(ends) * row_height  # points above the axes
+        lift = ScaledTranslation(0, (strip + TITLE_GAP) / 72, fig.dpi_scale_trans)
+        ax.title.set_transform(ax.transAxes + lift)
+
+
+def _place_keys_below(fig: Figure) -> None:
+    """Move each :func:`key_below` key just under the lowest artist of the axes."""
+    keys = [legend for legend in fig.legends if legend.get_gid() == KEY_BELOW_GID]
+    if not keys:
+        return
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
+    union = Bbox.union([b for b in boxes if b is not None])
+    left, bottom = fig.transFigure.inverted().transform((union.x0, union.y0))
+    for legend in keys:
+        legend.set_bbox_to_anchor((left, bottom - 0.01), transform=fig.transFigure)
+
+
+def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
+    """Lay out, pack the shock labels, place any key below, save as PNG and close the figure.
+
+    The layout is fitted twice around the packing, because the rows of shock labels take
+    height that the first fit does not know of. The file is cut to what was drawn
+    (``bbox_inches="tight"``), so legends and keys outside the axes are kept whole.
+
+    Args:
+        fig: The figure.
+        path: Where to write the PNG.
+        **savefig_kw: Passed to :meth:`~matplotlib.figure.Figure.savefig` (e.g. ``format``).
+    """
+    try:
+        layout(fig)
+        outside = [a for ax in fig.axes for a in ax.get_children() if a.get_visible() and not a.get_in_layout()]
+        outside += fig.get_default_bbox_extra_artists()
+        options = {"bbox_inches": "tight", "pad_inches": 0.15, "bbox_extra_artists": outside, **savefig_kw}
+        fig.savefig(path, **options)
+    finally:
+        plt.close(fig)
+
+
+def layout(fig: Figure) -> None:
+    """Fit the layout, pack the shock labels into rows, refit, and place keys below the axes.
+
+    :func:`save_figure` calls it; call it yourself only to save in some other way.
+    """
+    fig.tight_layout()
+    pack_shock_labels(fig)
+    fig.tight_layout()
+    pack_shock_labels(fig)
+    _place_keys_below(fig)
+
+
+def _title(result: RunView, what: str) -> str:
+    return f"{what} — scenario: {result.scenario.name}"
+
+
+def intensity_chart(
+    result: RunView, path: Path, lines: list[tuple[str, str, str]], what: str, band_label: str | None = None
+) -> None:
+    """Cooperation intensity over time: one banded line per ``(variable, colour, label)``."""
+    with style():
+        fig, ax = plt.subplots(figsize=(10, 5.2))
+        for variable, colour, label in lines:
+            band(ax, result, variable, colour, label)
+        if band_label:
+            ax.plot([], [], color=lines[0][1], alpha=0.3, lw=8, label=band_label)
+        key = shock_markers(ax, result)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"cooperation {INTENSITY}")
+        quarter_axis(ax, result)
+        ax.set_title(_title(result, what))
+        place_legend_outside(ax, key=key)
+        save_figure(fig, path)
+
+
+def plot_headline(result: RunView, path: Path) -> None:
+    """EU–Japan cooperation with its 90% band and shock markers."""
+    line = (f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
+    intensity_chart(result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates")
+
+
+def plot_domain_heatmap(result: RunView, path: Path) -> None:
+    """Mean EU–JPN intensity per domain (rows) and quarter (columns), shocks marked and labelled above."""
+    matrix = np.stack([result.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
+    with style(), plt.rc_context({"axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(10, 4.8))
+        image = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_yticks(range(len(DOMAINS)))
+        ax.set_yticklabels([DOMAIN_LABELS[d] for d in DOMAINS])
+        ax.set_ylabel("domain")
+        quarter_axis(ax, result)
+        ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
+        key = shock_markers(ax, result)
+        for line in ax.lines:  # white dashes stay visible on the dark end of viridis
+            line.set_color("white")
+            line.set_alpha(0.8)
+        cbar = fig.colorbar(image, ax=ax, pad=0.02)
+        cbar.set_label(f"mean {INTENSITY}")
+        ax.set_title(_title(result, "EU–Japan cooperation by domain"))
+        key_below(fig, key, ncol=3)
+        save_figure(fig, path)
+
+
+def plot_threats(result: RunView, path: Path) -> None:
+    """How the EU, Japan and the USA read each challenger, with 90% bands.
+
+    The panels are narrow, so shocks carry numbers above each panel and a key under the figure.
+    """
+    with style():
+        fig, axes = plt.subplots(1, len(OBSERVERS), figsize=(13, 4.6), sharey=True)
+        key: list[str] = []
+        for ax, observer in zip(axes, OBSERVERS, strict=True):
+            for challenger in CHALLENGERS:
+                band(
+                    ax,
+                    result,
+                    f"threat_{observer}_{challenger}",
+                    CHALLENGER_COLOURS[challenger],
+                    ACTOR_NAMES[challenger],
+                )
+            key = shock_markers(ax, result, numbered=True)
+            ax.set_title(f"as read by {ACTOR_NAMES[observer]}")
+            ax.set_ylim(0, 1)
+            quarter_axis(ax, result, max_labels=6)
+        axes[0].set_ylabel(f"threat perception {INTENSITY}")
+        place_legend_outside(axes[-1], title="challenger", alignment="left")
+        fig.suptitle(_title(result, "Threat perceptions"))
+        key_below(fig, key, ncol=3)
+        save_figure(fig, path)
+
+
+SHORT = {"EU": "EU", "USA": "US"}
+"""Short names of the two actors with long ones, so pair legends read 'EU–Japan' as the headline plot does."""
+MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
+
+
+def plot_pairs(result: RunView, path: Path) -> None:
+    """Cooperation of the main pairs (alliances and challenger alignment)."""
+    lines = []
+    for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
+        a, b = pair.split("_")
+        lines.append((f"coop_{pair}", colour, f"{SHORT.get(a, ACTOR_NAMES[a])}–{SHORT.get(b, ACTOR_NAMES[b])}"))
+    intensity_chart(result, path, lines, "Cooperation of the main pairs")
+
+
+def plot_history(result: RunView, path: Path) -> None:
+    """A backcast on two panels: EU–Japan cooperation, and how the EU and Japan read Russia.
+
+    The upper panel is pattern P1 (low, rising in the 2010s, steepest after 2022), the lower
+    one P2 (Japan's reading of Russia moves little after 2014 and much after 2022). Every
+    dated event of the scenario is marked and listed.
+    """
+    with style():
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+        band(top, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
+        top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
+        key = shock_markers(top, result)
+        top.set_ylim(0, 0.6)
+        top.set_ylabel(f"cooperation {INTENSITY}")
+        top.set_title(_title(result, "EU–Japan security cooperation"))
+        place_legend_outside(top)
+        for observer, colour in (("JPN", OKABE_ITO[3]), ("EU", OKABE_ITO[0])):
+            band(bottom, result, f"threat_{observer}_RUS", colour, f"{ACTOR_NAMES[observer]} reading Russia")
+        shock_markers(bottom, result, annotate=False)
+        bottom.set_ylim(0, 0.6)
+        bottom.set_ylabel(f"threat perception {INTENSITY}")
+        place_legend_outside(bottom)
+        quarter_axis(bottom, result)
+        key_below(fig, key, ncol=3)  # beside the panels it would run into the lower panel's legend
+        save_figure(fig, path)
+
+
+RUN_PLOTS = {
+    "coop_eu_jpn.png": plot_headline,
+    "domains_heatmap.png": plot_domain_heatmap,
+    "threats.png": plot_threats,
+    "pairs.png": plot_pairs,
+}
+
+
+def draw_run_plots(result: RunView, folder: Path) -> list[Path]:
+    """Draw every run plot into ``folder`` and return their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, draw in RUN_PLOTS.items():
+        draw(result, folder / name)
+        paths.append(folder / name)
+    return paths

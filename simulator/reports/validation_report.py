@@ -1,0 +1,278 @@
+"""Writes ``docs/validation.md`` and the backcast figure from real runs (``make validate``).
+
+Every number in the report comes from running the scenario files through
+:mod:`simulator.evaluation.validation`, the same checks the test suite asserts, so the report
+cannot claim more than the tests. Run it as ``python -m simulator.reports.validation_report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from simulator.base.errors import UserError
+from simulator.evaluation.validation import (
+    PATTERNS,
+    Check,
+    Estimate,
+    PatternResult,
+    RunCache,
+    deference_boundary,
+    evaluate_ranges,
+)
+from simulator.inputs.calibration import default_calibration
+from simulator.inputs.scenario import Scenario
+from simulator.presentation.plots import plot_history
+from simulator.storage.output import write_text_atomically
+
+BACKCAST = "historical_1991_2024"
+FIGURE = Path("img") / "backcast.png"
+DEFERENCE_GRID = (0.2, 0.5, 0.8, 1.0)
+WEIGHT_GRID = (0.1, 0.4, 0.7, 1.0, 1.5)
+RUNS_OUT = 0.01
+"""An effect on EU–Japan cooperation below this is treated as having run out."""
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """A number of the backcast that P1 or P2 rests on, and how it was chosen.
+
+    Attributes:
+        what: The event (shock name) or ``parameters`` for the 1991 world.
+        target: Dotted parameter path, or ``magnitude`` for a shock's size.
+        why: What the number does for the patterns and what was tried.
+    """
+
+    what: str
+    target: str
+    why: str
+
+    def value(self, scenario: Scenario) -> float:
+        """The number as it stands in the scenario file."""
+        if self.what == "parameters":
+            return scenario.parameters[self.target]
+        shock = next(s for s in scenario.shocks if s.name == self.what)
+        if self.target == "magnitude":
+            return shock.magnitude
+        return next(e.value for e in shock.effects if e.target == self.target)
+
+
+TUNED = (
+    Tuned(
+        "First Trump term",
+        "magnitude",
+        "Size of the 2017–2020 retrenchment. Measured with 60 replicates: at 0.35 the abandonment fear it "
+        "raises makes 2018–2021 rise about as steeply as 2022–2024 (P1's steepness gap −0.0003 to +0.0016, "
+        "fails); at 0.25 the gap's interval clears zero by 0.0004, at 0.15 by 0.0011. The source says the "
+        "first term 'left the general Indo-Pacific relatively untouched'.",
+    ),
+    Tuned(
+        "Japan's first NSS",
+        "EU_JPN.values",
+        "Value convergence credited to the 2013 NSS (added to EU_JPN.values). Lowered from 0.1 together with "
+        "the first Trump term's size, so that more of the convergence falls at the 2023 communiqué where the "
+        "sources place it; its effect on its own was not measured.",
+    ),
+    Tuned(
+        "parameters",
+        "JPN.entrapment_aversion",
+        "Japan's reluctance to be drawn into Europe's quarrel with Russia before 2022 (Abe's reticence); "
+        "the invasion returns it to the calibrated 0.4. Tried to steepen the post-2022 rise; it moved the "
+        "2024 mean by only 0.002 (30 replicates).",
+    ),
+    Tuned(
+        "parameters",
+        "JPN.salience_RUS",
+        "Japan's weight on Russia before 2022, set from Niquet's wording and not varied; with JPN.linkage "
+        "it is what makes Japan's reading move little after Crimea (P2). The invasion raises it to the "
+        "calibrated 0.45.",
+    ),
+    Tuned(
+        "parameters",
+        "JPN.linkage",
+        "Japan reads Russia and China separately until 2022 (P2); set from Niquet's wording and not "
+        "varied. The invasion raises it to the calibrated 0.3.",
+    ),
+    Tuned(
+        "parameters",
+        "JPN.fiscal_cap",
+        "Stands in for the political ceiling near 1% of GDP before 2022. Without it the threat and "
+        "hedging responses put Japan at 1.53% of GDP in 2021; the 2022 NSS lifts it to the calibrated 3.",
+    ),
+)
+
+
+def _fmt_check(check: Check) -> str:
+    mark = "pass" if check.passed else "**FAIL**"
+    return f"{check.claim}: {check.estimate} ({mark})"
+
+
+def _pass(result: PatternResult) -> str:
+    return f"{'pass' if result.passed else '**FAIL**'} ({result.margin:+.4f})"
+
+
+def _boundary_sentence(grid: list[tuple[float, float, Estimate]]) -> str:
+    """Where in the grid the effect is smallest inside the documented ranges, and where it runs out."""
+    calibration = default_calibration()
+    d_param, w_param = calibration["JPN.deference"], calibration["model.weight_deference"]
+    inside = [(d, w, e) for d, w, e in grid if d_param.low <= d <= d_param.high and w_param.low <= w <= w_param.high]
+    d_min, w_min, e_min = min(inside, key=lambda row: row[2].value)
+    gone = [f"({d:g}, {w:g})" for d, w, e in grid if e.low <= RUNS_OUT]
+    where = ", ".join(gone) if gone else "no point of the grid"
+    return (
+        f"Inside the documented ranges the smallest effect is {e_min} at JPN.deference={d_min:g}, "
+        f"model.weight_deference={w_min:g}, so retrenchment draws the partners closer throughout them. "
+        f"The effect's interval reaches down to {RUNS_OUT} or below at {where} "
+        "(JPN.deference, model.weight_deference)."
+    )
+
+
+def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: int) -> tuple[str, bool]:
+    """Run everything, draw the figure into ``docs`` and return the report text and overall pass."""
+    runs = RunCache(folder, replicates)
+    calibrated = [p.evaluate(runs) for p in PATTERNS]
+    ranges = {p.code: evaluate_ranges(p, folder=folder, replicates=sweep_replicates) for p in PATTERNS}
+    grid = deference_boundary(DEFERENCE_GRID, WEIGHT_GRID, folder=folder, replicates=sweep_replicates)
+    history = runs(BACKCAST)  # already run for P1 and P2
+    backcast = history.scenario
+    (docs / FIGURE).parent.mkdir(parents=True, exist_ok=True)
+    plot_history(history, docs / FIGURE)
+
+    n_pass = sum(r.passed for r in calibrated)
+    range_results = [r for results in ranges.values() for r in results]
+    range_pass = sum(r.passed for r in range_results)
+    calibration = default_calibration()
+
+    out = [
+        "# Validation report",
+        "",
+        "<!-- Generated by `make validate` (python -m simulator.reports.validation_report); do not edit by hand. -->",
+        "",
+        "This file is written by `make validate` from real runs of the scenario files in `scenarios/`, using",
+        "the checks in `simulator/evaluation/validation.py` that `tests/test_patterns.py` also asserts. Patterns come",
+        "from `MODEL.md` §5; each is stated in one of the five source documents.",
+        "",
+        f"- **At the calibrated values: {n_pass} of {len(calibrated)} patterns pass** "
+        f"({replicates} replicates per scenario).",
+        f"- **Across the documented ranges of each mechanism's own parameters: {range_pass} of "
+        f"{len(range_results)} parameter points pass** ({sweep_replicates} replicates per point).",
+        "",
+        "**How to read an effect.** `+0.0123 [+0.0101, +0.0145]` is the mean over replicates of the",
+        "measured effect, with a 95% percentile-bootstrap interval over replicates (2,000 resamples,",
+        "fixed seed). A check passes only if the whole interval lies on the side of zero the pattern",
+        "claims, so the effect must be larger than the noise between replicates. Shock scenarios are",
+        "compared with the baseline replicate by replicate: both use seed 2025, so replicate r of each",
+        "draws the same random numbers (common random numbers), and the difference is the shock's effect.",
+        "",
+        "## Patterns at the calibrated values",
+        "",
+        "| # | Pattern | Source | Scenario(s) | Measured effect [95% interval] | Result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in calibrated:
+        p = result.pattern
+        effects = "<br>".join(_fmt_check(c) for c in result.checks)
+        scenarios = ", ".join(f"`{s}`" for s in p.scenarios)
+        verdict = "pass" if result.passed else "**FAIL**"
+        out.append(f'| {p.code} | {p.statement} | {p.cite}: "{p.quote}" | {scenarios} | {effects} | {verdict} |')
+
+    out += ["", "### What each check measures", ""]
+    for result in calibrated:
+        out.append(f"- **{result.pattern.code}**")
+        out += [f"  - *{c.claim}*: {c.measure}; claimed {'> 0' if c.direction > 0 else '< 0'}." for c in result.checks]
+
+    out += [
+        "",
+        "## Across the documented parameter ranges",
+        "",
+        "P3–P10 must also hold when each parameter of the mechanism behind them is moved, one at a",
+        "time, to either end of its documented range (`eujsim params`). The cell shows the result and",
+        "the margin: the smallest distance of any check's interval from zero on the claimed side.",
+        "P1 and P2 are the calibration targets and are not swept.",
+        "",
+        "| Pattern | Parameter | Range | At the low end | At the high end |",
+        "|---|---|---|---|---|",
+    ]
+    for pattern in PATTERNS:
+        results = ranges[pattern.code]
+        for i, path in enumerate(pattern.own_parameters):
+            low, high = results[2 * i], results[2 * i + 1]
+            param = calibration[path]
+            out.append(f"| {pattern.code} | `{path}` | {param.low:g}–{param.high:g} | {_pass(low)} | {_pass(high)} |")
+
+    out += [
+        "",
+        "## P4: where the net effect of US retrenchment runs out",
+        "",
+        "Retrenchment pushes Japan toward the EU through fear of abandonment and holds it back through",
+        "deference to Washington. The table gives the effect of `us_retrenchment` on EU–Japan",
+        "cooperation (mean 2026Q2–2034Q4, against the baseline, paired by replicate) over a grid of",
+        "Japan's deference and the weight of deference in the desire equation. The documented ranges are",
+        f"`JPN.deference` {calibration['JPN.deference'].low:g}–{calibration['JPN.deference'].high:g} and "
+        f"`model.weight_deference` {calibration['model.weight_deference'].low:g}–"
+        f"{calibration['model.weight_deference'].high:g}.",
+        "",
+        "| `JPN.deference` \\ `model.weight_deference` | " + " | ".join(f"{w:g}" for w in WEIGHT_GRID) + " |",
+        "|---" * (len(WEIGHT_GRID) + 1) + "|",
+    ]
+    for d in DEFERENCE_GRID:
+        cells = [f"{e}" for dd, _, e in grid if dd == d]
+        out.append(f"| {d:g} | " + " | ".join(cells) + " |")
+    out += ["", _boundary_sentence(grid)]
+    out += [
+        "",
+        "## The backcast, 1991–2024 (P1, P2)",
+        "",
+        f"![EU–Japan cooperation 1991–2024 with the dated events marked]({FIGURE.as_posix()})",
+        "",
+        f"`scenarios/{BACKCAST}.yaml` starts from a 1991 world (its `parameters`) and reaches the",
+        "calibrated world of 2025 through the dated events of the sources; every parameter it moves ends",
+        "exactly at its calibrated value (`tests/test_backcast.py`). The backcast is calibration: P1 and",
+        "P2 rest on the numbers below, some of them adjusted until the patterns held. No value in",
+        "`simulator/data/calibration.yaml` was changed to fit the backcast. The other numbers of the",
+        "1991 world and the events were set once from the sources' wording and not adjusted.",
+        "",
+        "| Where | Parameter | Value | How it was chosen |",
+        "|---|---|---|---|",
+    ]
+    for tuned in TUNED:
+        where = "1991 world" if tuned.what == "parameters" else f"event '{tuned.what}'"
+        out.append(f"| {where} | `{tuned.target}` | {tuned.value(backcast):g} | {tuned.why} |")
+    out += [
+        "",
+        "One change to the model itself came out of validation. The overall threat an observer reads",
+        "from a challenger was a probabilistic union of the five channels, and it sat near 1 for Japan's",
+        "view of China, so a Taiwan blockade could hardly move it and P5 came out reversed. The overall",
+        "threat is now the most dangerous channel (docs/ODD.md §7.2).",
+        "",
+    ]
+    return "\n".join(out), n_pass == len(calibrated) and range_pass == len(range_results)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: write the report; exit 1 if any pattern fails, 2 on a usage error."""
+    parser = argparse.ArgumentParser(prog="python -m simulator.reports.validation_report", description=__doc__)
+    parser.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="folder of scenario files")
+    parser.add_argument("--docs", type=Path, default=Path("docs"), help="where validation.md and the figure go")
+    parser.add_argument("--replicates", type=int, default=100, help="replicates per scenario at calibrated values")
+    parser.add_argument("--sweep-replicates", type=int, default=40, help="replicates per parameter point")
+    args = parser.parse_args(argv)
+    try:
+        if args.replicates < 2 or args.sweep_replicates < 2:
+            raise UserError("--replicates and --sweep-replicates need at least 2 for an interval")
+        if not (args.scenarios / f"{BACKCAST}.yaml").is_file():
+            raise UserError(f"no {BACKCAST}.yaml in {args.scenarios}; pass --scenarios FOLDER")
+        text, passed = build_report(args.scenarios, args.docs, args.replicates, args.sweep_replicates)
+    except UserError as exc:
+        print(f"validation: error: {exc}", file=sys.stderr)
+        return 2
+    write_text_atomically(args.docs / "validation.md", text)
+    print(f"wrote {args.docs / 'validation.md'} and {args.docs / FIGURE}; {'all pass' if passed else 'SOME FAIL'}")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

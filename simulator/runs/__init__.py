@@ -1,0 +1,5 @@
+"""One scenario simulated into results.
+
+The runner, the result object and its tables, run folders read back, provenance manifests,
+metrics over runs and the size check of a run.
+"""

@@ -1,0 +1,389 @@
+"""A finished run: pandas tables, headline numbers, and writing the result folder.
+
+Everything a user reads comes from here: ``timeseries`` (one row per replicate
+and quarter), ``summary`` (mean and percentiles per quarter and variable),
+``events`` (shocks, episodes, milestones) and ``drivers`` (each mechanism's
+contribution to the quarterly change in EU–JPN cooperation).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+import pandas as pd
+
+from simulator.base.calendar import quarter_label
+from simulator.base.errors import UserError, clip, near_miss
+from simulator.core.structure import (
+    ACTIVITIES,
+    ACTOR_NAMES,
+    CHALLENGERS,
+    DOMAIN_LABELS,
+    DOMAINS,
+    HEADLINE_PAIR,
+    MECHANISMS,
+    MILESTONES,
+    PARTNERS,
+)
+from simulator.inputs.scenario import Scenario
+from simulator.runs.metrics import Metric
+from simulator.storage.output import atomic_folder
+
+if TYPE_CHECKING:
+    from simulator.core.recorder import PairHistory
+
+EPISODE_LABELS = {
+    "gray_zone": "gray-zone incident at sea",
+    "military": "military escalation",
+    "wmd": "missile or nuclear test",
+    "coercion": "economic coercion episode",
+    "cyber_hybrid": "cyber or hybrid attack",
+}
+CRISIS_LABELS = {
+    "EU": "split among member states stalls common policy",
+    "JPN": "government crisis stalls policy",
+}
+DOMAIN_MILESTONE = 0.55
+"""Level at which a single EU–JPN domain counts as operational cooperation (see MILESTONES)."""
+INTERVAL = (5, 95)
+"""Percentiles of the reported interval (a 90% band over replicates)."""
+
+
+@dataclass
+class RunResult:
+    """Outputs of one scenario run over all its replicates.
+
+    Attributes:
+        scenario: The resolved scenario.
+        columns: Variable names (see :mod:`simulator.core.recorder`).
+        values: (steps + 1, variables, replicates) recorded values; step 0 is the initial state.
+        drivers: (steps + 1, replicates, mechanisms, domains) contributions to EU–JPN change.
+        episodes: (steps + 1, replicates, challengers, channels) episodes drawn.
+        crises: (steps + 1, replicates, partners) domestic crises drawn.
+        replicates: Replicate number of each world.
+        timings: Seconds spent per phase.
+        pair_history: One pair's desire terms, desires and cooperation per step, when the run
+            kept them (:class:`~simulator.core.recorder.PairHistory`); else None.
+    """
+
+    scenario: Scenario
+    columns: list[str]
+    values: np.ndarray
+    drivers: np.ndarray
+    episodes: np.ndarray
+    crises: np.ndarray
+    replicates: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+    pair_history: PairHistory | None = None
+
+    # -- basic access -----------------------------------------------------------
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step numbers 0..horizon."""
+        return np.arange(self.values.shape[0])
+
+    @property
+    def quarter_labels(self) -> list[str]:
+        """Calendar label of each step: step s is the state at the end of quarter start+s-1."""
+        return [quarter_label(self.scenario.start + s - 1) for s in self.steps]
+
+    def series(self, variable: str) -> np.ndarray:
+        """(steps + 1, replicates) values of one variable."""
+        try:
+            return self.values[:, self.columns.index(variable)]
+        except ValueError:
+            raise UserError(f"no variable '{clip(variable)}'{near_miss(variable, self.columns)}") from None
+
+    def final(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
+        """Value of ``variable`` in the last quarter, one entry per replicate."""
+        return self._per_replicate(Metric(variable, "final"))
+
+    def peak(self, variable: str = f"coop_{HEADLINE_PAIR}") -> pd.Series:
+        """Highest simulated value (steps 1..horizon) of ``variable`` per replicate."""
+        return self._per_replicate(Metric(variable, "peak"))
+
+    def _per_replicate(self, metric: Metric) -> pd.Series:
+        values = metric.compute(self.series(metric.series))
+        return pd.Series(values, index=pd.Index(self.replicates, name="replicate"), name=metric.series)
+
+    # -- tables -----------------------------------------------------------------
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """One row per replicate and step, wide columns per variable."""
+        n_steps, _, n_worlds = self.values.shape
+        frame = pd.DataFrame(
+            self.values.transpose(2, 0, 1).reshape(n_worlds * n_steps, -1),
+            columns=self.columns,
+        )
+        frame.insert(0, "quarter", np.tile(self.quarter_labels, n_worlds))
+        frame.insert(0, "step", np.tile(self.steps, n_worlds))
+        frame.insert(0, "replicate", np.repeat(self.replicates, n_steps))
+        return frame
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """Per step and variable: mean, p5, p50, p95 over replicates."""
+        stats = {
+            "mean": self.values.mean(axis=2),
+            "p5": np.percentile(self.values, INTERVAL[0], axis=2),
+            "p50": np.percentile(self.values, 50, axis=2),
+            "p95": np.percentile(self.values, INTERVAL[1], axis=2),
+        }
+        n_steps, n_vars = stats["mean"].shape
+        frame = pd.DataFrame({key: value.reshape(-1) for key, value in stats.items()})
+        frame.insert(0, "variable", np.tile(self.columns, n_steps))
+        frame.insert(0, "quarter", np.repeat(self.quarter_labels, n_vars))
+        frame.insert(0, "step", np.repeat(self.steps, n_vars))
+        return frame
+
+    @cached_property
+    def drivers_table(self) -> pd.DataFrame:
+        """Mean and 90% interval of each mechanism's contribution, per step and domain.
+
+        Rows with domain ``all`` refer to the aggregate ``coop_EU_JPN`` (the mean over
+        domains). For every step and domain the ``mean`` column summed over drivers
+        equals the mean simulated change of that variable.
+        """
+        if self.drivers.size == 0:
+            return pd.DataFrame(columns=["step", "quarter", "domain", "driver", "mean", "p5", "p95"])
+        per_domain = self.drivers[1:]
+        aggregate = per_domain.mean(axis=3, keepdims=True)
+        data = np.concatenate([aggregate, per_domain], axis=3)  # (S, W, M, 1 + D)
+        domains = ["all", *DOMAINS]
+        data = data.transpose(0, 1, 3, 2)  # (S, W, 1 + D, M): rows ordered by domain, then driver
+        mean = data.mean(axis=1)
+        low = np.percentile(data, INTERVAL[0], axis=1)
+        high = np.percentile(data, INTERVAL[1], axis=1)
+        steps = np.arange(1, data.shape[0] + 1)
+        index = pd.MultiIndex.from_product([steps, domains, MECHANISMS], names=["step", "domain", "driver"])
+        frame = pd.DataFrame(
+            {"mean": mean.reshape(-1), "p5": low.reshape(-1), "p95": high.reshape(-1)}, index=index
+        ).reset_index()
+        frame.insert(1, "quarter", [self.quarter_labels[s] for s in frame["step"]])
+        return frame
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """Shocks applied (all replicates), stochastic episodes and milestones (per replicate)."""
+        rows: list[dict] = []
+        horizon = self.scenario.horizon
+        start = self.scenario.start
+
+        def add(step: int, kind: str, actor: str, name: str, detail: str, replicate: int | None = None) -> None:
+            rows.append(
+                {
+                    "replicate": replicate,
+                    "step": step,
+                    "quarter": quarter_label(start + step - 1),
+                    "type": kind,
+                    "actor": actor,
+                    "name": name,
+                    "detail": detail,
+                }
+            )
+
+        for shock in self.scenario.shocks:
+            onset = shock.at - start + 1
+            add(onset, "shock", "", shock.name, f"{shock.kind} begins (magnitude {shock.magnitude:g})")
+            if shock.ramp and onset + shock.ramp <= horizon:
+                add(onset + shock.ramp, "shock", "", shock.name, f"{shock.kind} at full effect")
+            if shock.duration is not None:
+                fade = onset + shock.ramp + shock.duration
+                if fade <= horizon:
+                    add(fade, "shock", "", shock.name, f"{shock.kind} starts to fade")
+                if fade + shock.decay <= horizon:
+                    add(fade + shock.decay, "shock", "", shock.name, f"{shock.kind} over")
+        if self.episodes.size:
+            steps, worlds, actors, channels = np.nonzero(self.episodes)
+            for s, w, k, a in zip(steps, worlds, actors, channels, strict=True):
+                code, channel = CHALLENGERS[k], ACTIVITIES[a]
+                add(
+                    int(s),
+                    "episode",
+                    code,
+                    channel,
+                    f"{ACTOR_NAMES[code]}: {EPISODE_LABELS[channel]}",
+                    int(self.replicates[w]),
+                )
+        if self.crises.size:
+            steps, worlds, partners = np.nonzero(self.crises)
+            for s, w, p in zip(steps, worlds, partners, strict=True):
+                code = PARTNERS[p]
+                add(
+                    int(s),
+                    "episode",
+                    code,
+                    "domestic_crisis",
+                    f"{ACTOR_NAMES[code]}: {CRISIS_LABELS[code]}",
+                    int(self.replicates[w]),
+                )
+        rows.extend(self._milestones())
+        frame = pd.DataFrame(rows, columns=["replicate", "step", "quarter", "type", "actor", "name", "detail"])
+        frame["replicate"] = frame["replicate"].astype("Int64")
+        order = {"shock": 0, "milestone": 1, "episode": 2}
+        frame["_order"] = frame["type"].map(order)
+        return (
+            frame.sort_values(["step", "_order", "replicate"], na_position="first")
+            .drop(columns="_order")
+            .reset_index(drop=True)
+        )
+
+    def _milestones(self) -> list[dict]:
+        rows = []
+        start = self.scenario.start
+        checks = [(f"coop_{HEADLINE_PAIR}", level, label, "EU–JPN cooperation") for level, label in MILESTONES]
+        checks += [
+            (f"coop_{HEADLINE_PAIR}_{d}", DOMAIN_MILESTONE, "operational", f"EU–JPN {DOMAIN_LABELS[d]}")
+            for d in DOMAINS
+        ]
+        for variable, level, label, what in checks:
+            data = self.series(variable)
+            above = data >= level
+            for w in range(data.shape[1]):
+                initially = above[0, w]
+                changed = np.nonzero(above[1:, w] != initially)[0]
+                if changed.size:
+                    step = int(changed[0]) + 1
+                    direction = "falls below" if initially else "reaches"
+                    rows.append(
+                        {
+                            "replicate": int(self.replicates[w]),
+                            "step": step,
+                            "quarter": quarter_label(start + step - 1),
+                            "type": "milestone",
+                            "actor": "EU_JPN",
+                            "name": f"{variable}>={level:g}",
+                            "detail": f"{what} {direction} {level:g} ({label})",
+                        }
+                    )
+        return rows
+
+    # -- headline numbers -------------------------------------------------------
+
+    def interval(self, values: np.ndarray) -> tuple[float, float, float]:
+        """Mean and 90% interval of per-replicate values (see :func:`interval`)."""
+        return interval(values)
+
+    def text_summary(self, out: Path | None = None) -> str:
+        """A short plain-text report of the run's headline numbers, variables named in words."""
+        from simulator.presentation.labels import series_label
+
+        head = f"coop_{HEADLINE_PAIR}"
+        lines = [
+            f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
+            f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}"
+        ]
+        start = self.interval(self.series(head)[0])
+        final = self.interval(self.final(head).to_numpy())
+        peak = self.interval(self.peak(head).to_numpy())
+        peak_step = int(np.argmax(self.series(head)[1:].mean(axis=1))) + 1
+        lines.append(f"  EU–Japan cooperation  start {start[0]:.2f}   final {format_interval(final)}")
+        lines.append(
+            f"                        peak  {format_interval(peak)}, "
+            f"mean path highest in {self.quarter_labels[peak_step]}"
+        )
+        finals = {d: self.series(f"{head}_{d}")[-1].mean() for d in DOMAINS}
+        deepest = sorted(finals, key=finals.get, reverse=True)[:3]
+        lines.append("  Deepest domains       " + ", ".join(f"{DOMAIN_LABELS[d]} {finals[d]:.2f}" for d in deepest))
+        shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
+        lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
+        if out is not None:
+            plots = ", plots/" if (out / "plots").is_dir() else ""
+            lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv{plots})")
+        return "\n".join(lines)
+
+    # -- writing ----------------------------------------------------------------
+
+    def save(
+        self,
+        out: str | Path,
+        *,
+        force: bool = False,
+        plots: bool = True,
+        manifest_extra: dict | None = None,
+        renumber: bool = False,
+    ) -> Path:
+        """Write the result folder atomically and return its path.
+
+        Args:
+            out: The result folder.
+            force: Replace an existing earlier run there (see :func:`simulator.storage.output.atomic_folder`).
+            plots: Draw the PNG plots.
+            manifest_extra: More provenance for ``manifest.json`` (the command line).
+            renumber: ``out`` was chosen as a free default: if another process takes it meanwhile,
+                write to the next free ``out-2``, ``out-3`` … (the returned path says which).
+
+        Raises:
+            UserError: if ``out`` exists (without ``force``) or cannot be written.
+        """
+        from simulator.presentation.plots import draw_run_plots
+        from simulator.runs.manifest import build_manifest
+
+        writer = atomic_folder(Path(out), "run", force=force, renumber=renumber)
+        with writer as tmp:
+            (tmp / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
+            self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
+            self.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
+            self.events.to_csv(tmp / "events.csv", index=False)
+            self.drivers_table.to_csv(tmp / "drivers.csv", index=False, float_format="%.6g")
+            if plots:
+                draw_run_plots(self, tmp / "plots")
+            manifest = build_manifest(
+                self.scenario, replicates=len(self.replicates), timings=self.timings, extra=manifest_extra
+            )
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        return writer.destination
+
+
+def interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 90% interval (:data:`INTERVAL` percentiles) of per-replicate values."""
+    low, high = np.percentile(values, INTERVAL)
+    return float(np.mean(values)), float(low), float(high)
+
+
+MOVER_PREFIXES = ("coop_", "threat_", "us_commitment_", "spending_")
+"""Series the summaries rank by how much they moved (levels and readings, not activities or draws)."""
+MOVER_THRESHOLD = 0.005
+"""Smallest move worth naming, on the 0–1 scale."""
+
+
+class SeriesSource(Protocol):
+    """Anything that holds a run's series by name: a :class:`RunResult` or a run folder read back."""
+
+    @property
+    def columns(self) -> list[str]:
+        """Variable names."""
+        ...
+
+    def series(self, variable: str) -> np.ndarray:
+        """(replicates, steps) values of one variable."""
+        ...
+
+
+def biggest_movers(run: SeriesSource, count: int = 4) -> list[tuple[str, float]]:
+    """The ``count`` series whose mean moved most from the first to the last quarter, with the move.
+
+    Spending is in % of GDP, so its move counts a tenth to be comparable with 0–1 intensities;
+    moves below :data:`MOVER_THRESHOLD` (after that scaling) are not named.
+    """
+    moves = []
+    for name in run.columns:
+        if name.startswith(MOVER_PREFIXES):
+            data = run.series(name)
+            delta = float(data[-1].mean() - data[0].mean())
+            scale = 10.0 if name.startswith("spending_") else 1.0
+            moves.append((abs(delta) / scale, name, delta))
+    moves.sort(reverse=True)
+    return [(name, delta) for size, name, delta in moves[:count] if size > MOVER_THRESHOLD]
+
+
+def format_interval(stats: tuple[float, float, float]) -> str:
+    """``mean (90% interval low–high)`` from :meth:`RunResult.interval`, as the summaries print it."""
+    return f"{stats[0]:.2f} (90% interval {stats[1]:.2f}–{stats[2]:.2f})"

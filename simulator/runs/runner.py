@@ -1,0 +1,124 @@
+"""Running a scenario: the Python API behind ``eujsim run``.
+
+``simulator.run("scenarios/us_retrenchment.yaml")`` returns a
+:class:`~simulator.runs.results.RunResult` with pandas tables on it; the CLI is a thin
+layer over this function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from simulator.core.model import StrategicModel
+from simulator.core.recorder import PairHistory, Recorder
+from simulator.inputs.calibration import default_calibration
+from simulator.inputs.scenario import Scenario, load_scenario
+from simulator.inputs.shocklib import ShockLibrary, load_library
+from simulator.runs.results import RunResult
+from simulator.runs.run_size import check_run_fits
+
+
+def resolve(
+    scenario: str | Path | Scenario,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    overrides: Mapping[str, float] | None = None,
+    shocks: str | Path | ShockLibrary | None = None,
+) -> Scenario:
+    """Load (if needed) and adjust a scenario; every override is validated.
+
+    Raises:
+        UserError: for a file that is not a valid scenario, an unknown parameter or a value out of its
+            range, or a seed or replicate count outside the bounds a scenario file allows.
+    """
+    calibration = default_calibration()
+    if not isinstance(scenario, Scenario):
+        library = shocks if isinstance(shocks, ShockLibrary) else load_library(shocks, calibration)
+        scenario = load_scenario(scenario, calibration=calibration, library=library)
+    checked = {path: calibration.check_value(path, value, field=path) for path, value in (overrides or {}).items()}
+    return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
+
+
+def simulate(
+    scenario: Scenario,
+    *,
+    replicates: np.ndarray | None = None,
+    keep_details: bool = True,
+    shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
+    explained_pair: str | None = None,
+) -> RunResult:
+    """Simulate a resolved scenario and record everything.
+
+    Args:
+        scenario: The resolved scenario.
+        replicates: Replicate number of each world (default ``0..scenario.replicates-1``).
+        keep_details: Keep per-world drivers, episodes and crises (needed for events and drivers).
+        shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
+        explained_pair: Also keep this pair's desire terms, desires and per-domain cooperation
+            every step, e.g. ``"EU_JPN"`` (for :mod:`simulator.evaluation.explain`).
+
+    Raises:
+        UserError: if the run would need more memory than this machine has available
+            (:func:`simulator.runs.run_size.check_run_fits`), before anything is allocated.
+    """
+    worlds = scenario.replicates if replicates is None else len(replicates)
+    check_run_fits(worlds, scenario.horizon, explained=explained_pair is not None, file=scenario.source)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    model = StrategicModel(
+        scenario, replicates=replicates, shock_overrides=shock_overrides, explained_pair=explained_pair
+    )
+    timings["setup_and_spinup"] = time.perf_counter() - started
+    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
+    history = PairHistory(explained_pair, model.n_worlds, scenario.horizon) if explained_pair else None
+    recorder.record(0, model.state)
+    if history:
+        history.record(0, model.pair_terms(history.pair))
+    started = time.perf_counter()
+    for step in range(1, scenario.horizon + 1):
+        model.step()
+        recorder.record(step, model.state, model.contributions)
+        if history:
+            history.record(step, model.pair_terms(history.pair))
+    timings["simulate"] = time.perf_counter() - started
+    return RunResult(
+        scenario=scenario,
+        columns=recorder.columns,
+        values=recorder.values,
+        drivers=recorder.drivers,
+        episodes=recorder.episodes,
+        crises=recorder.crises,
+        replicates=model.replicates,
+        timings=timings,
+        pair_history=history,
+    )
+
+
+def run(
+    scenario: str | Path | Scenario,
+    *,
+    replicates: int | None = None,
+    seed: int | None = None,
+    set: Mapping[str, float] | None = None,  # noqa: A002 - mirrors the CLI's --set
+    shocks: str | Path | ShockLibrary | None = None,
+) -> RunResult:
+    """Run a scenario file (or :class:`Scenario`) and return its result.
+
+    Args:
+        scenario: Path of a scenario YAML file, or a resolved scenario.
+        replicates: Number of replicates, overriding the file.
+        seed: Base seed, overriding the file.
+        set: Parameter overrides by dotted path, e.g. ``{"JPN.deference": 0.3}``.
+        shocks: Extra shock library file whose kinds the scenario may use.
+
+    Example:
+        >>> result = run("scenarios/us_retrenchment.yaml", replicates=50)  # doctest: +SKIP
+        >>> result.final("coop_EU_JPN").describe()  # doctest: +SKIP
+    """
+    resolved = resolve(scenario, replicates=replicates, seed=seed, overrides=set, shocks=shocks)
+    return simulate(resolved)
