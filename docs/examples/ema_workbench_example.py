@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import simulator
-from simulator.calibration import default_calibration
+from simulator.inputs.calibration import default_calibration
 
 if TYPE_CHECKING:
     from ema_workbench import Model
