@@ -17,14 +17,17 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
 * :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
 * :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
+* :func:`coded_bands` and :func:`milestone_lines` — the coded history as intensity bands, and
+  the milestones labelled with the ordinal level each one begins (:class:`CodedLevels`).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -567,19 +570,99 @@ def plot_pairs(result: RunView, path: Path) -> None:
     intensity_chart(result, path, lines, "Cooperation of the main pairs")
 
 
-def plot_history(result: RunView, path: Path) -> None:
+@dataclass(frozen=True)
+class CodedLevels:
+    """The coded history mapped onto the intensity scale, as the backcast figures draw it.
+
+    Built by :func:`simulator.evaluation.history_fit.coded_levels`; named here so that drawing
+    needs nothing above it.
+
+    Attributes:
+        years: The coded history's years (1991–2024).
+        bands: Per track (``overall`` or a domain), per year the band of intensities that
+            reads as the coded level, or None for a gap.
+        milestones: Each milestone (cut point) with what it means observably.
+    """
+
+    years: Sequence[int]
+    bands: Mapping[str, Sequence[tuple[float, float] | None]]
+    milestones: Sequence[tuple[float, str]]
+
+
+CODED_COLOUR = "#555555"
+"""Grey of the coded-history bands: evidence, drawn behind the model's coloured lines."""
+
+
+def coded_bands(ax: Axes, result: RunView, years: Sequence[int], bands: Sequence[tuple[float, float] | None]) -> None:
+    """Shade, year by year, the intensity band of the level the sources attest; gaps stay blank.
+
+    A year runs from the end of the previous year's last quarter to the end of its own, so the
+    boxes line up with the run's steps. Consecutive years with the same band form one box.
+    """
+    labels = result.quarter_labels
+    spans: list[tuple[float, float, tuple[float, float]]] = []
+    for year, band_ in zip(years, bands, strict=True):
+        steps = [i for i, label in enumerate(labels) if label.startswith(f"{year}Q")]
+        if band_ is None or not steps:
+            continue
+        x0, x1 = float(result.steps[steps[0]] - 1), float(result.steps[steps[-1]])
+        if spans and spans[-1][2] == band_ and spans[-1][1] == x0:
+            spans[-1] = (spans[-1][0], x1, band_)
+        else:
+            spans.append((x0, x1, band_))
+    for x0, x1, (low, high) in spans:
+        ax.fill_between([x0, x1], [low, low], [high, high], color=CODED_COLOUR, alpha=0.18, lw=0, zorder=0.5)
+        ax.plot([x0, x1, x1, x0, x0], [low, low, high, high, low], color=CODED_COLOUR, lw=0.8, zorder=0.6)
+
+
+def milestone_lines(ax: Axes, milestones: Sequence[tuple[float, str]], *, labelled: bool = True) -> None:
+    """Dotted lines at the milestones, each labelled at its left end with what it means observably."""
+    low, high = ax.get_ylim()
+    for level, meaning in milestones:
+        if not low <= level <= high:
+            continue
+        ax.axhline(level, color="#333333", lw=0.7, ls=":", zorder=0.7)
+        if labelled:
+            ax.annotate(
+                f"{level:.2f} {meaning}",
+                xy=(0, level),
+                xycoords=("axes fraction", "data"),
+                xytext=(3, 1.5),
+                textcoords="offset points",
+                fontsize=7,
+                color="#333333",
+                va="bottom",
+            )
+
+
+def plot_history(result: RunView, path: Path, coded: CodedLevels | None = None) -> None:
     """A backcast on two panels: EU–Japan cooperation, and how the EU and Japan read Russia.
 
     The upper panel is pattern P1 (low, rising in the 2010s, steepest after 2022), the lower
     one P2 (Japan's reading of Russia moves little after 2014 and much after 2022). Every
-    dated event of the scenario is marked and listed.
+    dated event of the scenario is marked and listed. With ``coded``, the upper panel also
+    shows the overall level the sources attest (as the band of intensities that reads as it)
+    and the milestones named by their ordinal level, so that model and evidence meet on one
+    scale.
     """
     with style():
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
         band(top, result, f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
         top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
         key = shock_markers(top, result)
-        top.set_ylim(0, 0.6)
+        top.set_ylim(0, 0.6 if coded is None else 0.75)
+        if coded is not None and "overall" in coded.bands:
+            coded_bands(top, result, coded.years, coded.bands["overall"])
+            top.fill_between(
+                [],
+                [],
+                [],
+                color=CODED_COLOUR,
+                alpha=0.18,
+                lw=0.8,
+                label="level the sources attest\n(its band of intensity)",
+            )
+            milestone_lines(top, coded.milestones)
         top.set_ylabel(f"cooperation {INTENSITY}")
         top.set_title(_title(result, "EU–Japan security cooperation"))
         place_legend_outside(top)
@@ -591,6 +674,50 @@ def plot_history(result: RunView, path: Path) -> None:
         place_legend_outside(bottom)
         quarter_axis(bottom, result)
         key_below(fig, key, ncol=3)  # beside the panels it would run into the lower panel's legend
+        save_figure(fig, path)
+
+
+def plot_history_domains(result: RunView, path: Path, coded: CodedLevels) -> None:
+    """The backcast per domain, each beside the level the sources attest for it.
+
+    Nine small panels on one scale: the model's mean intensity with its 90% band, grey boxes
+    for the coded level (the band of intensities that reads as it; blank where the sources say
+    nothing dated), and dotted milestone lines. The panels share their axes so that domains
+    compare at a glance; the first panel names the lines.
+    """
+    with style():
+        fig, axes = plt.subplots(3, 3, figsize=(13, 9), sharex=True, sharey=True)
+        for ax, domain in zip(axes.flat, DOMAINS, strict=True):
+            band(ax, result, f"coop_{HEADLINE_PAIR}_{domain}", OKABE_ITO[0], "model, mean over replicates")
+            ax.set_ylim(0, 0.8)
+            if domain in coded.bands:
+                coded_bands(ax, result, coded.years, coded.bands[domain])
+            milestone_lines(ax, coded.milestones, labelled=False)
+            ax.set_title(DOMAIN_LABELS[domain])
+            quarter_axis(ax, result, max_labels=4)
+        for ax in axes[:-1].flat:
+            ax.set_xlabel("")
+        ticks = [0.0, *(level for level, _ in coded.milestones)]
+        for ax in axes[:, 0]:
+            ax.set_yticks(ticks)
+            ax.set_yticklabels(["0"] + [f"{level:.2f} L{k}" for k, (level, _) in enumerate(coded.milestones, 1)])
+            ax.set_ylabel(INTENSITY)
+        handles = [
+            Line2D([], [], color=OKABE_ITO[0], lw=2),
+            plt.Rectangle((0, 0), 1, 1, facecolor=CODED_COLOUR, alpha=0.18, edgecolor=CODED_COLOUR),
+            Line2D([], [], color="#333333", lw=0.7, ls=":"),
+        ]
+        labels = [
+            "model: mean over replicates (90% band)",
+            "level the sources attest, as its band of intensity",
+            "milestones: L1–L4 begin",
+        ]
+        meanings = [f"L{k}: {meaning}" for k, (_, meaning) in enumerate(coded.milestones, 1)]
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=3, frameon=False)
+        fig.text(0.5, -0.1, "   ".join(meanings), ha="center", fontsize=8)
+        fig.suptitle(
+            f"EU–Japan cooperation by domain, backcast against the coded history — scenario: {result.scenario.name}"
+        )
         save_figure(fig, path)
 
 
