@@ -1,13 +1,13 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (results/ + plots)
 #   make test   set up .venv and run lint and the test suite
-# Also: make validate (regenerate docs/validation.md), make bench (benchmarks), make fuzz (long input fuzzing).
+# Also: make validate (regenerate docs/validation.md), make ablation, make shock-responses, make bench (benchmarks), make fuzz (long input fuzzing).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/us_retrenchment.yaml
 
-.PHONY: run test lint format bench validate fuzz setup clean
+.PHONY: run test lint format bench validate ablation shock-responses fuzz setup clean
 
 $(STAMP): pyproject.toml
 	@PYTHON_BIN=$$(tools/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
@@ -38,6 +38,16 @@ format: $(STAMP)
 # Pattern-oriented validation: rewrites docs/validation.md and docs/img/backcast.png from real runs.
 validate: $(STAMP)
 	$(PY) -m simulator.reports.validation_report
+
+# Mechanism ablation: rewrites docs/ablation.md and docs/ablation.csv from real runs (every ODD
+# mechanism switched off in turn in every scenario file, 100 replicates; about 2 minutes).
+ablation: $(STAMP)
+	$(PY) -m simulator.reports.ablation_report
+
+# Shock responses: rewrites docs/shock_responses.md and .csv from real runs (every library shock in
+# a standard scenario, and the backcast's response to the 2022 invasion; about 10 seconds).
+shock-responses: $(STAMP)
+	$(PY) -m simulator.reports.shock_response_report
 
 # Fuzz the file readers for longer than `make test` does: tests/test_fuzz.py draws FUZZ_EXAMPLES
 # mutants of the shipped scenario, experiment and shock-library files per test (the suite draws

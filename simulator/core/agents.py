@@ -19,6 +19,7 @@ from typing import ClassVar, Protocol
 import mesa
 import numpy as np
 
+from simulator.core.ablation import Switch
 from simulator.core.context import PAIR_OF, Context
 from simulator.core.mechanisms import activity as activity_mech
 from simulator.core.mechanisms import commitment as commitment_mech
@@ -57,6 +58,8 @@ class World(Protocol):
     next: WorldState
     context: Context
     explained_members: tuple[str, ...]
+    ablate: frozenset[Switch]
+    stochastic: bool
 
 
 TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
@@ -87,6 +90,10 @@ class Actor(mesa.Agent):
         """This actor's parameter ``name`` in force this quarter, per world."""
         return self.model.params[f"{self.code}.{name}"]
 
+    def on(self, switch: Switch) -> bool:
+        """True unless the model was built with ``switch`` ablated (docs/ODD.md, ablation switches)."""
+        return switch not in self.model.ablate
+
     def weight(self, name: str) -> np.ndarray:
         """A model-wide desire weight, shaped (W, 1) to broadcast over domains."""
         return self.model.params[f"model.weight_{name}"][:, None]
@@ -110,12 +117,15 @@ class Actor(mesa.Agent):
         terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
         others = [j for j in range(len(ACTORS)) if j != self.index]
         pairs = [PAIR_OF[(self.code, ACTORS[j])] for j in others]
-        values = model.structure.values[:, pairs]
-        terms[:, TERM["values"], others] = self.weight("values")[:, :, None] * values[:, :, None]
-        capability = model.context.capability[:, others]
-        terms[:, TERM["capability"], others] = self.weight("capability")[:, :, None] * capability[:, :, None]
-        hostility = model.context.hostility[:, self.index, others]
-        terms[:, TERM["rivalry"], others] = -self.weight("rivalry")[:, :, None] * hostility[:, :, None]
+        if self.on(Switch.VALUES):
+            values = model.structure.values[:, pairs]
+            terms[:, TERM["values"], others] = self.weight("values")[:, :, None] * values[:, :, None]
+        if self.on(Switch.CAPABILITY):
+            capability = model.context.capability[:, others]
+            terms[:, TERM["capability"], others] = self.weight("capability")[:, :, None] * capability[:, :, None]
+        if self.on(Switch.RIVALRY):
+            hostility = model.context.hostility[:, self.index, others]
+            terms[:, TERM["rivalry"], others] = -self.weight("rivalry")[:, :, None] * hostility[:, :, None]
         self.add_role_terms(terms)
         return terms
 
@@ -153,13 +163,18 @@ class ThreatObserver(Actor):
         """
         model, o = self.model, self.observer_index
         current = model.state.threat[:, o]
-        direct = threat_mech.direct_threat(model.structure.salience[:, o], model.structure.power, model.state.activity)
-        linked = threat_mech.linked_threat(current, model.context.alignment, self.param("linkage"))
+        activity = model.state.activity if self.on(Switch.THREAT_ACTIVITY) else model.structure.assertiveness
+        direct = threat_mech.direct_threat(model.structure.salience[:, o], model.structure.power, activity)
+        linkage = self.param("linkage") if self.on(Switch.THREAT_LINKAGE) else np.zeros(model.n_worlds)
+        linked = threat_mech.linked_threat(current, model.context.alignment, linkage)
         target = threat_mech.threat_target(direct, linked)
-        model.next.threat[:, o] = threat_mech.smooth(current, target, model.params["model.threat_memory"])
+        memory = model.params["model.threat_memory"] if self.on(Switch.THREAT_SMOOTHING) else np.zeros(model.n_worlds)
+        model.next.threat[:, o] = threat_mech.smooth(current, target, memory)
 
     def add_role_terms(self, terms: np.ndarray) -> None:
         """Common threat with fellow observers (the shared reading of the context)."""
+        if not self.on(Switch.COMMON_THREAT):
+            return
         weight = self.weight("common_threat")
         common = self.model.context.common_threat[:, self.observer_index]
         for o, other in enumerate(OBSERVERS):
@@ -196,11 +211,12 @@ class Partner(ThreatObserver):
     def update_stability(self) -> None:
         """Recover toward normal stability; a random domestic crisis may knock it down."""
         model, p = self.model, self.partner_index
+        crisis_rate = self.param("crisis_rate") if self.on(Switch.DOMESTIC_CRISES) else np.zeros(model.n_worlds)
         new, crises = politics.next_stability(
             model.state.stability[:, p],
             self.param("stability"),
             model.params["model.stability_recovery"],
-            self.param("crisis_rate"),
+            crisis_rate,
             model.params["model.crisis_depth"],
             model.crisis_draws(p),
         )
@@ -213,8 +229,8 @@ class Partner(ThreatObserver):
         return spending_mech.abandonment_fear(self.param("reliance_on_us"), commitment)
 
     def enacted_floor(self) -> np.ndarray:
-        """(W,) enacted spending path, or zero for a partner without one."""
-        if f"{self.code}.spending_path_end" not in self.model.params:
+        """(W,) enacted spending path, or zero for a partner without one (or with the floor ablated)."""
+        if f"{self.code}.spending_path_end" not in self.model.params or not self.on(Switch.SPENDING_FLOOR):
             return np.zeros(self.model.n_worlds)
         p = self.param
         return spending_mech.policy_path(
@@ -232,14 +248,15 @@ class Partner(ThreatObserver):
         model, p = self.model, self.param
         floor = self.enacted_floor()
         threat = model.context.overall_threat[:, self.observer_index].max(axis=1)
+        none = np.zeros(model.n_worlds)
         target = spending_mech.spending_target(
             floor,
             p("spending_base"),
-            p("threat_response"),
+            p("threat_response") if self.on(Switch.SPENDING_THREAT) else none,
             threat,
-            p("hedge_response"),
+            p("hedge_response") if self.on(Switch.SPENDING_HEDGING) else none,
             self.abandonment_fear(),
-            p("fiscal_cap"),
+            p("fiscal_cap") if self.on(Switch.FISCAL_CAP) else np.full(model.n_worlds, np.inf),
         )
         current = model.state.spending[:, self.partner_index]
         model.next.spending[:, self.partner_index] = spending_mech.next_spending(
@@ -254,26 +271,40 @@ class Partner(ThreatObserver):
         for other in PARTNERS:
             if other != self.code:
                 j = ACTORS.index(other)
-                terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * self.abandonment_fear()[:, None]
-                relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
-                terms[:, TERM["deference"], j] = (
-                    -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
-                )
-        commitment = model.state.commitment[:, self.home_theatre]
-        terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
-        instability = 1.0 - model.state.stability[:, self.partner_index]
-        constraint = self.param("constraint")[:, None] * hardness + instability[:, None]
+                if self.on(Switch.ABANDONMENT_FEAR):
+                    fear = self.abandonment_fear()[:, None]
+                    terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * fear
+                if self.on(Switch.DEFERENCE):
+                    relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
+                    terms[:, TERM["deference"], j] = (
+                        -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
+                    )
+        if self.on(Switch.ALLIANCE_PULL):
+            commitment = model.state.commitment[:, self.home_theatre]
+            terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
+        constraint = self.param("constraint")[:, None] * hardness
+        if self.on(Switch.INSTABILITY_IN_DESIRE):
+            instability = 1.0 - model.state.stability[:, self.partner_index]
+            constraint = constraint + instability[:, None]
         exposure = -self.weight("exposure") * self.exposure()
         weight = self.weight("constraint")
         for j, other in enumerate(ACTORS):
             if other == self.code:
                 continue
             if other in OBSERVERS:
-                entrapment = self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
-                terms[:, TERM["constraints"], j] = -weight * (constraint + entrapment)
-                terms[:, TERM["exposure"], j] = exposure
-            else:
+                if self.on(Switch.CONSTRAINTS):
+                    terms[:, TERM["constraints"], j] = -weight * self.with_entrapment(constraint, other)
+                if self.on(Switch.EXPOSURE):
+                    terms[:, TERM["exposure"], j] = exposure
+            elif self.on(Switch.CONSTRAINTS):
                 terms[:, TERM["constraints"], j] = -weight * constraint
+
+    def with_entrapment(self, constraint: np.ndarray, other: str) -> np.ndarray:
+        """(W, D) the constraint index toward observer ``other``, plus entrapment unless it is ablated."""
+        if not self.on(Switch.ENTRAPMENT):
+            return constraint
+        hardness = self.model.structure.hardness
+        return constraint + self.param("entrapment_aversion")[:, None] * hardness * self.entrapment(other)[:, None]
 
     def entrapment(self, other: str) -> np.ndarray:
         """(W,) how much more military threat ``other`` faces than this partner does.
@@ -323,12 +354,15 @@ class Guarantor(ThreatObserver):
     def set_commitment(self) -> None:
         """Move commitment per theatre toward baseline + threat response - burden pressure."""
         model = self.model
+        if model.stochastic and not self.on(Switch.COMMITMENT_ADJUSTMENT):
+            return  # frozen at step 0: next.commitment is already a copy of the current value
         baseline = np.stack([self.param(f"commitment_{t}") for t in THEATRES], axis=1)
+        none = np.zeros(model.n_worlds)
         target = commitment_mech.commitment_target(
             baseline,
-            self.param("threat_response"),
+            self.param("threat_response") if self.on(Switch.COMMITMENT_THREAT) else none,
             self.theatre_threat(),
-            self.param("burden_sensitivity"),
+            self.param("burden_sensitivity") if self.on(Switch.COMMITMENT_BURDEN) else none,
             self.burden_shortfall(),
         )
         model.next.commitment[:] = commitment_mech.adjust_toward(
@@ -341,9 +375,11 @@ class Guarantor(ThreatObserver):
         shortfall = self.burden_shortfall() * self.param("burden_sensitivity")[:, None]
         for other in PARTNERS:
             j, theatre = ACTORS.index(other), THEATRES.index(HOME_THEATRE[other])
-            commitment = self.model.state.commitment[:, theatre]
-            terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
-            terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, theatre, None]
+            if self.on(Switch.ALLIANCE_PULL):
+                commitment = self.model.state.commitment[:, theatre]
+                terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+            if self.on(Switch.CONSTRAINTS):
+                terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, theatre, None]
 
 
 class Challenger(Actor):
@@ -366,14 +402,20 @@ class Challenger(Actor):
         model, k = self.model, self.challenger_index
         contained = model.context.containment[:, k]
         model.next.containment[:, k] = contained
-        target = activity_mech.activity_target(model.structure.assertiveness[:, k], self.param("pushback"), contained)
+        pushback = self.param("pushback") if self.on(Switch.PUSHBACK) else np.zeros(model.n_worlds)
+        target = activity_mech.activity_target(model.structure.assertiveness[:, k], pushback, contained)
         normal, uniform = model.draws(k)
+        if not self.on(Switch.ACTIVITY_NOISE):
+            normal = None
+        episode_rate = model.structure.episode_rate[:, k]
+        if not self.on(Switch.EPISODES):
+            episode_rate = np.zeros_like(episode_rate)
         new, episodes = activity_mech.next_activity(
             model.state.activity[:, k],
             target,
             model.params["model.activity_adjust"],
             model.params["model.activity_noise"],
-            model.structure.episode_rate[:, k],
+            episode_rate,
             model.params["model.episode_size"],
             normal,
             uniform,
@@ -383,6 +425,8 @@ class Challenger(Actor):
 
     def add_role_terms(self, terms: np.ndarray) -> None:
         """Alignment with fellow challengers against the containment both read."""
+        if not self.on(Switch.CHALLENGER_ALIGNMENT):
+            return
         contained = self.model.context.containment
         weight = self.model.params["model.weight_challenger_alignment"][:, None]
         for m, other in enumerate(CHALLENGERS):

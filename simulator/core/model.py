@@ -23,6 +23,7 @@ import mesa
 import numpy as np
 
 from simulator.base.calendar import quarter_year
+from simulator.core.ablation import Switch, check_ablation
 from simulator.core.agents import ROLE_CLASSES, Actor
 from simulator.core.context import Context
 from simulator.core.mechanisms.cooperation import attribute, realise
@@ -65,6 +66,11 @@ class StrategicModel(mesa.Model):
         activation_seed: Seed of Mesa's activation shuffle; results do not depend on it.
         explained_pair: A pair (e.g. ``EU_JPN``) whose members keep their desire terms each
             quarter, so that :meth:`pair_terms` can read them; None keeps none.
+        ablate: Mechanisms switched off (:class:`simulator.core.ablation.Switch` names), to
+            measure what each contributes; empty (the default) is the model of docs/ODD.md.
+
+    Raises:
+        ValueError: for an unknown ablation switch.
     """
 
     def __init__(
@@ -77,8 +83,10 @@ class StrategicModel(mesa.Model):
         calibration: Calibration | None = None,
         activation_seed: int = 0,
         explained_pair: str | None = None,
+        ablate: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(rng=activation_seed)
+        self.ablate: frozenset[Switch] = check_ablation(ablate)
         self.explained_members: tuple[str, ...] = PAIR_MEMBERS[explained_pair] if explained_pair else ()
         self.spec = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario class
         self.calibration = calibration or default_calibration()
@@ -174,18 +182,28 @@ class StrategicModel(mesa.Model):
         """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
         params, structure, nxt = self.params, self.structure, self.next
         stability = np.ones((self.n_worlds, len(ACTORS)))
-        for p, code in enumerate(PARTNERS):
-            stability[:, ACTORS.index(code)] = self.state.stability[:, p]
+        if Switch.INSTABILITY_IN_RATE not in self.ablate:
+            for p, code in enumerate(PARTNERS):
+                stability[:, ACTORS.index(code)] = self.state.stability[:, p]
+        rise, decay = params["model.coop_rise_rate"], params["model.coop_decay_rate"]
+        if Switch.COOP_INERTIA in self.ablate:
+            rise = decay = np.ones(self.n_worlds)
+        brake = params["model.agreement_brake"]
+        if Switch.AGREEMENT_BRAKE in self.ablate:
+            brake = np.zeros(self.n_worlds)
+        floor = structure.agreement_floor
+        if Switch.AGREEMENT_FLOOR in self.ablate:
+            floor = np.zeros_like(floor)
         result = realise(
             self.state.coop,
             nxt.desire[:, _FIRST, _SECOND],
             nxt.desire[:, _SECOND, _FIRST],
-            params["model.coop_rise_rate"],
-            params["model.coop_decay_rate"],
+            rise,
+            decay,
             np.minimum(stability[:, _FIRST], stability[:, _SECOND]),
             structure.agreement,
-            params["model.agreement_brake"],
-            structure.agreement_floor,
+            brake,
+            floor,
         )
         nxt.coop[:] = result.coop
         if not self.stochastic:

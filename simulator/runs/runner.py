@@ -51,6 +51,7 @@ def simulate(
     keep_details: bool = True,
     shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
     explained_pair: str | None = None,
+    ablate: frozenset[str] = frozenset(),
 ) -> RunResult:
     """Simulate a resolved scenario and record everything.
 
@@ -61,8 +62,10 @@ def simulate(
         shock_overrides: ``{(shock name, field): per-world array}`` to vary a shock's timing or size.
         explained_pair: Also keep this pair's desire terms, desires and per-domain cooperation
             every step, e.g. ``"EU_JPN"`` (for :mod:`simulator.evaluation.explain`).
+        ablate: Mechanisms switched off (:mod:`simulator.core.ablation`); empty runs the full model.
 
     Raises:
+        ValueError: for an unknown ablation switch.
         UserError: if the run would need more memory than this machine has available
             (:func:`simulator.runs.run_size.check_run_fits`), before anything is allocated.
     """
@@ -71,7 +74,11 @@ def simulate(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     model = StrategicModel(
-        scenario, replicates=replicates, shock_overrides=shock_overrides, explained_pair=explained_pair
+        scenario,
+        replicates=replicates,
+        shock_overrides=shock_overrides,
+        explained_pair=explained_pair,
+        ablate=ablate,
     )
     timings["setup_and_spinup"] = time.perf_counter() - started
     recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=keep_details)
