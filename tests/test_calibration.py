@@ -1,13 +1,18 @@
-"""Every parameter and shock kind has provenance, and every quote is in its source."""
+"""Every parameter and shock kind has provenance, every quote is in its source and says what it supports."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from simulator import default_calibration, default_library
+from simulator.base.errors import UserError
+from simulator.base.yamlio import parse_yaml
+from simulator.inputs.calibration import PROVENANCE_CLASSES, SUPPORT_CLASSES, Calibration, parse_calibration
+from simulator.inputs.shocklib import parse_library
 
 from .conftest import SEEDS, SHOCK_KINDS
 
@@ -73,3 +78,120 @@ def test_scenario_files_override_only_known_parameters():
     for path in sorted(Path(__file__).resolve().parent.parent.joinpath("scenarios").glob("*.yaml")):
         scenario = load_scenario(path)
         assert set(scenario.parameters) <= set(default_calibration())
+
+
+# --- What each quote supports (docs/ODD.md §6, docs/provenance.md) ---
+
+PROVENANCE_DOC = Path(__file__).resolve().parent.parent / "docs" / "provenance.md"
+
+MINIMAL = """\
+sources:
+  s: {cite: "A (2024)", reference: "A. (2024). Title."}
+units:
+  index: {bounds: [0, 1], meaning: index}
+parameters:
+  JPN:
+    stability:
+      value: 0.5
+      range: [0.4, 0.6]
+      unit: index
+"""
+
+
+def parse_entry(extra: str) -> Calibration:
+    """Parse a one-parameter calibration whose entry ends with ``extra`` (YAML at entry level)."""
+    return parse_calibration(parse_yaml(MINIMAL + extra, "my_calibration.yaml"))
+
+
+def refusal(extra: str) -> str:
+    with pytest.raises(UserError) as caught:
+        parse_entry(extra)
+    message = str(caught.value)
+    assert "\n" not in message, message
+    assert message.startswith("my_calibration.yaml:") and "JPN.stability" in message, message
+    return message
+
+
+def test_every_quote_says_what_it_supports_and_a_value_shows_its_arithmetic():
+    for p in default_calibration().values():
+        assert p.support_class in PROVENANCE_CLASSES, p.path
+        if p.source is None:
+            assert p.support is None and p.arithmetic is None, p.path
+            continue
+        assert p.support in SUPPORT_CLASSES, p.path
+        if p.support == "value":
+            assert p.arithmetic and "→" in p.arithmetic, f"{p.path}: a value needs 'figure → number' arithmetic"
+        else:
+            assert p.arithmetic is None and p.assumption, f"{p.path}: a {p.support} quote needs an assumption"
+
+
+def test_every_shock_kind_says_what_its_quote_supports():
+    for kind in default_library().values():
+        assert kind.support in SUPPORT_CLASSES, kind.kind
+        assert kind.support != "value" or kind.arithmetic, kind.kind
+
+
+def test_a_quoted_parameter_without_support_is_refused_with_the_fix():
+    message = refusal("      source: {ref: s, quote: q}\n      assumption: a\n")
+    assert "support: value | direction | context" in message
+
+
+def test_an_unknown_support_class_is_refused():
+    assert "support must be one of value, direction, context" in refusal(
+        "      source: {ref: s, quote: q, support: strong}\n      assumption: a\n"
+    )
+
+
+def test_a_value_without_arithmetic_is_refused():
+    assert "needs 'arithmetic'" in refusal("      source: {ref: s, quote: q, support: value}\n")
+
+
+def test_arithmetic_on_a_weaker_class_is_refused():
+    assert "belongs to support: value only" in refusal(
+        "      source: {ref: s, quote: q, support: direction, arithmetic: 1 → 1}\n      assumption: a\n"
+    )
+
+
+def test_a_direction_without_an_assumption_is_refused():
+    assert "add an 'assumption'" in refusal("      source: {ref: s, quote: q, support: direction}\n")
+
+
+def test_an_unknown_source_key_is_refused():
+    assert "unknown key(s)" in refusal(
+        "      source: {ref: s, quote: q, support: context, page: 3}\n      assumption: a\n"
+    )
+
+
+def test_support_and_arithmetic_are_carried_on_the_parameter():
+    p = parse_entry('      source: {ref: s, quote: q, support: value, arithmetic: "50% → 0.5"}\n')["JPN.stability"]
+    assert (p.support, p.arithmetic, p.support_class) == ("value", "50% → 0.5", "value")
+    assert parse_entry("      assumption: a\n")["JPN.stability"].support_class == "assumption"
+
+
+def test_a_shock_kind_without_support_is_refused():
+    library = (
+        "kinds:\n  k:\n    description: d\n    source: {ref: niquet2024, quote: q}\n"
+        "    effects:\n      - {target: JPN.stability, op: add, value: -0.1}\n"
+    )
+    with pytest.raises(UserError, match=r"k\.source.*support: value \| direction \| context"):
+        parse_library(parse_yaml(library, "my_shocks.yaml"), default_calibration())
+
+
+def test_the_provenance_doc_counts_match_the_calibration():
+    """docs/provenance.md states the count of parameters per class; it must match the data."""
+    text = PROVENANCE_DOC.read_text(encoding="utf-8")
+    counts = Counter(p.support_class for p in default_calibration().values())
+    for cls in PROVENANCE_CLASSES:
+        row = re.search(rf"^\| `{cls}` \| (\d+) \|", text, re.MULTILINE)
+        assert row, f"docs/provenance.md has no count row for {cls}"
+        assert int(row.group(1)) == counts[cls], f"docs/provenance.md: {cls} should be {counts[cls]}"
+    total = re.search(r"^\| total \| (\d+) \|", text, re.MULTILINE)
+    assert total and int(total.group(1)) == len(default_calibration())
+
+
+def test_every_known_contradiction_is_listed_in_the_provenance_doc():
+    text = PROVENANCE_DOC.read_text(encoding="utf-8")
+    open_ = [p.path for p in default_calibration().values() if "Known contradiction" in (p.assumption or "")]
+    assert open_, "the calibration marks no known contradiction; update docs/provenance.md and this test"
+    for path in open_:
+        assert f"`{path}`" in text.split("## Known contradictions", 1)[-1], path

@@ -170,6 +170,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
         if args.sources:
             if p.quote:
                 _say(f'"{p.quote}"', hang=" ")
+                _say(f"supports: {p.support}" + (f" ({p.arithmetic})" if p.arithmetic else ""), hang="  ")
             if p.assumption:
                 _say(f"assumption: {p.assumption}")
     if args.sources:
@@ -196,7 +197,7 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
         print(f"{kind.kind}")
         _say(kind.description)
         if kind.source:
-            _say(f'source: {kind.source.cite}: "{kind.quote}"', hang="  ")
+            _say(f'source: {kind.source.cite}: "{kind.quote}" (supports: {kind.support})', hang="  ")
         print(f"    default ramp {kind.ramp} quarter(s), decay {kind.decay} quarter(s) after its duration")
         if args.kind:
             for e in kind.effects:

@@ -9,14 +9,82 @@ a pair such as ``EU_JPN``, a domain, ``world`` or ``model``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
 from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.base.yamlio import LoadedYaml, parse_yaml, read_yaml
+
+SUPPORT_CLASSES = ("value", "direction", "context")
+"""What a quoted sentence supports, strongest first.
+
+``value``: the number follows from a figure in the quote (the entry shows the arithmetic);
+``direction``: the quote says which way or that the effect exists, and the number is the
+model's own (the entry's assumption says where it comes from); ``context``: the quote describes
+the setting the parameter belongs to but neither the number nor its direction.
+"""
+PROVENANCE_CLASSES = (*SUPPORT_CLASSES, "assumption")
+"""Every class a parameter's provenance falls in: the support classes, or no quote at all."""
+SOURCE_KEYS = ("ref", "quote", "support", "arithmetic")
+
+
+@dataclass(frozen=True)
+class Support:
+    """What a quoted source says about a number: its class and, for a value, the arithmetic."""
+
+    support: str
+    arithmetic: str | None
+
+
+def parse_support(entry: Mapping[str, object], fail: Callable[[str], UserError], *, needs_rationale: bool) -> Support:
+    """Read and check ``support`` (and ``arithmetic``) of a quoted source entry.
+
+    A quote that does not say what it supports invites reading a direction as a number, so the
+    field is required; a ``value`` must show its arithmetic so a reviewer can redo it, and a
+    weaker class must say where the number comes from instead (``needs_rationale``: the entry
+    has no assumption).
+
+    Args:
+        entry: The ``source`` mapping of a parameter or shock kind.
+        fail: Builds the one-line error for this entry.
+        needs_rationale: True when the entry has no ``assumption`` to carry a non-value number.
+
+    Returns:
+        The checked support class and arithmetic.
+
+    Raises:
+        UserError: A missing or invalid field, naming the fix.
+    """
+    unknown = set(map(str, entry)) - set(SOURCE_KEYS)
+    if unknown:
+        raise fail(f"source has unknown key(s) {quote(sorted(unknown))}; allowed: {', '.join(SOURCE_KEYS)}")
+    support = entry.get("support")
+    if support is None:
+        raise fail(
+            "a quoted source needs 'support: value | direction | context' saying what the quote supports "
+            "(docs/ODD.md §6)"
+        )
+    if support not in SUPPORT_CLASSES:
+        raise fail(
+            f"support must be one of {', '.join(SUPPORT_CLASSES)}, not {quote(support)}"
+            f"{near_miss(str(support), SUPPORT_CLASSES)}"
+        )
+    arithmetic = str(entry.get("arithmetic") or "").strip() or None
+    if support == "value" and arithmetic is None:
+        raise fail(
+            "support: value needs 'arithmetic' showing how the number follows from the quoted figure, "
+            "or classify the quote as direction or context"
+        )
+    if support != "value" and arithmetic is not None:
+        raise fail(f"'arithmetic' belongs to support: value only; this quote is classed {support}")
+    if support != "value" and needs_rationale:
+        raise fail(
+            f"a quote classed {support} does not give the number; add an 'assumption' saying where it comes from"
+        )
+    return Support(str(support), arithmetic)
 
 
 @dataclass(frozen=True)
@@ -41,6 +109,8 @@ class Parameter:
         bounds: Hard validity bounds from the unit; values outside are errors.
         source: Cited source, if any.
         quote: Quoted sentence from ``source``.
+        support: What the quote supports (one of :data:`SUPPORT_CLASSES`), None without a source.
+        arithmetic: For ``support: value``, how the number follows from the quoted figure.
         assumption: Rationale for the number when it is the model's own.
     """
 
@@ -54,6 +124,8 @@ class Parameter:
     source: Source | None
     quote: str | None
     assumption: str | None
+    support: str | None = None
+    arithmetic: str | None = None
 
     @property
     def group(self) -> str:
@@ -69,6 +141,15 @@ class Parameter:
     def provenance(self) -> str:
         """Short provenance label: the citation, or 'assumption'."""
         return self.source.cite if self.source else "assumption"
+
+    @property
+    def support_class(self) -> str:
+        """The provenance class the docs count: value, direction, context or assumption.
+
+        A parameter without a source is an assumption; a quoted one is classed by what its
+        quote supports, so a reader sees at once how much of the number the sources carry.
+        """
+        return self.support or "assumption"
 
 
 class Calibration(Mapping[str, Parameter]):
@@ -220,8 +301,11 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
             bounds = tuple(float(b) for b in units[unit]["bounds"])
             if not (bounds[0] <= rng[0] and rng[1] <= bounds[1]):
                 raise fail(f"range {quote(rng)} exceeds the unit's bounds {list(bounds)}")
-            source = sentence = None
+            source = sentence = support = None
+            assumption = str(entry["assumption"]).strip() if entry.get("assumption") else None
             if "source" in entry:
+                if not isinstance(entry["source"], dict):
+                    raise fail("source is a mapping with ref, quote and support")
                 ref = entry["source"].get("ref")
                 if ref not in sources:
                     raise fail(f"source ref {quote(ref)} is not listed under 'sources'{near_miss(str(ref), sources)}")
@@ -229,7 +313,11 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 sentence = str(entry["source"].get("quote", "")).strip() or None
                 if sentence is None:
                     raise fail("a source needs the quoted sentence that supports the value")
-            assumption = str(entry["assumption"]).strip() if entry.get("assumption") else None
+                support = parse_support(
+                    entry["source"],
+                    partial(fail, line=loaded.line_of((*where, "source")), path=f"{path}.source"),
+                    needs_rationale=assumption is None,
+                )
             if source is None and assumption is None:
                 raise fail("needs a 'source' (with quote) or an 'assumption' explaining the value")
             parameters[path] = Parameter(
@@ -243,6 +331,8 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 source=source,
                 quote=sentence,
                 assumption=assumption,
+                support=support.support if support else None,
+                arithmetic=support.arithmetic if support else None,
             )
     return Calibration(parameters, sources, loaded.path)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
 from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.base.names import DESCRIPTION_LIMIT, name_problem
 from simulator.base.yamlio import LoadedYaml, parse_yaml, read_yaml
-from simulator.inputs.calibration import Calibration, Source, as_float, default_calibration
+from simulator.inputs.calibration import Calibration, Source, as_float, default_calibration, parse_support
 
 OPS = ("add", "multiply", "set")
 MAX_TIMING_QUARTERS = 400
@@ -35,7 +35,11 @@ class Effect:
 
 @dataclass(frozen=True)
 class ShockKind:
-    """A named kind of shock from a library file."""
+    """A named kind of shock from a library file.
+
+    ``support`` says what ``quote`` supports (``direction`` or ``context`` for every shipped
+    kind: the sources name the event, the effect sizes are the model's own), as for parameters.
+    """
 
     kind: str
     description: str
@@ -45,6 +49,8 @@ class ShockKind:
     source: Source | None
     quote: str | None
     origin: str
+    support: str | None = None
+    arithmetic: str | None = None
 
 
 def parse_effects(
@@ -159,7 +165,7 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
                 line=loaded.line_of((*where, "description")),
                 field=f"{name}.description",
             )
-        source = sentence = None
+        source = sentence = support = None
         if "source" in entry:
             ref = entry["source"].get("ref") if isinstance(entry["source"], dict) else None
             if not isinstance(ref, str) or ref not in calibration.sources:
@@ -171,6 +177,11 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
                 )
             source = calibration.sources[ref]
             sentence = str(entry["source"].get("quote", "")).strip() or None
+            support = parse_support(
+                entry["source"],
+                partial(UserError, file=file, line=loaded.line_of((*where, "source")), field=f"{name}.source"),
+                needs_rationale=False,
+            )
         timing = {}
         for key, default in (("ramp", 0), ("decay", 0)):
             value = entry.get(key, default)
@@ -192,6 +203,8 @@ def parse_library(loaded: LoadedYaml, calibration: Calibration) -> ShockLibrary:
             source=source,
             quote=sentence,
             origin=file,
+            support=support.support if support else None,
+            arithmetic=support.arithmetic if support else None,
         )
     return ShockLibrary(kinds)
 
