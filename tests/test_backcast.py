@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,7 @@ from simulator.core.parameters import world_parameters
 from simulator.core.shocks import ShockSchedule
 from simulator.inputs.calibration import default_calibration
 from simulator.inputs.scenario import load_scenario
+from simulator.runs.runner import simulate
 
 from .conftest import SCENARIOS
 
@@ -72,6 +75,22 @@ def test_backcast_arrives_where_the_forward_scenarios_start(backcast, baseline):
         if column.startswith(("threat_", "activity_", "us_commitment_", "spending_")):
             end, start = backcast.series(column)[-1].mean(), baseline.series(column)[0].mean()
             assert abs(end - start) < 0.06, column
+
+
+def test_cooperation_lags_the_forward_start_and_joins_the_baseline_when_the_backcast_runs_on(backcast, baseline):
+    """One history (docs/ODD.md §1.2): the backcast's cooperation ends 2024Q4 below the forward
+    baseline's starting state, because it still trails the 2022–2024 events; run on without new
+    events, it meets the baseline within the smallest effect that matters (0.01) by 2034Q4."""
+    headline = "coop_EU_JPN"
+    gap = baseline.series(headline)[0].mean() - backcast.series(headline)[-1].mean()
+    assert 0 < gap < 0.1, gap
+    history = backcast.scenario
+    continued = simulate(dataclasses.replace(history, horizon=history.horizon + 40), replicates=backcast.replicates)
+    path = continued.series(headline).mean(axis=1)
+    labels = continued.quarter_labels
+    assert path[labels.index("2026Q4")] > path[labels.index("2024Q4")], "still rising after 2024"
+    late = path[labels.index("2034Q4")] - baseline.series(headline)[baseline.quarter_labels.index("2034Q4")].mean()
+    assert abs(late) < 0.01, late
 
 
 def test_japan_spends_about_one_point_six_percent_in_2024(backcast):
