@@ -41,8 +41,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES
-from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, LEVEL_NAMES, CodedHistory, load_history
-from simulator.presentation.plots import CodedLevels
+from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, CodedHistory, load_history
+from simulator.presentation.plots import CodedLevels, milestone_meanings
 
 if TYPE_CHECKING:
     from simulator.runs.results import RunResult
@@ -76,11 +76,6 @@ def level_band(level: int) -> tuple[float, float]:
     """The intensities that read as ``level``: [lower cut, next cut), the last one up to 1."""
     edges = (0.0, *CUT_POINTS, TOP)
     return edges[level], edges[level + 1]
-
-
-def milestone_meanings() -> list[tuple[float, str]]:
-    """Each milestone with what it means observably, e.g. (0.55, 'operational partnership: level 3, …')."""
-    return [(cut, f"{name} = level {k}, {LEVEL_NAMES[k]}") for k, (cut, name) in enumerate(MILESTONES, start=1)]
 
 
 def yearly_means(result: RunResult, tracks: Sequence[str] = TRACKS) -> dict[str, np.ndarray]:

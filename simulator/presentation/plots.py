@@ -41,7 +41,16 @@ from matplotlib.transforms import Bbox, ScaledTranslation
 
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import MissingGlyphWarning
-from simulator.core.structure import ACTOR_NAMES, CHALLENGERS, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, OBSERVERS
+from simulator.core.structure import (
+    ACTOR_NAMES,
+    CHALLENGERS,
+    DOMAIN_LABELS,
+    DOMAINS,
+    HEADLINE_PAIR,
+    MILESTONES,
+    OBSERVERS,
+)
+from simulator.inputs.history import LEVEL_NAMES
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -482,9 +491,20 @@ def _title(result: RunView, what: str) -> str:
 
 
 def intensity_chart(
-    result: RunView, path: Path, lines: list[tuple[str, str, str]], what: str, band_label: str | None = None
+    result: RunView,
+    path: Path,
+    lines: list[tuple[str, str, str]],
+    what: str,
+    band_label: str | None = None,
+    *,
+    milestones: bool = False,
 ) -> None:
-    """Cooperation intensity over time: one banded line per ``(variable, colour, label)``."""
+    """Cooperation intensity over time: one banded line per ``(variable, colour, label)``.
+
+    With ``milestones``, dotted lines mark where EU–Japan cooperation reaches each milestone,
+    labelled with the level of the coded history it reads as (docs/ODD.md, observation model),
+    so that a reader of a forward run sees what a level means in things the sources record.
+    """
     with style():
         fig, ax = plt.subplots(figsize=(10, 5.2))
         for variable, colour, label in lines:
@@ -493,6 +513,8 @@ def intensity_chart(
             ax.plot([], [], color=lines[0][1], alpha=0.3, lw=8, label=band_label)
         key = shock_markers(ax, result)
         ax.set_ylim(0, 1)
+        if milestones:
+            milestone_lines(ax, milestone_meanings())
         ax.set_ylabel(f"cooperation {INTENSITY}")
         quarter_axis(ax, result)
         ax.set_title(_title(result, what))
@@ -503,7 +525,9 @@ def intensity_chart(
 def plot_headline(result: RunView, path: Path) -> None:
     """EU–Japan cooperation with its 90% band and shock markers."""
     line = (f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
-    intensity_chart(result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates")
+    intensity_chart(
+        result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates", milestones=True
+    )
 
 
 def plot_domain_heatmap(result: RunView, path: Path) -> None:
@@ -613,6 +637,15 @@ def coded_bands(ax: Axes, result: RunView, years: Sequence[int], bands: Sequence
     for x0, x1, (low, high) in spans:
         ax.fill_between([x0, x1], [low, low], [high, high], color=CODED_COLOUR, alpha=0.18, lw=0, zorder=0.5)
         ax.plot([x0, x1, x1, x0, x0], [low, low, high, high, low], color=CODED_COLOUR, lw=0.8, zorder=0.6)
+
+
+def milestone_meanings() -> list[tuple[float, str]]:
+    """Each milestone with what it means observably, e.g. (0.55, 'operational partnership = level 3, …').
+
+    The milestones are the cut points of the observation model: an intensity from the k-th
+    milestone up reads as level k of the coded history's ordinal scale.
+    """
+    return [(cut, f"{name} = level {k}, {LEVEL_NAMES[k]}") for k, (cut, name) in enumerate(MILESTONES, start=1)]
 
 
 def milestone_lines(ax: Axes, milestones: Sequence[tuple[float, str]], *, labelled: bool = True) -> None:

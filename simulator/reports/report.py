@@ -63,7 +63,8 @@ KNOWN_FOLDERS = (
 PLOT_CAPTIONS = {
     # run plots (simulator.presentation.plots.RUN_PLOTS)
     "coop_eu_jpn.png": "EU–Japan security cooperation (0–1) over the run: the mean over replicates with the "
-    "band holding 90% of them; vertical lines mark shock onsets.",
+    "band holding 90% of them; vertical lines mark shock onsets, dotted lines the milestones with the level "
+    "of the coded history each one begins (docs/history.md).",
     "domains_heatmap.png": "Mean EU–Japan cooperation in each of the nine domains (rows) per quarter (columns); "
     "brighter is deeper cooperation.",
     "threats.png": "How the EU, Japan and the United States read China, Russia and North Korea (threat "
