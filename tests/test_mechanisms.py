@@ -143,6 +143,22 @@ def test_spending_target_rises_with_fear_is_capped_and_never_below_the_enacted_f
     assert np.all(spending.next_spending(np.full(W, 1.0), np.full(W, 1.2), np.full(W, 0.1), floor) >= floor)
 
 
+def test_only_threat_and_fear_beyond_the_readings_the_path_answers_lift_spending_above_it():
+    path, cap = np.full(W, 2.0), np.full(W, 3.0)
+    tr, hr = np.full(W, 0.4), np.full(W, 1.2)
+
+    def target(threat: float, fear: float) -> np.ndarray:
+        return spending.spending_target(
+            path, path, tr, np.full(W, threat), hr, np.full(W, fear), cap, reference_threat=0.5, reference_fear=0.2
+        )
+
+    np.testing.assert_allclose(target(0.5, 0.2), 2.0)  # the situation the path was decided for: the path
+    np.testing.assert_allclose(target(0.3, 0.1), 2.0)  # a calmer one does not cut below it
+    np.testing.assert_allclose(target(0.7, 0.2), 2.0 + 0.4 * 0.2)
+    np.testing.assert_allclose(target(0.5, 0.45), 2.0 + 1.2 * 0.25)
+    np.testing.assert_allclose(target(1.0, 1.0), 3.0)  # the fiscal cap still holds
+
+
 def test_abandonment_fear_grows_as_commitment_falls():
     reliance = np.full(W, 0.9)
     assert np.all(

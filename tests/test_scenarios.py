@@ -36,6 +36,14 @@ def test_japan_spending_follows_the_enacted_path_in_the_baseline(baseline):
     assert spending[labels.index("2027Q4")] == pytest.approx(2.0, abs=0.05)
 
 
+def test_japan_spends_above_its_enacted_path_when_washington_retrenches(baseline, retrenchment):
+    """Büyükarslan (2025): Japan "is set to accelerate its defence spending" against "an isolationist
+    US foreign policy"; the enacted path is a floor, not a ceiling (docs/ODD.md §7.6)."""
+    extra = retrenchment.final("spending_JPN").to_numpy() - baseline.final("spending_JPN").to_numpy()
+    assert extra.min() > 0.1, "every world spends at least 0.1% of GDP more by 2034"
+    assert retrenchment.final("spending_JPN").max() < 3.0, "within the fiscal cap"
+
+
 def test_us_retrenchment_draws_eu_and_japan_closer_with_common_random_numbers(baseline, retrenchment):
     # the same seeds in both runs pair each replicate with its counterpart
     difference = retrenchment.final("coop_EU_JPN").to_numpy() - baseline.final("coop_EU_JPN").to_numpy()

@@ -230,7 +230,7 @@ class Partner(ThreatObserver):
 
     def enacted_floor(self) -> np.ndarray:
         """(W,) enacted spending path, or zero for a partner without one (or with the floor ablated)."""
-        if f"{self.code}.spending_path_end" not in self.model.params or not self.on(Switch.SPENDING_FLOOR):
+        if not self.has_enacted_path():
             return np.zeros(self.model.n_worlds)
         p = self.param
         return spending_mech.policy_path(
@@ -243,20 +243,32 @@ class Partner(ThreatObserver):
             p("spending_path_end_year"),
         )
 
+    def has_enacted_path(self) -> bool:
+        """Whether this partner has an enacted spending path (Japan) acting as its floor."""
+        return f"{self.code}.spending_path_end" in self.model.params and self.on(Switch.SPENDING_FLOOR)
+
     def set_defence_effort(self) -> None:
-        """Move spending toward a threat- and hedge-driven target within fiscal limits."""
+        """Move spending toward a threat- and hedge-driven target within fiscal limits.
+
+        A partner with an enacted path wants the path plus a response to whatever threat and
+        abandonment fear exceed the readings the path answers; one without wants its base plus
+        a response to all of them (:func:`~simulator.core.mechanisms.spending.spending_target`).
+        """
         model, p = self.model, self.param
         floor = self.enacted_floor()
         threat = model.context.overall_threat[:, self.observer_index].max(axis=1)
         none = np.zeros(model.n_worlds)
+        path = self.has_enacted_path()
         target = spending_mech.spending_target(
             floor,
-            p("spending_base"),
+            floor if path else p("spending_base"),
             p("threat_response") if self.on(Switch.SPENDING_THREAT) else none,
             threat,
             p("hedge_response") if self.on(Switch.SPENDING_HEDGING) else none,
             self.abandonment_fear(),
             p("fiscal_cap") if self.on(Switch.FISCAL_CAP) else np.full(model.n_worlds, np.inf),
+            reference_threat=p("spending_reference_threat") if path else 0.0,
+            reference_fear=p("spending_reference_fear") if path else 0.0,
         )
         current = model.state.spending[:, self.partner_index]
         model.next.spending[:, self.partner_index] = spending_mech.next_spending(

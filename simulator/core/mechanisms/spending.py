@@ -44,9 +44,23 @@ def spending_target(
     hedge_response: np.ndarray,
     fear: np.ndarray,
     fiscal_cap: np.ndarray,
+    *,
+    reference_threat: np.ndarray | float = 0.0,
+    reference_fear: np.ndarray | float = 0.0,
 ) -> np.ndarray:
-    """Spending a partner moves toward: threat- and hedge-driven, not below the enacted floor, capped."""
-    wanted = base + threat_response * threat + hedge_response * fear
+    """Spending a partner moves toward: threat- and hedge-driven, not below the enacted floor, capped.
+
+    ``base`` is what the partner spends with no threat or fear beyond the references. A partner
+    without an enacted path has references 0, so all of its threat and fear count. For Japan,
+    ``base`` is the enacted path and the references are the readings the path answers: the
+    December 2022 decision priced in the threat and the doubts about Washington of its time, so
+    only a threat or an abandonment fear beyond those lifts the effort above the path ("Japan is
+    set to accelerate its defence spending ... to mitigate the risks of an isolationist US
+    foreign policy", Büyükarslan 2025).
+    """
+    extra_threat = np.maximum(threat - reference_threat, 0.0)
+    extra_fear = np.maximum(fear - reference_fear, 0.0)
+    wanted = base + threat_response * extra_threat + hedge_response * extra_fear
     return np.minimum(np.maximum(wanted, floor), np.maximum(fiscal_cap, floor))
 
 
