@@ -81,6 +81,8 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: object = None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith("simulator."):
+            return None  # the finder comes first, so every import of the process passes here
         new = OLD_PATHS.get(fullname) or _nested(fullname)
         if new is None:
             return None
@@ -89,10 +91,9 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
 
 def _nested(fullname: str) -> str | None:
     """New path of a module below a moved package (``simulator.mechanisms.threat``)."""
-    for old, new in OLD_PATHS.items():
-        if fullname.startswith(old + "."):
-            return new + fullname[len(old) :]
-    return None
+    package, dot, rest = fullname.partition(".")[2].partition(".")
+    new = OLD_PATHS.get(f"simulator.{package}")
+    return f"{new}.{rest}" if new and dot else None
 
 
 def install_aliases() -> None:

@@ -19,7 +19,9 @@ from typing import Literal
 import numpy as np
 
 BOOTSTRAP_DRAWS = 2000
+"""Resamples of every bootstrap interval in the evaluation layer (patterns, ablation, shock responses)."""
 CONFIDENCE = 0.95
+"""Coverage of those intervals."""
 
 Verdict = Literal["material", "negligible", "unclear"]
 

@@ -29,13 +29,12 @@ import numpy as np
 from simulator.base.calendar import parse_quarter, quarter_year
 from simulator.core.mechanisms.spending import policy_path
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS
+from simulator.evaluation.paired import BOOTSTRAP_DRAWS, CONFIDENCE
 from simulator.inputs.calibration import default_calibration
 from simulator.runs.results import RunResult
 from simulator.runs.runner import resolve, simulate
 
 HEADLINE = "coop_EU_JPN"
-BOOTSTRAP_DRAWS = 2000
-CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
