@@ -19,7 +19,6 @@ from simulator.evaluation.history_fit import (
     coded_history,
     coded_levels,
     level_band,
-    milestone_meanings,
     observed_level,
     score_history,
     score_pairs,
@@ -34,6 +33,7 @@ from simulator.inputs.history import (
     load_history,
     parse_history,
 )
+from simulator.presentation.plots import milestone_meanings
 
 from .test_calibration import normalise, source_text
 
@@ -215,4 +215,4 @@ def test_coded_levels_give_each_coded_year_its_band_and_gaps_none():
     coded = coded_levels(coded_history())
     maritime = dict(zip(coded.years, coded.bands["maritime"], strict=True))
     assert maritime[2013] is None and maritime[2014] == level_band(3)
-    assert [level for level, _ in coded.milestones] == list(CUT_POINTS)
+    assert [level for level, _ in milestone_meanings()] == list(CUT_POINTS)

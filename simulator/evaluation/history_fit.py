@@ -42,7 +42,7 @@ import numpy as np
 
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES
 from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, CodedHistory, load_history
-from simulator.presentation.plots import CodedLevels, milestone_meanings
+from simulator.presentation.plots import CodedLevels
 
 if TYPE_CHECKING:
     from simulator.runs.results import RunResult
@@ -213,4 +213,4 @@ def coded_levels(history: CodedHistory) -> CodedLevels:
         track: [None if (level := history.level(track, y)) is None else level_band(level) for y in history.years]
         for track in history
     }
-    return CodedLevels(years=list(history.years), bands=bands, milestones=milestone_meanings())
+    return CodedLevels(years=list(history.years), bands=bands)

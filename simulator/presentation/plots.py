@@ -605,12 +605,10 @@ class CodedLevels:
         years: The coded history's years (1991–2024).
         bands: Per track (``overall`` or a domain), per year the band of intensities that
             reads as the coded level, or None for a gap.
-        milestones: Each milestone (cut point) with what it means observably.
     """
 
     years: Sequence[int]
     bands: Mapping[str, Sequence[tuple[float, float] | None]]
-    milestones: Sequence[tuple[float, str]]
 
 
 CODED_COLOUR = "#555555"
@@ -695,7 +693,7 @@ def plot_history(result: RunView, path: Path, coded: CodedLevels | None = None) 
                 lw=0.8,
                 label="level the sources attest\n(its band of intensity)",
             )
-            milestone_lines(top, coded.milestones)
+            milestone_lines(top, milestone_meanings())
         top.set_ylabel(f"cooperation {INTENSITY}")
         top.set_title(_title(result, "EU–Japan security cooperation"))
         place_legend_outside(top)
@@ -725,15 +723,15 @@ def plot_history_domains(result: RunView, path: Path, coded: CodedLevels) -> Non
             ax.set_ylim(0, 0.8)
             if domain in coded.bands:
                 coded_bands(ax, result, coded.years, coded.bands[domain])
-            milestone_lines(ax, coded.milestones, labelled=False)
+            milestone_lines(ax, milestone_meanings(), labelled=False)
             ax.set_title(DOMAIN_LABELS[domain])
             quarter_axis(ax, result, max_labels=4)
         for ax in axes[:-1].flat:
             ax.set_xlabel("")
-        ticks = [0.0, *(level for level, _ in coded.milestones)]
+        ticks = [0.0, *(level for level, _ in milestone_meanings())]
         for ax in axes[:, 0]:
             ax.set_yticks(ticks)
-            ax.set_yticklabels(["0"] + [f"{level:.2f} L{k}" for k, (level, _) in enumerate(coded.milestones, 1)])
+            ax.set_yticklabels(["0"] + [f"{level:.2f} L{k}" for k, (level, _) in enumerate(milestone_meanings(), 1)])
             ax.set_ylabel(INTENSITY)
         handles = [
             Line2D([], [], color=OKABE_ITO[0], lw=2),
@@ -745,7 +743,7 @@ def plot_history_domains(result: RunView, path: Path, coded: CodedLevels) -> Non
             "level the sources attest, as its band of intensity",
             "milestones: L1–L4 begin",
         ]
-        meanings = [f"L{k}: {meaning}" for k, (_, meaning) in enumerate(coded.milestones, 1)]
+        meanings = [f"L{k}: {meaning}" for k, (_, meaning) in enumerate(milestone_meanings(), 1)]
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, -0.06), ncol=3, frameon=False)
         fig.text(0.5, -0.1, "   ".join(meanings), ha="center", fontsize=8)
         fig.suptitle(
