@@ -1,4 +1,4 @@
-"""A world's trajectory depends only on its own parameters and seed (MODEL.md §6).
+"""A world's trajectory depends only on its own parameters and seed (docs/ODD.md §2.4).
 
 Identical alone or in a batch of any size, in any chunk, in any activation order;
 the same scenario and seed give identical numbers.

@@ -1,4 +1,4 @@
-"""Pattern-oriented validation: P1–P10 of MODEL.md §5 on real scenario runs.
+"""Pattern-oriented validation: P1–P10 of docs/ODD.md §1.2 on real scenario runs.
 
 Every test runs scenario files from ``scenarios/`` through :mod:`simulator.evaluation.validation`
 and requires each claimed effect's 95% interval over replicates to exclude zero.

@@ -4,7 +4,7 @@ These are structural choices, not calibrated numbers, so they live in code as
 immutable tuples. Everything numeric lives in ``data/calibration.yaml``.
 
 Sources for the vocabulary:
-    * Actors and their roles follow the conceptual model (MODEL.md §2): the EU and
+    * Actors and their roles follow the conceptual model (docs/ODD.md §2.1): the EU and
       Japan are partners, the USA the guarantor, China, Russia and North Korea the
       challengers named in every source document.
     * The nine cooperation domains are those the 2024 Security and Defence

@@ -1,4 +1,4 @@
-"""Pattern-oriented validation: the ten patterns of MODEL.md §5 as measurable checks.
+"""Pattern-oriented validation: the ten patterns of docs/ODD.md §1.2 as measurable checks.
 
 Each pattern is a small class whose docstring quotes the source it comes from. A
 pattern runs the scenarios it needs (cached, so the baseline runs once), measures
@@ -175,7 +175,7 @@ class Pattern:
     """A pattern the model must reproduce; subclasses quote their source.
 
     Attributes:
-        code: P1…P10 as in MODEL.md §5.
+        code: P1…P10 as in docs/ODD.md §1.2.
         statement: The pattern in words.
         source: Key of the supporting document in the calibration's ``sources``.
         quote: The supporting sentence, verbatim.

@@ -663,6 +663,8 @@ def milestone_lines(ax: Axes, milestones: Sequence[tuple[float, str]], *, labell
                 fontsize=7,
                 color="#333333",
                 va="bottom",
+                zorder=3,  # above the shock lines that cross the label's start
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 0.6},
             )
 
 
@@ -740,7 +742,7 @@ def plot_history_domains(result: RunView, path: Path, coded: CodedLevels) -> Non
         ]
         labels = [
             "model: mean over replicates (90% band)",
-            "level the sources attest, as its band of intensity",
+            "level the sources attest, as its band of intensity (no box: not coded)",
             "milestones: L1–L4 begin",
         ]
         meanings = [f"L{k}: {meaning}" for k, (_, meaning) in enumerate(milestone_meanings(), 1)]

@@ -218,7 +218,7 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
         "",
         "This file is written by `make validate` from real runs of the scenario files in `scenarios/`, using",
         "the checks in `simulator/evaluation/validation.py` that `tests/test_patterns.py` also asserts. Patterns come",
-        "from `MODEL.md` §5; each is stated in one of the five source documents.",
+        "from docs/ODD.md §1.2; each is stated in one of the five source documents.",
         "",
         f"- **At the calibrated values: {n_pass} of {len(calibrated)} patterns pass** "
         f"({replicates} replicates per scenario).",
