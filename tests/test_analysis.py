@@ -24,7 +24,7 @@ from .conftest import SCENARIOS
 MAGNITUDE = "shock.US retrenchment.magnitude"
 INERT = "EU_PRK.agreement"
 FINAL = "coop_EU_JPN:final"
-REACHED = "coop_EU_JPN:first_above@0.5"
+REACHED = "coop_EU_JPN:first_above@0.55"
 NEVER = "coop_EU_JPN:first_above@0.99"
 
 

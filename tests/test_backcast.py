@@ -64,6 +64,7 @@ def test_backcast_parameters_end_exactly_at_the_calibrated_values():
     base = world_parameters(calibration, 1, scenario.parameters)
     final, _ = ShockSchedule(scenario, calibration, 1).effective(base, scenario.horizon)
     moved = set(scenario.parameters) | {e.target for s in scenario.shocks for e in s.effects}
+    moved -= {p for p in moved if p.endswith(".stability_start")}  # read in the first quarter only
     assert len(moved) > 25
     off = {p: float(final[p][0]) for p in moved if not np.isclose(final[p][0], calibration[p].value)}
     assert not off, f"backcast parameters that do not end at their calibrated value: {off}"

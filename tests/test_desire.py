@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulator.core.ablation import Switch
+from simulator.core.model import StrategicModel
 from simulator.core.structure import ACTORS, DOMAINS
 
 from .conftest import paired_model
@@ -76,13 +78,32 @@ def test_deference_bites_when_eu_us_relations_sour():
 
 
 def test_entrapment_caps_the_eus_hard_domain_desire_when_japan_faces_war():
-    model = paired_model("CHN.assertiveness_military", 0.2, 0.8, parameters={"EU.entrapment_aversion": 0.8})
-    calm, crisis = desire(model, EU, JPN)
-    # entrapment aversion concentrates in hard domains: the EU's hard-domain desire falls
-    # further than its soft one, and lags what Japan wants there
-    assert (crisis - calm)[HARD] < (crisis - calm)[SOFT] - 0.01
-    jpn_calm, jpn_crisis = desire(model, JPN, EU)
-    assert (crisis - calm)[HARD] < (jpn_crisis - jpn_calm)[HARD]
+    """Entrapment's own part of the EU's response to a Chinese military build-up.
+
+    The whole response also carries the common threat the EU reads, which rises most in hard
+    domains; the entrapment switch isolates the mechanism under test.
+    """
+
+    def response(model: StrategicModel, who: int, toward: int) -> np.ndarray:
+        calm, crisis = desire(model, who, toward)
+        return crisis - calm
+
+    build_up = ("CHN.assertiveness_military", 0.2, 0.8)
+    averse = {"EU.entrapment_aversion": 0.8}
+    with_it = paired_model(*build_up, parameters=averse)
+    without = paired_model(*build_up, parameters=averse)
+    without.ablate = frozenset({Switch.ENTRAPMENT})
+    without.state = with_it.state.copy()
+    without._advance(without.params, without.structure)
+    with_it._advance(with_it.params, with_it.structure)
+    part = response(with_it, EU, JPN) - response(without, EU, JPN)
+    # the EU's own fear of being drawn into Japan's war lowers its desire, most in hard domains
+    assert part[HARD] < part[SOFT] - 0.01
+    assert part[HARD] < -0.02
+    # Japan faces the war, not the prospect of being drawn into it: its own entrapment (in
+    # Europe's war) moves only through the small linkage of the two threats
+    japan_part = response(with_it, JPN, EU) - response(without, JPN, EU)
+    assert abs(japan_part[HARD]) < abs(part[HARD]) / 3
 
 
 def test_realised_cooperation_needs_both_sides():

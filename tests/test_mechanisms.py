@@ -187,7 +187,7 @@ def test_coercion_threat_calls_most_for_economic_security():
     assert DOMAINS[int(np.argmax(by_domain[0]))] == "economic_security"
 
 
-def _realise(coop, first, second, agreement=0.0, stability=1.0, floor=0.0):
+def _realise(coop, first, second, agreement=0.0, floor=0.0):
     shape = coop.shape
     return cooperation.realise(
         coop,
@@ -195,7 +195,6 @@ def _realise(coop, first, second, agreement=0.0, stability=1.0, floor=0.0):
         second,
         np.full(shape[0], 0.12),
         np.full(shape[0], 0.06),
-        np.full(shape[:2], stability),
         np.full(shape[:2], agreement),
         np.full(shape[0], 0.5),
         np.full(shape, floor),
@@ -219,10 +218,13 @@ def test_agreements_slow_decay_and_hold_a_floor():
     np.testing.assert_allclose(floored, 0.58)
 
 
-def test_domestic_instability_slows_growth():
-    coop = np.full((W, 1, 2), 0.3)
-    high = np.full((W, 1, 2), 0.8)
-    assert np.all(_realise(coop, high, high, stability=0.5).coop < _realise(coop, high, high).coop)
+def test_rises_and_falls_use_their_own_rates():
+    """A rise closes coop_rise_rate of the gap; a fall without agreements closes coop_decay_rate."""
+    coop = np.full((W, 1, 2), 0.5)
+    up = _realise(coop, np.full((W, 1, 2), 0.9), np.full((W, 1, 2), 0.9)).coop
+    down = _realise(coop, np.full((W, 1, 2), 0.1), np.full((W, 1, 2), 0.1)).coop
+    np.testing.assert_allclose(up, 0.5 + 0.12 * 0.4)
+    np.testing.assert_allclose(down, 0.5 - 0.06 * 0.4)
 
 
 def test_attribution_sums_exactly_to_the_change():
@@ -231,6 +233,6 @@ def test_attribution_sums_exactly_to_the_change():
     intercept = np.full(W, -0.05)
     desire_a = np.clip(intercept[:, None] + terms_a.sum(axis=1), 0, 1)[:, None]
     desire_b = np.clip(intercept[:, None] + terms_b.sum(axis=1), 0, 1)[:, None]
-    result = _realise(coop, desire_a, desire_b, agreement=0.6, stability=0.8, floor=0.2)
+    result = _realise(coop, desire_a, desire_b, agreement=0.6, floor=0.2)
     parts = cooperation.attribute(coop[:, 0], terms_a, terms_b, intercept, result, 0)
     np.testing.assert_allclose(parts.sum(axis=1), result.coop[:, 0] - coop[:, 0], atol=1e-12)

@@ -155,9 +155,9 @@ def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch
     full = run_report.split("<details>", 1)[1]
     assert all(f"<td>{escape(p)}</td>" in full for p in calibration), "the full calibration table is incomplete"
     events = pd.read_csv(folder / "events.csv")
-    operational = events[events["name"] == "coop_EU_JPN_space>=0.55"]
+    operational = events[events["name"] == "coop_EU_JPN_maritime>=0.55"]
     share = operational["replicate"].nunique() / 20
-    assert f'EU–JPN space reaches 0.55 (operational)</td><td class="num">{share:.0%}</td>' in run_report
+    assert f'EU–JPN maritime reaches 0.55 (operational)</td><td class="num">{share:.0%}</td>' in run_report
     assert "Random episodes drawn, by actor and type" in run_report
     assert run_report.count("<tr>") < 400, "episodes must be summarised, not listed"
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -50,7 +50,6 @@ class Switch(StrEnum):
     DEFERENCE = "deference"
     RIVALRY = "rivalry"
     CHALLENGER_ALIGNMENT = "challenger_alignment"
-    INSTABILITY_IN_RATE = "instability_in_rate"
     AGREEMENT_FLOOR = "agreement_floor"
     AGREEMENT_BRAKE = "agreement_brake"
     COOP_INERTIA = "coop_inertia"
@@ -144,7 +143,6 @@ SWITCHES: dict[Switch, SwitchInfo] = {
         "challengers' alignment term toward each other = 0",
         "model.weight_challenger_alignment = 0",
     ),
-    Switch.INSTABILITY_IN_RATE: SwitchInfo("§7.9", "rises are not slowed by instability: min(stab) = 1"),
     Switch.AGREEMENT_FLOOR: SwitchInfo(
         "§7.9",
         "no agreement floor in the realisation: Φ = 0 (the rough initial state, §5, is unchanged)",
@@ -153,7 +151,7 @@ SWITCHES: dict[Switch, SwitchInfo] = {
     Switch.COOP_INERTIA: SwitchInfo(
         "§7.9",
         "no inertia: base rates r0 = 1, so cooperation reaches its target (or floor) in one quarter, "
-        "still slowed by instability when rising and braked by agreements when falling",
+        "still braked by agreements when falling",
         "model.coop_rise_rate = model.coop_decay_rate = 1",
     ),
 }

@@ -287,10 +287,8 @@ class Partner(ThreatObserver):
                     fear = self.abandonment_fear()[:, None]
                     terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * fear
                 if self.on(Switch.DEFERENCE):
-                    relations = model.context.coop_level[:, PAIR_OF[(other, GUARANTOR)]]
-                    terms[:, TERM["deference"], j] = (
-                        -self.weight("deference") * (self.param("deference") * (1.0 - relations))[:, None]
-                    )
+                    deference = self.param("deference") * self.washington_gap(other)
+                    terms[:, TERM["deference"], j] = -self.weight("deference") * deference[:, None]
         if self.on(Switch.ALLIANCE_PULL):
             commitment = model.state.commitment[:, self.home_theatre]
             terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
@@ -310,6 +308,16 @@ class Partner(ThreatObserver):
                     terms[:, TERM["exposure"], j] = exposure
             elif self.on(Switch.CONSTRAINTS):
                 terms[:, TERM["constraints"], j] = -weight * constraint
+
+    def washington_gap(self, other: str) -> np.ndarray:
+        """(W,) how far ``other``'s cooperation with the USA falls below this partner's own.
+
+        Deference is comparative: Tokyo favours partners that "appear closest to Washington"
+        (Niquet 2024), so a partner as close to Washington as Japan costs nothing.
+        """
+        level = self.model.context.coop_level
+        own, theirs = level[:, PAIR_OF[(self.code, GUARANTOR)]], level[:, PAIR_OF[(other, GUARANTOR)]]
+        return np.clip(own - theirs, 0.0, 1.0)
 
     def with_entrapment(self, constraint: np.ndarray, other: str) -> np.ndarray:
         """(W, D) the constraint index toward observer ``other``, plus entrapment unless it is ablated."""

@@ -108,6 +108,7 @@ class StrategicModel(mesa.Model):
         self.state = self._initial_state()
         self.next = self.state
         self._spin_up()
+        self._start_politics()
         self.contributions = np.zeros((self.n_worlds, len(MECHANISMS), len(DOMAINS)))
         """(W, drivers, D) contributions to the last step's change in EU–JPN cooperation."""
 
@@ -142,6 +143,17 @@ class StrategicModel(mesa.Model):
             running = count < quarters
             if not running.all():
                 self.state = self.state.where(running, previous)
+
+    def _start_politics(self) -> None:
+        """Start each partner's stability at most at ``<i>.stability_start``.
+
+        The spin-up settles stability at its normal level, but the first simulated quarter has a
+        domestic situation of its own (in 2025Q1, Tokyo's minority government). Stability then
+        recovers toward the normal level as after any crisis (docs/ODD.md §5, §7.7).
+        """
+        for p, code in enumerate(PARTNERS):
+            start = self.base_params[f"{code}.stability_start"]
+            self.state.stability[:, p] = np.minimum(self.state.stability[:, p], start)
 
     # -- one quarter ----------------------------------------------------------
 
@@ -181,10 +193,6 @@ class StrategicModel(mesa.Model):
     def settle_cooperation(self) -> None:
         """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
         params, structure, nxt = self.params, self.structure, self.next
-        stability = np.ones((self.n_worlds, len(ACTORS)))
-        if Switch.INSTABILITY_IN_RATE not in self.ablate:
-            for p, code in enumerate(PARTNERS):
-                stability[:, ACTORS.index(code)] = self.state.stability[:, p]
         rise, decay = params["model.coop_rise_rate"], params["model.coop_decay_rate"]
         if Switch.COOP_INERTIA in self.ablate:
             rise = decay = np.ones(self.n_worlds)
@@ -200,7 +208,6 @@ class StrategicModel(mesa.Model):
             nxt.desire[:, _SECOND, _FIRST],
             rise,
             decay,
-            np.minimum(stability[:, _FIRST], stability[:, _SECOND]),
             structure.agreement,
             brake,
             floor,

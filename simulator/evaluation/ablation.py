@@ -72,7 +72,6 @@ OWN_OUTPUTS: dict[Switch, tuple[str, ...]] = {
     Switch.DEFERENCE: _DESIRES,
     Switch.RIVALRY: ("coop_JPN_CHN", "coop_EU_RUS"),
     Switch.CHALLENGER_ALIGNMENT: ("coop_CHN_RUS", "coop_RUS_PRK", "coop_CHN_PRK"),
-    Switch.INSTABILITY_IN_RATE: (),
     Switch.AGREEMENT_FLOOR: ("coop_EU_CHN", "coop_JPN_CHN", "coop_USA_CHN", "coop_RUS_PRK"),
     Switch.AGREEMENT_BRAKE: _OTHER_PAIRS,
     Switch.COOP_INERTIA: _OTHER_PAIRS,

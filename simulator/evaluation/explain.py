@@ -588,7 +588,8 @@ def _when_sentence(explanation: Explanation, top: Mover) -> str:
     first = int(np.argmax(moves * np.sign(top.peak)))
     last = first + width
     labels = explanation.result.quarter_labels
-    text = f"It moved most from {labels[first + 1]} to {labels[last]} ({moves[first]:+.3f})"
+    span = labels[last] if first + 1 == last else f"{labels[first + 1]} to {labels[last]}"
+    text = f"It moved most {'in' if first + 1 == last else 'from'} {span} ({moves[first]:+.3f})"
     shock = _latest_shock(explanation, last)
     if shock is None:
         return f"{text}, before any shock." if explanation.has_shocks else f"{text}."

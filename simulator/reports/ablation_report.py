@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from simulator.base.errors import UserError
 from simulator.core.ablation import SWITCHES, Switch
 from simulator.core.structure import MILESTONES
 from simulator.evaluation.ablation import HEADLINE, THRESHOLDS, ablation_table
+from simulator.evaluation.binding import BindingShares, binding_shares
 from simulator.evaluation.paired import format_effect
 from simulator.inputs.scenario import Scenario
 from simulator.runs.runner import resolve, simulate
@@ -113,7 +115,47 @@ def switch_summary(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_report(table: pd.DataFrame, facts: dict[str, float], replicates: int, seed: int | None) -> str:
+ENTRAPMENT_PROBE = ("taiwan_strait_crisis", "EU.entrapment_aversion", 0.8)
+"""A scenario, an EU-side parameter and the top of its documented range: the case the sources
+give for the EU holding back (fear of being drawn into a China contingency)."""
+
+SHOWN_DOMAINS = ("defence_industry", "maritime", "economic_security", "hybrid_fimi")
+"""Domains of the binding table: the hardest, the China-facing ones and the softest."""
+
+
+def binding_section(shares: Sequence[BindingShares]) -> list[str]:
+    """Where the EU, not Japan, is the side whose desire is lower (so its mechanisms can act)."""
+    out = [
+        "## Which side holds cooperation back",
+        "",
+        "Realised cooperation follows the lower of the two desires (ODD §7.9), so a partner's own",
+        "reservations reach EU–Japan cooperation only in the cells (simulated quarter × replicate ×",
+        "domain) where that partner's desire is the lower one; an ablation of an EU-side mechanism",
+        "can only show an effect there. Share of cells in which the **EU** is the lower side (Japan",
+        "in the rest); in brackets, the largest share of replicates in any one quarter.",
+        "",
+        "| Scenario | All domains | " + " | ".join(d.replace("_", " ") for d in SHOWN_DOMAINS) + " |",
+        "|---|---|" + "---|" * len(SHOWN_DOMAINS),
+    ]
+    for share in shares:
+        cells = [f"{share.by_domain[d]:.0%} ({share.peak_by_domain[d]:.0%})" for d in SHOWN_DOMAINS]
+        out.append(f"| `{share.scenario}` | {share.overall:.0%} | " + " | ".join(cells) + " |")
+    scenario, path, value = ENTRAPMENT_PROBE
+    out += [
+        "",
+        f"The last row is `{scenario}` with `{path}` at {value:g}, the top of its documented range.",
+        "",
+    ]
+    return out
+
+
+def build_report(
+    table: pd.DataFrame,
+    facts: dict[str, float],
+    replicates: int,
+    seed: int | None,
+    shares: Sequence[BindingShares] = (),
+) -> str:
     """The Markdown text of docs/ablation.md."""
     scenarios = list(dict.fromkeys(table.scenario))
     summary = switch_summary(table)
@@ -176,6 +218,8 @@ def build_report(table: pd.DataFrame, facts: dict[str, float], replicates: int, 
             text = f"{row.effect:+.3f}"
             cells.append({"material": f"**{text}**", "unclear": f"*{text}*"}.get(row.verdict, text))
         out.append(f"| `{switch.value}` | " + " | ".join(cells) + " |")
+    if shares:
+        out += ["", *binding_section(shares)]
     out += [
         "",
         "## Own outputs in the baseline",
@@ -217,10 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             files, replicates=args.replicates, seed=args.seed, progress=lambda name: print(f"ablation: {name}")
         )
         facts = spread_facts(resolve(baseline, replicates=args.replicates, seed=args.seed))
+        shares = [binding_shares(resolve(f, replicates=args.replicates, seed=args.seed)) for f in files]
+        probe, path, value = ENTRAPMENT_PROBE
+        probed = resolve(args.scenarios / f"{probe}.yaml", replicates=args.replicates, seed=args.seed)
+        probed_shares = binding_shares(probed.with_overrides(parameters={path: value}))
+        shares.append(replace(probed_shares, scenario=f"{probe}` with `{path} = {value:g}"))
     except UserError as exc:
         print(f"ablation: error: {exc}", file=sys.stderr)
         return 2
-    write_text_atomically(args.docs / "ablation.md", build_report(table, facts, args.replicates, args.seed))
+    report = build_report(table, facts, args.replicates, args.seed, shares)
+    write_text_atomically(args.docs / "ablation.md", report)
     write_text_atomically(args.docs / "ablation.csv", table.to_csv(index=False, float_format="%.6g"))
     print(f"wrote {args.docs / 'ablation.md'} and ablation.csv in {time.perf_counter() - started:.0f} s")
     return 0

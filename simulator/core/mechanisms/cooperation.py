@@ -3,7 +3,8 @@
 Each actor wants a level of cooperation with each other actor in each domain
 (its *desire*, built from additive terms; see the agents). Realised intensity
 moves toward the lower of the two sides' desires, because cooperation needs
-both, with inertia; agreements slow decay and hold a floor under it.
+both, with inertia; agreements slow decay and hold a floor under it. Domestic
+instability acts on desire (the constraint term), not on the rate.
 """
 
 from __future__ import annotations
@@ -11,10 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from simulator.core.structure import MECHANISMS
-
-CONSTRAINTS = MECHANISMS.index("constraints")
 
 
 def shared_channel_threat(threat_i: np.ndarray, threat_j: np.ndarray) -> np.ndarray:
@@ -75,7 +72,6 @@ def realise(
     desire_second: np.ndarray,
     rise_rate: np.ndarray,
     decay_rate: np.ndarray,
-    stability: np.ndarray,
     agreement: np.ndarray,
     brake: np.ndarray,
     floor: np.ndarray,
@@ -88,7 +84,6 @@ def realise(
         desire_second: (W, pairs, D) the reverse.
         rise_rate: (W,) rate when the target is above the current level.
         decay_rate: (W,) rate when it is below.
-        stability: (W, pairs) lower of the members' domestic stability; scales rises.
         agreement: (W, pairs) agreement coverage; slows decay by ``brake``.
         brake: (W,) fraction of decay removed at full coverage.
         floor: (W, pairs, D) agreement-backed floor.
@@ -96,11 +91,7 @@ def realise(
     target = np.minimum(desire_first, desire_second)
     rising = target > coop
     base_rate = np.where(rising, rise_rate[:, None, None], decay_rate[:, None, None])
-    rate = np.where(
-        rising,
-        base_rate * stability[:, :, None],
-        base_rate * (1.0 - brake[:, None, None] * agreement[:, :, None]),
-    )
+    rate = np.where(rising, base_rate, base_rate * (1.0 - brake[:, None, None] * agreement[:, :, None]))
     moved = coop + rate * (target - coop)
     new = np.clip(np.maximum(moved, floor), 0.0, 1.0)
     return Realisation(
@@ -127,9 +118,8 @@ def attribute(
     With r the applied rate, r0 the base rate and x the binding side's desire terms,
     the change is r (target - coop) + floor lift. Each term contributes r0 * x_m;
     ``reversion`` is r0 (intercept + clipping - coop). The rate difference
-    (r - r0)(target - coop) is, when falling, decay slowed by agreements and goes to
-    ``agreements`` with the floor lift; when rising, it is growth lost to domestic
-    instability (negative) and goes to ``constraints``.
+    (r - r0)(target - coop) is non-zero only when falling: decay slowed by agreements,
+    which goes to ``agreements`` with the floor lift.
 
     Args:
         coop: (W, D) the pair's intensity before the step.
@@ -149,9 +139,6 @@ def attribute(
     r = realisation.rate[:, pair, :]
     unclipped = intercept[:, None] + terms.sum(axis=1)
     reversion = r0 * (target - unclipped + intercept[:, None] - coop)
-    rate_effect = (r - r0) * (target - coop)
-    rising = realisation.rising[:, pair, :]
-    agreements = np.where(rising, 0.0, rate_effect) + realisation.floor_lift[:, pair, :]
+    agreements = (r - r0) * (target - coop) + realisation.floor_lift[:, pair, :]
     parts = r0[:, None, :] * terms
-    parts[:, CONSTRAINTS] += np.where(rising, rate_effect, 0.0)
     return np.concatenate([parts, reversion[:, None, :], agreements[:, None, :]], axis=1)
