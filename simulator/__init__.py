@@ -4,7 +4,7 @@ Notebook use::
 
     import simulator
     result = simulator.run("scenarios/us_retrenchment.yaml")
-    result.summary          # mean, p5, p50, p95 per quarter and variable
+    result.summary          # mean, p5, p50, p95 per quarter and variable, and whether it is held constant
     result.final("coop_EU_JPN").describe()
 
 The package is layered (docs/architecture.md): ``base`` → ``inputs`` and ``storage`` →

@@ -29,7 +29,15 @@ RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
 REPLICATES = 4
 HORIZON = 40  # both shipped scenarios simulate 2025Q1–2034Q4
 
-RESULT_FILES = {"scenario.yaml", "manifest.json", "timeseries.csv", "summary.csv", "events.csv", "drivers.csv"}
+RESULT_FILES = {
+    "scenario.yaml",
+    "manifest.json",
+    "timeseries.csv",
+    "summary.txt",
+    "summary.csv",
+    "events.csv",
+    "drivers.csv",
+}
 PLOTS = ["coop_eu_jpn.png", "domains_heatmap.png", "threats.png", "pairs.png"]
 
 
@@ -116,7 +124,7 @@ def test_timeseries_has_one_row_per_replicate_and_step(retrenchment_run):
 def test_summary_has_ordered_percentiles(retrenchment_run):
     out, _ = retrenchment_run
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["step", "quarter", "variable", "mean", "p5", "p50", "p95"]
+    assert list(summary.columns) == ["step", "quarter", "variable", "mean", "p5", "p50", "p95", "held_constant"]
     assert (summary["p5"] <= summary["p50"] + 1e-9).all()
     assert (summary["p50"] <= summary["p95"] + 1e-9).all()
     assert {"coop_EU_JPN", "spending_JPN", "us_commitment_europe"} <= set(summary["variable"])

@@ -25,6 +25,13 @@ one from each input (every pair of worlds; *unpaired*), which is wider. A differ
 threshold is a single number per input, so its interval is a bootstrap over replicates
 (fixed seed; resampling replicates jointly when paired).
 
+Constants. A series can be one number in every world and quarter of a run (a pair across
+the camps at its agreement floor; :mod:`simulator.runs.constants`). Compared, it would show a
+difference of zero, within noise, as if that were a finding. When the metric is held constant
+at one value in every input, the summary says so instead of printing the table, and no
+difference plot is drawn; when some inputs hold it constant, a note names them. The tables keep
+their rows either way.
+
 Calendar alignment. Inputs may start in different quarters or run for different
 horizons. Statistics are over the *window*: the simulated quarters every input shares.
 ``difference`` covers every recorded quarter all inputs share (that can include the
@@ -47,6 +54,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, choices_hint, clip, near_miss
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 from simulator.inputs.scenario import Scenario, check_replicates, check_seed
+from simulator.runs.constants import CONSTANT_TOLERANCE, HeldConstant, held_constant
 from simulator.runs.results import INTERVAL, RunResult
 from simulator.runs.run_folder import RunFolder, folder_kind, open_run
 from simulator.runs.run_size import check_run_fits
@@ -774,6 +782,8 @@ class Comparison:
         window: First and last quarter label of the shared window the statistics are over.
         paired: Whether every difference is paired replicate by replicate.
         notes: What the comparison could not show, and why (also in the summary and compare.json).
+        held_constant: Per input whose metric is one number in every world and quarter of its run, that
+            constant (sweep points are not tested: their per-quarter table keeps no worlds).
         warning: For a sweep folder whose tables miss rows, what is missing
             (:attr:`simulator.sweeps.sweep.SweepResult.shortfall`; the summary's second line, and in compare.json).
     """
@@ -793,6 +803,9 @@ class Comparison:
         self.domain_series, reason = self._domain_series()
         if reason:
             self.notes.append(f"no per-domain comparison: {reason}")
+        self.held_constant = self._held_constant()
+        if self.held_constant and not self.constant_everywhere:
+            self.notes.append(partly_constant_note(self.metric, self.held_constant))
 
     # -- set-up --------------------------------------------------------------------
 
@@ -809,6 +822,28 @@ class Comparison:
         if pair != HEADLINE_PAIR:
             return None, f"runs record cooperation per domain for coop_{HEADLINE_PAIR} only"
         return [f"coop_{pair}_{d}" for d in DOMAINS], ""
+
+    def _held_constant(self) -> dict[str, HeldConstant]:
+        found = {}
+        for item in self.inputs:
+            if item.result is not None:
+                for constant in held_constant(item.result, [self.metric]):
+                    found[item.label] = constant
+        return found
+
+    @property
+    def constant_everywhere(self) -> bool:
+        """Whether the metric is one and the same number in every world and quarter of every input."""
+        return constant_everywhere(self.held_constant, [item.label for item in self.inputs])
+
+    @property
+    def constant_note(self) -> str:
+        """What the plots say under the overlay about inputs that hold the metric constant ('' when none)."""
+        if not self.held_constant:
+            return ""
+        if self.constant_everywhere:
+            return constant_statement(self.metric, self.held_constant)
+        return partly_constant_note(self.metric, self.held_constant) + "."
 
     @property
     def grouped_by(self) -> str | None:
@@ -1069,12 +1104,15 @@ class Comparison:
             where = item.path if item.source != "sweep" else f"{item.path}, {item.description}"
             lines.append(f"  {number}. {item.label}  [{item.source}: {where}; {item.scenario.period}; {reps}]")
         lines.append(self.pairing_line())
-        lines.append(
-            "Intervals: 5th–95th percentile over replicates; differences to the baseline the same way. "
-            "'~' marks a difference within noise (its interval contains 0)."
-        )
-        lines.append("")
-        lines.extend(self._table_lines())
+        if self.constant_everywhere:
+            lines += ["", constant_statement(self.metric, self.held_constant)]
+        else:
+            lines.append(
+                "Intervals: 5th–95th percentile over replicates; differences to the baseline the same way. "
+                "'~' marks a difference within noise (its interval contains 0)."
+            )
+            lines.append("")
+            lines.extend(self._table_lines())
         if self.domain_series is not None:
             lines.append("")
             lines.extend(self._domain_lines())
@@ -1166,6 +1204,9 @@ class Comparison:
                 quarter_label(int(self.shared_quarters[-1])),
             ],
             "domains": self.domain_series is not None,
+            "held_constant": {
+                label: {"value": c.value, "at_floor": c.at_floor} for label, c in self.held_constant.items()
+            },
             "notes": self.notes,
             **({"warning": self.warning} if self.warning else {}),
             "sweep": (
@@ -1221,6 +1262,35 @@ class Comparison:
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         return writer.destination
+
+
+def constant_everywhere(constants: Mapping[str, HeldConstant], labels: Sequence[str]) -> bool:
+    """Whether every input of ``labels`` holds the metric constant, all at the same value."""
+    if not labels or any(label not in constants for label in labels):
+        return False
+    values = [constants[label].value for label in labels]
+    return max(values) - min(values) <= CONSTANT_TOLERANCE
+
+
+def constant_statement(metric: str, constants: Mapping[str, HeldConstant]) -> str:
+    """The sentence that replaces the table when every input holds the metric at the same number."""
+    from simulator.presentation.labels import series_label
+
+    values = list(constants.values())
+    floor = " at its agreement floor" if all(c.at_floor for c in values) else ""
+    return (
+        f"{series_label(metric)} ({metric}) is held constant{floor} in every world and quarter of every compared "
+        f"scenario, at {values[0].value + 0.0:.3g}: not a result, so no difference to the baseline is reported."
+    )
+
+
+def partly_constant_note(metric: str, constants: Mapping[str, HeldConstant]) -> str:
+    """The note naming the inputs that hold the metric constant, when others let it move (no final period)."""
+    listing = ", ".join(
+        f"'{label}' ({c.value + 0.0:.3g}{', its agreement floor' if c.at_floor else ''})"
+        for label, c in constants.items()
+    )
+    return f"{metric} is held constant in every world and quarter of {listing}: there it repeats a parameter"
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -46,6 +46,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, clip, near_miss
 from simulator.core.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
 from simulator.presentation.labels import sentence, series_label
+from simulator.runs.constants import HeldConstant, agreement_floors, constant_value, is_agreement_floor
 from simulator.runs.results import INTERVAL, RunResult
 from simulator.runs.run_folder import RunFolder, open_run, rerun
 from simulator.runs.run_size import check_run_fits
@@ -309,6 +310,33 @@ class Explanation:
         """The explained series in words."""
         return series_label(self.series)
 
+    @property
+    def held_constant(self) -> HeldConstant | None:
+        """The explained series as a constant, when it is one number in every world and quarter; else None.
+
+        Its parts then cancel exactly: whatever moved the members' desires, the series stayed put
+        (at its agreement floor, across the camps), so there is no movement to explain.
+        """
+        value = constant_value(self.level)
+        if value is None:
+            return None
+        floor = agreement_floors(self.result.scenario)[self.target.pair]
+        at_floor = self.domain is None and is_agreement_floor(value, floor)
+        return HeldConstant(self.series, value, at_floor)
+
+    @property
+    def constant_note(self) -> str:
+        """The sentence that says the series is held constant and its parts cancel ('' when it moves)."""
+        held = self.held_constant
+        if held is None:
+            return ""
+        floor = " at its agreement floor" if held.at_floor else ""
+        return (
+            f"{sentence(self.title)} is held constant{floor} in every world and quarter, at {held.value + 0.0:.3g}: "
+            "not a result. Its parts cancel exactly: whatever moved its members' desires, the series "
+            "stayed where it was, so there is no movement to explain."
+        )
+
     # -- tables ---------------------------------------------------------------
 
     @property
@@ -514,6 +542,8 @@ def movers(explanation: Explanation) -> list[Mover]:
 
 
 def _sentences(explanation: Explanation) -> list[str]:
+    if explanation.constant_note:
+        return [explanation.constant_note]
     result = explanation.result
     labels = result.quarter_labels
     values = explanation.level

@@ -1,8 +1,10 @@
 """Plots of a comparison, in the style of the run plots (:mod:`simulator.presentation.plots`).
 
 ``overlay.png``: each scenario's mean path of the metric with its 90% band, on a calendar
-axis, and every scenario's shock onsets in that scenario's colour. ``difference.png``: the
-difference to the baseline quarter by quarter with its interval. ``domains.png``: the final
+axis, and every scenario's shock onsets in that scenario's colour; a note under it names the
+scenarios that hold the metric at one number (not a result). ``difference.png``: the
+difference to the baseline quarter by quarter with its interval (not drawn when the metric is
+the same constant everywhere). ``domains.png``: the final
 intensity of each cooperation domain (grouped bars with 90% intervals) beside the difference
 to the baseline, faded where the difference is within noise.
 """
@@ -23,13 +25,14 @@ from matplotlib.patches import Patch
 
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS
-from simulator.presentation.labels import series_label, series_unit, wrap
+from simulator.presentation.labels import INTENSITY, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
     label_quarters,
     label_shocks_above,
+    note_below,
     place_legend_outside,
     save_figure,
     shock_name,
@@ -120,6 +123,16 @@ class ComparisonView(Protocol):
     @property
     def domains(self) -> pd.DataFrame:
         """Final intensity per domain and input, with the difference to the baseline."""
+        ...
+
+    @property
+    def constant_everywhere(self) -> bool:
+        """Whether the metric is one and the same number in every world and quarter of every input."""
+        ...
+
+    @property
+    def constant_note(self) -> str:
+        """Which inputs hold the metric constant, and at what ('' when none does)."""
         ...
 
 
@@ -260,7 +273,11 @@ def plot_overlay(comparison: ComparisonView, path: Path) -> None:
         extra: list[tuple[object, str]] = [(Line2D([], [], ls="none"), "lines: mean over replicates")]
         if any_band:
             extra.append((Patch(color="#777777", alpha=0.35, lw=0), "band: 90% of replicates"))
+        if comparison.constant_everywhere and series_unit(comparison.metric) == INTENSITY:
+            ax.set_ylim(0, 1)  # on the whole scale: zoomed onto one number, a flat line would look like news
         _finish_time_axes(ax, comparison, extra)
+        if comparison.constant_note:
+            note_below(fig, comparison.constant_note)
         save_figure(fig, path)
 
 
@@ -348,12 +365,18 @@ def plot_domains(comparison: ComparisonView, path: Path) -> None:
 
 
 def draw_compare_plots(comparison: ComparisonView, folder: Path) -> list[Path]:
-    """Draw overlay.png, difference.png and (for a pair's cooperation) domains.png into ``folder``."""
+    """Draw overlay.png, difference.png and (for a pair's cooperation) domains.png into ``folder``.
+
+    A metric held at one number in every input has no difference to draw: only the overlay is
+    drawn, with the note that says so.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     plot_overlay(comparison, folder / "overlay.png")
-    plot_difference(comparison, folder / "difference.png")
-    paths += [folder / "overlay.png", folder / "difference.png"]
+    paths.append(folder / "overlay.png")
+    if not comparison.constant_everywhere:
+        plot_difference(comparison, folder / "difference.png")
+        paths.append(folder / "difference.png")
     if comparison.domain_series is not None:
         plot_domains(comparison, folder / "domains.png")
         paths.append(folder / "domains.png")

@@ -22,6 +22,7 @@ from simulator.presentation.plots import (
     RunView,
     key_below,
     label_quarters,
+    note_below,
     place_legend_outside,
     save_figure,
     shock_markers,
@@ -76,6 +77,11 @@ class ExplanationView(Protocol):
     @property
     def labels(self) -> dict[str, str]:
         """Each category in words."""
+        ...
+
+    @property
+    def constant_note(self) -> str:
+        """Why a series held at one number has nothing to explain ('' when it moves)."""
         ...
 
     @property
@@ -150,7 +156,8 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> None:
         top.axhline(0, color="black", lw=0.6)
         key = shock_markers(top, result)
         top.set_ylabel(unit)
-        top.set_title(f"Why {explanation.title} moved — scenario: {result.scenario.name}")
+        what = f"{explanation.title} did not move" if explanation.constant_note else f"Why {explanation.title} moved"
+        top.set_title(f"{what} — scenario: {result.scenario.name}")
         place_legend_outside(top, [line, *handles], [h.get_label() for h in (line, *handles)], fontsize=8)
         if panels == 2:
             bottom = axes[1, 0]
@@ -167,4 +174,6 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> None:
             place_legend_outside(bottom, [total, *handles], [h.get_label() for h in (total, *handles)], fontsize=8)
         label_quarters(axes[-1, 0], labels)
         key_below(fig, key, ncol=3)
+        if explanation.constant_note:
+            note_below(fig, explanation.constant_note)
         save_figure(fig, path)

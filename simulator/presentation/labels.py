@@ -8,14 +8,14 @@ experiment's metrics and factors, which need its types, are in :mod:`simulator.s
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS
-from simulator.presentation.plots import INTENSITY
 
-if TYPE_CHECKING:
-    pass
-
+INTENSITY = "intensity (0–1)"
+"""Unit of every cooperation and threat series, as axes and summaries name it."""
 SHORT_NAMES = {**ACTOR_NAMES, "EU": "EU", "USA": "US"}
 """Actor names for labels: :data:`~simulator.core.structure.ACTOR_NAMES` with the two long ones shortened."""
 UNIT_TEXT = {
@@ -38,7 +38,7 @@ def series_label(series: str) -> str:
     name = SHORT_NAMES.get
     if kind == "coop" and len(parts) >= 2:
         domain = "_".join(parts[2:])
-        text = f"{name(parts[0], parts[0])}–{name(parts[1], parts[1])} cooperation"
+        text = f"{pair_label(f'{parts[0]}_{parts[1]}')} cooperation"
         return f"{text} ({DOMAIN_LABELS.get(domain, domain)})" if domain else text
     if kind == "desire" and len(parts) == 2:
         return f"{name(parts[0], parts[0])}'s desired cooperation with {name(parts[1], parts[1])}"
@@ -55,6 +55,85 @@ def series_label(series: str) -> str:
     if kind == "stability":
         return f"{name(rest, rest)} domestic stability"
     return series
+
+
+def pair_label(pair: str) -> str:
+    """A pair in words, as legends and summaries name it: ``EU_CHN`` -> ``EU–China``, ``JPN_USA`` -> ``Japan–US``."""
+    first, _, second = pair.partition("_")
+    return f"{SHORT_NAMES.get(first, first)}–{SHORT_NAMES.get(second, second)}"
+
+
+class HeldConstantView(Protocol):
+    """A series held at one number in every world and quarter of a run (:class:`simulator.runs.constants.HeldConstant`).
+
+    Named here so that words and drawings can say which series are constants without importing the rule.
+    """
+
+    @property
+    def series(self) -> str:
+        """The recorded series, e.g. ``coop_EU_CHN``."""
+        ...
+
+    @property
+    def value(self) -> float:
+        """The number it is held at."""
+        ...
+
+    @property
+    def at_floor(self) -> bool:
+        """Whether that number is the pair's agreement floor."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConstantGroup:
+    """Series held constant for one reason, in words (see :func:`constant_groups`).
+
+    Attributes:
+        why: "held constant at their agreement floor in every world and quarter", or without the
+            floor for constants the floor does not explain.
+        listing: Each series with its value, highest first: "EU–China 0.029, US–China 0.0145, EU–Russia 0".
+        count: How many series the group holds (for "a result" against "results").
+    """
+
+    why: str
+    listing: str
+    count: int
+
+    @property
+    def not_results(self) -> str:
+        """The words "(not a result)" or "(not results)", by the group's size."""
+        return "(not a result)" if self.count == 1 else "(not results)"
+
+
+def constant_groups(constants: Sequence[HeldConstantView]) -> list[ConstantGroup]:
+    """Held-constant series in words, one group per reason, the agreement floor first.
+
+    Callers frame the groups (a summary line, a figure's note, a report's entry), so that the
+    terminal, the report and the figures say the same thing in the same words.
+    """
+    groups = []
+    for at_floor in (True, False):
+        members = sorted((c for c in constants if c.at_floor == at_floor), key=lambda c: -c.value)
+        if not members:
+            continue
+        where = ("at their agreement floor " if len(members) > 1 else "at its agreement floor ") if at_floor else ""
+        listing = ", ".join(f"{_constant_name(c.series)} {c.value + 0.0:.3g}" for c in members)
+        groups.append(ConstantGroup(f"held constant {where}in every world and quarter", listing, len(members)))
+    return groups
+
+
+def constant_lines(constants: Sequence[HeldConstantView]) -> list[str]:
+    """One sentence per reason: "Held constant at their agreement floor in every world and quarter (not results): …"."""
+    return [f"{sentence(g.why)} {g.not_results}: {g.listing}" for g in constant_groups(constants)]
+
+
+def _constant_name(series: str) -> str:
+    """A pair's aggregate as the pair alone (``EU–China``), any other series in words."""
+    kind, _, rest = series.partition("_")
+    if kind == "coop" and rest.count("_") == 1:
+        return pair_label(rest)
+    return series_label(series)
 
 
 def series_unit(series: str) -> str:

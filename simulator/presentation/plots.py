@@ -16,6 +16,7 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`shock_key` — the numbered key (number, quarter, name) of many shocks.
 * :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
 * :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
+* :func:`note_below` — a note in words under all the axes (what a figure leaves out, and why).
 * :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
 * :func:`coded_bands` and :func:`milestone_lines` — the coded history as intensity bands, and
   the milestones labelled with the ordinal level each one begins (:class:`CodedLevels`).
@@ -24,6 +25,7 @@ from here, so that all plots look alike. The pieces meant for reuse:
 from __future__ import annotations
 
 import re
+import textwrap
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,8 +51,10 @@ from simulator.core.structure import (
     HEADLINE_PAIR,
     MILESTONES,
     OBSERVERS,
+    PAIRS,
 )
 from simulator.inputs.history import LEVEL_NAMES
+from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -87,10 +91,14 @@ class RunView(Protocol):
         """(steps, replicates) values of one variable."""
         ...
 
+    @property
+    def held_constant_pairs(self) -> Sequence[HeldConstantView]:
+        """Pairs whose cooperation is one number in every world and quarter (not drawn as results)."""
+        ...
+
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
-INTENSITY = "intensity (0–1)"
 BAND_ALPHA = 0.18
 """Opacity of a 5–95% band under its line."""
 STYLE = {
@@ -404,6 +412,32 @@ def key_below(fig: Figure, key: Sequence[str], *, ncol: int = 2, title: str = "s
     return legend
 
 
+NOTE_WIDTH = 150
+"""Characters per line of a note under a figure about 10 inches wide (at the note's 8 points)."""
+
+
+def note_below(fig: Figure, text: str, *, width: int = NOTE_WIDTH) -> Legend:
+    """A note in words under all the axes of ``fig``, wrapped to ``width`` characters per line.
+
+    For what a reader must know to read the figure right, such as the series it leaves out
+    and why. :func:`save_figure` places it under the lowest tick labels (and under any key).
+    """
+    wrapped = "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+    legend = fig.legend(
+        [Line2D([], [], ls="none")],
+        [wrapped],
+        loc="upper left",
+        bbox_to_anchor=(0.0, 0.0),
+        handlelength=0,
+        handletextpad=0,
+        alignment="left",
+        prop={"size": 8},
+    )
+    legend.get_texts()[0].set_color("#333333")
+    legend.set_gid(KEY_BELOW_GID)
+    return legend
+
+
 def _axes_with_labels(fig: Figure) -> list[Axes]:
     return [ax for ax in fig.axes if any(t.get_gid() == SHOCK_LABEL_GID for t in ax.texts)]
 
@@ -440,7 +474,7 @@ def pack_shock_labels(fig: Figure) -> None:
 
 
 def _place_keys_below(fig: Figure) -> None:
-    """Move each :func:`key_below` key just under the lowest artist of the axes."""
+    """Move each key (:func:`key_below`) and note (:func:`note_below`) under the axes, one below the other."""
     keys = [legend for legend in fig.legends if legend.get_gid() == KEY_BELOW_GID]
     if not keys:
         return
@@ -448,8 +482,11 @@ def _place_keys_below(fig: Figure) -> None:
     boxes = [ax.get_tightbbox(renderer) for ax in fig.axes if ax.get_visible()]
     union = Bbox.union([b for b in boxes if b is not None])
     left, bottom = fig.transFigure.inverted().transform((union.x0, union.y0))
+    top = bottom - 0.01
     for legend in keys:
-        legend.set_bbox_to_anchor((left, bottom - 0.01), transform=fig.transFigure)
+        legend.set_bbox_to_anchor((left, top), transform=fig.transFigure)
+        height = legend.get_window_extent(renderer).height
+        top -= height / fig.bbox.height
 
 
 def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
@@ -580,18 +617,58 @@ def plot_threats(result: RunView, path: Path) -> None:
         save_figure(fig, path)
 
 
-SHORT = {"EU": "EU", "USA": "US"}
-"""Short names of the two actors with long ones, so pair legends read 'EU–Japan' as the headline plot does."""
 MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
+"""The pairs drawn first, in these colours: the Western alliances, then the alignment among the challengers."""
+
+
+def pair_order(pairs: Sequence[str]) -> list[str]:
+    """``pairs`` with the main pairs first (in :data:`MAIN_PAIRS` order), then the others as given."""
+    return [p for p in MAIN_PAIRS if p in pairs] + [p for p in pairs if p not in MAIN_PAIRS]
+
+
+PAIR_COLOURS = OKABE_ITO[:6]
+"""Colours of the pair lines: Okabe–Ito without its yellow (faint on white) and black (lost on the axis at 0)."""
+PAIR_LINES = ("-", "--", ":")
+
+
+def pair_styles(count: int) -> list[tuple[str, str]]:
+    """``(colour, line style)`` of ``count`` pair lines: six colours solid, then the same dashed, then dotted."""
+    n = len(PAIR_COLOURS)
+    return [(PAIR_COLOURS[i % n], PAIR_LINES[min(i // n, len(PAIR_LINES) - 1)]) for i in range(count)]
+
+
+def constant_note(constants: Sequence[HeldConstantView]) -> str:
+    """The note under a figure that leaves out constant series: which, at what value, and why."""
+    return " ".join(f"Not drawn, {g.why} {g.not_results}: {g.listing}." for g in constant_groups(constants))
 
 
 def plot_pairs(result: RunView, path: Path) -> None:
-    """Cooperation of the main pairs (alliances and challenger alignment)."""
-    lines = []
-    for colour, pair in zip(OKABE_ITO, MAIN_PAIRS, strict=False):
-        a, b = pair.split("_")
-        lines.append((f"coop_{pair}", colour, f"{SHORT.get(a, ACTOR_NAMES[a])}–{SHORT.get(b, ACTOR_NAMES[b])}"))
-    intensity_chart(result, path, lines, "Cooperation of the main pairs")
+    """Cooperation of every pair that moves; the pairs held constant are named in a note, not drawn.
+
+    A pair held at one number in every world and quarter (its agreement floor, across the camps)
+    would be a flat line beside the results; the note says which pairs those are, at what value,
+    and why they are missing, so that an absent line is never mistaken for a forgotten one.
+    """
+    constants = list(result.held_constant_pairs)
+    held = {c.series.removeprefix("coop_") for c in constants}
+    moving = pair_order([pair for pair in PAIRS if pair not in held])
+    with style():
+        fig, ax = plt.subplots(figsize=(10, 5.2))
+        for pair, (colour, line) in zip(moving, pair_styles(len(moving)), strict=True):
+            band(ax, result, f"coop_{pair}", colour, pair_label(pair))
+            ax.lines[-1].set_linestyle(line)
+        key = shock_markers(ax, result)
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"cooperation {INTENSITY}")
+        quarter_axis(ax, result)
+        ax.set_title(_title(result, "Cooperation of the pairs that move"))
+        if not moving:
+            ax.text(0.5, 0.5, "no pair moves in this run", ha="center", va="center", transform=ax.transAxes)
+        if moving or key:
+            place_legend_outside(ax, key=key, title="pair (mean, 90% band)" if moving else None, alignment="left")
+        if constants:
+            note_below(fig, constant_note(constants))
+        save_figure(fig, path)
 
 
 @dataclass(frozen=True)

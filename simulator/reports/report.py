@@ -35,11 +35,13 @@ from pyarrow import ArrowException
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.base.errors import UserError
 from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR
+from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.scenario import Scenario
 from simulator.inputs.shocklib import default_library
-from simulator.presentation.labels import series_label
+from simulator.presentation.labels import constant_groups, series_label
+from simulator.runs.constants import HeldConstant
 from simulator.runs.manifest import package_version
 from simulator.runs.metrics import Metric
 from simulator.runs.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
@@ -69,8 +71,9 @@ PLOT_CAPTIONS = {
     "brighter is deeper cooperation.",
     "threats.png": "How the EU, Japan and the United States read China, Russia and North Korea (threat "
     "perception 0–1), mean and 90% band over replicates.",
-    "pairs.png": "Cooperation of the main pairs: the three Western alliances and the alignment among the "
-    "challengers, mean and 90% band.",
+    "pairs.png": "Cooperation of every pair that moves in the run, mean and 90% band: the Western alliances and "
+    "the alignment among the challengers first. Pairs held at one number in every world and quarter (their "
+    "agreement floor, across the camps) are not results; they are not drawn, and the note under the plot names them.",
     "history.png": "The backcast: EU–Japan cooperation and the EU's and Japan's reading of Russia, with every "
     "dated event of the scenario marked.",
     # compare plots
@@ -313,6 +316,7 @@ class Headline:
     peak_quarter: str
     domains: dict[str, tuple[float, float, float]]
     movers: list[tuple[str, float]]
+    constants: list[HeldConstant] = field(default_factory=list)
 
 
 def headline(run: RunFolder) -> Headline:
@@ -330,6 +334,7 @@ def headline(run: RunFolder) -> Headline:
         peak_quarter=labels[peak_step],
         domains=domains,
         movers=biggest_movers(run),
+        constants=run.held_constant_pairs,
     )
 
 
@@ -344,6 +349,7 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
             ("final", format_interval(head.final)),
             ("peak", f"{format_interval(head.peak)}, mean path highest in {head.peak_quarter}"),
             ("biggest movers", movers),
+            *((f"{g.why} {g.not_results}", g.listing) for g in constant_groups(head.constants)),
         ]
     )
     deepest = sorted(head.domains, key=lambda d: head.domains[d][0], reverse=True)
@@ -362,7 +368,8 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
         f'<p class="note">{head.replicates} replicates, {esc(head.period)}. Intervals hold 90% of the replicates '
         f"({lo}th to {hi}th percentile); cooperation is an intensity from 0 to 1. The biggest movers are the "
         "series whose mean changed most from the first to the last quarter (a change of spending in % of GDP "
-        f"counts a tenth).</p>\n{summary}\n{domain_table}"
+        "counts a tenth); a pair whose cooperation is one number in every world and quarter is listed apart, "
+        f"as it repeats a parameter rather than showing a result.</p>\n{summary}\n{domain_table}"
     )
 
 
@@ -592,6 +599,11 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
         f"What moved {explanation.title}: the contributions of the mechanisms and of the shocks accumulated "
         "since the first quarter, stacked (mean over replicates); they add up to the simulated change."
     )
+    if explanation.constant_note:
+        caption = (
+            f"{explanation.title} did not move: held at one number in every world and quarter, its contributions "
+            "(what moved its members' desires under it) cancel exactly. Not a result."
+        )
     return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}"
 
 
@@ -744,7 +756,14 @@ def compare_report(path: Path) -> Page:
         + f"\n<dl>\n{descriptions}\n</dl>",
     )
     first = parse_quarter(window[0]) if window else None
-    page.add("table", "Differences from the baseline", _compare_table(table_csv, metric, baseline, what, path, first))
+    constants = _held_constant(spec, path / COMPARE_FILE, metric, what)
+    if constant_everywhere(constants, [str(i.get("label", "")) for i in inputs]):
+        differences = f'<p class="note">{esc(constant_statement(metric, constants))}</p>'
+    else:
+        differences = _compare_table(table_csv, metric, baseline, what, path, first)
+        if constants:
+            differences = f'<p class="note">{esc(partly_constant_note(metric, constants))}.</p>\n' + differences
+    page.add("table", "Differences from the baseline", differences)
     if domains_csv is not None:
         page.add("domains", "Differences per domain", _domains_table(domains_csv, metric, baseline, what, path))
     page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim compare` drew."))
@@ -770,6 +789,24 @@ def compare_report(path: Path) -> Page:
     environment = {k: v for k, v in spec.items() if k not in {"inputs", "kind", "metric", "baseline"}}
     page.add("provenance", "Provenance", provenance_html(environment, path))
     return page
+
+
+def _held_constant(spec: dict[str, Any], file: Path, metric: str, what: str) -> dict[str, HeldConstant]:
+    """The inputs that hold the metric at one number, as compare.json records them (none in older files).
+
+    Raises:
+        UserError: if the entry is there but not a mapping of labels to ``{value, at_floor}``.
+    """
+    recorded = spec.get("held_constant", {})
+    found: dict[str, HeldConstant] = {}
+    entries = recorded.items() if isinstance(recorded, dict) else [(None, None)]
+    for label, entry in entries:
+        value = entry.get("value") if isinstance(entry, dict) else None
+        at_floor = entry.get("at_floor") if isinstance(entry, dict) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not isinstance(at_floor, bool):
+            raise UserError(f"has a held_constant entry that is not a value and a floor flag; {what}", file=file)
+        found[str(label)] = HeldConstant(metric, float(value), at_floor)
+    return found
 
 
 def _explained_metric(series: str) -> str:

@@ -1,9 +1,11 @@
 """A finished run: pandas tables, headline numbers, and writing the result folder.
 
 Everything a user reads comes from here: ``timeseries`` (one row per replicate
-and quarter), ``summary`` (mean and percentiles per quarter and variable),
-``events`` (shocks, episodes, milestones) and ``drivers`` (each mechanism's
-contribution to the quarterly change in EU–JPN cooperation).
+and quarter), ``summary`` (mean and percentiles per quarter and variable, and whether
+the variable is held constant), ``events`` (shocks, episodes, milestones) and ``drivers``
+(each mechanism's contribution to the quarterly change in EU–JPN cooperation). Series held
+at one number in every world and quarter (:mod:`simulator.runs.constants`) are set apart in
+the text summary, never ranked among the movers.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from simulator.core.structure import (
     PARTNERS,
 )
 from simulator.inputs.scenario import Scenario
+from simulator.runs.constants import HeldConstant, constant_value, held_constant_pairs
 from simulator.runs.metrics import Metric
 from simulator.storage.output import atomic_folder
 
@@ -129,7 +132,12 @@ class RunResult:
 
     @cached_property
     def summary(self) -> pd.DataFrame:
-        """Per step and variable: mean, p5, p50, p95 over replicates."""
+        """Per step and variable: mean, p5, p50, p95 over replicates, and ``held_constant``.
+
+        ``held_constant`` is True on every row of a variable that holds one number in every
+        world and quarter (:func:`simulator.runs.constants.constant_value`): its rows describe
+        a parameter, not a result.
+        """
         stats = {
             "mean": self.values.mean(axis=2),
             "p5": np.percentile(self.values, INTERVAL[0], axis=2),
@@ -141,7 +149,14 @@ class RunResult:
         frame.insert(0, "variable", np.tile(self.columns, n_steps))
         frame.insert(0, "quarter", np.repeat(self.quarter_labels, n_vars))
         frame.insert(0, "step", np.repeat(self.steps, n_vars))
+        constant = [constant_value(self.values[:, i]) is not None for i in range(n_vars)]
+        frame["held_constant"] = np.tile(constant, n_steps)
         return frame
+
+    @cached_property
+    def held_constant_pairs(self) -> list[HeldConstant]:
+        """Pairs whose cooperation is one number in every world and quarter (see :mod:`simulator.runs.constants`)."""
+        return held_constant_pairs(self)
 
     @cached_property
     def drivers_table(self) -> pd.DataFrame:
@@ -272,8 +287,12 @@ class RunResult:
         return interval(values)
 
     def text_summary(self, out: Path | None = None) -> str:
-        """A short plain-text report of the run's headline numbers, variables named in words."""
-        from simulator.presentation.labels import series_label
+        """A short plain-text report of the run's headline numbers, variables named in words.
+
+        Pairs held constant in every world and quarter get one line of their own, after the
+        movers, so that no reader takes a repeated parameter for a result.
+        """
+        from simulator.presentation.labels import constant_lines, series_label
 
         head = f"coop_{HEADLINE_PAIR}"
         lines = [
@@ -294,9 +313,12 @@ class RunResult:
         lines.append("  Deepest domains       " + ", ".join(f"{DOMAIN_LABELS[d]} {finals[d]:.2f}" for d in deepest))
         shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
+        lines.extend(f"  {line}" for line in constant_lines(self.held_constant_pairs))
         if out is not None:
             plots = ", plots/" if (out / "plots").is_dir() else ""
-            lines.append(f"  Results in {out}/ (timeseries.csv, summary.csv, events.csv, drivers.csv{plots})")
+            lines.append(
+                f"  Results in {out}/ (summary.txt, timeseries.csv, summary.csv, events.csv, drivers.csv{plots})"
+            )
         return "\n".join(lines)
 
     # -- writing ----------------------------------------------------------------
@@ -331,6 +353,7 @@ class RunResult:
             (tmp / "scenario.yaml").write_text(self.scenario.to_yaml(), encoding="utf-8")
             self.timeseries.to_csv(tmp / "timeseries.csv", index=False, float_format="%.6g")
             self.summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
+            (tmp / "summary.txt").write_text(self.text_summary() + "\n", encoding="utf-8")
             self.events.to_csv(tmp / "events.csv", index=False)
             self.drivers_table.to_csv(tmp / "drivers.csv", index=False, float_format="%.6g")
             if plots:
@@ -371,12 +394,16 @@ def biggest_movers(run: SeriesSource, count: int = 4) -> list[tuple[str, float]]
     """The ``count`` series whose mean moved most from the first to the last quarter, with the move.
 
     Spending is in % of GDP, so its move counts a tenth to be comparable with 0–1 intensities;
-    moves below :data:`MOVER_THRESHOLD` (after that scaling) are not named.
+    moves below :data:`MOVER_THRESHOLD` (after that scaling) are not named. A series held
+    constant in every world and quarter (:func:`~simulator.runs.constants.constant_value`)
+    is never a candidate, whatever the threshold.
     """
     moves = []
     for name in run.columns:
         if name.startswith(MOVER_PREFIXES):
             data = run.series(name)
+            if constant_value(data) is not None:
+                continue
             delta = float(data[-1].mean() - data[0].mean())
             scale = 10.0 if name.startswith("spending_") else 1.0
             moves.append((abs(delta) / scale, name, delta))

@@ -24,6 +24,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, clip, near_miss
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.scenario import Scenario, load_scenario
+from simulator.runs.constants import HeldConstant, held_constant_pairs
 from simulator.runs.results import RunResult
 from simulator.storage.ownership import RUN_FILES, folder_kind
 
@@ -167,6 +168,11 @@ class RunFolder:
     def quarter_labels(self) -> list[str]:
         """Calendar label of each step, as on a :class:`RunResult`."""
         return [quarter_label(self.scenario.start + s - 1) for s in self.steps]
+
+    @cached_property
+    def held_constant_pairs(self) -> list[HeldConstant]:
+        """Pairs whose saved cooperation is one number in every world and quarter (:mod:`simulator.runs.constants`)."""
+        return held_constant_pairs(self)
 
     def series(self, variable: str) -> np.ndarray:
         """(steps + 1, replicates) saved values of one variable."""

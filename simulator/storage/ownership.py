@@ -83,7 +83,7 @@ _INDICES = Layout(files=("*.csv", "*.png", "README.txt"))
 
 LAYOUTS: dict[FolderKind, Layout] = {
     "run": Layout(
-        files=(*RUN_FILES, "summary.csv", "events.csv", "drivers.csv", "report.html"),
+        files=(*RUN_FILES, "summary.txt", "summary.csv", "events.csv", "drivers.csv", "report.html"),
         folders={"plots": _PLOTS, "explain": "explain", "explain-*": "explain"},
     ),
     "explain": Layout(
