@@ -192,10 +192,13 @@ def test_the_baseline_summary_names_its_constant_pairs_apart_from_the_movers(bas
 
 
 def test_the_summary_table_flags_exactly_the_constant_series(baseline_run):
+    """The pairs across the camps, and North Korea's coercion, which it has none of (ODD §4.9)."""
     out, _ = baseline_run
     summary = pd.read_csv(out / "summary.csv")
     flagged = set(summary.loc[summary["held_constant"], "variable"])
-    assert flagged == {f"coop_{pair}" for pair in constants_in(pd.read_csv(out / "timeseries.csv"))}
+    timeseries = pd.read_csv(out / "timeseries.csv").drop(columns=["replicate", "step", "quarter"])
+    assert flagged == {c for c in timeseries.columns if timeseries[c].max() - timeseries[c].min() == 0}
+    assert flagged - {f"coop_{pair}" for pair in constants_in(timeseries)} == {"activity_PRK_coercion"}
     per_variable = summary.groupby("variable")["held_constant"].nunique()
     assert (per_variable == 1).all(), "a variable is flagged on all its rows or none"
 

@@ -60,14 +60,47 @@ def test_pushback_raises_activity_target_with_containment():
     assert np.all(high > low) and high.max() <= 1
 
 
+def _shares(aim: np.ndarray) -> np.ndarray:
+    return aim / aim.sum(axis=2, keepdims=True)
+
+
 def test_containment_rises_with_western_cooperation_and_is_zero_without_it():
-    aim = rng.random((W, len(DOMAINS), 3))
-    none = activity.containment(np.zeros((W, 3, len(DOMAINS))), aim)
-    some = activity.containment(np.full((W, 3, len(DOMAINS)), 0.4), aim)
-    more = activity.containment(np.full((W, 3, len(DOMAINS)), 0.7), aim)
+    share = _shares(rng.random((W, len(DOMAINS), 3)))
+    none = activity.containment(np.zeros((W, 3, len(DOMAINS))), share)
+    some = activity.containment(np.full((W, 3, len(DOMAINS)), 0.3), share)
+    more = activity.containment(np.full((W, 3, len(DOMAINS)), 0.5), share)
     assert np.all(none == 0)
-    np.testing.assert_allclose(some, 0.4)
-    assert np.all(more > some)
+    assert np.all(more > some) and more.max() <= 1
+
+
+def test_containment_reads_the_mean_intensity_when_every_domain_is_aimed_evenly():
+    even = np.full((W, len(DOMAINS), 3), 1 / 3)
+    coop = rng.random((W, 3, len(DOMAINS)))
+    np.testing.assert_allclose(activity.containment(coop, even), np.repeat(coop.mean(axis=(1, 2))[:, None], 3, axis=1))
+
+
+def test_containment_counts_a_domain_toward_the_challenger_it_is_aimed_at():
+    """Cooperation in a domain aimed wholly at one challenger contains that challenger only."""
+    share = np.full((W, len(DOMAINS), 3), 1 / 3)
+    share[:, 0] = [1.0, 0.0, 0.0]  # e.g. maritime aimed at China alone
+    coop = np.full((W, 3, len(DOMAINS)), 0.4)
+    before = activity.containment(coop, share)
+    coop[:, :, 0] += 0.3
+    after = activity.containment(coop, share)
+    np.testing.assert_allclose(after[:, 0] - before[:, 0], 3 * 0.3 / len(DOMAINS))
+    np.testing.assert_allclose(after[:, 1:], before[:, 1:])
+    assert np.all(before[:, 0] > before[:, 1])  # the challenger the domain answers reads more
+
+
+def test_containment_splits_the_wests_cooperation_among_the_challengers():
+    """The readings add up to K times the mean intensity (before saturation): attention is shared."""
+    share = _shares(rng.random((W, len(DOMAINS), 3)))
+    coop = np.full((W, 3, len(DOMAINS)), 0.25)
+    np.testing.assert_allclose(activity.containment(coop, share).sum(axis=1), 3 * 0.25)
+    all_at_first = np.zeros((W, len(DOMAINS), 3))
+    all_at_first[:, :, 0] = 1.0
+    saturated = activity.containment(np.ones((W, 3, len(DOMAINS))), all_at_first)
+    np.testing.assert_allclose(saturated, np.tile([1.0, 0.0, 0.0], (W, 1)))  # 3 x 1 saturates at 1
 
 
 def test_activity_moves_toward_target_and_episodes_push_it_up():
@@ -87,6 +120,34 @@ def test_mean_field_step_adds_the_expected_episode_jump():
     chance = 0.4 * (0.5 + 0.2)
     np.testing.assert_allclose(expected, 0.2 + chance * 0.3 * 0.8)
     assert not episodes.any()
+
+
+def test_noise_is_zero_at_the_bounds_and_full_away_from_them():
+    moved = np.array([[0.0, 1.0, 0.05, 0.5, 0.97]] * W)
+    draws = np.full((W, 5), 1.5)
+    noise = activity.activity_noise(moved, np.full(W, 0.05), draws)
+    np.testing.assert_allclose(noise[:, :2], 0.0)
+    np.testing.assert_allclose(noise[:, 2], 0.05 / activity.NOISE_CUT * 1.5)  # spread shrinks near 0
+    np.testing.assert_allclose(noise[:, 3], 0.05 * 1.5)  # full spread in the middle
+    np.testing.assert_allclose(noise[:, 4], 0.03 / activity.NOISE_CUT * 1.5)  # and near 1
+
+
+def test_noise_is_odd_in_its_draw_so_its_mean_is_zero():
+    """Opposite draws give opposite noise: over a symmetric distribution the mean move is zero."""
+    moved = rng.random((W, 5))
+    draws = 3 * rng.standard_normal((W, 5))
+    sd = np.full(W, 0.08)
+    np.testing.assert_allclose(activity.activity_noise(moved, sd, draws), -activity.activity_noise(moved, sd, -draws))
+
+
+def test_a_channel_at_zero_stays_at_zero_whatever_the_noise():
+    """Noise creates no activity out of nothing: only an episode can lift a channel at 0."""
+    zero = np.zeros((W, 5))
+    for draws in (np.full((W, 5), 4.0), np.full((W, 5), -4.0), 3 * rng.standard_normal((W, 5))):
+        new, episodes = activity.next_activity(
+            zero, zero, np.full(W, 0.3), np.full(W, 0.1), np.zeros((W, 5)), np.full(W, 0.25), draws, rng.random((W, 5))
+        )
+        assert np.all(new == 0) and not episodes.any()
 
 
 # -- US commitment -----------------------------------------------------------------

@@ -444,7 +444,13 @@ class Challenger(Actor):
         model.next.episodes[:, k] = episodes
 
     def add_role_terms(self, terms: np.ndarray) -> None:
-        """Alignment with fellow challengers against the containment both read."""
+        """Alignment with fellow challengers against the containment both read.
+
+        The shared threat is the lower of the two readings, as for the observers' common threat:
+        a pair draws together when the West's cooperation is aimed at both of them, and the less
+        contained side holds it back. Each reading is the cooperation aimed at that challenger
+        (docs/ODD.md §7.2), so a crisis that turns the West toward one challenger moves its pairs.
+        """
         if not self.on(Switch.CHALLENGER_ALIGNMENT):
             return
         contained = self.model.context.containment

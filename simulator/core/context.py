@@ -36,7 +36,8 @@ class Context:
         alignment: (W, K, K) challenger alignment (their pair's intensity), zero diagonal.
         aim: (W, D, K) relevance of each domain to each challenger's current activity.
         aim_share: (W, D, K) share of each domain's aim directed at each challenger.
-        containment: (W, K) containment each challenger reads from western cooperation.
+        containment: (W, K) western cooperation aimed at each challenger, relative to an even
+            split of every domain among the challengers (docs/ODD.md §7.2).
         common_threat: (W, O, O, D) threat two observers share, per domain (symmetric;
             the diagonal is unused and zero).
         capability: (W, actors) what each actor brings as a partner.
@@ -65,7 +66,8 @@ class Context:
                 if p >= 0:
                     alignment[:, i, j] = level[:, p]
         aim = domain_aim(structure.relevance, state.activity)
-        contained = containment(state.coop[:, _WESTERN, :], aim)
+        share = aim_share(aim)
+        contained = containment(state.coop[:, _WESTERN, :], share)
         common = np.zeros((w, len(OBSERVERS), len(OBSERVERS), len(DOMAINS)))
         for a, b in _OBSERVER_PAIRS:  # shared by both sides, so computed once per pair
             shared = shared_channel_threat(state.threat[:, a], state.threat[:, b])
@@ -93,7 +95,7 @@ class Context:
             coop_level=level,
             alignment=alignment,
             aim=aim,
-            aim_share=aim_share(aim),
+            aim_share=share,
             containment=contained,
             common_threat=common,
             capability=capability,
