@@ -43,3 +43,14 @@ def test_verdicts() -> None:
     assert PairedEffect(0.002, 0.001, 0.003).verdict(0.01) == "negligible"  # real but too small to matter
     assert PairedEffect(0.005, -0.02, 0.03).verdict(0.01) == "unclear"
     assert paired_effect([0.0, 0.0, 0.0]) == PairedEffect(0.0, 0.0, 0.0)
+
+
+def test_the_noise_acts_on_how_irregular_each_world_is_not_on_its_mean() -> None:
+    """The activity noise is mean-neutral (ODD §4.9): switching it off calms every world's path."""
+    scenario = make_scenario(horizon=12, replicates=20)
+    table = ablation_table([scenario], replicates=20, switches=["activity_noise"])
+    own = table[table.output != HEADLINE].set_index(["output", "statistic"])
+    for challenger in ("activity_CHN", "activity_RUS"):
+        assert own.loc[(challenger, "wobble"), "verdict"] == "material"
+        assert own.loc[(challenger, "wobble"), "high"] < 0
+        assert abs(own.loc[(challenger, "mean"), "effect"]) < 0.01

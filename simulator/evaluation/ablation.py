@@ -96,22 +96,44 @@ STATISTICS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "final": lambda series: series[-1],
     "peak": lambda series: series[1:].max(axis=0),
     "mean": lambda series: series[1:].mean(axis=0),
+    "wobble": lambda series: np.abs(np.diff(series[1:], axis=0)).mean(axis=0),
 }
-"""Per-replicate statistics of a (steps + 1, replicates) series over the simulated steps 1..horizon."""
+"""Per-replicate statistics of a (steps + 1, replicates) series over the simulated steps 1..horizon.
+``wobble`` is the mean absolute change from one quarter to the next: how irregular each world's
+path is, which is what a mean-neutral noise is for (docs/ODD.md §4.9)."""
+
+OWN_STATISTICS: dict[Switch, tuple[str, ...]] = {Switch.ACTIVITY_NOISE: ("mean", "wobble")}
+"""Statistics of the own outputs per switch (``mean`` unless listed): the noise is built to leave
+means alone and make each world's path irregular, so both are measured."""
+
+
+def per_replicate(result: RunResult, output: str, statistic: str) -> np.ndarray:
+    """(replicates,) one statistic of an output in each world.
+
+    A challenger's ``wobble`` is the mean of its channels' wobbles: the channels' own noises
+    would largely cancel in the wobble of their mean.
+    """
+    measure = STATISTICS[statistic]
+    if statistic == "wobble" and output in _ACTIVITY:
+        return np.mean([measure(result.series(f"{output}_{a}")) for a in ACTIVITIES], axis=0)
+    return measure(output_series(result, output))
 
 
 def measures(switch: Switch) -> list[tuple[str, str]]:
-    """(output, statistic) pairs measured for a switch: EU–JPN final and peak, own outputs' run means."""
-    return [(HEADLINE, "final"), (HEADLINE, "peak")] + [(o, "mean") for o in OWN_OUTPUTS[switch]]
+    """(output, statistic) pairs measured for a switch: EU–JPN final and peak, own outputs' run means.
+
+    The noise's own outputs are also measured by their wobble (:data:`OWN_STATISTICS`).
+    """
+    statistics = OWN_STATISTICS.get(switch, ("mean",))
+    return [(HEADLINE, "final"), (HEADLINE, "peak")] + [(o, s) for o in OWN_OUTPUTS[switch] for s in statistics]
 
 
 def compare_runs(full: RunResult, ablated: RunResult, switch: Switch) -> list[dict[str, object]]:
     """Rows of paired differences (ablated − full) for one switch in one scenario."""
     rows: list[dict[str, object]] = []
     for output, statistic in measures(switch):
-        measure = STATISTICS[statistic]
-        reference = measure(output_series(full, output))
-        effect = paired_effect(measure(output_series(ablated, output)) - reference)
+        reference = per_replicate(full, output, statistic)
+        effect = paired_effect(per_replicate(ablated, output, statistic) - reference)
         unit = unit_of(output)
         rows.append(
             {

@@ -108,7 +108,8 @@ def switch_summary(table: pd.DataFrame) -> pd.DataFrame:
             row["own"] = "—"
         else:
             top = own.loc[(own.effect.abs() / own.threshold).idxmax()]
-            row["own"] = f"{top.output} {top.effect:+.4f} ({top.scenario})"
+            measure = "" if top.statistic == "mean" else f" {top.statistic}"
+            row["own"] = f"{top.output}{measure} {top.effect:+.4f} ({top.scenario})"
         row["own_material"] = int((own.verdict == "material").groupby(own.scenario).any().sum()) if len(own) else 0
         row["any_material"] = bool((part.verdict == "material").any())
         rows.append(row)
@@ -171,7 +172,9 @@ def build_report(
         "An effect is the mean over replicates of *ablated − full*, with a 95% percentile-bootstrap interval",
         "over replicates. Measured: EU–JPN cooperation at the end of the run (`final`) and its highest simulated",
         "value (`peak`), for every switch; and the mechanism's own outputs averaged over the simulated quarters",
-        "(`mean`). Every row, with its interval and verdict, is in [ablation.csv](ablation.csv).",
+        "(`mean`). The activity noise is built to leave means alone (ODD §4.9), so its own outputs are also",
+        "measured by their `wobble`, the mean absolute change from one quarter to the next in each world.",
+        "Every row, with its interval and verdict, is in [ablation.csv](ablation.csv).",
         "",
         *threshold_section(facts),
         "## Summary per mechanism",
