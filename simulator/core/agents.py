@@ -295,7 +295,7 @@ class Partner(ThreatObserver):
         constraint = self.param("constraint")[:, None] * hardness
         if self.on(Switch.INSTABILITY_IN_DESIRE):
             instability = 1.0 - model.state.stability[:, self.partner_index]
-            constraint = constraint + instability[:, None]
+            constraint = constraint + instability[:, None] * hardness
         exposure = -self.weight("exposure") * self.exposure()
         weight = self.weight("constraint")
         for j, other in enumerate(ACTORS):
