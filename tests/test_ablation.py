@@ -148,14 +148,15 @@ def test_instability_switch_cuts_stability_out_of_cooperation(switches: set[Swit
     assert np.array_equal(coop[0], coop[1]) is independent
 
 
-def test_instability_in_desire_removes_exactly_one_minus_stability() -> None:
+def test_instability_in_desire_removes_exactly_one_minus_stability_times_hardness() -> None:
     model = StrategicModel(make_scenario(parameters={"JPN.stability": 0.6}))
     japan, eu = model.actors["JPN"], ACTORS.index("EU")
     full = japan.desire_terms()[:, TERM["constraints"], eu]
     model.ablate = frozenset({Switch.INSTABILITY_IN_DESIRE})
     ablated = japan.desire_terms()[:, TERM["constraints"], eu]
     weight = model.params["model.weight_constraint"][:, None]
-    assert np.allclose(full - ablated, -weight * (1.0 - model.state.stability[:, 1])[:, None])
+    hardness = model.structure.hardness
+    assert np.allclose(full - ablated, -weight * (1.0 - model.state.stability[:, 1])[:, None] * hardness)
 
 
 def test_agreement_floor_switch_lets_pairs_fall_below_the_floor() -> None:

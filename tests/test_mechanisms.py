@@ -154,9 +154,15 @@ def test_a_channel_at_zero_stays_at_zero_whatever_the_noise():
 
 
 def test_burden_shortfall_is_zero_when_allies_meet_the_demand_and_grows_below_it():
-    demand = np.full(W, 5.0)
+    demand = np.full((W, 2), 5.0)
     assert np.all(commitment.burden_shortfall(demand, np.full((W, 2), 5.5)) == 0)
     np.testing.assert_allclose(commitment.burden_shortfall(demand, np.full((W, 2), 2.0)), 0.6)
+
+
+def test_retrenchment_raises_the_demand_on_europe_only():
+    """The push for five per cent is addressed to NATO members; Japan's demand stays at its own."""
+    demand = np.stack([np.full(W, 5.0), np.full(W, 2.0)], axis=1)
+    np.testing.assert_allclose(commitment.burden_shortfall(demand, np.full((W, 2), 2.0)), [[0.6, 0.0]] * W)
 
 
 def test_commitment_falls_with_shortfall_and_rises_with_threat():

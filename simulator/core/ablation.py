@@ -134,7 +134,7 @@ SWITCHES: dict[Switch, SwitchInfo] = {
         "entrapment part of κ = 0",
         "<i>.entrapment_aversion = 0 for EU and JPN, if no shock changes an entrapment aversion",
     ),
-    Switch.INSTABILITY_IN_DESIRE: SwitchInfo("§7.8", "domestic-instability part (1 − S) of κ = 0"),
+    Switch.INSTABILITY_IN_DESIRE: SwitchInfo("§7.8", "domestic-instability part (1 − S)·hardness of κ = 0"),
     Switch.EXPOSURE: SwitchInfo("§7.8", "exposure term = 0", "model.weight_exposure = 0"),
     Switch.DEFERENCE: SwitchInfo("§7.8", "deference term = 0", "model.weight_deference = 0"),
     Switch.RIVALRY: SwitchInfo("§7.8", "rivalry term = 0 for every actor", "model.weight_rivalry = 0"),

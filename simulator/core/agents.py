@@ -63,6 +63,8 @@ class World(Protocol):
 
 
 TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
+BURDEN_DEMAND = {"europe": "burden_demand", "indo_pacific": "burden_demand_indo_pacific"}
+"""The guarantor's spending demand on each theatre's ally (NATO's for Europe)."""
 _COERCION = ACTIVITIES.index("coercion")
 _MILITARY = ACTIVITIES.index("military")
 
@@ -295,7 +297,7 @@ class Partner(ThreatObserver):
         constraint = self.param("constraint")[:, None] * hardness
         if self.on(Switch.INSTABILITY_IN_DESIRE):
             instability = 1.0 - model.state.stability[:, self.partner_index]
-            constraint = constraint + instability[:, None]
+            constraint = constraint + instability[:, None] * hardness
         exposure = -self.weight("exposure") * self.exposure()
         weight = self.weight("constraint")
         for j, other in enumerate(ACTORS):
@@ -369,7 +371,8 @@ class Guarantor(ThreatObserver):
         """(W, theatres) each theatre ally's spending shortfall against the US demand."""
         spending = self.model.state.spending
         ally_spending = np.stack([spending[:, PARTNERS.index(THEATRE_ALLY[t])] for t in THEATRES], axis=1)
-        return commitment_mech.burden_shortfall(self.param("burden_demand"), ally_spending)
+        demand = np.stack([self.param(BURDEN_DEMAND[t]) for t in THEATRES], axis=1)
+        return commitment_mech.burden_shortfall(demand, ally_spending)
 
     def set_commitment(self) -> None:
         """Move commitment per theatre toward baseline + threat response - burden pressure."""

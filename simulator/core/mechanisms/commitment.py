@@ -12,8 +12,8 @@ import numpy as np
 
 
 def burden_shortfall(demand: np.ndarray, ally_spending: np.ndarray) -> np.ndarray:
-    """(W, theatres) shortfall of each theatre's ally against the demand, as a share of it."""
-    return np.clip((demand[:, None] - ally_spending) / np.maximum(demand[:, None], 1e-9), 0.0, 1.0)
+    """(W, theatres) shortfall of each theatre's ally against its demand (W, theatres), as a share of it."""
+    return np.clip((demand - ally_spending) / np.maximum(demand, 1e-9), 0.0, 1.0)
 
 
 def commitment_target(
