@@ -34,9 +34,9 @@ def test_japan_holds_back_hard_cooperation_in_the_baseline():
 
 
 def test_an_eu_cohesion_crisis_makes_the_eu_the_side_that_holds_back():
-    """CSDP reflects what the member states will: in their crisis the EU binds in every domain."""
+    """CSDP reflects what the member states will: at their crisis' depth the EU binds in every domain."""
     lower = eu_lower("eu_cohesion_crisis")
-    assert lower.mean() > 0.3
+    assert lower.mean() > 0.25
     assert (lower.mean(axis=1) > 0.9).any(), "at the crisis' depth the EU is the lower side almost everywhere"
 
 

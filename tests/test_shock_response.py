@@ -59,3 +59,23 @@ def test_event_response_removes_only_the_named_shock() -> None:
     assert table.loc["threat_JPN_PRK", "peak"] > 0
     with pytest.raises(KeyError):
         event_response(scenario, "no such shock")
+
+
+def test_timing_reads_half_peak_plateau_and_the_share_at_full_end() -> None:
+    """A known path: onset at step 2, full effect ends at step 5, the response peaks at step 7."""
+    from simulator.evaluation.shock_response import timing_of
+
+    path = np.array([0.0, 0.0, 0.01, 0.03, 0.05, 0.06, 0.095, 0.10, 0.092, 0.05])
+    timing = timing_of(path, first=2, peak_step=7, full_end=5)
+    assert timing["half_after_onset"] == 2  # 0.05 >= 0.05 at step 4
+    assert timing["share_at_full_end"] == pytest.approx(0.6)
+    assert (timing["near_peak_from"], timing["near_peak_to"]) == (4, 6)  # steps 6..8 are >= 0.09
+    falling = timing_of(-path, first=2, peak_step=7, full_end=None)
+    assert falling["half_after_onset"] == 2 and np.isnan(falling["share_at_full_end"])
+
+
+def test_library_rows_carry_the_timing_columns() -> None:
+    row = library_responses(BASE, replicates=4, kinds=["us_retrenchment"]).set_index("output").loc[HEADLINE]
+    assert 0 <= row.half_after_onset <= row.quarters_after_onset
+    assert row.near_peak_from <= row.quarters_after_onset <= row.near_peak_to
+    assert 0 < row.share_at_full_end <= 1.0 + 1e-12

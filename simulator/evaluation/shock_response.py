@@ -112,6 +112,41 @@ def active_steps(scenario: Scenario, shock: Shock) -> tuple[int, int]:
     return int(active[0]), int(active[-1])
 
 
+NEAR_PEAK = 0.9
+"""A response within this share of its peak (in size) counts as at its plateau."""
+
+
+def timing_of(path: np.ndarray, first: int, peak_step: int, full_end: int | None) -> dict[str, object]:
+    """How the mean response builds up, to tell a late reaction from the top of a long plateau.
+
+    It measures when the response reaches half its peak, how much of it is there when the
+    shock's full effect ends, and the quarters in which it stays near its peak.
+
+    Args:
+        path: (steps + 1,) mean paired difference per step.
+        first: Onset step.
+        peak_step: Step of the peak.
+        full_end: Last step of full effect, or None for a shock that never ends within the run.
+
+    Returns:
+        ``half_after_onset`` (quarters after onset when the response first reaches half its peak),
+        ``share_at_full_end`` (response then / peak; NaN without an end in the run),
+        ``near_peak_from``/``near_peak_to`` (first and last quarter after onset within
+        :data:`NEAR_PEAK` of the peak).
+    """
+    peak = path[peak_step]
+    sized = np.sign(peak) * path[first:] if peak != 0 else np.zeros_like(path[first:])
+    reached = np.flatnonzero(sized >= 0.5 * abs(peak)) if peak != 0 else np.array([0])
+    near = np.flatnonzero(sized >= NEAR_PEAK * abs(peak)) if peak != 0 else np.array([0])
+    share = float(path[full_end] / peak) if full_end is not None and full_end < len(path) and peak != 0 else np.nan
+    return {
+        "half_after_onset": int(reached[0]),
+        "share_at_full_end": share,
+        "near_peak_from": int(near[0]),
+        "near_peak_to": int(near[-1]),
+    }
+
+
 def measure_response(
     shocked: RunResult,
     twin: RunResult,
@@ -127,6 +162,7 @@ def measure_response(
         outputs: Columns to measure.
     """
     first, last = active_steps(shocked.scenario, shock)
+    full_end = None if shock.duration is None else first + int(shock.ramp) + int(shock.duration) - 1
     labels = shocked.quarter_labels
     rows: list[dict[str, object]] = []
     for output in outputs:
@@ -150,6 +186,7 @@ def measure_response(
                 "peak_quarter": labels[peak_step],
                 "quarters_after_onset": peak_step - first,
                 "peak_at_end": peak_step == len(labels) - 1,
+                **timing_of(path, first, peak_step, full_end),
             }
         )
     return rows

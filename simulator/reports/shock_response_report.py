@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from simulator.base.errors import UserError
@@ -51,14 +52,20 @@ def headline_table(table: pd.DataFrame) -> list[str]:
     rows = rows.reindex(rows.peak.abs().sort_values(ascending=False).index)
     out = [
         "| Rank | Shock | Active quarters | Mean effect while active [95%] | Peak effect [95%] | "
-        "Peak quarter (quarters after onset) |",
-        "|---|---|---|---|---|---|",
+        "Peak quarter (quarters after onset) | Half the peak by | Share of the peak when full effect ends | "
+        "Within 10% of the peak |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for rank, row in enumerate(rows.itertuples(), start=1):
         window = format_effect(row.window_mean, row.window_low, row.window_high)
         peak = format_effect(row.peak, row.peak_low, row.peak_high)
         active = f"{row.onset}–{row.window_end}"
-        out.append(f"| {rank} | `{row.shock}` | {active} | {window} | {peak} | {_timing(row)} |")
+        share = "—" if np.isnan(row.share_at_full_end) else f"{row.share_at_full_end:.0%}"
+        near = f"+{row.near_peak_from} to +{row.near_peak_to}"
+        out.append(
+            f"| {rank} | `{row.shock}` | {active} | {window} | {peak} | {_timing(row)} | "
+            f"+{row.half_after_onset} | {share} | {near} |"
+        )
     return out
 
 
@@ -96,7 +103,10 @@ def summary(table: pd.DataFrame) -> list[str]:
             else ""
         )
         + ". The median peak comes "
-        + f"{head.quarters_after_onset.median():.0f} quarters after onset.",
+        + f"{head.quarters_after_onset.median():.0f} quarters after onset, but the median response reaches half "
+        + f"its peak {head.half_after_onset.median():.0f} quarters after onset and stays within 10% of it for "
+        + f"{(head.near_peak_to - head.near_peak_from + 1).median():.0f} quarters: the late peaks are the tops of "
+        + "plateaus (docs/ODD.md §7.1 argues the timing).",
         f"- {int((head.peak.abs() < 0.01).sum())} of {len(head)} shocks move EU–JPN cooperation by less than 0.01 at "
         "their peak (the smallest effect that matters in docs/ablation.md).",
     ]
@@ -125,7 +135,12 @@ def build_report(library: pd.DataFrame, invasion: pd.DataFrame, replicates: int)
         "  (ramp, full effect, decay), with a 95% bootstrap interval over replicates;",
         "- **peak effect**: the difference, averaged over replicates, at the quarter from onset to the end",
         "  of the run where it is largest in size (the search runs past the shock's end), with its interval;",
-        "- **peak quarter**: that quarter, and in brackets the quarters after onset (+0 is the onset quarter).",
+        "- **peak quarter**: that quarter, and in brackets the quarters after onset (+0 is the onset quarter);",
+        "- **half the peak by**: the first quarter (after onset) in which the mean response reaches half its peak;",
+        "- **share of the peak when full effect ends**: the mean response in the shock's last quarter at full",
+        "  effect, as a share of the peak;",
+        "- **within 10% of the peak**: the first and last quarter (after onset) in which the mean response is at",
+        "  least 90% of its peak, which shows whether a late peak is the top of a long plateau.",
         "",
         "## What the tables show",
         "",
