@@ -561,7 +561,7 @@ class InstabilityDamps(Pattern):
         stability = shock_effect(runs, "japan_political_instability", "stability_JPN", *self.SPAN)
         return [
             Check(
-                "Japan's stability falls",
+                "Japan's stability stays lower",
                 f"stability_JPN vs baseline, {self.SPAN[0]}–{self.SPAN[1]}",
                 bootstrap(mean_of(stability), stability.size),
                 direction=-1,

@@ -50,7 +50,7 @@ class Realisation:
     Attributes:
         coop: (W, pairs, D) new intensity.
         target: (W, pairs, D) lower of the two desires.
-        base_rate: (W, pairs, D) rise or decay rate before stability and agreements.
+        base_rate: (W, pairs, D) rise or decay rate before agreements.
         rate: (W, pairs, D) rate actually applied.
         floor_lift: (W, pairs, D) how much the agreement floor raised the result.
         rising: (W, pairs, D) True where the target is above the current level.
