@@ -19,10 +19,11 @@ only show what the tests check.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, override
+from typing import ClassVar, Literal, override
 
 import numpy as np
 
@@ -35,6 +36,28 @@ from simulator.runs.results import RunResult
 from simulator.runs.runner import resolve, simulate
 
 HEADLINE = "coop_EU_JPN"
+
+Kind = Literal["validation", "verification", "calibration"]
+"""What a check can tell a reader.
+
+- ``validation``: the model reproduces something that was not put into it; the effect emerges
+  from mechanisms acting together (a net of opposing pulls, a feedback loop).
+- ``verification``: the code does what the ODD says; the effect follows from an ordering or
+  a rule given as input (hardness, salience, relevance, a floor, a shock's own effect), so it
+  shows the mechanism works, not that the model is right.
+- ``calibration``: inputs were adjusted until the check held (the backcast's targets); passing
+  it is a condition of the calibration, not evidence.
+"""
+
+SMALLEST_INDEX_EFFECT = 0.01
+"""Smallest effect that matters on a 0–1 index (cooperation, threat, stability, activity).
+
+Argued in docs/validation.md: 7% of the 0.15 gap between milestones, about two replicate
+standard deviations of final EU–Japan cooperation in the baseline, and about 40% of the
+February 2022 invasion's effect on cooperation by 2024Q4 in the backcast (0.024), the one
+large shock whose aftermath the sources describe. docs/ablation.md uses the same number."""
+
+INDEX_REASON = "a 0–1 index"
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,9 @@ class Check:
     measure: str
     estimate: Estimate
     direction: int = 1
+    kind: Kind = "verification"
+    threshold: float = SMALLEST_INDEX_EFFECT
+    threshold_reason: str = INDEX_REASON
 
     @property
     def margin(self) -> float:
@@ -96,8 +122,21 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        """True if the whole interval lies on the claimed side of zero."""
+        """True if the whole interval lies on the claimed side of zero (statistically clear)."""
         return self.margin > 0.0
+
+    @property
+    def substantive_margin(self) -> float:
+        """Distance of the interval's near end beyond the smallest effect that matters (negative = short)."""
+        return self.margin - self.threshold
+
+    @property
+    def substantive(self) -> bool:
+        """True if the whole interval lies beyond the smallest effect that matters, on the claimed side.
+
+        Common random numbers make tiny effects statistically clear; only this says they matter.
+        """
+        return self.substantive_margin > 0.0
 
 
 @dataclass
@@ -118,6 +157,11 @@ class PatternResult:
         """The smallest margin of any check: how close the pattern came to failing."""
         return min(c.margin for c in self.checks)
 
+    @property
+    def substantive(self) -> bool:
+        """True if every check clears its smallest effect that matters."""
+        return all(c.substantive for c in self.checks)
+
     def explain(self) -> str:
         """Every check with its estimate, for test failure messages and the CLI."""
         where = ", ".join(f"{k}={v:g}" for k, v in self.parameters.items()) or "calibrated values"
@@ -135,12 +179,24 @@ class RunCache:
         folder: Folder holding the scenario files.
         replicates: Replicates per run.
         parameters: Parameter overrides applied to every run (a sweep point).
+        independent: Give every distinct run (scenario and overrides) a seed of its own instead
+            of the scenario file's, so no two runs share random numbers. Paired differences then
+            carry the full noise of two independent samples: an effect that holds only thanks to
+            common random numbers fails here.
     """
 
-    def __init__(self, folder: Path, replicates: int, parameters: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        replicates: int,
+        parameters: Mapping[str, float] | None = None,
+        *,
+        independent: bool = False,
+    ) -> None:
         self.folder = Path(folder)
         self.replicates = replicates
         self.parameters = dict(parameters or {})
+        self.independent = independent
         self._runs: dict[tuple, RunResult] = {}
 
     def __call__(self, name: str, extra: Mapping[str, float] | None = None) -> RunResult:
@@ -148,9 +204,15 @@ class RunCache:
         overrides = {**self.parameters, **(extra or {})}
         key = (name, tuple(sorted(overrides.items())))
         if key not in self._runs:
-            scenario = resolve(self.folder / f"{name}.yaml", replicates=self.replicates, overrides=overrides)
+            seed = independent_seed(key) if self.independent else None
+            scenario = resolve(self.folder / f"{name}.yaml", replicates=self.replicates, overrides=overrides, seed=seed)
             self._runs[key] = simulate(scenario, keep_details=False)
         return self._runs[key]
+
+
+def independent_seed(key: tuple) -> int:
+    """A seed that depends only on a run's scenario and overrides, the same in every session."""
+    return 10_000 + zlib.crc32(repr(key).encode("utf-8"))
 
 
 def window(result: RunResult, variable: str, first: str, last: str) -> np.ndarray:
@@ -258,21 +320,27 @@ class History(Pattern):
                 f"mean {HEADLINE} 1991Q1–2009Q4 minus {self.LOW} (structured dialogue)",
                 bootstrap(mean_of(coop[1 : before + 1].mean(axis=0) - self.LOW), n),
                 direction=-1,
+                kind="calibration",
             ),
             Check(
                 "rises through the 2010s",
                 f"{HEADLINE} at 2021Q4 minus at 2010Q1",
                 bootstrap(mean_of(coop[late] - coop[early]), n),
+                kind="calibration",
             ),
             Check(
                 "steepest after 2022Q1",
                 "rise per quarter 2022Q1–2024Q4 minus the steepest earlier 12-quarter rise (mean path)",
                 bootstrap(steepest_gap, n),
+                kind="calibration",
+                threshold=SMALLEST_INDEX_EFFECT / 12,
+                threshold_reason="0.01 over the 12-quarter window, per quarter",
             ),
             Check(
                 "highest in 2024",
                 f"mean {HEADLINE} in 2024 minus the highest earlier annual mean",
                 bootstrap(top_year_gap, n),
+                kind="calibration",
             ),
         ]
 
@@ -303,11 +371,13 @@ class JapanOnRussia(Pattern):
                 "Japan reacts to Crimea (moderately)",
                 "threat_JPN_RUS at 2015Q4 minus at 2013Q4",
                 bootstrap(mean_of(crimea), n),
+                kind="calibration",
             ),
             Check(
                 "Japan reacts more to the 2022 invasion than to Crimea",
                 "rise of threat_JPN_RUS over the 8 quarters after 2022Q1 minus that after 2014Q1",
                 bootstrap(mean_of(invasion - crimea), n),
+                kind="calibration",
             ),
         ]
 
@@ -394,6 +464,7 @@ class RetrenchmentDrawsCloser(Pattern):
                 "retrenchment draws the EU and Japan closer",
                 f"{HEADLINE} mean {self.WINDOW[0]}–{self.WINDOW[1]}, us_retrenchment minus baseline",
                 bootstrap(mean_of(effect), effect.size),
+                kind="validation",
             ),
             Check(
                 "Japan's deference limits how far",
@@ -535,6 +606,7 @@ class Pushback(Pattern):
                     f"{challenger} pushes back",
                     f"mean activity of {challenger} over its channels, 2025–2034, closer ties minus calibrated",
                     bootstrap(mean_of(more), more.size),
+                    kind="validation",
                 )
             )
         return checks
@@ -635,14 +707,20 @@ class JapanSpendingPath(Pattern):
                 f"{self.TOLERANCE} minus the largest |spending_JPN − enacted path| over "
                 f"{self.SPAN[0]}–{self.SPAN[1]} (path: 1.6% mid-2024 to 2% mid-2027)",
                 bootstrap(mean_of(self.TOLERANCE - deviation), deviation.size),
+                threshold=0.0,
+                threshold_reason=SPENDING_REASON,
             ),
             Check(
                 "2% of GDP by 2027",
                 f"{self.TOLERANCE} minus |spending_JPN at 2027Q4 − 2.0|",
                 bootstrap(mean_of(self.TOLERANCE - np.abs(in_2027 - 2.0)), in_2027.size),
+                threshold=0.0,
+                threshold_reason=SPENDING_REASON,
             ),
         ]
 
+
+SPENDING_REASON = "built into the measure: a 0.05-point tolerance, an eighth of the enacted 0.4-point build-up"
 
 PATH_PARAMETERS = (
     "JPN.spending_base",
@@ -697,3 +775,36 @@ def deference_boundary(
             effect = shock_effect(runs, "us_retrenchment", HEADLINE, *window_)
             rows.append((d, w, bootstrap(mean_of(effect), effect.size)))
     return rows
+
+
+KNOWN_SHORTFALLS: dict[tuple[str, str], str] = {
+    ("P1", "low before 2010"): (
+        "The backcast sits just below the structured-dialogue milestone before 2010 (about 0.246 against "
+        "0.25), not clearly below it; the coded history itself puts the overall track at level 1 "
+        "(dialogue) from 1991, so 'low' holds only as 'not yet a framework'."
+    ),
+    ("P1", "steepest after 2022Q1"): (
+        "The 2022–2024 rise is steeper than any earlier 12 quarters, but by about the smallest amount "
+        "that matters, so whether it 'accelerates' is within a hair of the threshold."
+    ),
+    ("P4", "Japan's deference limits how far"): (
+        "Deference does limit the effect of retrenchment, by about 0.009 across its whole documented "
+        "range: Japan's regard for Washington costs it only as far as EU–US relations fall below its "
+        "own (docs/ODD.md §7.8), which retrenchment moves little."
+    ),
+    ("P7", "CHN pushes back"): (
+        "Closer EU–Japan ties raise China's activity by less than a tenth of the smallest effect that "
+        "matters, and the rise is not clear without common random numbers: containment reads the West's "
+        "cooperation as a whole, of which EU–Japan is a small part (docs/ODD.md §7.3)."
+    ),
+    ("P7", "RUS pushes back"): "As for China; Russia's rise is about as small.",
+    ("P8", "cooperation is lower"): (
+        "A persisting minority government lowers EU–Japan cooperation by just under the smallest effect "
+        "that matters over 2025Q2–2027Q4: instability bites in proportion to hardness, so mostly in the "
+        "hard domains (docs/ODD.md §7.8), and the baseline itself opens with the same government."
+    ),
+}
+"""Checks that are statistically clear in the claimed direction at the calibrated values but do not
+clear their smallest effect that matters, with what that means: findings, not numbers to tune.
+``tests/test_patterns.py`` fails if another check falls short or if one of these is far beyond its
+threshold, so the list stays true."""

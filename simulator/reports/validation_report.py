@@ -22,8 +22,12 @@ from simulator.evaluation.history_fit import (
     score_backcast,
     track_label,
 )
+from simulator.evaluation.shock_response import event_response
 from simulator.evaluation.validation import (
+    HEADLINE,
+    KNOWN_SHORTFALLS,
     PATTERNS,
+    SMALLEST_INDEX_EFFECT,
     Check,
     Estimate,
     PatternResult,
@@ -115,8 +119,87 @@ TUNED = (
 )
 
 
+KIND_MEANING = {
+    "validation": "the model reproduces something not put into it (an effect of mechanisms acting together)",
+    "verification": (
+        "the code does what the ODD says: the effect follows from an ordering, rule or shock given as input"
+    ),
+    "calibration": (
+        "inputs were adjusted until the check held (the backcast's targets), so it is a condition, not evidence"
+    ),
+}
+INVASION = "Russia invades Ukraine"
+
+
+def _verdict(check: Check) -> str:
+    """Substantive, only statistically clear, or not even that."""
+    if check.substantive:
+        return "clears it"
+    return "**clear but below it**" if check.passed else "**not clear**"
+
+
+def threshold_section(
+    calibrated: list[PatternResult], independent: list[PatternResult], facts: dict[str, float]
+) -> list[str]:
+    """Kinds of check, the smallest effect that matters and why, and every check against it twice."""
+    pairs = [
+        (c, d, r.pattern.code)
+        for r, q in zip(calibrated, independent, strict=True)
+        for c, d in zip(r.checks, q.checks, strict=True)
+    ]
+    out = [
+        "## What each check can show, and the smallest effect that matters",
+        "",
+        "Each check is one of three kinds:",
+        "",
+        *[f"- **{kind}**: {meaning}." for kind, meaning in KIND_MEANING.items()],
+        "",
+        f"**The smallest effect that matters** on a 0–1 index is {SMALLEST_INDEX_EFFECT:g}. It is 7% of the 0.15",
+        "gap between the milestones that read the scale as observable levels (docs/ODD.md §7.13); it is",
+        f"{SMALLEST_INDEX_EFFECT / facts['sd']:.1f} replicate standard deviations of final EU–Japan cooperation "
+        f"in the baseline ({facts['sd']:.4f}); and it is {SMALLEST_INDEX_EFFECT / facts['invasion']:.0%} of the",
+        "effect of the February 2022 invasion on EU–Japan cooperation by 2024Q4 in the backcast",
+        f"({facts['invasion']:+.3f}),",
+        "the one large shock whose aftermath the sources describe. A check **clears it** when its whole",
+        "95% interval lies beyond the threshold on the claimed side; a check that is statistically clear",
+        "but does not clear it is reported as **clear but below it**, not as a pass.",
+        "",
+        "Every check is measured twice at the calibrated values: with **common random numbers** (every",
+        "scenario file's own seed, so compared runs share their random draws and most noise cancels) and",
+        "with **independent seeds** (every run its own seed, so a difference carries the full noise of",
+        "two samples). An effect that only common random numbers make visible fails the second.",
+        "",
+        "| # | Check | Kind | Smallest effect that matters | Common random numbers | | Independent seeds | |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for crn, ind, code in pairs:
+        side = ">" if crn.direction > 0 else "<"
+        threshold = f"{side} {'+' if crn.direction > 0 else '−'}{crn.threshold:.2g} ({crn.threshold_reason})"
+        out.append(
+            f"| {code} | {crn.claim} | {crn.kind} | {threshold} | {crn.estimate} | {_verdict(crn)} | "
+            f"{ind.estimate} | {_verdict(ind)} |"
+        )
+    out += ["", "**Counts by kind** (checks that clear the smallest effect that matters):", ""]
+    for kind in KIND_MEANING:
+        sub = [(c, d) for c, d, _ in pairs if c.kind == kind]
+        if sub:
+            out.append(
+                f"- {kind}: {sum(c.substantive for c, _ in sub)} of {len(sub)} with common random numbers, "
+                f"{sum(d.substantive for _, d in sub)} of {len(sub)} with independent seeds."
+            )
+    short = [(c, code) for c, _, code in pairs if not c.substantive]
+    out += ["", "**Findings: checks below the smallest effect that matters** (common random numbers):", ""]
+    for check, code in short:
+        why = KNOWN_SHORTFALLS.get((code, check.claim), "Not yet explained: a new finding.")
+        out.append(f"- {code}, *{check.claim}* ({check.estimate}): {why}")
+    if not short:
+        out.append("- none")
+    out.append("")
+    return out
+
+
 def _fmt_check(check: Check) -> str:
-    mark = "pass" if check.passed else "**FAIL**"
+    mark = "pass" if check.substantive else "clear, below the smallest effect" if check.passed else "**FAIL**"
     return f"{check.claim}: {check.estimate} ({mark})"
 
 
@@ -196,6 +279,10 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
     """Run everything, draw the figure into ``docs`` and return the report text and overall pass."""
     runs = RunCache(folder, replicates)
     calibrated = [p.evaluate(runs) for p in PATTERNS]
+    independent = [p.evaluate(RunCache(folder, replicates, independent=True)) for p in PATTERNS]
+    baseline_final = runs("baseline").series(HEADLINE)[-1]
+    invasion = event_response(runs(BACKCAST).scenario, INVASION, outputs=(HEADLINE,)).iloc[0]
+    facts = {"sd": float(baseline_final.std(ddof=1)), "invasion": float(invasion.peak)}
     ranges = {p.code: evaluate_ranges(p, folder=folder, replicates=sweep_replicates) for p in PATTERNS}
     grid = deference_boundary(DEFERENCE_GRID, WEIGHT_GRID, folder=folder, replicates=sweep_replicates)
     history = runs(BACKCAST)  # already run for P1 and P2
@@ -220,15 +307,19 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
         "the checks in `simulator/evaluation/validation.py` that `tests/test_patterns.py` also asserts. Patterns come",
         "from docs/ODD.md §1.2; each is stated in one of the five source documents.",
         "",
-        f"- **At the calibrated values: {n_pass} of {len(calibrated)} patterns pass** "
-        f"({replicates} replicates per scenario).",
+        f"- **At the calibrated values: {n_pass} of {len(calibrated)} patterns are statistically clear in the "
+        f"claimed direction** ({replicates} replicates per scenario); {sum(r.substantive for r in calibrated)} of "
+        f"{len(calibrated)} clear the smallest effect that matters in every check, and "
+        f"{sum(r.substantive for r in independent)} of {len(independent)} do so with independent seeds. Most checks "
+        "verify the code rather than validate the model; the next section says which is which.",
         f"- **Across the documented ranges of each mechanism's own parameters: {range_pass} of "
         f"{len(range_results)} parameter points pass** ({sweep_replicates} replicates per point).",
         "",
         "**How to read an effect.** `+0.0123 [+0.0101, +0.0145]` is the mean over replicates of the",
         "measured effect, with a 95% percentile-bootstrap interval over replicates (2,000 resamples,",
-        "fixed seed). A check passes only if the whole interval lies on the side of zero the pattern",
-        "claims, so the effect must be larger than the noise between replicates. Shock scenarios are",
+        "fixed seed). A check is statistically clear if the whole interval lies on the side of zero the",
+        "pattern claims, and it passes only if the interval also lies beyond the smallest effect that",
+        "matters (next sections). Shock scenarios are",
         "compared with the baseline replicate by replicate: both use seed 2025, so replicate r of each",
         "draws the same random numbers (common random numbers), and the difference is the shock's effect.",
         "",
@@ -241,9 +332,10 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
         p = result.pattern
         effects = "<br>".join(_fmt_check(c) for c in result.checks)
         scenarios = ", ".join(f"`{s}`" for s in p.scenarios)
-        verdict = "pass" if result.passed else "**FAIL**"
+        verdict = "pass" if result.substantive else "clear, below the smallest effect" if result.passed else "**FAIL**"
         out.append(f'| {p.code} | {p.statement} | {p.cite}: "{p.quote}" | {scenarios} | {effects} | {verdict} |')
 
+    out += ["", *threshold_section(calibrated, independent, facts)]
     out += ["", "### What each check measures", ""]
     for result in calibrated:
         out.append(f"- **{result.pattern.code}**")
@@ -252,6 +344,9 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
     out += [
         "",
         "## Across the documented parameter ranges",
+        "",
+        "One parameter at a time, and judged by statistical clearness only (the interval excludes zero on",
+        "the claimed side), not by the smallest effect that matters; joint variation is not measured here.",
         "",
         "P3–P10 must also hold when each parameter of the mechanism behind them is moved, one at a",
         "time, to either end of its documented range (`eujsim params`). The cell shows the result and",
@@ -315,7 +410,13 @@ def build_report(folder: Path, docs: Path, replicates: int, sweep_replicates: in
         "",
     ]
     out += history_section(coded, scores, replicates)
-    return "\n".join(out), n_pass == len(calibrated) and range_pass == len(range_results)
+    unexplained = [
+        (r.pattern.code, c.claim)
+        for r in calibrated
+        for c in r.checks
+        if not c.substantive and (r.pattern.code, c.claim) not in KNOWN_SHORTFALLS
+    ]
+    return "\n".join(out), n_pass == len(calibrated) and range_pass == len(range_results) and not unexplained
 
 
 def main(argv: Sequence[str] | None = None) -> int:
