@@ -10,6 +10,9 @@ Desire of actor i toward j in domain d (all terms signed, see docs/ODD.md)::
 
     desire = clip(intercept + common_threat + abandonment_fear + values + capability
                   + constraints + exposure + deference + rivalry, 0, 1)
+
+(or, as a structural option, a blend with a multiplicative form in which the last four
+scale the others down; docs/ODD.md §7.15).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from simulator.core.ablation import Switch
 from simulator.core.context import PAIR_OF, Context
 from simulator.core.mechanisms import activity as activity_mech
 from simulator.core.mechanisms import commitment as commitment_mech
+from simulator.core.mechanisms import cooperation as cooperation_mech
 from simulator.core.mechanisms import politics
 from simulator.core.mechanisms import spending as spending_mech
 from simulator.core.mechanisms import threat as threat_mech
@@ -135,12 +139,18 @@ class Actor(mesa.Agent):
         """Role-specific terms, written into the columns of the actors they concern; default none."""
 
     def choose_cooperation(self) -> None:
-        """Write desired intensity toward every other actor into the next state."""
-        terms = self.desire_terms()
+        """Write desired intensity toward every other actor into the next state.
+
+        The terms kept for attribution and explanations are those that add up to the desire
+        before clipping, so under the multiplicative desire option they are its effective terms
+        (:func:`~simulator.core.mechanisms.cooperation.desire`).
+        """
+        params = self.model.params
+        desire, terms = cooperation_mech.desire(
+            params["model.desire_intercept"], self.desire_terms(), params["model.desire_multiplicative_share"]
+        )
         if self.code in self.model.explained_members:
             self.terms = terms
-        intercept = self.model.params["model.desire_intercept"][:, None, None]
-        desire = np.clip(intercept + terms.sum(axis=1), 0.0, 1.0)
         desire[:, self.index] = 0.0
         self.model.next.desire[:, self.index] = desire
         if self.code in PARTNERS:
@@ -158,10 +168,12 @@ class ThreatObserver(Actor):
         return OBSERVERS.index(self.code)
 
     def perceive_threats(self) -> None:
-        """Update channel threat readings: direct + linked, smoothed by memory.
+        """Update channel threat readings: direct + linked, smoothed by memory; then the overall ones.
 
         Balance of threat (Walt): activity x power x salience; linkage carries threat
-        across aligned challengers.
+        across aligned challengers. The overall reading of each challenger combines the new
+        channel readings (the largest, or toward their union under the structural option), so
+        the next quarter's agents and the recorded output read the same number.
         """
         model, o = self.model, self.observer_index
         current = model.state.threat[:, o]
@@ -172,6 +184,9 @@ class ThreatObserver(Actor):
         target = threat_mech.threat_target(direct, linked)
         memory = model.params["model.threat_memory"] if self.on(Switch.THREAT_SMOOTHING) else np.zeros(model.n_worlds)
         model.next.threat[:, o] = threat_mech.smooth(current, target, memory)
+        model.next.overall_threat[:, o] = threat_mech.overall_threat(
+            model.next.threat[:, o], model.params["model.threat_union_share"]
+        )
 
     def add_role_terms(self, terms: np.ndarray) -> None:
         """Common threat with fellow observers (the shared reading of the context)."""

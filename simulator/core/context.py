@@ -13,7 +13,6 @@ import numpy as np
 
 from simulator.core.mechanisms.activity import containment, domain_aim
 from simulator.core.mechanisms.cooperation import aim_share, shared_channel_threat, shared_risk, threat_by_domain
-from simulator.core.mechanisms.threat import overall_threat
 from simulator.core.parameters import Structure
 from simulator.core.state import WorldState
 from simulator.core.structure import ACTORS, CHALLENGERS, DOMAINS, OBSERVERS, PAIRS, PARTNERS, WESTERN_PAIRS, pair_name
@@ -31,7 +30,8 @@ class Context:
     """Shared readings of the state at t.
 
     Attributes:
-        overall_threat: (W, O, K) combined threat each observer reads from each challenger.
+        overall_threat: (W, O, K) combined threat each observer reads from each challenger (the
+            state's own, so the agents and the recorded output read the same number).
         coop_level: (W, pairs) mean intensity over domains.
         alignment: (W, K, K) challenger alignment (their pair's intensity), zero diagonal.
         aim: (W, D, K) relevance of each domain to each challenger's current activity.
@@ -58,7 +58,7 @@ class Context:
     def read(cls, state: WorldState, structure: Structure, params: dict[str, np.ndarray]) -> Context:
         """Derive the shared readings from the state and parameters in force."""
         w = state.coop.shape[0]
-        overall = overall_threat(state.threat)
+        overall = state.overall_threat  # combined by each observer when it made the readings
         level = state.coop.mean(axis=2)
         alignment = np.zeros((w, len(CHALLENGERS), len(CHALLENGERS)))
         for i, row in enumerate(_CHALLENGER_PAIRS):

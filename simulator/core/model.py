@@ -8,7 +8,8 @@ Process overview of one quarter (docs/ODD.md §3), read top to bottom in
    challengers set activity (pushback, noise, episodes); partners and the
    guarantor update threat readings; the guarantor sets theatre commitment;
    partners set defence effort; everyone chooses desired cooperation.
-3. Cooperation settles: each pair moves toward the lower of the two desires.
+3. Cooperation settles: each pair moves toward the lower of the two desires (or, as a
+   structural option, toward a blend with their mean; docs/ODD.md §7.15).
 4. Outputs, driver contributions and events are recorded.
 
 Every state array has a leading world axis: a run of R replicates is one model
@@ -27,7 +28,7 @@ from simulator.core.ablation import Switch, check_ablation
 from simulator.core.agents import ROLE_CLASSES, Actor
 from simulator.core.context import Context
 from simulator.core.mechanisms.cooperation import attribute, realise
-from simulator.core.mechanisms.threat import direct_threat
+from simulator.core.mechanisms.threat import direct_threat, overall_threat
 from simulator.core.parameters import Structure, world_parameters
 from simulator.core.randomness import predraw
 from simulator.core.shocks import ShockSchedule
@@ -121,6 +122,7 @@ class StrategicModel(mesa.Model):
         state.activity[:] = s.assertiveness
         for o in range(s.salience.shape[1]):
             state.threat[:, o] = direct_threat(s.salience[:, o], s.power, s.assertiveness)
+        state.overall_threat[:] = overall_threat(state.threat, self.base_params["model.threat_union_share"])
         state.commitment[:] = np.stack([self.base_params[f"USA.commitment_{t}"] for t in THEATRES], axis=1)
         for p, code in enumerate(PARTNERS):
             state.spending[:, p] = self.base_params[f"{code}.spending_base"]
@@ -191,7 +193,11 @@ class StrategicModel(mesa.Model):
         return self._draws.crises[self._step_index - 1, :, partner]
 
     def settle_cooperation(self) -> None:
-        """Move every pair toward the lower of its members' desires; attribute EU–JPN's change."""
+        """Move every pair toward the lower of its members' desires; attribute EU–JPN's change.
+
+        Under the settlement option the target blends the lower desire with the mean of the two
+        (``model.settlement_mean_share``, docs/ODD.md §7.15).
+        """
         params, structure, nxt = self.params, self.structure, self.next
         rise, decay = params["model.coop_rise_rate"], params["model.coop_decay_rate"]
         if Switch.COOP_INERTIA in self.ablate:
@@ -211,6 +217,7 @@ class StrategicModel(mesa.Model):
             structure.agreement,
             brake,
             floor,
+            params["model.settlement_mean_share"],
         )
         nxt.coop[:] = result.coop
         if not self.stochastic:

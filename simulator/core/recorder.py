@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.core.mechanisms.threat import overall_threat
 from simulator.core.state import N_TERMS, WorldState
 from simulator.core.structure import (
     ACTIVITIES,
@@ -66,7 +65,7 @@ def _row(state: WorldState) -> np.ndarray:
         state.coop[:, HEADLINE_INDEX].T,
         state.desire[:, _EU, _JPN].mean(axis=1)[None],
         state.desire[:, _JPN, _EU].mean(axis=1)[None],
-        overall_threat(state.threat).reshape(w, -1).T,
+        state.overall_threat.reshape(w, -1).T,
         state.containment.T,
         state.activity.reshape(w, -1).T,
         state.commitment.T,

@@ -35,6 +35,8 @@ class WorldState:
     Attributes:
         activity: (W, K, A) challenger activity per channel.
         threat: (W, O, K, A) observer readings of each challenger per channel.
+        overall_threat: (W, O, K) each observer's overall reading of each challenger, combined
+            from ``threat`` when the reading is made (docs/ODD.md §7.2, §7.15).
         containment: (W, K) containment each challenger reads.
         commitment: (W, theatres) US commitment per theatre.
         spending: (W, partners) defence spending, % of GDP.
@@ -48,6 +50,7 @@ class WorldState:
 
     activity: np.ndarray
     threat: np.ndarray
+    overall_threat: np.ndarray
     containment: np.ndarray
     commitment: np.ndarray
     spending: np.ndarray
@@ -65,6 +68,7 @@ class WorldState:
         return cls(
             activity=np.zeros((w, k, a)),
             threat=np.zeros((w, len(OBSERVERS), k, a)),
+            overall_threat=np.zeros((w, len(OBSERVERS), k)),
             containment=np.zeros((w, k)),
             commitment=np.zeros((w, len(THEATRES))),
             spending=np.zeros((w, len(PARTNERS))),

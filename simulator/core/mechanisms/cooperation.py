@@ -5,6 +5,13 @@ Each actor wants a level of cooperation with each other actor in each domain
 moves toward the lower of the two sides' desires, because cooperation needs
 both, with inertia; agreements slow decay and hold a floor under it. Domestic
 instability acts on desire (the constraint term), not on the rate.
+
+Two of these choices are structural options (docs/ODD.md §7.15): the desire can be
+read in a multiplicative form, in which the constraint-type terms scale the drivers
+down instead of subtracting from them (``model.desire_multiplicative_share``), and
+the settlement can move toward the mean of the two desires instead of the lower one
+(``model.settlement_mean_share``). At share 0, the calibrated structure, both run on
+the original code path.
 """
 
 from __future__ import annotations
@@ -12,6 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from simulator.core.structure import MECHANISMS
+
+CONSTRAINT_TERMS = ("constraints", "exposure", "deference", "rivalry")
+"""The desire terms that hold cooperation back (never positive: a weight >= 0 times minus an index >= 0).
+
+In the multiplicative desire form they scale the drivers down; the other terms (common
+threat, abandonment fear or alliance pull, values, capability) are the drivers.
+"""
+_CONSTRAINT_MASK = np.array([m in CONSTRAINT_TERMS for m in MECHANISMS[:-2]])
 
 
 def shared_channel_threat(threat_i: np.ndarray, threat_j: np.ndarray) -> np.ndarray:
@@ -43,18 +60,89 @@ def aim_share(aim: np.ndarray) -> np.ndarray:
     return aim / np.maximum(aim.sum(axis=2, keepdims=True), 1e-12)
 
 
+def _per_world(share: np.ndarray, ndim: int) -> np.ndarray:
+    """A (W,) share shaped to broadcast against an array of ``ndim`` dimensions with a leading world axis."""
+    return share.reshape(share.shape + (1,) * (ndim - 1))
+
+
+def multiplicative_desire(intercept: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Desire in the multiplicative form, and the terms that add up to it.
+
+    The drivers and the intercept make the base ``P = intercept + Σ drivers``; each
+    constraint-type term of magnitude ``n_m = clip(-x_m, 0, 1)`` keeps a share ``1 - n_m``
+    of it, so ``desire = clip(P · Π_m (1 - n_m), 0, 1)``. A constraint therefore costs
+    more where there is more ambition to hold back, and nothing where there is none.
+    With no constraint the form equals the additive one.
+
+    To keep the driver attribution exact, the amount the constraints remove,
+    ``R = max(P, 0) · (1 - Π_m (1 - n_m))``, is split among them in proportion to their
+    magnitudes (one constraint alone gets exactly ``P · n_m``); the drivers keep their own
+    terms. The returned terms then satisfy ``intercept + Σ terms = P - R``, the unclipped
+    multiplicative desire (equal to ``P · Π(1 - n_m)`` whenever ``P >= 0``).
+
+    Args:
+        intercept: The desire intercept, shaped to broadcast against ``terms.sum(axis=1)``.
+        terms: (W, M, ...) signed desire terms in the order of ``MECHANISMS`` (M = 8).
+
+    Returns:
+        The desire (W, ...) on [0, 1], and the effective terms (W, M, ...).
+    """
+    drivers = terms[:, ~_CONSTRAINT_MASK]
+    magnitude = np.clip(-terms[:, _CONSTRAINT_MASK], 0.0, 1.0)
+    base = intercept + drivers.sum(axis=1)
+    removed = np.maximum(base, 0.0) * (1.0 - np.prod(1.0 - magnitude, axis=1))
+    total = magnitude.sum(axis=1, keepdims=True)
+    portion = np.divide(magnitude, total, out=np.zeros_like(magnitude), where=total > 0)
+    effective = terms.copy()
+    effective[:, _CONSTRAINT_MASK] = -removed[:, None] * portion
+    return np.clip(base - removed, 0.0, 1.0), effective
+
+
+def desire(intercept: np.ndarray, terms: np.ndarray, multiplicative_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Desire from its terms: additive and clipped, or blended toward the multiplicative form.
+
+    The calibrated desire is ``clip(intercept + Σ_m x_m, 0, 1)``. A world with
+    ``model.desire_multiplicative_share`` s > 0 takes ``(1 - s)`` of it plus ``s`` of
+    :func:`multiplicative_desire`, and reports the same blend of the two sets of terms,
+    so that the attribution and explanations read terms that add up to the blended
+    unclipped desire (docs/ODD.md §7.15). Worlds at s = 0 keep the additive desire and
+    their own terms on the original code path.
+
+    Args:
+        intercept: (W,) desire intercept.
+        terms: (W, M, ...) signed desire terms in the order of ``MECHANISMS``.
+        multiplicative_share: (W,) weight of the multiplicative form.
+
+    Returns:
+        The desire (W, ...) on [0, 1], and the terms as the attribution reads them (W, M, ...).
+    """
+    base = _per_world(intercept, terms.ndim - 1)
+    additive = np.clip(base + terms.sum(axis=1), 0.0, 1.0)
+    if not np.any(multiplicative_share > 0):
+        return additive, terms
+    product, effective = multiplicative_desire(base, terms)
+    share = _per_world(multiplicative_share, additive.ndim)
+    blended = np.where(share > 0, (1.0 - share) * additive + share * product, additive)
+    term_share = _per_world(multiplicative_share, terms.ndim)
+    read = np.where(term_share > 0, (1.0 - term_share) * terms + term_share * effective, terms)
+    return blended, read
+
+
 @dataclass(frozen=True)
 class Realisation:
     """Outcome of one quarter's adjustment of realised cooperation.
 
     Attributes:
         coop: (W, pairs, D) new intensity.
-        target: (W, pairs, D) lower of the two desires.
+        target: (W, pairs, D) what cooperation moves toward: the lower of the two desires, or
+            its blend with their mean under the settlement option (docs/ODD.md §7.15).
         base_rate: (W, pairs, D) rise or decay rate before agreements.
         rate: (W, pairs, D) rate actually applied.
         floor_lift: (W, pairs, D) how much the agreement floor raised the result.
         rising: (W, pairs, D) True where the target is above the current level.
         first_binds: (W, pairs, D) True where the first member's desire is the lower.
+        first_weight: (W, pairs, D) weight of the first member's desire in the target (the
+            second's is one minus it): 1 or 0 under the lower-desire settlement.
     """
 
     coop: np.ndarray
@@ -64,6 +152,7 @@ class Realisation:
     floor_lift: np.ndarray
     rising: np.ndarray
     first_binds: np.ndarray
+    first_weight: np.ndarray
 
 
 def realise(
@@ -75,8 +164,9 @@ def realise(
     agreement: np.ndarray,
     brake: np.ndarray,
     floor: np.ndarray,
+    mean_share: np.ndarray | None = None,
 ) -> Realisation:
-    """Move realised cooperation toward the lower desire.
+    """Move realised cooperation toward the lower desire (or toward a blend with the mean).
 
     Args:
         coop: (W, pairs, D) current intensity.
@@ -87,8 +177,17 @@ def realise(
         agreement: (W, pairs) agreement coverage; slows decay by ``brake``.
         brake: (W,) fraction of decay removed at full coverage.
         floor: (W, pairs, D) agreement-backed floor.
+        mean_share: (W,) ``model.settlement_mean_share``: the target is ``(1 - s)·min + s·mean``
+            of the two desires (docs/ODD.md §7.15); None or 0 is the lower desire.
     """
+    first_binds = desire_first <= desire_second
     target = np.minimum(desire_first, desire_second)
+    first_weight = first_binds.astype(float)
+    if mean_share is not None and np.any(mean_share > 0):
+        share = _per_world(mean_share, target.ndim)
+        mean = 0.5 * (desire_first + desire_second)
+        target = np.where(share > 0, (1.0 - share) * target + share * mean, target)
+        first_weight = np.where(share > 0, (1.0 - share) * first_weight + 0.5 * share, first_weight)
     rising = target > coop
     base_rate = np.where(rising, rise_rate[:, None, None], decay_rate[:, None, None])
     rate = np.where(rising, base_rate, base_rate * (1.0 - brake[:, None, None] * agreement[:, :, None]))
@@ -101,7 +200,8 @@ def realise(
         rate=rate,
         floor_lift=new - moved,
         rising=rising,
-        first_binds=desire_first <= desire_second,
+        first_binds=first_binds,
+        first_weight=first_weight,
     )
 
 
@@ -121,6 +221,10 @@ def attribute(
     (r - r0)(target - coop) is non-zero only when falling: decay slowed by agreements,
     which goes to ``agreements`` with the floor lift.
 
+    Under a settlement that blends toward the mean (docs/ODD.md §7.15) the target is a
+    weighted sum of both desires, so x is the same weighted sum of both sides' terms and
+    ``reversion`` absorbs both sides' clipping; the contributions still sum to the change.
+
     Args:
         coop: (W, D) the pair's intensity before the step.
         terms_first: (W, M, D) signed desire terms of the pair's first member.
@@ -134,6 +238,11 @@ def attribute(
     """
     binds = realisation.first_binds[:, pair, :]
     terms = np.where(binds[:, None, :], terms_first, terms_second)
+    weight = realisation.first_weight[:, pair, :]
+    shared = (weight > 0.0) & (weight < 1.0)
+    if shared.any():
+        mixed = weight[:, None, :] * terms_first + (1.0 - weight[:, None, :]) * terms_second
+        terms = np.where(shared[:, None, :], mixed, terms)
     target = realisation.target[:, pair, :]
     r0 = realisation.base_rate[:, pair, :]
     r = realisation.rate[:, pair, :]

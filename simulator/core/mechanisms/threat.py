@@ -52,8 +52,8 @@ def smooth(previous: np.ndarray, target: np.ndarray, memory: np.ndarray) -> np.n
     return m * previous + (1.0 - m) * target
 
 
-def overall_threat(channels: np.ndarray) -> np.ndarray:
-    """Combine channel readings (last axis) into one 0–1 threat: the largest.
+def overall_threat(channels: np.ndarray, union_share: np.ndarray | None = None) -> np.ndarray:
+    """Combine channel readings (last axis) into one 0–1 threat: the largest, or toward their union.
 
     An observer judges a challenger by its most dangerous line of activity. A
     probabilistic union of the channels was tried first and rejected: with five
@@ -61,5 +61,23 @@ def overall_threat(channels: np.ndarray) -> np.ndarray:
     Taiwan blockade could barely move it and the asymmetric-salience pattern (P5)
     was inverted by saturation rather than by any mechanism. Breadth of pressure
     still matters where it should, in the per-channel common-threat term.
+
+    The union stays available as a structural option (docs/ODD.md §7.15), so that a
+    modeller can test how much the patterns depend on the choice: a world with
+    ``model.threat_union_share`` s reads ``(1 - s)·max + s·(1 - Π(1 - T_a))``. Worlds at
+    s = 0, the calibrated structure, take the maximum on the original code path, so their
+    numbers are those of a model without the option.
+
+    Args:
+        channels: (W, ..., A) channel readings on [0, 1].
+        union_share: (W,) weight of the union in each world; None or all zero is the maximum.
+
+    Returns:
+        (W, ...) the overall readings, on [0, 1].
     """
-    return channels.max(axis=-1)
+    strongest = channels.max(axis=-1)
+    if union_share is None or not np.any(union_share > 0):
+        return strongest
+    union = 1.0 - np.prod(1.0 - channels, axis=-1)
+    share = union_share.reshape(union_share.shape + (1,) * (strongest.ndim - 1))
+    return np.where(share > 0, (1.0 - share) * strongest + share * union, strongest)
