@@ -44,7 +44,7 @@ STRUCTURAL_OPTIONS: dict[str, str] = {
 CALIBRATED = "calibrated"
 """The variant with every option at 0: the model the patterns are validated on."""
 
-COLUMNS = ("pattern", "check", "variant", "effect", "low", "high", "direction", "passed")
+COLUMNS = ("pattern", "check", "variant", "effect", "low", "high", "direction", "passed", "substantive")
 
 
 def variants(*, include_calibrated: bool = True) -> dict[str, dict[str, float]]:
@@ -89,7 +89,8 @@ def structural_table(
         One row per variant, pattern and check, in that order: ``pattern`` (P1…P10), ``check``
         (the claim), ``variant``, ``effect`` (mean over replicates), ``low``/``high`` (95%
         bootstrap interval), ``direction`` (+1 if the claim is that the effect is positive, -1
-        if negative) and ``passed`` (the interval lies wholly on the claimed side of zero).
+        if negative), ``passed`` (the interval lies wholly on the claimed side of zero) and
+        ``substantive`` (it also clears the check's smallest effect that matters).
     """
     rows: list[dict[str, object]] = []
     for variant, overrides in variants(include_calibrated=include_calibrated).items():
@@ -108,6 +109,7 @@ def structural_table(
                         "high": check.estimate.high,
                         "direction": check.direction,
                         "passed": check.passed,
+                        "substantive": check.substantive,
                     }
                 )
     return pd.DataFrame(rows, columns=list(COLUMNS))
