@@ -295,7 +295,18 @@ def small_table():
 
 
 def test_the_table_has_a_row_per_variant_and_check(small_table):
-    assert list(small_table.columns) == ["pattern", "check", "variant", "effect", "low", "high", "direction", "passed"]
+    assert list(small_table.columns) == [
+        "pattern",
+        "check",
+        "variant",
+        "effect",
+        "low",
+        "high",
+        "direction",
+        "passed",
+        "substantive",
+    ]
+    assert not (small_table["substantive"] & ~small_table["passed"]).any(), "beyond the threshold implies clear"
     assert len(small_table) == 4 * (1 + 3 + 2)
     assert list(dict.fromkeys(small_table["variant"])) == [CALIBRATED, *STRUCTURAL_OPTIONS]
     assert (small_table["low"] <= small_table["effect"]).all() and (small_table["effect"] <= small_table["high"]).all()
