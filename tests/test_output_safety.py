@@ -236,6 +236,7 @@ def test_nothing_eujsim_writes_counts_as_foreign(tmp_path):
         encoding="utf-8",
     )
     ok("sweep", experiment, "--out", sweep, "--workers", 1, "--progress", "log")
+    ok("analyze", sweep, "--discover", "coop_EU_JPN:final > 0")  # tests/test_discovery.py has one with a box
     ok("report", sweep)
     kinds = {run: "run", run / "explain": "explain", compare: "compare", sweep: "sweep"}
     for folder, kind in kinds.items():

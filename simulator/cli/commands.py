@@ -13,7 +13,7 @@ import shutil
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
@@ -266,19 +266,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_analysis(result: SweepResult | Path) -> None:
+def _print_analysis(result: SweepResult | Path, **discovery: Any) -> None:
     from simulator.sweeps.analysis import analyze
 
-    analysis = analyze(result)
+    analysis = analyze(result, **discovery)
     print(analysis.summary)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    from simulator.sweeps.conditions import parse_condition
+    from simulator.sweeps.discovery import MIN_DENSITY, empty_point_table, resolve_condition
     from simulator.sweeps.sweep import open_sweep
 
+    if not args.discover and (args.min_density is not None or args.discover_method != "prim"):
+        raise UserError("is an option of a discovery; give the condition with --discover too", field=_given(args))
+    density = MIN_DENSITY if args.min_density is None else args.min_density
+    if not 0 < density <= 1:  # also refuses NaN
+        raise UserError(
+            f"{density:g} is not a share above 0 and at most 1; give e.g. --min-density 0.8", field="--min-density"
+        )
+    conditions = [parse_condition(text, field="--discover") for text in args.discover]
     result = open_sweep(args.folder)
-    _print_analysis(result)
+    columns, factors = empty_point_table(result), result.experiment.factor_names
+    conditions = [resolve_condition(c, columns, factors, field="--discover") for c in conditions]
+    _print_analysis(result, discover=conditions, min_density=density, discover_method=args.discover_method)
     return 0
+
+
+def _given(args: argparse.Namespace) -> str:
+    """The discovery option given without --discover, for its message."""
+    return "--min-density" if args.min_density is not None else "--discover-method"
 
 
 def _point_ids(text: str | None) -> list[int] | None:

@@ -127,8 +127,34 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser(
         "analyze",
         help="re-draw a sweep's plots and recompute its sensitivity indices without re-running it",
+        description=(
+            "Rewrite a sweep's plots/ and indices/ from its tables. With --discover, also find where in the "
+            "swept inputs a condition on a metric holds (PRIM scenario discovery, from the EMA Workbench: "
+            "pip install 'eujsim[discover]') and write it to SWEEP_DIR/analysis/discover/<condition>/."
+        ),
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
+    analyze.add_argument(
+        "--discover",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="a condition 'METRIC OP VALUE' (OP one of > >= < <= ==) on the point means, e.g. "
+        "'coop_EU_JPN:final > 0.55' or 'coop_EU_JPN:first_above@0.55 <= 12'; repeat for more",
+    )
+    analyze.add_argument(
+        "--min-density",
+        type=float,
+        metavar="SHARE",
+        help="share of the points inside the reported box where the condition must hold (default 0.8); "
+        "the box is the widest-covering one that reaches it",
+    )
+    analyze.add_argument(
+        "--discover-method",
+        choices=("prim", "cart"),
+        default="prim",
+        help="PRIM's peeling trajectory (default) or the leaves of a CART classification tree",
+    )
 
     comp = sub.add_parser(
         "compare",

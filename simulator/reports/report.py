@@ -958,8 +958,76 @@ def sweep_report(path: Path) -> Page:
     )
     page.add("results", "Results per design point", _sweep_tables(path))
     page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim sweep` (or `eujsim analyze`) drew."))
+    discoveries = _discoveries_html(path, int(manifest.get("points", 0) or 0))
+    if discoveries:
+        page.add("discovery", "Where conditions hold (scenario discovery)", discoveries)
     page.add("provenance", "Provenance", provenance_html(manifest, path))
     return page
+
+
+DISCOVERY_CAPTIONS = {
+    "tradeoff.png": "Coverage against density of every candidate box (PRIM's peeling trajectory, or CART's leaves), "
+    "coloured by the number of inputs restricted; the dashed line is the density asked for, the ring the box "
+    "reported.",
+    "box.png": "The reported box over each input's swept range (grey), with the points where the condition holds "
+    "(blue) and where it does not (grey crosses).",
+}
+
+
+def _discoveries_html(path: Path, design_points: int) -> str:
+    """Each discovery of the sweep (``eujsim analyze --discover``): its sentence, box table and plots; '' if none.
+
+    A discovery is computed when asked for, not with every analysis, so one made before the sweep
+    finished says on how many of the design's points it rests.
+    """
+    from simulator.sweeps.discovery import DISCOVERY_FILE, discoveries_in
+
+    what = "find it again with `eujsim analyze --discover`"
+    parts = []
+    for folder in discoveries_in(path):
+        record = _read_json(folder / DISCOVERY_FILE, what)
+        condition = str(record.get("condition", folder.name))
+        parts.append(f"<h3>{esc(condition)}</h3>")
+        parts.append(f"<p>{esc(record.get('summary', ''))}</p>")
+        details = [
+            ("method", str(record.get("method", "")).upper()),
+            ("density asked for", _num(record.get("min_density"), "{:g}")),
+            ("points", f"{record.get('points', '?')} ({record.get('holding', '?')} where it holds)"),
+            ("folder", Raw(f"<code>{esc(folder.relative_to(path))}</code>")),
+        ]
+        parts.append(facts(details))
+        notes = [str(n) for n in record.get("notes", [])]
+        if isinstance(record.get("points"), int) and record["points"] < design_points:
+            notes.append(f"Found on {record['points']} of the design's {design_points} points; {what} to use them all.")
+        parts += [f'<p class="note">{esc(note)}</p>' for note in notes]
+        if record.get("outcome") != "box":
+            continue
+        rows = [
+            (
+                item.get("input"),
+                item.get("range") if item.get("restricted") else "unrestricted",
+                item.get("full_range") or f"{_num(item.get('full_low'), '{:g}')}–{_num(item.get('full_high'), '{:g}')}",
+                _num(item.get("quasi_p"), "{:.2g}") if item.get("quasi_p") is not None else "–",
+            )
+            for item in record.get("box", [])
+        ]
+        caption = (
+            f"The box: coverage {_num(record.get('coverage'), '{:.0%}')}, density "
+            f"{_num(record.get('density'), '{:.0%}')}, {record.get('in_box', '?')} points inside"
+        )
+        parts.append(table(caption, ["input", "box", "swept range", "quasi-p"], rows, numeric=(3,)))
+        for name, caption in DISCOVERY_CAPTIONS.items():
+            file = folder / name
+            if file.is_file():
+                parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({name})", source=file))
+    if not parts:
+        return ""
+    intro = (
+        '<p class="note">Where in the swept inputs a condition on a metric holds, found on the point means by PRIM '
+        "(or CART) from the EMA Workbench: density is the share of the points inside the box where the condition "
+        "holds, coverage the share of all points where it holds that lie inside the box (docs/sweeps.md).</p>"
+    )
+    return intro + "\n" + "\n".join(parts)
 
 
 def _sweep_tables(path: Path) -> str:

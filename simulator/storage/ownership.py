@@ -80,6 +80,8 @@ class Layout:
 
 _PLOTS = Layout(files=("*.png",))
 _INDICES = Layout(files=("*.csv", "*.png", "README.txt"))
+_DISCOVERY = Layout(files=("discovery.json", "box.csv", "trajectory.csv", "tradeoff.png", "box.png"))
+"""One discovery of a sweep's analysis (``eujsim analyze --discover``), ``analysis/discover/<condition>/``."""
 
 LAYOUTS: dict[FolderKind, Layout] = {
     "run": Layout(
@@ -115,6 +117,7 @@ LAYOUTS: dict[FolderKind, Layout] = {
             "errors": Layout(files=("*.txt",)),
             "plots": _PLOTS,
             "indices": _INDICES,
+            "analysis": Layout(files=(), folders={"discover": Layout(files=(), folders={"*": _DISCOVERY})}),
         },
     ),
 }

@@ -15,6 +15,9 @@ and writes two subfolders into it, replacing files of an earlier analysis one by
 ``plots/``
     ``metric_vs_parameter.png``, ``phase_diagram.png`` (when the experiment has one),
     ``envelopes.png`` and the index chart of the analysis metric.
+``analysis/discover/<condition>/``
+    Only when conditions are given (``discover=[...]``): where in the inputs each condition holds,
+    found by PRIM (:mod:`simulator.sweeps.discovery`).
 
 Choices a reader of the numbers should know:
 
@@ -38,13 +41,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from simulator.base.errors import UserError
+from simulator.sweeps.conditions import Condition, parse_condition
+from simulator.sweeps.discovery import (
+    MIN_DENSITY,
+    Discovery,
+    check_options,
+    discover_in_data,
+    discovery_folder,
+    empty_point_table,
+    resolve_condition,
+    write_discovery,
+)
 from simulator.sweeps.experiment_labels import value_text
 from simulator.sweeps.factor_means import means_by_factor, phase_grid
+from simulator.sweeps.rule_induction import load_ema
 from simulator.sweeps.sensitivity import (
     POINT_MEANS_FILE,
     analysis_seed,
@@ -58,6 +74,9 @@ from simulator.sweeps.sweep import SweepResult, open_sweep
 from simulator.sweeps.sweep_data import SweepData
 from simulator.sweeps.sweep_plots import draw_sweep_plots
 from simulator.sweeps.sweep_size import check_analysis_fits
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "INDICES_DIR",
@@ -88,6 +107,7 @@ class SweepAnalysis:
         notes: Things skipped or substituted, each one sentence (also in ``summary``).
         warning: Rows missing from the sweep's tables (:attr:`simulator.sweeps.sweep.SweepResult.shortfall`),
             or None; also the summary's second line and the first of ``indices/README.txt``.
+        discoveries: One per condition given to :func:`analyze`, in the order given (duplicates once).
     """
 
     folder: Path
@@ -97,27 +117,45 @@ class SweepAnalysis:
     summary: str
     notes: list[str] = field(default_factory=list)
     warning: str | None = None
+    discoveries: list[Discovery] = field(default_factory=list)
 
 
-def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -> SweepAnalysis:
+def analyze(
+    sweep: str | Path | SweepResult,
+    *,
+    out: str | Path | None = None,
+    discover: Sequence[str | Condition] = (),
+    min_density: float = MIN_DENSITY,
+    discover_method: str = "prim",
+) -> SweepAnalysis:
     """Compute indices and tables of a sweep and draw its plots into ``indices/`` and ``plots/``.
 
     Running it again recomputes everything and replaces the files, so it can follow a
-    ``--resume`` or a change of the experiment's ``analysis`` settings.
+    ``--resume`` or a change of the experiment's ``analysis`` settings. Each condition in
+    ``discover`` is also searched for (:func:`simulator.sweeps.discovery.discover`) and written to
+    ``analysis/discover/<condition>/``; the conditions, the options and the EMA Workbench are checked
+    before anything is computed or written.
 
     Args:
         sweep: A sweep folder or an opened sweep.
         out: Folder to write ``indices/`` and ``plots/`` into (default: the sweep folder).
+        discover: Conditions ``METRIC OP VALUE`` whose region in the inputs to find.
+        min_density: Density the box of each discovery must reach.
+        discover_method: ``prim`` or ``cart``.
 
     Returns:
-        The written files, the indices, the per-point table and a summary.
+        The written files, the indices, the per-point table, the discoveries and a summary.
 
     Raises:
-        UserError: if the folder is not a sweep or has no finished point yet.
+        UserError: if the folder is not a sweep or has no finished point yet, or a condition or
+            option cannot be used.
     """
     result = sweep if isinstance(sweep, SweepResult) else open_sweep(sweep)
     experiment = result.experiment
     folder = Path(out) if out is not None else result.folder
+    conditions = _conditions(result, discover)
+    if conditions:
+        check_options(discover_method, min_density, mass_min=0.05, peel_alpha=0.05, paste_alpha=0.05)
     check_analysis_fits(
         experiment,
         file=result.folder,
@@ -130,6 +168,8 @@ def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -
             "has no finished points to analyse yet; wait for the sweep, or rerun failed chunks with --resume",
             file=result.folder,
         )
+    if conditions:
+        load_ema(discover_method)  # a missing extra is said before anything is written
     raw = raw.sort_values(["point", "replicate"], kind="stable", ignore_index=True)
     data = tabulate_points(result, raw)
 
@@ -140,15 +180,47 @@ def analyze(sweep: str | Path | SweepResult, *, out: str | Path | None = None) -
     files.append(write_readme(data, indices))
     files += draw_sweep_plots(data, folder / PLOTS_DIR)
     _remove_stale(folder, files)
+    discoveries = []
+    for condition in conditions:
+        found = discover_in_data(data, condition, method=discover_method, min_density=min_density)
+        write_discovery(found, discovery_folder(folder, condition))
+        discoveries.append(found)
+    summary = _summary(data, folder, files)
+    summary += "".join(_discovery_lines(d, folder) for d in discoveries)
     return SweepAnalysis(
         folder=folder,
         files=files,
         indices=data.indices,
         point_means=data.table,
-        summary=_summary(data, folder, files),
+        summary=summary,
         notes=data.notes,
         warning=data.warning,
+        discoveries=discoveries,
     )
+
+
+def _conditions(result: SweepResult, given: Sequence[str | Condition]) -> list[Condition]:
+    """The conditions to discover, read and checked against the sweep's metrics, each once."""
+    if isinstance(given, (str, Condition)):
+        given = [given]
+    columns, factors = empty_point_table(result), result.experiment.factor_names
+    conditions: dict[str, Condition] = {}
+    for item in given:
+        parsed = item if isinstance(item, Condition) else parse_condition(item, field="discover")
+        resolved = resolve_condition(parsed, columns, factors, field="discover")
+        conditions.setdefault(resolved.slug, resolved)
+    return list(conditions.values())
+
+
+def _discovery_lines(discovery: Discovery, folder: Path) -> str:
+    """The discovery's sentence, notes and folder, as lines of the analysis summary."""
+    where = discovery_folder(folder, discovery.condition)
+    how = f" ({discovery.method.upper()})" if discovery.outcome == "box" else ""
+    lines = [f"Discovery{how}: {discovery.summary}"]
+    lines += [f"  {note}" for note in discovery.notes]
+    written = "box.csv, trajectory.csv, tradeoff.png, box.png, " if discovery.outcome == "box" else ""
+    lines.append(f"  Wrote {written}discovery.json to {where}")
+    return "\n" + "\n".join(lines)
 
 
 OWN_FILES = {
