@@ -1,13 +1,13 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (results/ + plots)
 #   make test   set up .venv and run lint and the test suite
-# Also: make validate (regenerate docs/validation.md), make ablation, make shock-responses, make bench (benchmarks), make fuzz (long input fuzzing).
+# Also: make validate (regenerate docs/validation.md), make ablation, make shock-responses, make sensitivity, make bench (benchmarks), make fuzz (long input fuzzing).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/us_retrenchment.yaml
 
-.PHONY: run test lint format bench validate ablation shock-responses fuzz setup clean
+.PHONY: run test lint format bench validate ablation shock-responses sensitivity fuzz setup clean
 
 $(STAMP): pyproject.toml
 	@PYTHON_BIN=$$(tools/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
@@ -48,6 +48,12 @@ ablation: $(STAMP)
 # a standard scenario, and the backcast's response to the 2022 invasion; about 10 seconds).
 shock-responses: $(STAMP)
 	$(PY) -m simulator.reports.shock_response_report
+
+# Sensitivity: rewrites docs/sensitivity.md and .csv from real sweeps (Morris screening of every
+# calibrated parameter in three scenarios, then Sobol' indices of the top parameters at N and 2N;
+# sweep folders go to a temporary folder; about 3 minutes on 2 cores).
+sensitivity: $(STAMP)
+	$(PY) -m simulator.reports.sensitivity_report
 
 # Fuzz the file readers for longer than `make test` does: tests/test_fuzz.py draws FUZZ_EXAMPLES
 # mutants of the shipped scenario, experiment and shock-library files per test (the suite draws
