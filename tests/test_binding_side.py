@@ -13,7 +13,8 @@ import pytest
 from simulator.core.agents import TERM
 from simulator.core.model import StrategicModel
 from simulator.core.structure import ACTORS, DOMAINS, PAIRS
-from simulator.runs.runner import resolve, simulate
+from simulator.evaluation import binding
+from simulator.runs.runner import resolve
 
 from .conftest import SCENARIOS, make_scenario
 
@@ -23,9 +24,7 @@ HARD = DOMAINS.index("defence_industry")
 
 def eu_lower(scenario: str, replicates: int = 40, **overrides: float) -> np.ndarray:
     """(quarters, worlds, domains) True where the EU's desire toward Japan is the lower one."""
-    resolved = resolve(SCENARIOS / f"{scenario}.yaml", replicates=replicates, overrides=overrides)
-    desires = simulate(resolved, explained_pair="EU_JPN", keep_details=False).pair_history.desires[1:]
-    return desires[:, :, 0, :] < desires[:, :, 1, :]
+    return binding.eu_lower(resolve(SCENARIOS / f"{scenario}.yaml", replicates=replicates, overrides=overrides))
 
 
 def test_japan_holds_back_hard_cooperation_in_the_baseline():
@@ -65,11 +64,10 @@ def test_deference_costs_only_a_partner_further_from_washington_than_japan(eu_us
 
 def test_binding_shares_count_cells_and_the_report_shows_them():
     """The generated table (docs/ablation.md) reads the same cells these checks count."""
-    from simulator.evaluation.binding import binding_shares
     from simulator.reports.ablation_report import SHOWN_DOMAINS, binding_section
 
     crisis = resolve(SCENARIOS / "eu_cohesion_crisis.yaml", replicates=10)
-    shares = binding_shares(crisis)
+    shares = binding.binding_shares(crisis)
     lower = eu_lower("eu_cohesion_crisis", replicates=10)
     assert shares.overall == pytest.approx(lower.mean())
     assert shares.by_domain["defence_industry"] == pytest.approx(lower[:, :, HARD].mean())

@@ -24,12 +24,14 @@ class BindingShares:
 
     Attributes:
         scenario: Name of the scenario measured.
+        setting: Parameters set on top of the scenario file, in words ('' for none).
         overall: Share of all cells (simulated quarter × world × domain).
         by_domain: Share per domain, over quarters and worlds.
         peak_by_domain: Per domain, the largest share over worlds in any one quarter.
     """
 
     scenario: str
+    setting: str
     overall: float
     by_domain: dict[str, float]
     peak_by_domain: dict[str, float]
@@ -44,12 +46,18 @@ def eu_lower(scenario: Scenario) -> np.ndarray:
     return desires[:, :, 0, :] < desires[:, :, 1, :]
 
 
-def binding_shares(scenario: Scenario) -> BindingShares:
-    """Shares of cells in which the EU is the side that holds cooperation with Japan back."""
+def binding_shares(scenario: Scenario, setting: str = "") -> BindingShares:
+    """Shares of cells in which the EU is the side that holds cooperation with Japan back.
+
+    Args:
+        scenario: The resolved scenario to run.
+        setting: What was set on top of the scenario file, for the table's label.
+    """
     lower = eu_lower(scenario)
     per_quarter = lower.mean(axis=1)
     return BindingShares(
         scenario=scenario.name,
+        setting=setting,
         overall=float(lower.mean()),
         by_domain={d: float(lower[:, :, i].mean()) for i, d in enumerate(DOMAINS)},
         peak_by_domain={d: float(per_quarter[:, i].max()) for i, d in enumerate(DOMAINS)},

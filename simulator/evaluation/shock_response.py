@@ -135,10 +135,12 @@ def timing_of(path: np.ndarray, first: int, peak_step: int, full_end: int | None
         :data:`NEAR_PEAK` of the peak).
     """
     peak = path[peak_step]
-    sized = np.sign(peak) * path[first:] if peak != 0 else np.zeros_like(path[first:])
-    reached = np.flatnonzero(sized >= 0.5 * abs(peak)) if peak != 0 else np.array([0])
-    near = np.flatnonzero(sized >= NEAR_PEAK * abs(peak)) if peak != 0 else np.array([0])
-    share = float(path[full_end] / peak) if full_end is not None and full_end < len(path) and peak != 0 else np.nan
+    if peak == 0:  # no response: it is "there" from onset and never moves
+        return {"half_after_onset": 0, "share_at_full_end": np.nan, "near_peak_from": 0, "near_peak_to": 0}
+    sized = np.sign(peak) * path[first:]
+    reached = np.flatnonzero(sized >= 0.5 * abs(peak))
+    near = np.flatnonzero(sized >= NEAR_PEAK * abs(peak))
+    share = float(path[full_end] / peak) if full_end is not None and full_end < len(path) else np.nan
     return {
         "half_after_onset": int(reached[0]),
         "share_at_full_end": share,

@@ -14,7 +14,6 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -140,7 +139,8 @@ def binding_section(shares: Sequence[BindingShares]) -> list[str]:
     ]
     for share in shares:
         cells = [f"{share.by_domain[d]:.0%} ({share.peak_by_domain[d]:.0%})" for d in SHOWN_DOMAINS]
-        out.append(f"| `{share.scenario}` | {share.overall:.0%} | " + " | ".join(cells) + " |")
+        label = f"`{share.scenario}`" + (f" with {share.setting}" if share.setting else "")
+        out.append(f"| {label} | {share.overall:.0%} | " + " | ".join(cells) + " |")
     scenario, path, value = ENTRAPMENT_PROBE
     out += [
         "",
@@ -267,8 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         shares = [binding_shares(resolve(f, replicates=args.replicates, seed=args.seed)) for f in files]
         probe, path, value = ENTRAPMENT_PROBE
         probed = resolve(args.scenarios / f"{probe}.yaml", replicates=args.replicates, seed=args.seed)
-        probed_shares = binding_shares(probed.with_overrides(parameters={path: value}))
-        shares.append(replace(probed_shares, scenario=f"{probe}` with `{path} = {value:g}"))
+        shares.append(binding_shares(probed.with_overrides(parameters={path: value}), f"`{path} = {value:g}`"))
     except UserError as exc:
         print(f"ablation: error: {exc}", file=sys.stderr)
         return 2
