@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from simulator.base.errors import UserError
     from simulator.core.model import StrategicModel
     from simulator.inputs.calibration import Calibration, Parameter, default_calibration, load_calibration
+    from simulator.inputs.ensemble import Ensemble, load_ensemble
     from simulator.inputs.scenario import Scenario, load_scenario, scenario_from_dict
     from simulator.inputs.shocklib import ShockLibrary, default_library, load_library
     from simulator.runs.results import RunResult
@@ -39,6 +40,8 @@ PUBLIC = {
     "default_calibration": "simulator.inputs.calibration",
     "load_calibration": "simulator.inputs.calibration",
     "UserError": "simulator.base.errors",
+    "Ensemble": "simulator.inputs.ensemble",
+    "load_ensemble": "simulator.inputs.ensemble",
     "model_function": "simulator.sweeps.interop",
     "StrategicModel": "simulator.core.model",
     "RunResult": "simulator.runs.results",
@@ -56,6 +59,7 @@ PUBLIC = {
 
 __all__ = [
     "Calibration",
+    "Ensemble",
     "Parameter",
     "RunResult",
     "Scenario",
@@ -65,6 +69,7 @@ __all__ = [
     "default_calibration",
     "default_library",
     "load_calibration",
+    "load_ensemble",
     "load_library",
     "load_scenario",
     "model_function",

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.ensemble import load_ensemble
     from simulator.inputs.files import scenario_files
     from simulator.inputs.scenario import check_replicates, check_seed, parse_assignment
     from simulator.inputs.shocklib import load_library
@@ -42,8 +43,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_seed(args.seed, "--seed")
     files = scenario_files(args.scenarios)
     library = load_library(args.shocks, calibration)
+    ensemble = None if args.ensemble is None else load_ensemble(args.ensemble, calibration)
     scenarios = [
-        resolve(file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library) for file in files
+        resolve(
+            file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library, ensemble=ensemble
+        )
+        for file in files
     ]
     for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
         check_run_fits(scenario.replicates, scenario.horizon, file=file)
@@ -92,8 +97,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _describe(scenario: Scenario) -> str:
-    """Size, quarters and seed of a run, for the line printed before it starts."""
-    return f"{scenario.replicates} replicates x {scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
+    """Size, quarters, seed and (if any) parameter ensemble of a run, for the line printed before it starts."""
+    over = "" if scenario.ensemble is None else f", over the {scenario.ensemble.name} parameter ensemble"
+    return (
+        f"{scenario.replicates} replicates x {scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
+        f"{over}"
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -327,6 +336,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         points=_point_ids(args.points),
         by=args.by,
         shocks=args.shocks,
+        ensemble=args.ensemble,
     )
     out = plan.default_folder() if args.out is None else args.out
     check_destination(out, args.force, "compare", inputs=args.inputs)

@@ -76,6 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", default=[], metavar="PATH=VALUE", help="override a parameter, e.g. JPN.deference=0.3"
     )
     run.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenarios may use")
+    run.add_argument(
+        "--ensemble",
+        metavar="NAME|CSV",
+        help="give each world one sample of a parameter ensemble, so the bands hold parameter uncertainty too: "
+        "'calibrated' (shipped; docs/calibration.md) or your own CSV; parameters the scenario or --set give "
+        "keep their values (default: the point calibration)",
+    )
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 
@@ -212,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="sweep folder: one compared scenario per value of this factor, averaged over the other factors",
     )
     comp.add_argument("--shocks", type=Path, help="extra shock library YAML whose kinds the scenario files may use")
+    comp.add_argument(
+        "--ensemble",
+        metavar="NAME|CSV",
+        help="run the scenario files over a parameter ensemble ('calibrated' or a CSV), replicate r of each file "
+        "on the same sample (default: a saved run's ensemble among the inputs, else the point calibration)",
+    )
     comp.add_argument(
         "--out",
         type=Path,

@@ -17,6 +17,31 @@ import numpy as np
 STREAMS = {"activity_noise": 0, "episodes": 1, "crises": 2}
 """One independent stream per kind of draw, so that quarter q's numbers of each kind
 are the same whatever the horizon (a longer run extends, never reshuffles, a shorter one)."""
+ENSEMBLE_STREAM = 3
+"""Stream of the permutations that give worlds their rows of a parameter ensemble
+(:func:`ensemble_rows`); keyed by a block of replicates, not by one world, and apart from
+every world's own streams, so that using an ensemble changes no world's random numbers."""
+
+
+def ensemble_rows(seed: int, replicates: np.ndarray, samples: int) -> np.ndarray:
+    """The ensemble row of each replicate: a function of (seed, replicate number) for ``samples`` rows.
+
+    Replicates are cut into blocks of ``samples`` consecutive numbers; block ``k`` takes a
+    permutation of the rows drawn from (seed, k), and replicate ``r`` the row at position
+    ``r mod samples`` of its block's permutation. So every block of ``samples`` replicates
+    uses each row exactly once (a stratified draw, which spreads a run over the whole ensemble
+    with less noise than draws with replacement), and a replicate's row depends neither on how
+    many replicates run nor on which batch it is in: replicate r of two scenarios with the same
+    seed gets the same row, and paired comparisons stay paired.
+    """
+    numbers = np.asarray(replicates, dtype=np.int64)
+    blocks, positions = np.divmod(numbers, samples)
+    rows = np.empty(len(numbers), dtype=np.int64)
+    for block in np.unique(blocks):
+        permutation = world_generator(seed, int(block), ENSEMBLE_STREAM).permutation(samples)
+        chosen = blocks == block
+        rows[chosen] = permutation[positions[chosen]]
+    return rows
 
 
 def world_generator(seed: int, replicate: int, stream: int = 0) -> np.random.Generator:

@@ -53,8 +53,10 @@ import pandas as pd
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, choices_hint, clip, near_miss
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
+from simulator.inputs.ensemble import Ensemble, load_ensemble
 from simulator.inputs.scenario import Scenario, check_replicates, check_seed
 from simulator.runs.constants import CONSTANT_TOLERANCE, HeldConstant, held_constant
+from simulator.runs.ensembles import saved_ensemble
 from simulator.runs.results import INTERVAL, RunResult
 from simulator.runs.run_folder import RunFolder, folder_kind, open_run
 from simulator.runs.run_size import check_run_fits
@@ -216,6 +218,7 @@ class Plan:
             lines.append(
                 f"Running '{self.items[index].label}' ({self.items[index].path}): {scenario.replicates} replicates x "
                 f"{scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
+                + (f", over the {scenario.ensemble.name} parameter ensemble" if scenario.ensemble else "")
             )
         return lines
 
@@ -241,6 +244,7 @@ def prepare(
     points: Sequence[int] | None = None,
     by: str | None = None,
     shocks: str | Path | None = None,
+    ensemble: str | Path | None = None,
 ) -> Plan:
     """Read and check the inputs and options of a comparison without simulating anything.
 
@@ -263,6 +267,11 @@ def prepare(
                 "a sweep folder is compared on its own, point by point (--points) or grouped by a factor (--by); "
                 "give only the sweep folder, or compare run folders and scenario files without it",
                 file=paths[kinds.index("sweep")],
+            )
+        if ensemble is not None:
+            raise UserError(
+                "--ensemble is for scenario files; a sweep's points were simulated with the parameters of its design",
+                field="--ensemble",
             )
         return _prepare_sweep(paths[0], baseline, metric, threshold, points, by, seed, replicates)
     if points is not None or by is not None:
@@ -293,10 +302,13 @@ def prepare(
     reference = items[base] if items[base].source == "run" or not saved else saved[0]
     reference_seed = reference.seed if seed is None else seed
     reference_reps = reference.replicates if replicates is None else np.arange(replicates)
+    chosen = _ensemble_for_files(ensemble, reference, items)
     pending: dict[int, Scenario] = {}
     for index, item in enumerate(items):
         if item.source == "scenario":
-            item.scenario = item.scenario.with_overrides(seed=reference_seed, replicates=len(reference_reps))
+            item.scenario = item.scenario.with_overrides(
+                seed=reference_seed, replicates=len(reference_reps), ensemble=chosen
+            )
             item.seed, item.replicates = reference_seed, np.array(reference_reps)
             check_run_fits(len(reference_reps), item.scenario.horizon, file=item.path)
             pending[index] = item.scenario
@@ -323,6 +335,7 @@ def compare(
     points: Sequence[int] | None = None,
     by: str | None = None,
     shocks: str | Path | None = None,
+    ensemble: str | Path | None = None,
 ) -> Comparison:
     """Compare scenarios side by side.
 
@@ -342,6 +355,9 @@ def compare(
         points: Sweep point ids to compare (sweep folder only).
         by: A sweep factor: one compared scenario per value, averaged over the other factors' points.
         shocks: Extra shock library file whose kinds the scenario files may use.
+        ensemble: A parameter ensemble for the scenario files (``"calibrated"`` or a CSV path): replicate r
+            of every file takes the same row, so the comparison stays paired. Default: the ensemble of the
+            saved run that gives the seed, if it used one, else the point calibration.
 
     Example:
         >>> c = compare(["scenarios/baseline.yaml", "scenarios/us_retrenchment.yaml"])  # doctest: +SKIP
@@ -361,8 +377,26 @@ def compare(
         points=points,
         by=by,
         shocks=shocks,
+        ensemble=ensemble,
     )
     return plan.run()
+
+
+def _ensemble_for_files(ensemble: str | Path | None, reference: Compared, items: list[Compared]) -> Ensemble | None:
+    """The parameter ensemble the scenario files run over: ``--ensemble``, else the saved reference run's.
+
+    Like the seed, the ensemble of a saved run among the inputs carries over to the files, so that a
+    file compared with an ensemble run pairs with it world by world, row by row.
+    """
+    if not any(item.source == "scenario" for item in items):
+        if ensemble is not None:
+            raise UserError("--ensemble is for scenario files; every input is a saved run", field="--ensemble")
+        return None
+    if ensemble is not None:
+        return load_ensemble(ensemble)
+    if reference.source == "run" and isinstance(reference.result, RunFolder):
+        return saved_ensemble(reference.result.manifest, reference.result.path)
+    return None
 
 
 def _input_kind(path: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +32,9 @@ from simulator.base.schema_errors import schema_error
 from simulator.base.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.shocklib import MAX_TIMING_QUARTERS, Effect, ShockLibrary, default_library, parse_effects
+
+if TYPE_CHECKING:
+    from simulator.inputs.ensemble import Ensemble
 
 DEFAULT_START = "2025Q1"
 DEFAULT_HORIZON = 40
@@ -146,6 +149,9 @@ class Scenario:
         parameters: Dotted-path overrides of the calibration.
         shocks: Resolved shocks in file order.
         source: Path of the file it was read from, if any.
+        ensemble: Parameter ensemble whose rows the worlds take (:mod:`simulator.inputs.ensemble`),
+            or None for the point calibration. Not part of the file format: it is a choice of how
+            to run the scenario, recorded in a run's manifest rather than in its ``scenario.yaml``.
     """
 
     name: str
@@ -157,6 +163,7 @@ class Scenario:
     parameters: Mapping[str, float] = field(default_factory=dict)
     shocks: tuple[Shock, ...] = ()
     source: str | None = None
+    ensemble: Ensemble | None = None
 
     @property
     def last(self) -> int:
@@ -174,8 +181,9 @@ class Scenario:
         parameters: Mapping[str, float] | None = None,
         replicates: int | None = None,
         seed: int | None = None,
+        ensemble: Ensemble | None = None,
     ) -> Scenario:
-        """A copy with extra parameter overrides or another seed/replicate count.
+        """A copy with extra parameter overrides, another seed/replicate count, or a parameter ensemble.
 
         Raises:
             UserError: for a seed or replicate count outside :data:`SEED_RANGE` or :data:`REPLICATES_RANGE`,
@@ -192,6 +200,7 @@ class Scenario:
             parameters=merged,
             replicates=self.replicates if replicates is None else replicates,
             seed=self.seed if seed is None else seed,
+            ensemble=self.ensemble if ensemble is None else ensemble,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -96,6 +96,11 @@ class RunView(Protocol):
         """Pairs whose cooperation is one number in every world and quarter (not drawn as results)."""
         ...
 
+    @property
+    def band(self) -> str:
+        """What the 90% bands hold, e.g. "replicate noise only (point calibration)" (said under each banded plot)."""
+        ...
+
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
@@ -473,6 +478,10 @@ def pack_shock_labels(fig: Figure) -> None:
         ax.title.set_transform(ax.transAxes + lift)
 
 
+KEY_GAP = 2
+"""Points between two keys or notes stacked under a figure, so that neither touches the other."""
+
+
 def _place_keys_below(fig: Figure) -> None:
     """Move each key (:func:`key_below`) and note (:func:`note_below`) under the axes, one below the other."""
     keys = [legend for legend in fig.legends if legend.get_gid() == KEY_BELOW_GID]
@@ -483,10 +492,11 @@ def _place_keys_below(fig: Figure) -> None:
     union = Bbox.union([b for b in boxes if b is not None])
     left, bottom = fig.transFigure.inverted().transform((union.x0, union.y0))
     top = bottom - 0.01
+    gap = KEY_GAP * fig.dpi / 72
     for legend in keys:
         legend.set_bbox_to_anchor((left, top), transform=fig.transFigure)
         height = legend.get_window_extent(renderer).height
-        top -= height / fig.bbox.height
+        top -= (height + gap) / fig.bbox.height
 
 
 def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
@@ -527,6 +537,15 @@ def _title(result: RunView, what: str) -> str:
     return f"{what} — scenario: {result.scenario.name}"
 
 
+def band_note(result: RunView) -> str:
+    """The caption under a banded run plot that says which uncertainty the bands hold.
+
+    A band over replicates of the point calibration and one over an ensemble of calibrations
+    look alike but mean different things; the caption keeps a reader from taking one for the other.
+    """
+    return f"Shaded bands hold 90% of the worlds: {result.band}."
+
+
 def intensity_chart(
     result: RunView,
     path: Path,
@@ -556,6 +575,8 @@ def intensity_chart(
         quarter_axis(ax, result)
         ax.set_title(_title(result, what))
         place_legend_outside(ax, key=key)
+        if band_label:
+            note_below(fig, band_note(result))
         save_figure(fig, path)
 
 
@@ -614,6 +635,7 @@ def plot_threats(result: RunView, path: Path) -> None:
         place_legend_outside(axes[-1], title="challenger", alignment="left")
         fig.suptitle(_title(result, "Threat perceptions"))
         key_below(fig, key, ncol=3)
+        note_below(fig, band_note(result))
         save_figure(fig, path)
 
 
@@ -668,6 +690,8 @@ def plot_pairs(result: RunView, path: Path) -> None:
             place_legend_outside(ax, key=key, title="pair (mean, 90% band)" if moving else None, alignment="left")
         if constants:
             note_below(fig, constant_note(constants))
+        if moving:
+            note_below(fig, band_note(result))
         save_figure(fig, path)
 
 

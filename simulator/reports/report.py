@@ -38,6 +38,7 @@ from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLI
 from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
 from simulator.inputs.calibration import Calibration, default_calibration
+from simulator.inputs.ensemble import POINT_BAND
 from simulator.inputs.scenario import Scenario
 from simulator.inputs.shocklib import default_library
 from simulator.presentation.labels import constant_groups, series_label
@@ -317,6 +318,7 @@ class Headline:
     domains: dict[str, tuple[float, float, float]]
     movers: list[tuple[str, float]]
     constants: list[HeldConstant] = field(default_factory=list)
+    band: str = POINT_BAND
 
 
 def headline(run: RunFolder) -> Headline:
@@ -335,6 +337,7 @@ def headline(run: RunFolder) -> Headline:
         domains=domains,
         movers=biggest_movers(run),
         constants=run.held_constant_pairs,
+        band=run.band,
     )
 
 
@@ -349,6 +352,7 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
             ("final", format_interval(head.final)),
             ("peak", f"{format_interval(head.peak)}, mean path highest in {head.peak_quarter}"),
             ("biggest movers", movers),
+            ("intervals and bands hold", head.band),
             *((f"{g.why} {g.not_results}", g.listing) for g in constant_groups(head.constants)),
         ]
     )
@@ -366,7 +370,8 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
     )
     return (
         f'<p class="note">{head.replicates} replicates, {esc(head.period)}. Intervals hold 90% of the replicates '
-        f"({lo}th to {hi}th percentile); cooperation is an intensity from 0 to 1. The biggest movers are the "
+        f"({lo}th to {hi}th percentile) and show {esc(head.band)}; cooperation is an intensity from 0 to 1. "
+        "The biggest movers are the "
         "series whose mean changed most from the first to the last quarter (a change of spending in % of GDP "
         "counts a tenth); a pair whose cooperation is one number in every world and quarter is listed apart, "
         f"as it repeats a parameter rather than showing a result.</p>\n{summary}\n{domain_table}"
@@ -607,6 +612,31 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
     return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}"
 
 
+def ensemble_html(manifest: dict[str, Any]) -> str:
+    """What a run over a parameter ensemble took from it, and what the scenario kept; nothing for the point."""
+    entry = manifest.get("ensemble")
+    if not isinstance(entry, dict):
+        return (
+            '<p class="note">Every world used the point calibration (the values below); the bands hold replicate '
+            "noise only. <code>eujsim run --ensemble calibrated</code> would also vary the calibrated parameters "
+            "over their accepted samples (docs/calibration.md).</p>"
+        )
+    parameters = [str(p) for p in entry.get("parameters") or []]
+    fixed = [str(p) for p in entry.get("fixed_by_scenario") or []]
+    kept = (
+        f" Set by the scenario itself (its file or --set), and so the same in every world: {esc(', '.join(fixed))}."
+        if fixed
+        else " The scenario sets none of them itself."
+    )
+    return (
+        f'<p class="note">Each world took its values of {len(parameters)} calibrated parameters from one sample of '
+        f"the <strong>{esc(entry.get('name', '?'))}</strong> parameter ensemble ({esc(entry.get('samples', '?'))} "
+        f"samples, {esc(entry.get('method', '?'))}), so the bands hold parameter uncertainty as well as replicate "
+        f"noise.{kept} "
+        "The table below gives the point calibration; how the ensemble was made is in docs/calibration.md.</p>"
+    )
+
+
 def provenance_html(manifest: dict[str, Any], path: Path) -> str:
     """Versions, commit, command line, creation time and dependencies from a manifest."""
     command = manifest.get("command_line")
@@ -628,6 +658,15 @@ def provenance_html(manifest: dict[str, Any], path: Path) -> str:
     scenario = manifest.get("scenario")
     if isinstance(scenario, dict) and scenario.get("file"):
         shown.append(("scenario file", f"{scenario['file']} (sha256 {scenario.get('sha256') or 'unknown'})"))
+    ensemble = manifest.get("ensemble")
+    if isinstance(ensemble, dict):
+        shown.append(
+            (
+                "parameter ensemble",
+                f"{ensemble.get('name', '?')}: {ensemble.get('file', '?')} (sha256 {ensemble.get('sha256', '?')}), "
+                f"{ensemble.get('samples', '?')} samples, {ensemble.get('method', '?')}",
+            )
+        )
     timings = manifest.get("timings_seconds")
     if isinstance(timings, dict) and timings:
         shown.append(("timings (s)", ", ".join(f"{k} {v}" for k, v in timings.items())))
@@ -672,7 +711,9 @@ def run_report(path: Path) -> Page:
         "</p>\n" + explained,
     )
     page.add("events", "Events", events_html(run))
-    page.add("parameters", "Parameters and their sources", parameters_html(scenario))
+    page.add(
+        "parameters", "Parameters and their sources", ensemble_html(run.manifest) + "\n" + parameters_html(scenario)
+    )
     page.add("provenance", "Provenance", provenance_html(run.manifest, path))
     return page
 

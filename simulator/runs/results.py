@@ -34,6 +34,7 @@ from simulator.core.structure import (
 )
 from simulator.inputs.scenario import Scenario
 from simulator.runs.constants import HeldConstant, constant_value, held_constant_pairs
+from simulator.runs.ensembles import band_of, manifest_entry
 from simulator.runs.metrics import Metric
 from simulator.storage.output import atomic_folder
 
@@ -114,6 +115,11 @@ class RunResult:
     def _per_replicate(self, metric: Metric) -> pd.Series:
         values = metric.compute(self.series(metric.series))
         return pd.Series(values, index=pd.Index(self.replicates, name="replicate"), name=metric.series)
+
+    @property
+    def band(self) -> str:
+        """What the run's 90% bands hold: replicate noise only, or parameter uncertainty as well."""
+        return band_of(self.scenario)
 
     # -- tables -----------------------------------------------------------------
 
@@ -314,6 +320,7 @@ class RunResult:
         shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
         lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         lines.extend(f"  {line}" for line in constant_lines(self.held_constant_pairs))
+        lines.append(f"  Intervals and bands   90% of worlds: {self.band}")
         if out is not None:
             plots = ", plots/" if (out / "plots").is_dir() else ""
             lines.append(
@@ -358,9 +365,9 @@ class RunResult:
             self.drivers_table.to_csv(tmp / "drivers.csv", index=False, float_format="%.6g")
             if plots:
                 draw_run_plots(self, tmp / "plots")
-            manifest = build_manifest(
-                self.scenario, replicates=len(self.replicates), timings=self.timings, extra=manifest_extra
-            )
+            ensemble = manifest_entry(self.scenario)
+            extra = {"ensemble": ensemble, **(manifest_extra or {})} if ensemble else manifest_extra
+            manifest = build_manifest(self.scenario, replicates=len(self.replicates), timings=self.timings, extra=extra)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return writer.destination
 

@@ -25,6 +25,7 @@ from simulator.base.errors import UserError, clip, near_miss
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.runs.constants import HeldConstant, held_constant_pairs
+from simulator.runs.ensembles import saved_band, saved_ensemble
 from simulator.runs.results import RunResult
 from simulator.storage.ownership import RUN_FILES, folder_kind
 
@@ -169,6 +170,11 @@ class RunFolder:
         """Calendar label of each step, as on a :class:`RunResult`."""
         return [quarter_label(self.scenario.start + s - 1) for s in self.steps]
 
+    @property
+    def band(self) -> str:
+        """What the saved run's 90% bands hold, from its manifest (see :attr:`RunResult.band`)."""
+        return saved_band(self.manifest)
+
     @cached_property
     def held_constant_pairs(self) -> list[HeldConstant]:
         """Pairs whose saved cooperation is one number in every world and quarter (:mod:`simulator.runs.constants`)."""
@@ -247,6 +253,8 @@ def rerun(
     the saved one unless the model changed in between. In that case everything built on
     the new run (drivers per replicate, a counterfactual twin) would describe a different
     model from the saved tables, so the mismatch is refused rather than explained away.
+    A run made over a parameter ensemble is simulated over the same ensemble file again
+    (checked by its sha256, :func:`simulator.runs.ensembles.saved_ensemble`).
 
     Args:
         folder: The run folder, or one already opened.
@@ -254,12 +262,13 @@ def rerun(
         explained_pair: Keep this pair's desire terms (see :func:`simulator.runs.runner.simulate`).
 
     Raises:
-        UserError: if the new run does not reproduce the saved one.
+        UserError: if the new run does not reproduce the saved one, or its ensemble is gone or changed.
     """
     from simulator.runs.runner import simulate
 
     saved = folder if isinstance(folder, RunFolder) else open_run(folder)
-    result = simulate(saved.scenario, replicates=saved.replicates, explained_pair=explained_pair)
+    scenario = saved.scenario.with_overrides(ensemble=saved_ensemble(saved.manifest, saved.path))
+    result = simulate(scenario, replicates=saved.replicates, explained_pair=explained_pair)
     for variable in check:
         new, old = result.series(variable), saved.series(variable)
         if new.shape != old.shape or not np.allclose(new, old, rtol=SAVED_PRECISION, atol=1e-6):

@@ -2,7 +2,9 @@
 
 ``simulator.run("scenarios/us_retrenchment.yaml")`` returns a
 :class:`~simulator.runs.results.RunResult` with pandas tables on it; the CLI is a thin
-layer over this function.
+layer over this function. ``run(..., ensemble="calibrated")`` gives each world one row of a
+parameter ensemble, so that the band holds parameter uncertainty as well as replicate noise
+(:mod:`simulator.runs.ensembles` says which row and what the scenario keeps).
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import numpy as np
 from simulator.core.model import StrategicModel
 from simulator.core.recorder import PairHistory, Recorder
 from simulator.inputs.calibration import default_calibration
+from simulator.inputs.ensemble import Ensemble, load_ensemble
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.inputs.shocklib import ShockLibrary, load_library
+from simulator.runs.ensembles import ensemble_overrides
 from simulator.runs.results import RunResult
 from simulator.runs.run_size import check_run_fits
 
@@ -29,19 +33,32 @@ def resolve(
     seed: int | None = None,
     overrides: Mapping[str, float] | None = None,
     shocks: str | Path | ShockLibrary | None = None,
+    ensemble: str | Path | Ensemble | None = None,
 ) -> Scenario:
     """Load (if needed) and adjust a scenario; every override is validated.
 
+    Args:
+        scenario: Path of a scenario YAML file, or a scenario.
+        replicates: Number of replicates, overriding the file.
+        seed: Base seed, overriding the file.
+        overrides: Parameter values by dotted path (``--set``); they win over the file's and the ensemble's.
+        shocks: Extra shock library whose kinds the scenario may use.
+        ensemble: A parameter ensemble, by name (``"calibrated"``), CSV path or as loaded; None keeps the
+            point calibration (or the ensemble a given :class:`Scenario` already has).
+
     Raises:
         UserError: for a file that is not a valid scenario, an unknown parameter or a value out of its
-            range, or a seed or replicate count outside the bounds a scenario file allows.
+            range, a seed or replicate count outside the bounds a scenario file allows, or an ensemble
+            that cannot be used.
     """
     calibration = default_calibration()
     if not isinstance(scenario, Scenario):
         library = shocks if isinstance(shocks, ShockLibrary) else load_library(shocks, calibration)
         scenario = load_scenario(scenario, calibration=calibration, library=library)
     checked = {path: calibration.check_value(path, value, field=path) for path, value in (overrides or {}).items()}
-    return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed)
+    if ensemble is not None and not isinstance(ensemble, Ensemble):
+        ensemble = load_ensemble(ensemble, calibration)
+    return scenario.with_overrides(parameters=checked, replicates=replicates, seed=seed, ensemble=ensemble)
 
 
 def simulate(
@@ -52,6 +69,7 @@ def simulate(
     shock_overrides: Mapping[tuple[str, str], np.ndarray] | None = None,
     explained_pair: str | None = None,
     ablate: frozenset[str] = frozenset(),
+    ensemble: str | Path | Ensemble | None = None,
 ) -> RunResult:
     """Simulate a resolved scenario and record everything.
 
@@ -63,19 +81,28 @@ def simulate(
         explained_pair: Also keep this pair's desire terms, desires and per-domain cooperation
             every step, e.g. ``"EU_JPN"`` (for :mod:`simulator.evaluation.explain`).
         ablate: Mechanisms switched off (:mod:`simulator.core.ablation`); empty runs the full model.
+        ensemble: A parameter ensemble to run over instead of the scenario's own (as :func:`resolve`
+            takes it); None keeps ``scenario.ensemble``, which is None for the point calibration.
+
+    With ``scenario.ensemble`` set (see :func:`resolve`), world r takes the ensemble's row for
+    (seed, r) in every parameter the scenario does not set itself (:mod:`simulator.runs.ensembles`).
 
     Raises:
         ValueError: for an unknown ablation switch.
         UserError: if the run would need more memory than this machine has available
             (:func:`simulator.runs.run_size.check_run_fits`), before anything is allocated.
     """
+    if ensemble is not None:
+        scenario = resolve(scenario, ensemble=ensemble)
     worlds = scenario.replicates if replicates is None else len(replicates)
     check_run_fits(worlds, scenario.horizon, explained=explained_pair is not None, file=scenario.source)
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    numbers = np.arange(scenario.replicates) if replicates is None else np.asarray(replicates, dtype=int)
     model = StrategicModel(
         scenario,
         replicates=replicates,
+        overrides=ensemble_overrides(scenario, numbers),
         shock_overrides=shock_overrides,
         explained_pair=explained_pair,
         ablate=ablate,
@@ -113,6 +140,7 @@ def run(
     seed: int | None = None,
     set: Mapping[str, float] | None = None,  # noqa: A002 - mirrors the CLI's --set
     shocks: str | Path | ShockLibrary | None = None,
+    ensemble: str | Path | Ensemble | None = None,
 ) -> RunResult:
     """Run a scenario file (or :class:`Scenario`) and return its result.
 
@@ -122,10 +150,14 @@ def run(
         seed: Base seed, overriding the file.
         set: Parameter overrides by dotted path, e.g. ``{"JPN.deference": 0.3}``.
         shocks: Extra shock library file whose kinds the scenario may use.
+        ensemble: ``"calibrated"`` (the shipped parameter ensemble), the path of an ensemble CSV, or
+            None for the point calibration (the default, which every documented number refers to).
+            Parameters the scenario or ``set`` give keep their values in every world.
 
     Example:
         >>> result = run("scenarios/us_retrenchment.yaml", replicates=50)  # doctest: +SKIP
         >>> result.final("coop_EU_JPN").describe()  # doctest: +SKIP
+        >>> wider = run("scenarios/baseline.yaml", ensemble="calibrated")  # doctest: +SKIP
     """
-    resolved = resolve(scenario, replicates=replicates, seed=seed, overrides=set, shocks=shocks)
+    resolved = resolve(scenario, replicates=replicates, seed=seed, overrides=set, shocks=shocks, ensemble=ensemble)
     return simulate(resolved)
