@@ -81,6 +81,12 @@ def bootstrap(statistic: Callable[[np.ndarray], float], n_replicates: int, seed:
         n_replicates: Number of replicates available.
         seed: Seed of the resampling, fixed so that a report is reproducible.
     """
+    if n_replicates == 1:
+        # Every resample is replicate 0 itself, so every draw is the value: the interval is that point.
+        # Answering at once gives the same numbers without 2,000 calls of the statistic, which the
+        # joint-range evaluation (one mean path per design point) would otherwise pay at every point.
+        value = float(statistic(np.arange(1)))
+        return Estimate(value=value, low=value, high=value)
     rng = np.random.default_rng(seed)
     draws = np.array([statistic(rng.integers(0, n_replicates, n_replicates)) for _ in range(BOOTSTRAP_DRAWS)])
     tail = (1.0 - CONFIDENCE) / 2.0
@@ -408,9 +414,13 @@ class SoftBeforeHard(Pattern):
         "defence_industry.hardness",
         "cyber.hardness",
         "maritime.hardness",
+        "space.hardness",  # the other non-kinetic domains' hardness sets how much constraint they bear
+        "hybrid_fimi.hardness",
+        "economic_security.hardness",
         "model.weight_constraint",
         "JPN.constraint",
         "EU.constraint",
+        "model.agreement_floor",  # agreements hold a floor in proportion to softness
     )
 
     @override
@@ -451,6 +461,8 @@ class RetrenchmentDrawsCloser(Pattern):
         "JPN.reliance_on_us",
         "JPN.deference",
         "model.weight_deference",
+        "model.weight_alliance",  # the pull toward Washington, whose gap between partners deference reads
+        "model.commitment_adjust",  # how fast US commitment falls, so how fast abandonment fear grows
     )
     WINDOW = ("2026Q2", "2034Q4")
 
@@ -497,6 +509,9 @@ class AsymmetricSalience(Pattern):
         "EU.salience_CHN",
         "JPN.salience_RUS",
         "EU.salience_PRK",
+        "JPN.salience_CHN",  # the other side of each comparison of readings
+        "JPN.salience_PRK",
+        "EU.salience_RUS",
         "EU.linkage",
         "JPN.linkage",
     )
@@ -560,6 +575,10 @@ class CoercionBuildsEconomicSecurity(Pattern):
     scenarios = ("baseline", "china_economic_coercion")
     own_parameters = (
         "economic_security.relevance_coercion",
+        "economic_security.relevance_cyber_hybrid",  # the domain's other relevances dilute coercion's share
+        "economic_security.relevance_sealane",
+        "hybrid_fimi.relevance_coercion",  # the domain that also answers coercion, the likely runner-up
+        "economic_security.hardness",  # how much constraint and instability the domain bears
         "model.weight_exposure",
         "JPN.trade_dependence_CHN",
         "EU.trade_dependence_CHN",
@@ -584,7 +603,12 @@ class Pushback(Pattern):
     source = "buyukarslan2025"
     quote = "closer relationships with the Western powers increase the rate of attacks by other groups"
     scenarios = ("baseline",)
-    own_parameters = ("CHN.pushback", "RUS.pushback")
+    own_parameters = (
+        "CHN.pushback",
+        "RUS.pushback",
+        "model.activity_adjust",  # how fast activity moves toward the target pushback sets
+        "model.weight_challenger_alignment",  # the challengers' answer to the containment they share
+    )
     CLOSER: ClassVar[dict[str, float]] = {"EU_JPN.values": 1.0, "EU_JPN.agreement": 0.8}
 
     @override
@@ -624,7 +648,13 @@ class InstabilityDamps(Pattern):
     source = "lenhart2024"
     quote = "the potential instability of Prime Minister Ishiba's minority government in Japan"
     scenarios = ("baseline", "japan_political_instability")
-    own_parameters = ("model.stability_recovery", "model.weight_constraint", "model.coop_rise_rate")
+    own_parameters = (
+        "model.stability_recovery",
+        "model.weight_constraint",
+        "model.coop_rise_rate",
+        "model.coop_decay_rate",  # a lower desire passes into cooperation at the decay rate
+        "model.agreement_brake",  # agreements slow that decay
+    )
     SPAN = ("2025Q2", "2027Q4")
 
     @override
@@ -665,6 +695,9 @@ class ChokepointBuildsMaritime(Pattern):
     scenarios = ("baseline", "red_sea_disruption")
     own_parameters = (
         "maritime.relevance_sealane",
+        "maritime.relevance_gray_zone",  # the domain's other relevances dilute the sea-lane share
+        "maritime.relevance_military",
+        "economic_security.relevance_sealane",  # the domain that also answers sea-lane risk, the likely runner-up
         "JPN.sealane_exposure",
         "EU.sealane_exposure",
         "model.weight_common_threat",
@@ -687,7 +720,14 @@ class JapanSpendingPath(Pattern):
     source = "niquet2024"
     quote = "It was also decided to increase the defence budget to 2% of GDP by 2027, reaching 1.6% of GDP in 2024."
     scenarios = ("baseline",)
-    own_parameters = ("JPN.threat_response", "JPN.hedge_response")
+    own_parameters = (
+        "JPN.threat_response",
+        "JPN.hedge_response",
+        "JPN.spending_reference_threat",  # threat beyond this reading lifts spending above the path
+        "JPN.spending_reference_fear",  # abandonment fear beyond this reading does the same
+        "JPN.reliance_on_us",  # scales Japan's abandonment fear
+        "model.spending_adjust",  # how fast spending follows its target
+    )
     TOLERANCE = 0.05
     """Percentage points of GDP allowed either side of the enacted figure."""
     SPAN = ("2025Q1", "2027Q4")

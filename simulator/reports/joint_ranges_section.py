@@ -1,0 +1,221 @@
+"""The joint-range section of docs/validation.md: each pattern over a Latin hypercube of its mechanism.
+
+:func:`joint_section` turns :class:`~simulator.evaluation.joint_ranges.JointResult` s into markdown
+lines; :func:`write_failure_plots` draws, for each pattern that fails somewhere, the scenario
+discovery's box plot (the existing discovery plots) into ``docs/img/joint_ranges/<code>/``. Both are
+separate from the page builder so the section can be placed where the page wants it.
+
+``python -m simulator.reports.joint_ranges_section`` runs the default evaluation of every pattern,
+draws the plots, prints the section (or writes it to ``--out``) and says how long it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from simulator.evaluation.joint_ranges import (
+    DEFAULT_POINTS,
+    DEFAULT_REPLICATES,
+    DEFAULT_SEED,
+    JointResult,
+    evaluate_all_joint,
+    failing_corners,
+)
+from simulator.evaluation.validation import BY_CODE
+from simulator.storage.output import write_text_atomically
+from simulator.sweeps.discovery import Discovery
+from simulator.sweeps.discovery_plots import draw_discovery_plots
+
+IMAGE_ROOT = Path("docs/img/joint_ranges")
+"""Where the plots go, relative to the repository."""
+IMAGE_LINK = "img/joint_ranges"
+"""The same folder as linked from docs/validation.md."""
+BOX_PLOT = "box.png"
+
+
+def plot_folder(root: Path | str, code: str) -> Path:
+    """The folder of one pattern's discovery plots under ``root``."""
+    return Path(root) / code.lower()
+
+
+def write_failure_plots(results: Sequence[JointResult], root: Path = IMAGE_ROOT) -> list[Path]:
+    """Draw the discovery plots of every pattern that fails in direction somewhere; return the files."""
+    files: list[Path] = []
+    for result in results:
+        found = result.best_discovery
+        if found is not None:
+            files.extend(draw_discovery_plots(found, plot_folder(root, result.code)))
+    return files
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}" if value in (0.0, 1.0) else f"{value:.1%}"
+
+
+SHOWN_RESTRICTIONS = 3
+"""Restrictions named in the table, the most narrowed first; the plot shows them all."""
+
+
+def box_words(found: Discovery, shown: int = SHOWN_RESTRICTIONS) -> str:
+    """The box of a discovery in words: its most narrowed ranges, and how many slighter ones the plot adds.
+
+    With a few failing points PRIM keeps peeling until the box holds little else, which narrows many
+    parameters a little; the most narrowed ones (the box table's order) are the finding, the rest detail.
+    """
+    restricted = found.box[found.box["restricted"]]
+    if restricted.empty:
+        return "no box of the parameters narrows it"
+    words = ", ".join(
+        f"`{r.input}` {found.range_text(r.input, r.low, r.high)}" for r in restricted.head(shown).itertuples()
+    )
+    more = len(restricted) - shown
+    return words + (f" (and {more} slighter restriction{'s' if more > 1 else ''})" if more > 0 else "")
+
+
+def corner_words(result: JointResult) -> str:
+    """Where each of a few failing points lies: the parameters in the outer fifth of their range there."""
+    texts = []
+    for ends in failing_corners(result.table, result.ranges):
+        inner = ", ".join(f"`{name}` {end}" for name, end in ends.items()) or "no parameter near an end"
+        texts.append(inner)
+    return "at " + "; ".join(texts)
+
+
+def failure_cell(result: JointResult, link: str = IMAGE_LINK) -> str:
+    """The 'where it fails' cell of a pattern's row."""
+    failing = int(result.table["fails"].sum())
+    if failing == 0:
+        return "nowhere in the box"
+    if failing == result.points:
+        return "everywhere in the box"
+    found = result.best_discovery
+    head = f"{failing} of {result.points} points"
+    if found is None:
+        return f"{head}, too few for a box; {corner_words(result)}"
+    method = found.method.upper()
+    plot = f"{link}/{result.code.lower()}/{BOX_PLOT}"
+    return (
+        f"{head}; {method}: {box_words(found)} (density {found.density:.0%}, coverage {found.coverage:.0%}; "
+        f"[plot]({plot}))"
+    )
+
+
+def joint_section(results: Sequence[JointResult], *, link: str = IMAGE_LINK, level: int = 2) -> list[str]:
+    """The markdown lines of the section: what was done, a row per pattern, then every check's shares.
+
+    Args:
+        results: One result per pattern, in the order to show.
+        link: The plots' folder as linked from the page.
+        level: Heading level of the section.
+    """
+    hashes = "#" * level
+    if not results:
+        return [f"{hashes} Joint variation of each mechanism's parameters", "", "No pattern was evaluated.", ""]
+    first = results[0]
+    lines = [
+        f"{hashes} Joint variation of each mechanism's parameters",
+        "",
+        " ".join(
+            (
+                "The one-at-a-time table above moves one parameter at a time. Here all the parameters of a",
+                "pattern's mechanism move together: one Latin hypercube per pattern, uniform over each parameter's",
+                "documented range, run through the sweep engine for every scenario the pattern compares, at the",
+                "same points and with common random numbers across scenarios and points. A point's checks are",
+                f"measured on the mean path over its {first.replicates} replicates. For a difference of window",
+                "means that is the mean of the per-replicate effect; the checks that take a largest value per",
+                "replicate (the runner-up domain of P6 and P9, P10's largest deviation from the enacted path) are",
+                "taken on the mean path instead; P1's slopes and annual means are statistics of the mean path",
+                "already. A check *holds in direction* at a point when its estimate lies on the claimed side of",
+                "zero, and *clears* when it lies beyond its smallest effect that matters. The shares are shares of",
+                "the documented box under a uniform design, not probabilities: nothing says every corner of the",
+                "box is as plausible as the calibrated values. With a few hundred points in four to ten dimensions",
+                "the design rarely lands where several parameters sit at their ends together, so 100% does not",
+                "mean the pattern holds in every corner. P1 and P2, the calibration targets, vary the parameters",
+                "of their mechanism named in `simulator/evaluation/joint_ranges.py`. Where a pattern fails in",
+                "direction at some points, scenario discovery (PRIM, and CART where PRIM restricts nothing or",
+                "finds a box less than half of whose points fail) names the box of parameters where it fails:",
+                "*density* is the share of the box's points that fail, *coverage* the share of all failing points",
+                "inside it; the table names the most narrowed ranges, the plot all of them.",
+            )
+        ),
+        "",
+        "| Pattern | parameters varied | points × replicates | holds in direction | clears smallest effect "
+        "| where it fails |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        names = ", ".join(f"`{p}`" for p in r.parameters)
+        lines.append(
+            f"| {r.code} | {names} | {r.points} × {r.replicates} | {_share(r.holds_share)} | "
+            f"{_share(r.clears_share)} | {failure_cell(r, link)} |"
+        )
+    lines += [
+        "",
+        "Per check:",
+        "",
+        "| Pattern | check | holds in direction | clears smallest effect |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        for c in r.checks:
+            lines.append(f"| {r.code} | {c.claim} | {_share(c.direction)} | {_share(c.clears)} |")
+    seconds = sum(r.seconds for r in results)
+    lines += ["", f"Design seed {first.seed}; {seconds:.0f} s of wall time in all.", ""]
+    return lines
+
+
+def point_tables(results: Sequence[JointResult]) -> pd.DataFrame:
+    """Every pattern's per-point table in one, with a ``pattern`` column first (parameters differ by pattern)."""
+    return pd.concat([r.table.assign(pattern=r.code) for r in results], ignore_index=True).pipe(
+        lambda t: t[["pattern", *[c for c in t.columns if c != "pattern"]]]
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the default joint evaluation, draw its plots and print (or write) the section."""
+    parser = argparse.ArgumentParser(prog="python -m simulator.reports.joint_ranges_section", description=__doc__)
+    parser.add_argument("--points", type=int, default=DEFAULT_POINTS)
+    parser.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--patterns", nargs="*", default=None, help="codes such as P4 P10 (default: all)")
+    parser.add_argument("--scenarios", type=Path, default=Path("scenarios"))
+    parser.add_argument("--images", type=Path, default=IMAGE_ROOT)
+    parser.add_argument("--out", type=Path, default=None, help="write the section here instead of printing it")
+    parser.add_argument("--table", type=Path, default=None, help="also write every pattern's per-point table (CSV)")
+    args = parser.parse_args(argv)
+    patterns = [BY_CODE[c] for c in args.patterns] if args.patterns else list(BY_CODE.values())
+    started = time.perf_counter()
+    results = evaluate_all_joint(
+        patterns,
+        folder=args.scenarios,
+        points=args.points,
+        replicates=args.replicates,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    write_failure_plots(results, args.images)
+    if args.table:
+        write_text_atomically(args.table, point_tables(results).to_csv(index=False))
+    text = "\n".join(joint_section(results)) + "\n"
+    if args.out:
+        write_text_atomically(args.out, text)
+    else:
+        sys.stdout.write(text)
+    machine = f"{os.cpu_count()} cores, {platform.platform()}"
+    print(f"{time.perf_counter() - started:.0f} s on {machine}", file=sys.stderr)
+    for r in results:
+        print(f"{r.code}: {r.seconds:.0f} s, holds {r.holds_share:.3f}, clears {r.clears_share:.3f}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
