@@ -17,6 +17,7 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -46,13 +47,31 @@ def plot_folder(root: Path | str, code: str) -> Path:
     return Path(root) / code.lower()
 
 
+@dataclass(frozen=True)
+class FailureCondition:
+    """The condition a failure plot explains, in words a reader of the validation page can follow.
+
+    The discovery itself searches ``fails > 0.5`` on a 0/1 column; the plots say where "it holds",
+    so they are told what "it" is: the pattern failing, not the pattern holding.
+    """
+
+    code: str
+    metric: str = "fails"
+
+    @property
+    def text(self) -> str:
+        """The condition in words."""
+        return f"{self.code} fails (some check of it on the wrong side of zero)"
+
+
 def write_failure_plots(results: Sequence[JointResult], root: Path = IMAGE_ROOT) -> list[Path]:
     """Draw the discovery plots of every pattern that fails in direction somewhere; return the files."""
     files: list[Path] = []
     for result in results:
         found = result.best_discovery
         if found is not None:
-            files.extend(draw_discovery_plots(found, plot_folder(root, result.code)))
+            shown = replace(found, condition=FailureCondition(result.code))
+            files.extend(draw_discovery_plots(shown, plot_folder(root, result.code)))
     return files
 
 
