@@ -14,8 +14,8 @@ they drive the simulator one parameter set (particle) at a time, or in small bat
 their own parallel back ends, and add sequential refinement (ABC-SMC) this problem does not
 need. The model here is vectorised over worlds: the sweep engine runs every prior sample with
 all its replicates as the worlds of a few lockstep models (:mod:`simulator.sweeps.chunks`),
-which costs a few tens of milliseconds per sample against more than half a second for a
-separate model call of one sample (docs/calibration.md gives the measured ratio), and it is
+an order of magnitude less time per sample than a separate model call of one sample
+(docs/calibration.md gives the measured ratio), and it is
 already deterministic across worker counts. What is left, a distance and a comparison with a
 tolerance, is a few lines of NumPy, tested in ``tests/test_abc.py``. No library is needed for rejection itself.
 
