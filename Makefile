@@ -57,7 +57,7 @@ sensitivity: $(STAMP)
 
 # Calibration: rewrites simulator/data/ensembles/calibrated.csv and .yaml (the ABC-calibrated parameter
 # ensemble) and docs/calibration.md with its out-of-sample check, from real runs (15,000 prior
-# samples of the backcast, 4 replicates each, in one lockstep sweep; about 8 minutes on 2 shared cores).
+# samples of the backcast, 4 replicates each, in one lockstep sweep; 3.5 to 8 minutes on 2 cores, depending on what else runs).
 calibrate: $(STAMP)
 	$(PY) -m simulator.reports.calibration_report
 
