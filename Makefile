@@ -1,13 +1,13 @@
 # Two commands on a fresh machine:
 #   make run    set up .venv and run the default scenario (results/ + plots)
 #   make test   set up .venv and run lint and the test suite
-# Also: make validate (regenerate docs/validation.md), make ablation, make shock-responses, make sensitivity, make bench (benchmarks), make fuzz (long input fuzzing).
+# Also: make validate (regenerate docs/validation.md), make ablation, make shock-responses, make sensitivity, make calibrate, make bench (benchmarks), make fuzz (long input fuzzing).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/us_retrenchment.yaml
 
-.PHONY: run test lint format bench validate ablation shock-responses sensitivity fuzz setup clean
+.PHONY: run test lint format bench validate ablation shock-responses sensitivity calibrate fuzz setup clean
 
 $(STAMP): pyproject.toml
 	@PYTHON_BIN=$$(tools/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
@@ -54,6 +54,12 @@ shock-responses: $(STAMP)
 # sweep folders go to a temporary folder; about 3 minutes on 2 cores).
 sensitivity: $(STAMP)
 	$(PY) -m simulator.reports.sensitivity_report
+
+# Calibration: rewrites simulator/data/ensembles/calibrated.csv and .yaml (the ABC-calibrated parameter
+# ensemble) and docs/calibration.md with its out-of-sample check, from real runs (15,000 prior
+# samples of the backcast, 4 replicates each, in one lockstep sweep; 3.5 to 8 minutes on 2 cores, depending on what else runs).
+calibrate: $(STAMP)
+	$(PY) -m simulator.reports.calibration_report
 
 # Fuzz the file readers for longer than `make test` does: tests/test_fuzz.py draws FUZZ_EXAMPLES
 # mutants of the shipped scenario, experiment and shock-library files per test (the suite draws
