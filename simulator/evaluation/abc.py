@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.evaluation.history_fit import OVERALL, TRACKS, observed_level, series_of
+from simulator.evaluation.validation import History
 from simulator.inputs.calibration import Calibration
 from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, CodedHistory
 from simulator.inputs.scenario import Scenario
@@ -68,8 +69,8 @@ FORWARD_START = ("EU.stability_start",)
 STRUCTURAL_UNIT = "share"
 """The unit of the structural options: switches between model structures, default 0, not calibrated quantities."""
 
-P1_LOW = 0.25
-"""P1's 'low': below the structured-dialogue milestone (as :class:`~simulator.evaluation.validation.History` has it)."""
+P1_LOW = History.LOW
+"""P1's 'low', as :class:`~simulator.evaluation.validation.History` measures it."""
 
 
 def excluded_parameters(calibration: Calibration, scenario: Scenario) -> dict[str, str]:

@@ -43,6 +43,7 @@ from simulator.inputs.calibration import default_calibration
 from simulator.inputs.history import LEVEL_NAMES, CodedHistory
 from simulator.inputs.scenario import Scenario
 from simulator.presentation.plots import plot_history, plot_history_domains
+from simulator.reports.calibration_report import out_of_sample_lines
 from simulator.reports.joint_ranges_section import joint_section, write_failure_plots
 from simulator.storage.output import write_text_atomically
 
@@ -464,6 +465,18 @@ def build_report(
     ]
     out += structural_section(structural, sweep_replicates)
     out += history_section(coded, scores, replicates)
+    out += [
+        "",
+        "## Out of sample and the calibrated ensemble",
+        "",
+        "`make calibrate` conditions the uncertain parameters on the coded history by approximate Bayesian",
+        "computation (rejection) and ships the accepted samples as `simulator/data/ensembles/calibrated.csv`;",
+        "docs/calibration.md gives the method, the targets, the tolerance, the acceptance rate and how much each",
+        "range shrank. The same prior runs, accepted against the coded history up to 2017 only, predict the years",
+        "after it. The table below is read from `docs/calibration_out_of_sample.csv`, which that target writes.",
+        "",
+        *out_of_sample_lines(docs=docs),
+    ]
     unexplained = [
         (r.pattern.code, c.claim)
         for r in calibrated
