@@ -28,7 +28,7 @@ from simulator.evaluation.out_of_sample import (
 from simulator.evaluation.validation import History, JapanOnRussia, RunCache
 from simulator.inputs.calibration import default_calibration
 from simulator.inputs.scenario import load_scenario
-from simulator.reports.calibration_report import OUT_OF_SAMPLE_CSV, main, out_of_sample_lines
+from simulator.reports.calibration_report import OUT_OF_SAMPLE_CSV, main, out_of_sample_lines, reject
 
 from .conftest import SCENARIOS
 
@@ -76,6 +76,28 @@ def test_distance_is_half_overall_error_and_half_pooled_domain_error() -> None:
     only_domain = StubHistory({t: {} for t in TRACKS})
     only_domain["cyber"] = {2001: 1}
     assert abc.distance(wrong, only_domain)[0] == pytest.approx(1.0)
+
+
+def test_the_default_tolerance_is_a_quantile_of_the_prior_distances_with_ties_kept() -> None:
+    history = StubHistory({t: {} for t in TRACKS})
+    history[OVERALL] = {2000: 1, 2001: 1}
+    # Ten samples whose overall track reads level 1 in both years (distance 0), in one (0.5) or in none (1);
+    # with no domain coded, the distance is the overall track's error alone.
+    intensities = [0.3] * 2 + [0.0] * 8
+    prior = summary_of({}, samples=10)
+    prior.yearly[OVERALL][:, abc.YEARS.index(2000)] = intensities
+    prior.yearly[OVERALL][:, abc.YEARS.index(2001)] = [0.3] * 5 + [0.0] * 5
+    point = summary_of({OVERALL: [(2000, 0.3), (2001, 0.0)]})
+    distances = abc.distance(prior, history)
+    assert sorted(distances.tolist()) == [0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0]
+    rejection = reject(prior, point, history, None, None, quantile=0.1)
+    assert rejection.tolerance == 0.0 and rejection.count == 2
+    # A quantile that falls among tied distances keeps every tied sample.
+    rejection = reject(prior, point, history, None, None, quantile=0.3)
+    assert rejection.tolerance == 0.5 and rejection.count == 5
+    assert rejection.point_distance == 0.5
+    # An explicit tolerance overrides the quantile.
+    assert reject(prior, point, history, None, 1.0, quantile=0.1).count == 10
 
 
 def test_conditions_up_to_a_year_use_only_the_checks_that_end_by_then() -> None:
