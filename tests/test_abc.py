@@ -239,3 +239,6 @@ def test_tiny_end_to_end_run_writes_both_files(tmp_path: Path) -> None:
     assert (docs / "img" / "calibration_backcast.png").stat().st_size > 0
     lines = out_of_sample_lines(docs=docs)
     assert lines[0].startswith("### Out of sample") and any("persistence" in line for line in lines)
+    # The held-out calibration uses only the conditions that end by 2017, and says so.
+    page = " ".join((docs / "calibration.md").read_text(encoding="utf-8").split())
+    assert "up to 2017 with the conditions that end by then (P1: low before 2010; P2: Japan reacts to Crimea" in page

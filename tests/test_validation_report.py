@@ -43,6 +43,11 @@ def test_usage_errors_exit_with_status_two(tmp_path, capsys):
     assert "at least 2" in capsys.readouterr().err
     assert main(["--scenarios", str(tmp_path)]) == 2
     assert BACKCAST in capsys.readouterr().err
+    assert main(["--joint-points", "3"]) == 2
+    assert "--joint-points" in capsys.readouterr().err
+    # The out-of-sample table comes from `make calibrate`: its absence is said before anything runs.
+    assert main(["--docs", str(tmp_path)]) == 2
+    assert "make calibrate" in capsys.readouterr().err
 
 
 def test_report_is_written_atomically_and_leaves_no_temporary_file(tmp_path):

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.evaluation.history_fit import OVERALL, TRACKS, observed_level, series_of
-from simulator.evaluation.validation import History
+from simulator.evaluation.validation import PATH_PARAMETERS, History
 from simulator.inputs.calibration import Calibration
 from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, CodedHistory
 from simulator.inputs.scenario import Scenario
@@ -52,13 +52,7 @@ SERIES = (*(series_of(t) for t in TRACKS), THREAT_SERIES)
 """Every series the ABC needs from a backcast: one per track of the coded history, and P2's."""
 YEARS = tuple(range(FIRST_YEAR, LAST_YEAR + 1))
 
-ENACTED_SPENDING = (
-    "JPN.spending_decision_year",
-    "JPN.spending_path_start",
-    "JPN.spending_path_start_year",
-    "JPN.spending_path_end",
-    "JPN.spending_path_end_year",
-)
+ENACTED_SPENDING = PATH_PARAMETERS[1:]
 """Japan's enacted defence-spending path (the 2022 decision and its targets): decided policy, not uncertain."""
 NUMERICAL = ("model.spinup_quarters",)
 """Settings of the numerical method, not properties of the world: the spin-up only has to be long enough."""

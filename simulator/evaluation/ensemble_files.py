@@ -5,7 +5,9 @@ column (0 … N−1), then one column per calibrated parameter named by its dott
 ``<name>.yaml`` says how the samples were made (method, targets, distance, tolerance, prior,
 sizes, code commit, date) and summarises each parameter's posterior. ``eujsim run --ensemble``
 reads exactly these two files, so the layout is a contract: change it only with that reader.
-Both files are written atomically, so a crash never leaves a half-written ensemble.
+Each file is written atomically, so neither is ever half written; the YAML goes first, and a crash
+between the two leaves a YAML whose ``accepted`` disagrees with the old CSV's rows, which the reader
+refuses, rather than a pair that silently mismatches.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import Any
 import pandas as pd
 
 from simulator.base.yamlio import dump_yaml
+from simulator.inputs.ensemble import SAMPLE_COLUMN as SAMPLE
+from simulator.inputs.ensemble import SHIPPED_FOLDER
 from simulator.storage.output import write_text_atomically
 
-SAMPLE = "sample"
-"""The first column of an ensemble CSV: the sample's number, 0 … N−1."""
 REQUIRED_KEYS = ("method", "accepted", "targets")
-"""Keys every ensemble YAML has (the reader of ``--ensemble`` relies on them)."""
-ENSEMBLE_FOLDER = Path(__file__).resolve().parents[1] / "data" / "ensembles"
+"""Keys every ensemble YAML this writer makes has (the reader checks them where present)."""
+ENSEMBLE_FOLDER = Path(__file__).resolve().parents[1] / "data" / SHIPPED_FOLDER
 """Where the package's ensembles live (``simulator/data/ensembles``)."""
 DATA_PATH = "simulator/data/ensembles"
 """The ensembles folder within the repository: regenerated data, so it does not make the code dirty."""
@@ -56,8 +58,8 @@ def write_ensemble(
     if provenance["accepted"] != len(samples):
         raise ValueError(f"provenance says {provenance['accepted']} accepted, but there are {len(samples)} samples")
     csv_path, yaml_path = folder / f"{name}.csv", folder / f"{name}.yaml"
-    write_text_atomically(csv_path, ensemble_csv(samples, parameters))
     write_text_atomically(yaml_path, dump_yaml(dict(provenance)))
+    write_text_atomically(csv_path, ensemble_csv(samples, parameters))
     return csv_path, yaml_path
 
 

@@ -212,7 +212,7 @@ def measure(scenarios: Path, settings: Settings, work: Path) -> Measurements:
             years = "the whole history" if rejection.through is None else f"the history to {rejection.through}"
             raise UserError(
                 f"no prior sample was accepted on {years} (tolerance {rejection.tolerance:.3f}); "
-                "draw more samples (--samples) or give a wider --tolerance"
+                "draw more samples (--samples), or accept a larger share (--quantile) or a wider --tolerance"
             )
     calibration = default_calibration()
     accepted = prior.design[full.accepted]
@@ -598,6 +598,11 @@ def build_page(measured: Measurements) -> str:
         "  ranges, that come nearest to the coded history and keep P1 and P2. It shows how much room the history",
         "  leaves: parameters whose range barely shrinks are not constrained by it, and their spread in the ensemble",
         "  is the prior's.",
+        f"- P1's *low before 2010* is read as a mean below {abc.P1_LOW:.2f} (not yet a framework). The first run of",
+        "  this calibration read it as below 0.25, found that reading to contradict the coded history (level 1,",
+        "  dialogue, from 1991) and rejected nearly every sample that fit the history for that reason alone; the",
+        "  reading was changed after those results were seen. docs/validation.md reports the check under both",
+        "  readings and docs/TRACE.md logs the change.",
         "- The distance sees levels, not intensities: two samples whose yearly means fall in the same level band fit",
         "  equally well. The coded history has gaps (most domains are coded only from the 2010s), so the early years",
         "  weigh on the overall track alone.",

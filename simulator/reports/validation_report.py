@@ -34,17 +34,22 @@ from simulator.evaluation.validation import (
     SMALLEST_INDEX_EFFECT,
     Check,
     Estimate,
+    History,
     PatternResult,
     RunCache,
+    bootstrap,
     deference_boundary,
     evaluate_ranges,
+    mean_of,
 )
 from simulator.inputs.calibration import default_calibration
+from simulator.inputs.ensemble import load_ensemble
 from simulator.inputs.history import LEVEL_NAMES, CodedHistory
 from simulator.inputs.scenario import Scenario
 from simulator.presentation.plots import plot_history, plot_history_domains
-from simulator.reports.calibration_report import out_of_sample_lines
+from simulator.reports.calibration_report import OUT_OF_SAMPLE_CSV, out_of_sample_lines
 from simulator.reports.joint_ranges_section import joint_section, write_failure_plots
+from simulator.runs.results import RunResult
 from simulator.storage.output import write_text_atomically
 
 BACKCAST = "historical_1991_2024"
@@ -240,6 +245,40 @@ def structural_section(table: pd.DataFrame, replicates: int) -> list[str]:
         out.append(f"- `{v}`: {len(failed)} of {int((table['variant'] == v).sum())} — {names}.")
     out.append("")
     return out
+
+
+EARLIER_LOW = CUT_POINTS[0]
+"""P1's reading of 'low' before the calibration by ABC: below the structured-dialogue milestone."""
+
+
+def _earlier_low_sentence(backcast: RunResult) -> str:
+    """P1's 'low before 2010' under its earlier reading, kept as a reported sensitivity of the change."""
+    coop = backcast.series(HEADLINE)
+    before = backcast.quarter_labels.index("2009Q4")
+    estimate = bootstrap(mean_of(coop[1 : before + 1].mean(axis=0) - EARLIER_LOW), coop.shape[1])
+    verdict = (
+        "clear of the smallest effect that matters"
+        if -estimate.high > SMALLEST_INDEX_EFFECT
+        else "statistically clear but short of the smallest effect that matters"
+        if estimate.high < 0
+        else "not clear"
+    )
+    return " ".join(
+        (
+            f"P1's *low before 2010* reads 'low' as not yet a framework: a mean below {History.LOW:.2f}, where the",
+            "coded history's level 2 begins. Until the calibration by approximate Bayesian computation it read",
+            f"'below the structured-dialogue milestone ({EARLIER_LOW:.2f})'. That calibration showed the earlier",
+            "reading to contradict the coded history, which puts the partnership at level 1 (dialogue, 0.25 and",
+            "above) from 1991, and the reading was changed after those results were seen (docs/TRACE.md logs",
+            f"it). Under the earlier reading the check gives {estimate} (needs < 0): {verdict}.",
+        )
+    )
+
+
+def _calibration_source() -> str:
+    """Which `make calibrate` the out-of-sample table comes from: its commit and date."""
+    provenance = load_ensemble("calibrated").provenance
+    return f"commit `{str(provenance.get('commit', 'unknown'))[:12]}`, {provenance.get('created', 'date unknown')}"
 
 
 def _fmt_check(check: Check) -> str:
@@ -449,6 +488,8 @@ def build_report(
         "`simulator/data/calibration.yaml` was changed to fit the backcast. The other numbers of the",
         "1991 world and the events were set once from the sources' wording and not adjusted.",
         "",
+        _earlier_low_sentence(history),
+        "",
         "| Where | Parameter | Value | How it was chosen |",
         "|---|---|---|---|",
     ]
@@ -473,7 +514,8 @@ def build_report(
         "computation (rejection) and ships the accepted samples as `simulator/data/ensembles/calibrated.csv`;",
         "docs/calibration.md gives the method, the targets, the tolerance, the acceptance rate and how much each",
         "range shrank. The same prior runs, accepted against the coded history up to 2017 only, predict the years",
-        "after it. The table below is read from `docs/calibration_out_of_sample.csv`, which that target writes.",
+        "after it. The table below is read from `docs/calibration_out_of_sample.csv`, which that target wrote",
+        f"({_calibration_source()}).",
         "",
         *out_of_sample_lines(docs=docs),
     ]
@@ -502,6 +544,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UserError("--replicates and --sweep-replicates need at least 2 for an interval")
         if args.joint_points < 10:
             raise UserError("--joint-points needs at least 10 points for shares and scenario discovery")
+        if not (args.docs / OUT_OF_SAMPLE_CSV).is_file():
+            raise UserError(f"no {args.docs / OUT_OF_SAMPLE_CSV}; run `make calibrate` first (it writes that table)")
         if not (args.scenarios / f"{BACKCAST}.yaml").is_file():
             raise UserError(f"no {BACKCAST}.yaml in {args.scenarios}; pass --scenarios FOLDER")
         text, passed = build_report(
