@@ -15,6 +15,7 @@ from simulator.base.errors import UserError
 from simulator.core.model import StrategicModel
 from simulator.core.randomness import ensemble_rows
 from simulator.core.recorder import Recorder
+from simulator.evaluation.compare import compare
 from simulator.inputs.ensemble import POINT_BAND, Ensemble, load_ensemble, shipped_ensembles
 from simulator.reports.report import build_report
 from simulator.runs.ensembles import ensemble_overrides, fixed_by_scenario, replicate_samples
@@ -92,8 +93,8 @@ def test_an_unknown_name_lists_the_shipped_ensembles():
     assert "path of your own CSV" in str(caught.value)
 
 
-@pytest.mark.skipif(not SHIPPED.exists(), reason="simulator/data/ensembles/calibrated.csv is not on this branch yet")
 def test_the_shipped_calibrated_ensemble_loads_and_runs():
+    assert SHIPPED.exists()  # a packaging regression fails here rather than being skipped
     ensemble = load_ensemble("calibrated")
     assert ensemble.shipped
     assert ensemble.name == "calibrated"
@@ -173,6 +174,31 @@ def test_set_and_the_scenario_file_win_over_the_ensemble(small, tmp_path):
     assert entry["fixed_by_scenario"] == ["model.weight_values", "JPN.deference"]
 
 
+def test_when_the_scenario_fixes_every_parameter_the_ensemble_changes_nothing(small, tmp_path):
+    fixed = {
+        "model.desire_intercept": -0.08,
+        "model.weight_values": 0.3,
+        "model.weight_common_threat": 0.6,
+        "JPN.deference": 0.35,
+    }
+    scenario = replace(resolve(SCENARIOS / "baseline.yaml", replicates=6, overrides=fixed, ensemble=small), horizon=8)
+    assert fixed_by_scenario(scenario) == small.parameters
+    assert ensemble_overrides(scenario, np.arange(6)) == {}
+    assert small.values(np.arange(3), ()) == {}  # an empty choice is no parameter, not every one
+    model = StrategicModel(scenario, overrides=ensemble_overrides(scenario, np.arange(6)))
+    for path, value in fixed.items():
+        np.testing.assert_array_equal(model.base_params[path], np.full(6, value))
+    plain = simulate(replace(scenario, ensemble=None))
+    np.testing.assert_array_equal(simulate(scenario).values, plain.values)
+    sets = [arg for path, value in fixed.items() for arg in ("--set", f"{path}={value}")]
+    status, _, err = eujsim(
+        "run", SCENARIOS / "baseline.yaml", "--replicates", "6", *sets, "--ensemble", SMALL, "--out", tmp_path / "r"
+    )
+    assert status == 0, err
+    entry = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))["ensemble"]
+    assert entry["fixed_by_scenario"] == list(small.parameters)
+
+
 # -- the default stays the point calibration ------------------------------------------------------
 
 
@@ -221,6 +247,13 @@ BAD_FILES = {
     "not finite": (HEADER + "\n0,-0.1,0.3,nan,0.5\n", ["bad.csv:2", "not a finite number"]),
     "short row": (HEADER + "\n0,-0.1,0.3\n", ["bad.csv:2", "3 values but the header has 5 columns"]),
     "repeated sample": (HEADER + "\n0,-0.1,0.3,0.7,0.5\n0,-0.1,0.3,0.7,0.5\n", ["bad.csv:3", "sample 0 appears twice"]),
+    "huge sample id": (
+        HEADER + "\n1e30,-0.1,0.3,0.7,0.5\n",
+        ["bad.csv:2", "sample 1e+30 is not a whole number from 0"],
+    ),
+    "sample id 2^53": (HEADER + "\n9007199254740992,-0.1,0.3,0.7,0.5\n", ["bad.csv:2", "to 2^53 − 1"]),
+    "negative sample id": (HEADER + "\n-1,-0.1,0.3,0.7,0.5\n", ["bad.csv:2", "sample -1 is not a whole number"]),
+    "fractional sample id": (HEADER + "\n0.5,-0.1,0.3,0.7,0.5\n", ["bad.csv:2", "sample 0.5 is not a whole number"]),
 }
 
 
@@ -237,7 +270,43 @@ def test_a_bad_ensemble_file_is_one_error_line_and_exit_2(case, tmp_path):
 
 def test_an_unknown_ensemble_name_is_one_error_line(tmp_path):
     line = cli_error("run", SCENARIOS / "baseline.yaml", "--ensemble", "nonesuch", "--out", tmp_path / "never")
-    assert "--ensemble: no ensemble named 'nonesuch'" in line
+    assert "--ensemble: no ensemble named 'nonesuch' and no file of that name" in line
+
+
+def test_the_largest_exact_sample_id_is_kept(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "\n9007199254740991,-0.1,0.3,0.7,0.5\n7,-0.1,0.3,0.7,0.5\n", encoding="utf-8")
+    assert list(load_ensemble(path).sample_ids) == [2**53 - 1, 7]  # gaps and any order are allowed
+
+
+def test_a_folder_is_refused_whether_named_relatively_or_absolutely(tmp_path, monkeypatch):
+    (tmp_path / "fakesweep").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for given in ("fakesweep", str(tmp_path / "fakesweep")):
+        line = cli_error("run", SCENARIOS / "baseline.yaml", "--ensemble", given, "--out", tmp_path / "never")
+        assert line.endswith(
+            f"--ensemble: takes a shipped name such as 'calibrated' or an ensemble CSV file; {given} is a folder"
+        ), line
+        assert "YAML" not in line
+    assert not (tmp_path / "never").exists()
+
+
+def test_an_existing_file_is_read_as_a_csv_whatever_its_extension(tmp_path, monkeypatch, small):
+    shutil.copy(SMALL, tmp_path / "samples.txt")
+    monkeypatch.chdir(tmp_path)
+    ensemble = load_ensemble("samples.txt")
+    assert not ensemble.shipped
+    assert ensemble.name == "samples"
+    assert ensemble.file == str(tmp_path / "samples.txt")
+    np.testing.assert_array_equal(ensemble.samples, small.samples)
+    line = cli_error("run", SCENARIOS / "baseline.yaml", "--ensemble", "absent.txt", "--out", tmp_path / "never")
+    assert "no ensemble named 'absent.txt' and no file of that name" in line
+
+
+def test_a_shipped_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    (tmp_path / "calibrated").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert load_ensemble("calibrated").shipped
 
 
 def test_a_bad_provenance_file_is_one_error_line(tmp_path):
@@ -328,6 +397,68 @@ def test_compare_runs_scenario_files_over_the_ensemble_paired(tmp_path):
     for name in ("baseline", "us_retrenchment"):
         manifest = json.loads((tmp_path / "c" / "runs" / name / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["ensemble"]["sha256"] == load_ensemble(SMALL).sha256
+
+
+@pytest.fixture(scope="module")
+def point_run(tmp_path_factory) -> Path:
+    """The ensemble run's scenario saved over the point calibration, with the same seed and replicates."""
+    folder = tmp_path_factory.mktemp("point") / "run"
+    status, _, err = eujsim("run", SCENARIOS / "us_retrenchment.yaml", "--replicates", "6", "--out", folder)
+    assert status == 0, err
+    return folder
+
+
+def test_a_point_run_and_an_ensemble_run_are_not_paired(point_run, ensemble_run, tmp_path):
+    folder, _ = ensemble_run
+    comparison = compare([point_run, folder])
+    assert comparison.pairing == {"us_retrenchment": True, "us_retrenchment (2)": False}
+    assert not comparison.paired
+    text = comparison.text()
+    assert "Paired" not in text
+    assert "UNPAIRED: us_retrenchment (2) ran over other parameters than the baseline (point calibration; " in text
+    assert "us_retrenchment (2): ensemble_small ensemble (6 samples)" in text
+    assert "difference of parameters, not of scenarios" in text
+    assert "seed 2025; point calibration]" in text
+    assert "seed 2025; ensemble_small ensemble (6 samples)]" in text
+    inputs = comparison.manifest()["inputs"]
+    assert inputs[0]["ensemble"] is None
+    assert inputs[1]["ensemble"]["name"] == "ensemble_small"
+    assert inputs[1]["paired_with_baseline"] is False
+
+
+def test_two_different_ensembles_are_not_paired(ensemble_run, small, tmp_path):
+    folder, _ = ensemble_run
+    other = tmp_path / "other.csv"
+    other.write_text(SMALL.read_text(encoding="utf-8").replace("0.20,0.55", "0.21,0.55"), encoding="utf-8")
+    status, _, err = eujsim(
+        "run", SCENARIOS / "us_retrenchment.yaml", "--replicates", "6", "--ensemble", other, "--out", tmp_path / "o"
+    )
+    assert status == 0, err
+    comparison = compare([folder, tmp_path / "o"])
+    assert not comparison.paired
+    assert "(ensemble_small ensemble (6 samples); us_retrenchment (2): other ensemble (6 samples))" in (
+        comparison.pairing_line()
+    )
+    again = compare([folder, SCENARIOS / "baseline.yaml"])  # a file takes the saved run's ensemble and pairs
+    assert again.paired
+    assert again.inputs[1].scenario.ensemble == small
+
+
+def test_an_ensemble_other_than_the_saved_runs_is_refused(point_run, ensemble_run, tmp_path):
+    folder, _ = ensemble_run
+    line = cli_error(
+        "compare", point_run, SCENARIOS / "baseline.yaml", "--ensemble", SMALL, "--out", tmp_path / "never"
+    )
+    assert "--ensemble: the scenario files are paired with the saved run" in line
+    assert "which ran over the point calibration, not the ensemble_small ensemble" in line
+    assert "drop --ensemble" in line
+    line = cli_error(
+        "compare", SCENARIOS / "baseline.yaml", folder, "--ensemble", "calibrated", "--out", tmp_path / "never"
+    )
+    assert "ran over the ensemble_small ensemble (6 samples), not the calibrated ensemble" in line
+    assert not (tmp_path / "never").exists()
+    same = compare([folder, SCENARIOS / "baseline.yaml"], ensemble=SMALL)  # the same file: allowed, paired
+    assert same.paired
 
 
 def test_a_notebook_reads_the_samples_as_a_table(small):

@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--ensemble",
         metavar="NAME|CSV",
         help="run the scenario files over a parameter ensemble ('calibrated' or a CSV), replicate r of each file "
-        "on the same sample (default: a saved run's ensemble among the inputs, else the point calibration)",
+        "on the same sample (default: a saved run's ensemble among the inputs, else the point calibration; "
+        "refused if it is not the ensemble of the saved run the files are paired with)",
     )
     comp.add_argument(
         "--out",

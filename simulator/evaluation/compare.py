@@ -2,8 +2,8 @@
 
 ``compare(["scenarios/baseline.yaml", "results/us_retrenchment"])`` reads result folders
 (their saved numbers, nothing re-simulated) and runs scenario files, all scenario files
-with the same seed and replicate numbers (common random numbers: the baseline's, or a saved
-run's among the inputs when the baseline is a file), and returns a
+with the same seed, replicate numbers and parameters (common random numbers: the baseline's,
+or a saved run's among the inputs when the baseline is a file), and returns a
 :class:`Comparison` with pandas tables:
 
 * ``table``: final, peak and mean of the metric and when it first reaches a threshold,
@@ -16,11 +16,14 @@ run's among the inputs when the baseline is a file), and returns a
 ``Comparison.save(out)`` writes the folder ``eujsim report`` reads (see docs/compare.md).
 
 How intervals are taken. Every interval is the 5th–95th percentile over replicates, the
-band ``eujsim run`` prints. When two inputs share seed and replicate numbers, world r of
-one and world r of the other met the same random episodes and crises, so the difference
-is taken replicate by replicate (*paired*) and its interval is the spread of those
-differences. Otherwise the interval is that of the difference of two independent worlds,
-one from each input (every pair of worlds; *unpaired*), which is wider. A difference is
+band ``eujsim run`` prints. When two inputs share seed and replicate numbers and ran over the
+same parameters (both the point calibration, or both the same ensemble file, by its sha256),
+world r of one and world r of the other met the same random episodes and crises with the same
+parameter values, so the difference is taken replicate by replicate (*paired*) and its interval
+is the spread of those differences. Otherwise the interval is that of the difference of two
+independent worlds, one from each input (every pair of worlds; *unpaired*), which is wider; for
+inputs over different parameters the summary says so, as part of their difference is then the
+difference of parameters, not of scenarios. A difference is
 *within noise* when its interval contains 0. The share of replicates reaching the
 threshold is a single number per input, so its interval is a bootstrap over replicates
 (fixed seed; resampling replicates jointly when paired).
@@ -51,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.base.calendar import quarter_label
-from simulator.base.errors import UserError, choices_hint, clip, near_miss
+from simulator.base.errors import UserError, choices_hint, clip, clip_path, near_miss
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 from simulator.inputs.ensemble import Ensemble, load_ensemble
 from simulator.inputs.scenario import Scenario, check_replicates, check_seed
@@ -125,6 +128,31 @@ class Compared:
     """Folder under ``runs/`` where a comparison saves this input's run (scenario files only)."""
 
     @property
+    def ensemble(self) -> dict[str, Any] | None:
+        """Name, sha256 and size of the parameter ensemble its worlds ran over (None: the point calibration).
+
+        A saved run says it in its manifest; a scenario file in its resolved scenario. Sweep points
+        never run over an ensemble.
+        """
+        if self.source == "run" and isinstance(self.result, RunFolder):
+            entry = self.result.manifest.get("ensemble")
+            if not isinstance(entry, dict):
+                return None
+            return {"name": str(entry.get("name", "?")), "sha256": entry.get("sha256"), "samples": entry.get("samples")}
+        if self.source == "scenario" and self.scenario.ensemble is not None:
+            ensemble = self.scenario.ensemble
+            return {"name": ensemble.name, "sha256": ensemble.sha256, "samples": ensemble.size}
+        return None
+
+    @property
+    def parameters_text(self) -> str:
+        """The parameters its worlds ran over, in words: ``point calibration`` or ``<name> ensemble (N samples)``."""
+        entry = self.ensemble
+        if entry is None:
+            return "point calibration"
+        return f"{entry['name']} ensemble ({entry['samples']} samples)"
+
+    @property
     def first_quarter(self) -> int:
         """Quarter count of step 0 (the starting state, the quarter before ``scenario.start``)."""
         return self.scenario.start - 1
@@ -152,6 +180,8 @@ class Compared:
             "period": self.scenario.period,
             "paired_with_baseline": paired,
         }
+        if self.source != "sweep":
+            data["ensemble"] = self.ensemble
         if self.source == "scenario":
             data["run_folder"] = f"runs/{self.run_name}"
         elif self.source == "run":  # absolute, so a report made from another folder finds it
@@ -357,7 +387,8 @@ def compare(
         shocks: Extra shock library file whose kinds the scenario files may use.
         ensemble: A parameter ensemble for the scenario files (``"calibrated"`` or a CSV path): replicate r
             of every file takes the same row, so the comparison stays paired. Default: the ensemble of the
-            saved run that gives the seed, if it used one, else the point calibration.
+            saved run that gives the seed, if it used one, else the point calibration. When a saved run gives
+            the seed, ``ensemble`` must be the one it ran over (see :func:`_ensemble_for_files`).
 
     Example:
         >>> c = compare(["scenarios/baseline.yaml", "scenarios/us_retrenchment.yaml"])  # doctest: +SKIP
@@ -386,15 +417,34 @@ def _ensemble_for_files(ensemble: str | Path | None, reference: Compared, items:
     """The parameter ensemble the scenario files run over: ``--ensemble``, else the saved reference run's.
 
     Like the seed, the ensemble of a saved run among the inputs carries over to the files, so that a
-    file compared with an ensemble run pairs with it world by world, row by row.
+    file compared with an ensemble run pairs with it world by world, row by row. An ``--ensemble``
+    other than the reference run's is refused rather than run: the files would not pair with that
+    run, and their difference to it would mix a change of parameters into the scenario effect.
+    Comparing two saved runs over different parameters remains possible; it is marked unpaired.
+
+    Raises:
+        UserError: if ``--ensemble`` is given with no scenario file, cannot be read, or is not the
+            parameters of the saved run the files are paired with.
     """
     if not any(item.source == "scenario" for item in items):
         if ensemble is not None:
             raise UserError("--ensemble is for scenario files; every input is a saved run", field="--ensemble")
         return None
+    saved = reference.source == "run" and isinstance(reference.result, RunFolder)
     if ensemble is not None:
-        return load_ensemble(ensemble)
-    if reference.source == "run" and isinstance(reference.result, RunFolder):
+        chosen = load_ensemble(ensemble)
+        entry = reference.ensemble if saved else None
+        if saved and (entry is None or entry["sha256"] != chosen.sha256):
+            raise UserError(
+                f"the scenario files are paired with the saved run {clip_path(reference.path)}, which ran over the "
+                f"{reference.parameters_text}, not the {chosen.name} ensemble, so they would not pair with it; "
+                "drop --ensemble (the files then run over that run's parameters), or first save a run with "
+                f"`eujsim run FILE --ensemble {clip(str(ensemble))}` and compare the saved runs (unpaired)",
+                field="--ensemble",
+            )
+        return chosen
+    if saved:
+        assert isinstance(reference.result, RunFolder)
         return saved_ensemble(reference.result.manifest, reference.result.path)
     return None
 
@@ -844,7 +894,8 @@ class Comparison:
     # -- set-up --------------------------------------------------------------------
 
     def _pairs(self, item: Compared, base: Compared) -> bool:
-        return item.seed == base.seed and np.array_equal(np.sort(item.replicates), np.sort(base.replicates))
+        """Whether world r of ``item`` and of ``base`` differ only by scenario (see :func:`unpaired_reasons`)."""
+        return not unpaired_reasons(item, base)
 
     def _domain_series(self) -> tuple[list[str] | None, str]:
         """The per-domain series of the metric, or None and the reason there are none."""
@@ -1113,14 +1164,36 @@ class Comparison:
             how = (
                 "sweep worlds share random numbers across points"
                 if self._plan.sweep is not None
-                else f"every input has seed {base.seed} and replicates {span} (common random numbers)"
+                else f"every input has seed {base.seed} and replicates {span} (common random numbers) and runs "
+                f"over the {base.parameters_text}"
             )
             return f"Paired: {how}; differences are taken replicate by replicate."
+        reasons = {item.label: unpaired_reasons(item, base) for item in self.inputs}
         unpaired = [label for label, ok in self.pairing.items() if not ok]
+        seeds = [label for label in unpaired if "seed" in reasons[label]]
+        parameters = [label for label in unpaired if "parameters" in reasons[label]]
+        parts = []
+        if seeds:
+            parts.append(
+                f"{', '.join(seeds)} {'has' if len(seeds) == 1 else 'have'} other seeds or replicates than the "
+                f"baseline (seed {base.seed}, replicates {span})"
+            )
+        if parameters:
+            others = "; ".join(
+                f"{item.label}: {item.parameters_text}" for item in self.inputs if item.label in parameters
+            )
+            parts.append(
+                f"{', '.join(parameters)} ran over other parameters than the baseline ({base.parameters_text}; "
+                f"{others}), so part of {'its' if len(parameters) == 1 else 'their'} difference is the "
+                "difference of parameters, not of scenarios"
+            )
+        fixes = ["the same seed"] if seeds else []
+        if parameters:
+            fixes.append("the same parameters (the same --ensemble, or none for the point calibration)")
+        fix = " and ".join(fixes)
         return (
-            f"UNPAIRED: {', '.join(unpaired)} {'has' if len(unpaired) == 1 else 'have'} other seeds or replicates "
-            f"than the baseline (seed {base.seed}, replicates {span}); their differences compare independent "
-            "worlds, so the intervals are wider. Re-run with the same seed to pair them."
+            f"UNPAIRED: {'; '.join(parts)}. Their differences compare independent worlds, so the intervals are "
+            f"wider. Re-run with {fix} to pair them."
         )
 
     def text(self) -> str:
@@ -1136,7 +1209,8 @@ class Comparison:
         for number, item in enumerate(self.inputs, start=1):
             reps = f"{len(item.replicates)} replicates, seed {item.seed}"
             where = item.path if item.source != "sweep" else f"{item.path}, {item.description}"
-            lines.append(f"  {number}. {item.label}  [{item.source}: {where}; {item.scenario.period}; {reps}]")
+            over = f"; {item.parameters_text}" if item.source != "sweep" else ""
+            lines.append(f"  {number}. {item.label}  [{item.source}: {where}; {item.scenario.period}; {reps}{over}]")
         lines.append(self.pairing_line())
         if self.constant_everywhere:
             lines += ["", constant_statement(self.metric, self.held_constant)]
@@ -1296,6 +1370,27 @@ class Comparison:
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         return writer.destination
+
+
+def unpaired_reasons(item: Compared, base: Compared) -> set[str]:
+    """Why ``item``'s world r cannot be set against ``base``'s world r (empty: they pair).
+
+    ``seed``: another seed or other replicate numbers, so other random episodes and crises.
+    ``parameters``: another parameter ensemble (compared by its file's sha256) or one input over an
+    ensemble and the other over the point calibration, so other parameter values in world r.
+    """
+    reasons = set()
+    if item.seed != base.seed or not np.array_equal(np.sort(item.replicates), np.sort(base.replicates)):
+        reasons.add("seed")
+    if _parameters_key(item) != _parameters_key(base):
+        reasons.add("parameters")
+    return reasons
+
+
+def _parameters_key(item: Compared) -> str:
+    """What two inputs must share to run over the same parameters: the point calibration or an ensemble's sha256."""
+    entry = item.ensemble
+    return "point calibration" if entry is None else f"ensemble sha256 {entry['sha256']}"
 
 
 def constant_everywhere(constants: Mapping[str, HeldConstant], labels: Sequence[str]) -> bool:

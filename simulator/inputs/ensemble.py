@@ -7,10 +7,12 @@ approximate Bayesian computation kept on the historical backcast; docs/calibrati
 with an ensemble gives each world one row, so its band also holds how much the calibrated
 numbers themselves are uncertain.
 
-The file format is a CSV with a ``sample`` column (0, 1, …) and one column per parameter, named
-by its dotted path (``JPN.deference``), plus an optional YAML beside it with the same stem that
-says how the samples were made (at least ``method``, ``targets`` and ``accepted``; other keys are
-kept as they are). Every mistake in either file is one :class:`~simulator.base.errors.UserError`
+The file format is a CSV with a ``sample`` column (distinct whole numbers from 0 and below 2^53,
+usually 0, 1, 2 …) and one column per parameter, named by its dotted path (``JPN.deference``),
+plus an optional YAML beside it with the same stem that says how the samples were made. Every key
+of that YAML is optional and kept as it is; the reader checks only the three it relies on, when
+they are given: ``method`` and ``targets`` must be text, and ``accepted`` must equal the CSV's
+number of rows. Every mistake in either file is one :class:`~simulator.base.errors.UserError`
 naming the file, the line or column and the fix.
 """
 
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.base.errors import UserError, choices_hint, clip, near_miss, quote
+from simulator.base.errors import UserError, choices_hint, clip, clip_path, near_miss, quote
 from simulator.base.yamlio import read_text, read_yaml
 from simulator.inputs.calibration import Calibration, default_calibration
 
@@ -42,6 +44,8 @@ SHIPPED_FOLDER = "ensembles"
 """Folder of ``simulator/data`` that holds the ensembles shipped with the package."""
 MAX_ENSEMBLE_BYTES = 64 * 1024 * 1024
 """Largest ensemble CSV read: far above thousands of samples of every parameter, it stops a wrong file early."""
+MAX_SAMPLE_ID = 2**53
+"""Sample ids are whole numbers below this: every one is exact both as a float and as an int64."""
 POINT_BAND = "replicate noise only (point calibration)"
 """What the band of a run without an ensemble holds, in the words every output uses."""
 
@@ -119,9 +123,14 @@ class Ensemble:
         return frame
 
     def values(self, rows: np.ndarray, parameters: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
-        """Per-world values: ``{path: samples[rows, path]}`` for ``parameters`` (default: all)."""
+        """Per-world values: ``{path: samples[rows, path]}`` for ``parameters`` (None: all of them).
+
+        An empty ``parameters`` gives an empty mapping, not every column: when the scenario fixes
+        every parameter of the ensemble, none of the ensemble's values may reach the worlds.
+        """
         index = {path: i for i, path in enumerate(self.parameters)}
-        return {path: self.samples[rows, index[path]].copy() for path in (parameters or self.parameters)}
+        chosen = self.parameters if parameters is None else parameters
+        return {path: self.samples[rows, index[path]].copy() for path in chosen}
 
 
 def shipped_ensembles() -> list[str]:
@@ -138,15 +147,28 @@ def _shipped_path(name: str) -> Path:
 
 
 def is_ensemble_name(text: str) -> bool:
-    """Whether ``text`` names a shipped ensemble rather than a file: no folder, no ``.csv``."""
+    """Whether ``text`` looks like a shipped ensemble's name rather than a file: no folder, no ``.csv``."""
     return "/" not in text and "\\" not in text and not text.lower().endswith(".csv")
+
+
+def _existing(text: str) -> Path | None:
+    """``text`` as a path if something exists there (None for text no path could be, such as a NUL byte)."""
+    try:
+        path = Path(text)
+        return path if path.exists() else None
+    except (OSError, ValueError):
+        return None
 
 
 def load_ensemble(source: str | Path, calibration: Calibration | None = None) -> Ensemble:
     """Read and check an ensemble: a shipped one by name (``"calibrated"``) or a CSV file.
 
-    A bare name (no folder, no ``.csv``) means the package's file of that name; anything else is
-    a path to a user's CSV, with its provenance in a YAML of the same stem beside it if there is one.
+    Which one ``source`` means, in this order: the exact name of a shipped ensemble (a string
+    without a folder or ``.csv``; write ``./calibrated`` for a file of that name); then an existing
+    file, read as an ensemble CSV whatever its extension (``samples.txt`` too); then, for a bare
+    name, an unknown shipped name; anything else is the path of a CSV that does not exist. An
+    existing folder is refused: it is neither. The provenance of a user's CSV is the YAML of the
+    same stem beside it, if there is one.
 
     Args:
         source: ``"calibrated"`` or the path of a CSV.
@@ -158,13 +180,20 @@ def load_ensemble(source: str | Path, calibration: Calibration | None = None) ->
     """
     calibration = calibration or default_calibration()
     text = str(source)
-    shipped = isinstance(source, str) and is_ensemble_name(text)
+    names = shipped_ensembles()
+    bare = isinstance(source, str) and is_ensemble_name(text)
+    existing = None if bare and text in names else _existing(text)
+    if existing is not None and existing.is_dir():
+        raise UserError(
+            f"takes a shipped name such as 'calibrated' or an ensemble CSV file; {clip_path(text)} is a folder",
+            field="--ensemble",
+        )
+    shipped = bare and existing is None
     if shipped:
-        names = shipped_ensembles()
         if text not in names:
             known = f"the shipped ones are: {choices_hint(names)}" if names else "none is shipped with this version"
             raise UserError(
-                f"no ensemble named '{clip(text)}'{near_miss(text, names)} ({known}); "
+                f"no ensemble named '{clip(text)}'{near_miss(text, names)} and no file of that name ({known}); "
                 "or give the path of your own CSV, e.g. --ensemble my_samples.csv",
                 field="--ensemble",
             )
@@ -264,12 +293,18 @@ def _number(cell: str, column: str, file: str, line: int, calibration: Calibrati
 
 
 def _check_ids(ids: np.ndarray, lines: list[int], file: str) -> None:
-    """Sample ids are distinct whole numbers from 0, so that a run can name the rows it used."""
+    """Sample ids are distinct whole numbers in [0, 2^53), so that a run can name the rows it used.
+
+    The bound keeps every id exact as a float (the CSV is read as numbers) and as an int64 (what
+    the manifest and the per-world tables record); a larger number would come out as another id.
+    Gaps and any order are allowed, so that accepted samples can keep the numbers they had among
+    all those drawn.
+    """
     seen: set[int] = set()
     for value, line in zip(ids, lines, strict=True):
-        if value < 0 or value != int(value):
+        if not 0 <= value < MAX_SAMPLE_ID or value != int(value):
             raise UserError(
-                f"sample {value:g} is not a whole number from 0; number the rows 0, 1, 2 …",
+                f"sample {value:g} is not a whole number from 0 to 2^53 − 1; number the rows 0, 1, 2 …",
                 file=file,
                 line=line,
                 field=f"column {SAMPLE_COLUMN}",

@@ -40,14 +40,18 @@ def fixed_by_scenario(scenario: Scenario) -> tuple[str, ...]:
 def ensemble_overrides(scenario: Scenario, replicates: np.ndarray) -> dict[str, np.ndarray] | None:
     """Per-world values of the ensemble's parameters for worlds ``replicates`` (None without an ensemble).
 
-    Parameters the scenario sets are left out, so that the model's scenario values stand for them.
+    Parameters the scenario sets are left out, so that the model's scenario values stand for them;
+    when it sets all of them the mapping is empty and every world runs with the scenario's values.
     """
     ensemble = scenario.ensemble
     if ensemble is None:
         return None
     fixed = set(fixed_by_scenario(scenario))
+    free = tuple(path for path in ensemble.parameters if path not in fixed)
+    if not free:
+        return {}
     rows = ensemble_rows(scenario.seed, replicates, ensemble.size)
-    return ensemble.values(rows, tuple(path for path in ensemble.parameters if path not in fixed))
+    return ensemble.values(rows, free)
 
 
 def replicate_samples(scenario: Scenario, replicates: np.ndarray) -> np.ndarray | None:
