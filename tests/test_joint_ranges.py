@@ -16,17 +16,27 @@ from simulator.evaluation.joint_ranges import (
     CheckShare,
     JointResult,
     Variant,
+    common_ends,
+    corner_design,
     evaluate_joint,
     failing_corners,
     joint_design,
     mechanism_parameters,
     point_table,
     variant_experiment,
+    vertex_ends,
+    vertex_levels,
     where_it_fails,
 )
 from simulator.evaluation.validation import BY_CODE, PATTERNS, Check, Estimate, RunCache, bootstrap
 from simulator.inputs.calibration import default_calibration
-from simulator.reports.joint_ranges_section import joint_section, write_failure_plots
+from simulator.reports.joint_ranges_section import (
+    corner_cell,
+    joint_section,
+    point_tables,
+    vertex_words,
+    write_failure_plots,
+)
 from simulator.sweeps.designs import design
 
 from .conftest import SCENARIOS
@@ -34,18 +44,19 @@ from .conftest import SCENARIOS
 P4 = BY_CODE["P4"]
 P8 = BY_CODE["P8"]
 REPLICATES = 3
+P8_CORNERS = 4
 
 
 @pytest.fixture(scope="module")
 def p4_small():
-    """P4 over 3 points x 3 replicates: six variants, two of them with JPN.deference fixed."""
-    return evaluate_joint(P4, folder=SCENARIOS, points=3, replicates=REPLICATES, seed=5, workers=1)
+    """P4 over 3 points x 3 replicates: six variants, two of them with JPN.deference fixed (no corners)."""
+    return evaluate_joint(P4, folder=SCENARIOS, points=3, replicates=REPLICATES, seed=5, workers=1, corners=0)
 
 
 @pytest.fixture(scope="module")
 def p8_small():
-    """P8 over 8 points x 3 replicates."""
-    return evaluate_joint(P8, folder=SCENARIOS, points=8, replicates=REPLICATES, seed=11, workers=1)
+    """P8 over 8 points x 3 replicates, and 4 of its 32 corners appended to the same sweeps."""
+    return evaluate_joint(P8, folder=SCENARIOS, points=8, replicates=REPLICATES, seed=11, workers=1, corners=P8_CORNERS)
 
 
 def test_every_pattern_varies_calibrated_parameters_within_their_documented_ranges():
@@ -181,9 +192,99 @@ def test_too_few_failing_points_get_their_corners_instead_of_a_box():
     assert corners[0] == {"a": "high", "c": "low"}
 
 
+def test_every_vertex_of_a_small_box_exactly_at_the_ranges_ends():
+    levels = vertex_levels(3, cap=128)
+    assert levels.shape == (8, 3)
+    assert {tuple(row) for row in levels} == {(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)}
+    assert len(vertex_levels(7, cap=128)) == 128  # 2^7 is within the cap: every corner
+    ranges = {"a": (0.1, 0.9), "b": (-2.0, 3.5), "c": (0.0, 0.25)}
+    corners = corner_design(ranges)
+    assert corners["point"].tolist() == list(range(8))
+    for name, (low, high) in ranges.items():
+        assert set(corners[name]) == {low, high}  # the ends themselves, not near them
+        assert (corners[name] == high).sum() == 4
+    assert not corners[list(ranges)].duplicated().any()
+
+
+def test_a_large_box_gets_a_fixed_seeded_subset_of_distinct_vertices():
+    first = vertex_levels(10, cap=128, seed=7)
+    again = vertex_levels(10, cap=128, seed=7)
+    other = vertex_levels(10, cap=128, seed=8)
+    assert first.shape == (128, 10)
+    assert set(np.unique(first)) == {0, 1}
+    assert len({tuple(row) for row in first}) == 128  # no corner twice
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    assert len(vertex_levels(10, cap=16, seed=7)) == 16
+    assert vertex_levels(4, cap=0).shape == (0, 4)
+    with pytest.raises(ValueError):
+        vertex_levels(0)
+
+
+def test_corners_are_run_at_the_ends_and_measured_like_any_point(p8_small):
+    corners = p8_small.corners
+    assert len(corners) == P8_CORNERS == p8_small.corner_count
+    assert not p8_small.every_corner
+    for name, (low, high) in p8_small.ranges.items():
+        assert corners[name].isin([low, high]).all(), name
+    # the corner's checks come from rows appended to the same sweeps: they equal a direct run there
+    point = {name: float(corners.loc[0, name]) for name in p8_small.parameters}
+    checks = P8.checks(RunCache(SCENARIOS, REPLICATES, point))
+    for i, check in enumerate(checks):
+        assert corners.loc[0, f"value_{i}"] == pytest.approx(check.estimate.value, abs=1e-12)
+
+
+def test_corner_points_stay_out_of_the_hypercube_shares(p8_small):
+    assert len(p8_small.table) == p8_small.points == 8  # the hypercube alone
+    assert p8_small.table["point"].tolist() == list(range(8))
+    lhs = p8_small.table[list(p8_small.parameters)].to_numpy()
+    for i, (low, high) in enumerate(p8_small.ranges.values()):
+        assert ((lhs[:, i] > low) & (lhs[:, i] < high)).all()  # no corner value among them
+    # a result whose corners all fail keeps the hypercube's shares
+    table = pd.DataFrame({"point": [0, 1], "a": [0.3, 0.6], "holds": [1, 1], "clears": [1, 0], FAILS: [0, 0]})
+    corners = pd.DataFrame({"point": [0, 1], "a": [0.0, 1.0], "holds": [0, 0], "clears": [0, 0], FAILS: [1, 1]})
+    result = JointResult("P8", ("a",), {"a": (0.0, 1.0)}, 2, 1, 1, (), table, [], corners=corners)
+    assert result.holds_share == 1.0 and result.clears_share == 0.5
+    assert result.corners_holding == 0 and result.corner_count == 2 and result.every_corner
+    assert point_tables([result])["design"].tolist() == ["lhs", "lhs", "corner", "corner"]
+
+
+def corner_table(rows: list[tuple[int, ...]], failing: list[bool]) -> pd.DataFrame:
+    """Corners of the unit box in a, b, c (0 low, 1 high), failing where told."""
+    table = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=float)
+    table[FAILS] = np.array(failing, dtype=int)
+    table["holds"] = 1 - table[FAILS]
+    return table
+
+
+UNIT = dict.fromkeys("abc", (0.0, 1.0))
+CUBE = [(a, b, c) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+
+
+def test_one_or_two_failing_corners_are_named_whole():
+    table = corner_table(CUBE, [row == (1, 0, 1) for row in CUBE])
+    assert vertex_ends(table, UNIT) == [{"a": "high", "b": "low", "c": "high"}]
+    assert vertex_words(table, UNIT) == "fails at `a` high, `b` low, `c` high"
+    two = corner_table(CUBE, [row in {(1, 0, 1), (0, 0, 0)} for row in CUBE])
+    assert vertex_words(two, UNIT) == "fails at `a` low, `b` low, `c` low; and at `a` high, `b` low, `c` high"
+    assert vertex_words(corner_table(CUBE, [False] * 8), UNIT) == ""
+
+
+def test_many_failing_corners_are_named_by_the_ends_they_share():
+    # eight failing corners: a high in all, b high in six, c high in four (no more than chance)
+    failing_rows = [(1, 1, 0)] * 3 + [(1, 1, 1)] * 3 + [(1, 0, 1), (1, 0, 0)]
+    table = corner_table([*failing_rows, (0, 0, 0), (0, 1, 1)], [True] * 8 + [False] * 2)
+    counts = common_ends(vertex_ends(table, UNIT))
+    assert [(c.parameter, c.end, c.count) for c in counts] == [("a", "high", 8), ("b", "high", 6), ("c", "high", 4)]
+    assert vertex_words(table, UNIT) == "fails at 8, all with `a` high; mostly with `b` high (6 of 8)"
+    scattered = corner_table([(1, 1, 0), (0, 1, 1), (1, 0, 1), (0, 0, 0)], [True] * 4)
+    assert vertex_words(scattered, UNIT) == "fails at 4, with no parameter at one end in 75% of them"
+
+
 def test_the_section_renders_a_row_per_pattern_with_the_box_and_its_plot(p8_small, tmp_path):
     table = planted()
     prim, cart = where_it_fails(table, ["a", "b", "c"])
+    corners = corner_table(CUBE, [row[0] == 1 and row[1] == 1 for row in CUBE])
     made_up = JointResult(
         code="P4",
         parameters=("a", "b", "c"),
@@ -196,6 +297,7 @@ def test_the_section_renders_a_row_per_pattern_with_the_box_and_its_plot(p8_smal
         checks=[CheckShare("retrenchment draws closer", 0.9, 0.5, 0.01)],
         discovery=prim,
         cart=cart,
+        corners=corners.assign(direction_0=corners["holds"]),
     )
     lines = joint_section([p8_small, made_up])
     text = "\n".join(lines)
@@ -205,7 +307,13 @@ def test_the_section_renders_a_row_per_pattern_with_the_box_and_its_plot(p8_smal
     assert f"| P8 | {', '.join(f'`{p}`' for p in P8.own_parameters)} | 8 × 3 |" in text
     p4_row = next(line for line in lines if line.startswith("| P4 |"))
     assert "PRIM: `a` " in p4_row and "`b` " in p4_row and "[plot](img/joint_ranges/p4/box.png)" in p4_row
-    assert "| P4 | retrenchment draws closer | 90.0% | 50.0% |" in text
+    assert "| where it fails | corners where it holds in direction |" in text
+    assert "are extreme" in text and "enter neither the shares nor scenario discovery" in text
+    assert p4_row.endswith("| 6 of 8; fails at `a` high, `b` high, `c` low; and at `a` high, `b` high, `c` high |")
+    assert corner_cell(made_up) in p4_row
+    p8_row = next(line for line in lines if line.startswith("| P8 |"))
+    assert p8_row.endswith(f"| {p8_small.corners_holding} of {P8_CORNERS} (drawn from 32) |")
+    assert "| P4 | retrenchment draws closer | 90.0% | 50.0% | 6 of 8 |" in text
     files = write_failure_plots([made_up], tmp_path)
     assert (tmp_path / "p4" / "box.png") in files and (tmp_path / "p4" / "box.png").stat().st_size > 0
 

@@ -41,10 +41,20 @@ are shares of the documented box under a uniform design, not probabilities of an
 pattern fails in direction at some points, scenario discovery
 (:func:`simulator.sweeps.discovery.discover`, PRIM, with CART when PRIM restricts nothing) names the
 box of parameters where it fails.
+
+**Corners.** A few hundred points in four to ten dimensions almost never put several parameters at
+their range ends together, and that is where a pattern is most likely to break. So every pattern is
+also run at the **vertices** of its box: every one of the 2^d corners when there are at most
+:data:`CORNER_CAP` of them (d ≤ 7), otherwise :data:`CORNER_CAP` distinct corners drawn from the
+design's seed (:func:`vertex_levels`). They are appended to the hypercube's points in the same
+sweeps, but are kept in their own table (:attr:`JointResult.corners`): the shares and scenario
+discovery use the hypercube alone, because they describe a uniform design, and the corners are
+extreme combinations, not typical ones.
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -79,6 +89,13 @@ MIN_FAILING = 5
 points than this any box of 200 points is mostly points that hold; the few are listed instead."""
 USEFUL_DENSITY = 0.5
 """Below this density, or with no input restricted, a PRIM box explains little and CART is asked too."""
+CORNER_CAP = 128
+"""Most vertices of a pattern's box that are run: all 2^d up to d = 7, a seeded subset of this many above.
+128 corners add at most 64% to the worlds of 200 hypercube points, and the worlds are a small part of
+the report's time (the sweeps' set-up is most of it), so the corners leave it well under double; a
+pattern of 10 parameters would otherwise need 1,024."""
+CORNER_STREAM = 0xC0 << 8
+"""Mixed with the design seed for the choice of corners, so that choice draws from its own random stream."""
 
 CALIBRATION_TARGET_PARAMETERS: dict[str, tuple[str, ...]] = {
     "P1": (
@@ -205,6 +222,47 @@ def joint_design(
     return design(experiment_from_dict(data))
 
 
+def vertex_levels(dimensions: int, *, cap: int = CORNER_CAP, seed: int = DEFAULT_SEED) -> np.ndarray:
+    """Which end (0 low, 1 high) each parameter takes at each corner run, one row per corner.
+
+    Every one of the 2^d corners, in :func:`itertools.product` order (the first parameter slowest), when
+    there are at most ``cap``; otherwise ``cap`` distinct corners drawn uniformly from all 2^d with a
+    generator seeded by ``seed``, sorted into the same order. Drawing rows of coin flips and keeping the
+    new ones works for any d (a list of 2^d corners to choose from would not), and the draw depends on
+    the seed alone, so the corners are the same on every machine.
+
+    Raises:
+        ValueError: for a negative cap or no dimensions.
+    """
+    if dimensions < 1 or cap < 0:
+        raise ValueError(f"need at least one dimension and a cap of at least 0, got {dimensions} and {cap}")
+    if dimensions < 63 and 2**dimensions <= cap:
+        return np.array(list(itertools.product((0, 1), repeat=dimensions)), dtype=np.int8)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, CORNER_STREAM]))
+    chosen: set[tuple[int, ...]] = set()
+    while len(chosen) < cap:
+        chosen.add(tuple(int(b) for b in rng.integers(0, 2, size=dimensions)))
+    return np.array(sorted(chosen), dtype=np.int8).reshape(cap, dimensions)
+
+
+def corner_design(
+    ranges: Mapping[str, tuple[float, float]], *, cap: int = CORNER_CAP, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
+    """The vertices of the parameters' box to run: each parameter exactly at its documented low or high.
+
+    Returns:
+        A ``point`` column (0, 1, … among the corners) and one column per parameter, as
+        :func:`joint_design` gives, so the two can be appended.
+    """
+    names = list(ranges)
+    levels = vertex_levels(len(names), cap=cap, seed=seed)
+    columns: dict[str, np.ndarray] = {"point": np.arange(len(levels), dtype=np.int64)}
+    for i, name in enumerate(names):
+        low, high = ranges[name]
+        columns[name] = np.where(levels[:, i] == 1, float(high), float(low))
+    return pd.DataFrame(columns)
+
+
 def variant_experiment(
     variant: Variant, points: pd.DataFrame, *, folder: Path, replicates: int, series: Sequence[str], name: str
 ) -> Experiment:
@@ -315,6 +373,11 @@ class JointResult:
         discovery: PRIM's box of where the pattern fails in direction (None when it never fails).
         cart: CART's box as well, when PRIM's restricts nothing or is thin.
         seconds: Wall time of the evaluation.
+        notes: Free remarks.
+        corners: The same columns as ``table`` for the vertices of the box (``point`` numbers them
+            among the corners); kept apart from ``table`` so that the shares and discovery stay those
+            of the uniform design. Empty when no corners were run.
+        corner_cap: The cap the corners were drawn under (see :func:`vertex_levels`).
     """
 
     code: str
@@ -330,6 +393,23 @@ class JointResult:
     cart: Discovery | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    corners: pd.DataFrame = field(default_factory=pd.DataFrame)
+    corner_cap: int = CORNER_CAP
+
+    @property
+    def corner_count(self) -> int:
+        """Corners of the box that were run."""
+        return len(self.corners)
+
+    @property
+    def corners_holding(self) -> int:
+        """Corners where every check is on the claimed side of zero."""
+        return int(self.corners["holds"].sum()) if self.corner_count else 0
+
+    @property
+    def every_corner(self) -> bool:
+        """Whether the corners run are all 2^d of them rather than a subset."""
+        return self.corner_count == 2 ** len(self.parameters)
 
     @property
     def holds_share(self) -> float:
@@ -412,6 +492,44 @@ def failing_corners(table: pd.DataFrame, ranges: Mapping[str, tuple[float, float
     return corners
 
 
+def vertex_ends(corners: pd.DataFrame, ranges: Mapping[str, tuple[float, float]]) -> list[dict[str, str]]:
+    """For each failing corner, every parameter's end there (``low`` or ``high``), in ``ranges``' order.
+
+    Corners sit exactly at the ends, so the midpoint of the range tells which end without a tolerance.
+    """
+    failing = corners[corners[FAILS] == 1]
+    return [
+        {name: "high" if float(row[name]) > (low + high) / 2 else "low" for name, (low, high) in ranges.items()}
+        for _, row in failing.iterrows()
+    ]
+
+
+@dataclass(frozen=True)
+class EndCount:
+    """How many of the failing corners put one parameter at one end."""
+
+    parameter: str
+    end: str
+    count: int
+
+
+def common_ends(ends: Sequence[Mapping[str, str]]) -> list[EndCount]:
+    """Per parameter, the end more of the failing corners share and how many share it, most shared first.
+
+    A parameter's end matters to the failure when far more than half the failing corners share it
+    (among all corners each end is taken by half, exactly so when every corner is run).
+    """
+    if not ends:
+        return []
+    counts = []
+    for name in ends[0]:
+        high = sum(1 for e in ends if e[name] == "high")
+        low = len(ends) - high
+        counts.append(EndCount(name, "high" if high >= low else "low", max(high, low)))
+    order = {name: i for i, name in enumerate(ends[0])}
+    return sorted(counts, key=lambda c: (-c.count, order[c.parameter]))
+
+
 # -- entry points ----------------------------------------------------------------------------
 
 
@@ -459,8 +577,9 @@ def evaluate_joint(
     seed: int = DEFAULT_SEED,
     workers: int | None = None,
     parameters: Sequence[str] | None = None,
+    corners: int = CORNER_CAP,
 ) -> JointResult:
-    """Measure a pattern's checks over one Latin hypercube of its mechanism parameters.
+    """Measure a pattern's checks over one Latin hypercube of its mechanism parameters, and at its corners.
 
     Args:
         pattern: The pattern.
@@ -470,25 +589,33 @@ def evaluate_joint(
         seed: Seed of the design (the worlds take the scenario files' seed).
         workers: Worker processes of the sweeps (default all cores).
         parameters: Parameters to vary (default :func:`mechanism_parameters`).
+        corners: Most vertices of the box to run as well (:func:`vertex_levels`; 0 for none).
 
     Returns:
-        The per-point table, the shares and, where the pattern fails in direction, where.
+        The per-point table, the shares and, where the pattern fails in direction, where; the
+        corners' table apart.
     """
     started = time.perf_counter()
     folder = Path(folder)
     names = tuple(parameters or mechanism_parameters(pattern))
+    calibration = default_calibration()
+    ranges = {n: (float(calibration[n].low), float(calibration[n].high)) for n in names}
     design_points = joint_design(pattern, folder=folder, points=points, seed=seed, parameters=names)
+    vertices = corner_design(ranges, cap=corners, seed=seed)
+    swept = pd.concat([design_points, vertices], ignore_index=True)
+    swept["point"] = np.arange(len(swept), dtype=np.int64)  # one sweep, the corners after the hypercube
     with tempfile.TemporaryDirectory(prefix=f"joint-{pattern.code}-") as tmp:
         needs, per_point = checks_over_design(
-            pattern, design_points, folder=folder, replicates=replicates, workers=workers, work=Path(tmp)
+            pattern, swept, folder=folder, replicates=replicates, workers=workers, work=Path(tmp)
         )
-    table = point_table(design_points, per_point)
+    n = len(design_points)
+    table = point_table(design_points, per_point[:n])
+    corner_table = point_table(vertices, per_point[n:]) if len(vertices) else pd.DataFrame()
     prim, cart = where_it_fails(table, names)
-    calibration = default_calibration()
     return JointResult(
         code=pattern.code,
         parameters=names,
-        ranges={n: (float(calibration[n].low), float(calibration[n].high)) for n in names},
+        ranges=ranges,
         points=len(design_points),
         replicates=replicates,
         seed=seed,
@@ -498,6 +625,8 @@ def evaluate_joint(
         discovery=prim,
         cart=cart,
         seconds=time.perf_counter() - started,
+        corners=corner_table,
+        corner_cap=corners,
     )
 
 
@@ -509,10 +638,13 @@ def evaluate_all_joint(
     replicates: int = DEFAULT_REPLICATES,
     seed: int = DEFAULT_SEED,
     workers: int | None = None,
+    corners: int = CORNER_CAP,
 ) -> list[JointResult]:
     """:func:`evaluate_joint` for every pattern that has mechanism parameters, in order."""
     return [
-        evaluate_joint(p, folder=folder, points=points, replicates=replicates, seed=seed, workers=workers)
+        evaluate_joint(
+            p, folder=folder, points=points, replicates=replicates, seed=seed, workers=workers, corners=corners
+        )
         for p in patterns
         if mechanism_parameters(p)
     ]

@@ -12,6 +12,7 @@ draws the plots, prints the section (or writes it to ``--out``) and says how lon
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import sys
@@ -23,12 +24,15 @@ from pathlib import Path
 import pandas as pd
 
 from simulator.evaluation.joint_ranges import (
+    CORNER_CAP,
     DEFAULT_POINTS,
     DEFAULT_REPLICATES,
     DEFAULT_SEED,
     JointResult,
+    common_ends,
     evaluate_all_joint,
     failing_corners,
+    vertex_ends,
 )
 from simulator.evaluation.validation import BY_CODE
 from simulator.storage.output import write_text_atomically
@@ -108,6 +112,63 @@ def corner_words(result: JointResult) -> str:
     return "at " + "; ".join(texts)
 
 
+LISTED_CORNERS = 2
+"""Up to this many failing corners are named whole; above it, the ends they share are named instead."""
+MOSTLY = 0.75
+"""A parameter is named as 'mostly' at an end when at least this share of the failing corners put it there
+(among all corners each end is taken by half)."""
+SHOWN_ENDS = 4
+"""Most parameters named as mostly at one end, the most shared first."""
+
+
+def _ends_text(ends: dict[str, str]) -> str:
+    return ", ".join(f"`{name}` {end}" for name, end in ends.items())
+
+
+def vertex_words(corners: pd.DataFrame, ranges: dict[str, tuple[float, float]]) -> str:
+    """Where the failing corners lie, in words.
+
+    One or two failing corners are named whole (every parameter's end), since each is a single
+    combination a reader can rerun. With more, listing them says little; what the failing corners have
+    in common does: the parameters at the same end in all of them, then those at one end in most of them
+    (at least :data:`MOSTLY`), the most shared first.
+    """
+    ends = vertex_ends(corners, ranges)
+    if not ends:
+        return ""
+    if len(ends) <= LISTED_CORNERS:
+        return "fails at " + "; and at ".join(_ends_text(e) for e in ends)
+    counts = common_ends(ends)
+    every = [c for c in counts if c.count == len(ends)]
+    most = [c for c in counts if MOSTLY * len(ends) <= c.count < len(ends)][:SHOWN_ENDS]
+    parts = []
+    if every:
+        parts.append("all with " + " and ".join(f"`{c.parameter}` {c.end}" for c in every))
+    if most:
+        parts.append("mostly with " + " and ".join(f"`{c.parameter}` {c.end} ({c.count} of {len(ends)})" for c in most))
+    if not parts:
+        parts.append(f"with no parameter at one end in {MOSTLY:.0%} of them")
+    return f"fails at {len(ends)}, " + "; ".join(parts)
+
+
+def corner_cell(result: JointResult) -> str:
+    """The corners cell of a pattern's row: k of n corners where it holds in direction, and where it fails."""
+    if not result.corner_count:
+        return "not run"
+    head = f"{result.corners_holding} of {result.corner_count}"
+    if not result.every_corner:
+        head += f" (drawn from {2 ** len(result.parameters):,})"
+    words = vertex_words(result.corners, result.ranges)
+    return f"{head}; {words}" if words else head
+
+
+def corner_check_cell(result: JointResult, index: int) -> str:
+    """One check's corners in direction: k of n."""
+    if not result.corner_count:
+        return "–"
+    return f"{int(result.corners[f'direction_{index}'].sum())} of {result.corner_count}"
+
+
 def failure_cell(result: JointResult, link: str = IMAGE_LINK) -> str:
     """The 'where it fails' cell of a pattern's row."""
     failing = int(result.table["fails"].sum())
@@ -127,6 +188,25 @@ def failure_cell(result: JointResult, link: str = IMAGE_LINK) -> str:
     )
 
 
+def corners_text(cap: int) -> str:
+    """The paragraph's sentences on the corners, for the cap they were run under."""
+    if cap < 1:
+        return "says little about the corners, which were not run here."
+    most = int(math.log2(cap))
+    return " ".join(
+        (
+            "says little about the corners. Each pattern is therefore also run, in the same sweeps and with",
+            "the same replicates, at the vertices of its box, every parameter exactly at its low or high end:",
+            f"all 2^d corners where there are at most {cap} ({most} parameters or fewer), otherwise {cap}",
+            "distinct corners drawn at random from the design seed. The last column counts the corners where",
+            "every check holds in direction and, where some fail, names them (one or two whole; more by the",
+            f"ends that all, or at least {MOSTLY:.0%}, of the failing corners share). Corners are extreme",
+            "combinations, not typical ones: they enter neither the shares nor scenario discovery, and a",
+            "failing corner shows where the mechanism stops giving the pattern, not how plausible that is.",
+        )
+    )
+
+
 def joint_section(results: Sequence[JointResult], *, link: str = IMAGE_LINK, level: int = 2) -> list[str]:
     """The markdown lines of the section: what was done, a row per pattern, then every check's shares.
 
@@ -139,6 +219,7 @@ def joint_section(results: Sequence[JointResult], *, link: str = IMAGE_LINK, lev
     if not results:
         return [f"{hashes} Joint variation of each mechanism's parameters", "", "No pattern was evaluated.", ""]
     first = results[0]
+    cap = first.corner_cap
     lines = [
         f"{hashes} Joint variation of each mechanism's parameters",
         "",
@@ -156,8 +237,9 @@ def joint_section(results: Sequence[JointResult], *, link: str = IMAGE_LINK, lev
                 "zero, and *clears* when it lies beyond its smallest effect that matters. The shares are shares of",
                 "the documented box under a uniform design, not probabilities: nothing says every corner of the",
                 "box is as plausible as the calibrated values. With a few hundred points in four to ten dimensions",
-                "the design rarely lands where several parameters sit at their ends together, so 100% does not",
-                "mean the pattern holds in every corner. P1 and P2, the calibration targets, vary the parameters",
+                "the design rarely lands where several parameters sit at their ends together, so a share of 100%",
+                corners_text(cap),
+                "P1 and P2, the calibration targets, vary the parameters",
                 "of their mechanism named in `simulator/evaluation/joint_ranges.py`. Where a pattern fails in",
                 "direction at some points, scenario discovery (PRIM, and CART where PRIM restricts nothing or",
                 "finds a box less than half of whose points fail) names the box of parameters where it fails:",
@@ -167,34 +249,45 @@ def joint_section(results: Sequence[JointResult], *, link: str = IMAGE_LINK, lev
         ),
         "",
         "| Pattern | parameters varied | points × replicates | holds in direction | clears smallest effect "
-        "| where it fails |",
-        "|---|---|---|---|---|---|",
+        "| where it fails | corners where it holds in direction |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         names = ", ".join(f"`{p}`" for p in r.parameters)
         lines.append(
             f"| {r.code} | {names} | {r.points} × {r.replicates} | {_share(r.holds_share)} | "
-            f"{_share(r.clears_share)} | {failure_cell(r, link)} |"
+            f"{_share(r.clears_share)} | {failure_cell(r, link)} | {corner_cell(r)} |"
         )
     lines += [
         "",
         "Per check:",
         "",
-        "| Pattern | check | holds in direction | clears smallest effect |",
-        "|---|---|---|---|",
+        "| Pattern | check | holds in direction | clears smallest effect | corners in direction |",
+        "|---|---|---|---|---|",
     ]
     for r in results:
-        for c in r.checks:
-            lines.append(f"| {r.code} | {c.claim} | {_share(c.direction)} | {_share(c.clears)} |")
+        for i, c in enumerate(r.checks):
+            lines.append(
+                f"| {r.code} | {c.claim} | {_share(c.direction)} | {_share(c.clears)} | {corner_check_cell(r, i)} |"
+            )
     seconds = sum(r.seconds for r in results)
     lines += ["", f"Design seed {first.seed}; {seconds:.0f} s of wall time in all.", ""]
     return lines
 
 
 def point_tables(results: Sequence[JointResult]) -> pd.DataFrame:
-    """Every pattern's per-point table in one, with a ``pattern`` column first (parameters differ by pattern)."""
-    return pd.concat([r.table.assign(pattern=r.code) for r in results], ignore_index=True).pipe(
-        lambda t: t[["pattern", *[c for c in t.columns if c != "pattern"]]]
+    """Every pattern's per-point tables in one: ``pattern`` and ``design`` (``lhs`` or ``corner``) first.
+
+    Parameters differ by pattern, so a row has values only in its own pattern's parameter columns.
+    """
+    tables = [
+        frame.assign(pattern=r.code, design=kind)
+        for r in results
+        for kind, frame in (("lhs", r.table), ("corner", r.corners))
+        if len(frame)
+    ]
+    return pd.concat(tables, ignore_index=True).pipe(
+        lambda t: t[["pattern", "design", *[c for c in t.columns if c not in ("pattern", "design")]]]
     )
 
 
@@ -205,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--corners", type=int, default=CORNER_CAP, help="most vertices of each box (0 for none)")
     parser.add_argument("--patterns", nargs="*", default=None, help="codes such as P4 P10 (default: all)")
     parser.add_argument("--scenarios", type=Path, default=Path("scenarios"))
     parser.add_argument("--images", type=Path, default=IMAGE_ROOT)
@@ -220,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         replicates=args.replicates,
         seed=args.seed,
         workers=args.workers,
+        corners=args.corners,
     )
     write_failure_plots(results, args.images)
     if args.table:
@@ -232,7 +327,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     machine = f"{os.cpu_count()} cores, {platform.platform()}"
     print(f"{time.perf_counter() - started:.0f} s on {machine}", file=sys.stderr)
     for r in results:
-        print(f"{r.code}: {r.seconds:.0f} s, holds {r.holds_share:.3f}, clears {r.clears_share:.3f}", file=sys.stderr)
+        print(
+            f"{r.code}: {r.seconds:.0f} s, holds {r.holds_share:.3f}, clears {r.clears_share:.3f}, "
+            f"corners {r.corners_holding} of {r.corner_count}",
+            file=sys.stderr,
+        )
     return 0
 
 
