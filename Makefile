@@ -39,7 +39,7 @@ format: $(STAMP)
 # patterns at calibrated values with common random numbers and independent seeds, one parameter at a
 # time at both range ends, every pattern over a joint Latin hypercube of its mechanism's parameters
 # with scenario discovery where it fails, structural variants, the backcast against the coded
-# history) and includes the out-of-sample table that `make calibrate` last wrote. VALIDATE_SECONDS_NOTE
+# history) and includes the out-of-sample table that `make calibrate` last wrote. About 8 minutes on 2 cores (8 min 0 s measured).
 validate: $(STAMP)
 	$(PY) -m simulator.reports.validation_report
 
