@@ -11,7 +11,13 @@ import pytest
 from simulator import default_calibration, default_library
 from simulator.base.errors import UserError
 from simulator.base.yamlio import parse_yaml
-from simulator.inputs.calibration import PROVENANCE_CLASSES, SUPPORT_CLASSES, Calibration, parse_calibration
+from simulator.inputs.calibration import (
+    MEANING_LIMIT,
+    PROVENANCE_CLASSES,
+    SUPPORT_CLASSES,
+    Calibration,
+    parse_calibration,
+)
 from simulator.inputs.shocklib import parse_library
 
 from .conftest import SEEDS, SHOCK_KINDS
@@ -92,20 +98,21 @@ units:
 parameters:
   JPN:
     stability:
+      meaning: How able the test government is to pass policy.
       value: 0.5
       range: [0.4, 0.6]
       unit: index
 """
 
 
-def parse_entry(extra: str) -> Calibration:
+def parse_entry(extra: str, minimal: str = MINIMAL) -> Calibration:
     """Parse a one-parameter calibration whose entry ends with ``extra`` (YAML at entry level)."""
-    return parse_calibration(parse_yaml(MINIMAL + extra, "my_calibration.yaml"))
+    return parse_calibration(parse_yaml(minimal + extra, "my_calibration.yaml"))
 
 
-def refusal(extra: str) -> str:
+def refusal(extra: str, minimal: str = MINIMAL) -> str:
     with pytest.raises(UserError) as caught:
-        parse_entry(extra)
+        parse_entry(extra, minimal)
     message = str(caught.value)
     assert "\n" not in message, message
     assert message.startswith("my_calibration.yaml:") and "JPN.stability" in message, message
@@ -197,3 +204,64 @@ def test_every_known_contradiction_is_listed_in_the_provenance_doc():
     assert sorted(listed) == sorted(open_), "docs/provenance.md and the calibration disagree on open contradictions"
     if not open_:
         assert "None is open." in section
+
+
+# --- What each parameter means --------------------------------------------------------------
+
+MEANING_LINE = "      meaning: How able the test government is to pass policy.\n"
+
+
+def with_meaning(line: str) -> str:
+    """The minimal calibration with its meaning line replaced by ``line`` ('' drops it)."""
+    assert MEANING_LINE in MINIMAL
+    return MINIMAL.replace(MEANING_LINE, line)
+
+
+def test_every_parameter_has_one_plain_sentence_of_meaning_of_its_own():
+    calibration = default_calibration()
+    for p in calibration.values():
+        assert p.meaning and len(p.meaning) <= MEANING_LIMIT, p.path
+        assert p.meaning[0].isupper() and p.meaning.endswith("."), p.path
+        assert not re.search(r"[.!?]\s+[A-Z]", p.meaning), f"{p.path}: more than one sentence"
+    repeated = [m for m, n in Counter(p.meaning for p in calibration.values()).items() if n > 1]
+    assert not repeated, f"meanings shared by several parameters: {repeated}"
+
+
+def test_meanings_of_a_pattern_name_their_own_parameter():
+    calibration = default_calibration()
+    assert "Article 9" in calibration["JPN.constraint"].meaning
+    assert "member states" in calibration["EU.constraint"].meaning
+    assert "maritime" in calibration["maritime.relevance_gray_zone"].meaning
+    assert "gray-zone" in calibration["maritime.relevance_gray_zone"].meaning
+    assert "the EU and Japan" in calibration["EU_JPN.values"].meaning
+    assert "China" in calibration["JPN.salience_CHN"].meaning and "Japan" in calibration["JPN.salience_CHN"].meaning
+
+
+def test_a_parameter_without_a_meaning_is_refused_with_file_line_and_fix():
+    message = refusal("      assumption: a\n", with_meaning(""))
+    assert message.startswith("my_calibration.yaml:7 (JPN.stability)"), message
+    assert "missing 'meaning'" in message and "add 'meaning:' with one plain sentence" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('      meaning: ""\n', "'meaning' is empty"),
+        ("      meaning:\n", "missing 'meaning'"),
+        ("      meaning: [a, b]\n", "'meaning' is empty or not text"),
+        (f"      meaning: {'Very long words. ' * 15}\n", "more than 200"),
+        ("      meaning: One thing. And another thing.\n", "exactly one sentence"),
+        ("      meaning: No full stop at the end\n", "exactly one sentence"),
+    ],
+    ids=["empty", "null", "not-text", "too-long", "two-sentences", "no-stop"],
+)
+def test_an_unusable_meaning_is_refused_on_its_line(line, expected):
+    message = refusal("      assumption: a\n", with_meaning(line))
+    assert message.startswith("my_calibration.yaml:8 (JPN.stability)"), message
+    assert expected in message, message
+
+
+def test_the_meaning_is_carried_on_the_parameter_with_whitespace_folded():
+    folded = "      meaning: >-\n        How able the test\n        government is.\n"
+    p = parse_entry("      assumption: a\n", with_meaning(folded))["JPN.stability"]
+    assert p.meaning == "How able the test government is."

@@ -481,6 +481,57 @@ def test_params_for_one_actor_with_sources():
     assert f"{len(rows)} parameter(s)" in out
 
 
+def listed_parameters(out: str) -> list[str]:
+    """The parameter paths of `eujsim params` output, in order."""
+    return [line.split()[0] for line in out.splitlines() if re.match(r"^[A-Za-z_]+\.\w+\s", line)]
+
+
+def test_params_shows_what_each_parameter_means_under_its_row():
+    from simulator import default_calibration
+
+    out = run_ok("params", "--actor", "JPN")
+    lines = out.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("JPN.constraint "))
+    meaning = " ".join(line.strip() for line in lines[row + 1 : row + 4] if line.startswith("    "))
+    assert meaning.startswith(default_calibration()["JPN.constraint"].meaning)
+    assert "Article 9" in meaning
+    assert all(len(line) <= 100 for line in lines if line.startswith("    ")), "meanings wrap at 100 columns"
+
+
+def test_params_searches_names_and_meanings():
+    from simulator import default_calibration
+
+    out = run_ok("params", "deference")
+    rows = listed_parameters(out)
+    assert {"JPN.deference", "model.weight_deference"} <= set(rows)
+    assert "JPN.constraint" not in rows and "EU.salience_CHN" not in rows
+    assert all("deference" in f"{p} {default_calibration()[p].meaning}".lower() for p in rows)
+    flat = " ".join(out.split())
+    assert default_calibration()["JPN.deference"].meaning in flat
+    assert default_calibration()["model.weight_deference"].meaning in flat
+    assert f"{len(rows)} parameter(s) matching 'deference'." in out
+
+
+def test_params_search_needs_every_word_and_ignores_case():
+    assert listed_parameters(run_ok("params", "Deference", "JAPAN")) == ["JPN.deference"]
+    assert listed_parameters(run_ok("params", "article", "9")) == ["JPN.constraint"]
+    hard = listed_parameters(run_ok("params", "hardness", "maritime"))
+    assert hard == ["maritime.hardness"]
+    assert listed_parameters(run_ok("params", "salience", "--actor", "EU")) == [
+        "EU.salience_CHN",
+        "EU.salience_RUS",
+        "EU.salience_PRK",
+    ]
+
+
+def test_params_search_without_a_match_exits_2_with_a_suggestion():
+    message = cli_error("params", "defference")
+    assert "no parameter matches 'defference'" in message and "did you mean 'deference'?" in message
+    message = cli_error("params", "deference", "wmd")
+    assert "no parameter matches 'deference wmd'" in message and "fewer words" in message
+    assert "no parameter matches 'zzqx'" in cli_error("params", "zzqx")
+
+
 def test_shocks_lists_all_ten_kinds():
     out = run_ok("shocks")
     listed = [line for line in out.splitlines() if line and not line.startswith(" ")]

@@ -18,10 +18,10 @@ import pytest
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.inputs.calibration import default_calibration
 from simulator.inputs.shocklib import default_library
-from simulator.reports.report import PNG_SIGNATURE, build_report, png_size, touched_parameters
+from simulator.reports.report import PNG_SIGNATURE, build_report, parameters_html, png_size, touched_parameters
 from simulator.runs.run_folder import open_run
 
-from .conftest import SCENARIOS, cli_error, eujsim
+from .conftest import SCENARIOS, cli_error, eujsim, make_scenario
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 BROWSER_TIMEOUT = 120
@@ -149,7 +149,7 @@ def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch
     prominent = run_report.split("<details>", 1)[0]
     for path in touched:
         param = calibration[path]
-        assert f"<td>{path}</td>" in prominent
+        assert f"<td>{path}</td><td>{escape(param.meaning)}</td>" in prominent, "the meaning sits beside the path"
         assert escape(param.quote or param.assumption or "") in prominent
         assert f"{param.low:g}–{param.high:g}" in prominent
     full = run_report.split("<details>", 1)[1]
@@ -163,6 +163,19 @@ def test_a_run_report_lists_the_shocks_events_and_the_sources_of_what_they_touch
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["git_commit"] in run_report and manifest["created_utc"] in run_report
     assert "--replicates 20" in run_report
+
+
+def test_the_parameter_tables_say_what_each_parameter_is():
+    calibration = default_calibration()
+    html = parameters_html(make_scenario(parameters={"JPN.deference": 0.3}))
+    prominent, full = html.split("<details>", 1)
+    assert '<th scope="col">what it is</th>' in prominent
+    deference = calibration["JPN.deference"]
+    assert f"<td>JPN.deference</td><td>{escape(deference.meaning)}</td><td>set to 0.3 by the scenario</td>" in prominent
+    assert "JPN.constraint" not in prominent
+    assert '<th scope="col">what it is</th>' in full
+    for p in calibration.values():
+        assert f"<td>{escape(p.path)}</td><td>{escape(p.meaning)}</td>" in full, p.path
 
 
 def test_a_run_report_explains_the_run(run_folder, run_report):

@@ -8,10 +8,12 @@ starts at once. A monkeypatch of a function in its own module is therefore seen 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import shutil
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +21,7 @@ from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
 
 if TYPE_CHECKING:
-    from simulator.inputs.calibration import Calibration
+    from simulator.inputs.calibration import Calibration, Parameter
     from simulator.inputs.scenario import Scenario
     from simulator.sweeps.sweep import SweepResult
 
@@ -158,6 +160,32 @@ def _say(text: str, indent: str = "    ", hang: str = "") -> None:
     )
 
 
+def _matches(param: Parameter, words: Sequence[str]) -> bool:
+    """Whether every search word occurs, case-insensitively, in the parameter's path or meaning.
+
+    The meaning is searched as well as the name because an analyst asks for a concept
+    ("deference", "article 9"), not for the dotted path that implements it.
+    """
+    text = f"{param.path} {param.meaning}".casefold()
+    return all(word.casefold() in text for word in words)
+
+
+def _no_match(params: Sequence[Parameter], words: Sequence[str]) -> UserError:
+    """The one-line refusal for a search that finds nothing, with the nearest word when one is close.
+
+    A word that matches nothing alone is probably misspelt, so the hint names the closest word
+    of the names and meanings; when each word matches on its own the fix is fewer words.
+    """
+    asked = " ".join(words)
+    vocabulary = {w for p in params for w in re.findall(r"[\w-]+", f"{p.path} {p.meaning}".casefold())}
+    lonely = [w for w in words if not any(_matches(p, [w]) for p in params)]
+    if lonely:
+        hint = near_miss(lonely[0].casefold(), vocabulary) or f"; nothing contains '{clip(lonely[0])}'"
+    else:
+        hint = "; each word matches alone, so try fewer words"
+    return UserError(f"no parameter matches '{clip(asked)}'{hint} (run `eujsim params` for the full list)")
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
 
@@ -168,7 +196,10 @@ def _cmd_params(args: argparse.Namespace) -> int:
             f"no parameter group '{clip(args.actor)}'{near_miss(args.actor, groups)}; groups: {', '.join(groups)}",
             field="--actor",
         )
-    rows = [p for p in calibration.values() if not args.actor or p.group == args.actor]
+    scope = [p for p in calibration.values() if not args.actor or p.group == args.actor]
+    rows = [p for p in scope if _matches(p, args.words)]
+    if not rows:
+        raise _no_match(scope, args.words)
     width = shutil.get_terminal_size((100, 20)).columns
     header = f"{'parameter':<38} {'value':>8}  {'range':<15} {'unit':<17} provenance"
     print(header)
@@ -176,6 +207,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
     for p in rows:
         rng = f"{p.low:g}–{p.high:g}"
         print(f"{p.path:<38} {p.value:>8g}  {rng:<15} {p.unit:<17} {p.provenance}")
+        _say(p.meaning)
         if args.sources:
             if p.quote:
                 _say(f'"{p.quote}"', hang=" ")
@@ -186,7 +218,9 @@ def _cmd_params(args: argparse.Namespace) -> int:
         print("\nSources:")
         for source in calibration.sources.values():
             _say(f"{source.cite}: {source.reference}", indent="", hang="    ")
-    print(f"\n{len(rows)} parameter(s). Override in a scenario under 'parameters:' or with --set PATH=VALUE.")
+    found = f" matching '{clip(' '.join(args.words))}'" if args.words else ""
+    print(f"\n{len(rows)} parameter(s){found}.")
+    print("Override in a scenario under 'parameters:' or with --set PATH=VALUE.")
     return 0
 
 

@@ -284,7 +284,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
 
-    params = sub.add_parser("params", help="list calibrated parameters with ranges and provenance")
+    params = sub.add_parser(
+        "params", help="list calibrated parameters with what each means, ranges and provenance; search them by word"
+    )
+    params.add_argument(
+        "words",
+        nargs="*",
+        metavar="WORD",
+        help="only parameters whose name or meaning contains every WORD (case-insensitive), e.g. deference",
+    )
     params.add_argument(
         "--actor", metavar="GROUP", help="only one group: an actor (JPN), pair (EU_JPN), domain, world or model"
     )

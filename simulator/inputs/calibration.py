@@ -9,6 +9,7 @@ a pair such as ``EU_JPN``, a domain, ``world`` or ``model``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
@@ -29,6 +30,49 @@ the setting the parameter belongs to but neither the number nor its direction.
 PROVENANCE_CLASSES = (*SUPPORT_CLASSES, "assumption")
 """Every class a parameter's provenance falls in: the support classes, or no quote at all."""
 SOURCE_KEYS = ("ref", "quote", "support", "arithmetic")
+MEANING_LIMIT = 200
+"""Most characters a parameter's ``meaning`` may have: one sentence an analyst reads at a glance."""
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-Z]")
+"""A full stop followed by a capital: where a second sentence would start."""
+MEANING_FIX = (
+    "add 'meaning:' with one plain sentence of at most 200 characters saying what the number is in the world, "
+    "e.g. 'How strongly Japan's legal limits hold back hard-domain cooperation.'"
+)
+"""The fix every refused or missing meaning names."""
+
+
+def parse_meaning(entry: Mapping[str, object], fail: Callable[[str], UserError]) -> str:
+    """Read and check a parameter's ``meaning``: one plain sentence of at most 200 characters.
+
+    A value, range and quote say how much, not what; without a sentence naming what the number
+    is in the world an analyst must reverse-engineer it from equations. Requiring it in the
+    loader means a parameter cannot be added without one, and the limits keep it a glance-size
+    line that `eujsim params` and the report can show beside each parameter.
+
+    Args:
+        entry: The parameter's mapping in the calibration file.
+        fail: Builds the one-line error for this entry.
+
+    Returns:
+        The sentence, with whitespace folded to single spaces.
+
+    Raises:
+        UserError: A missing, empty, overlong or multi-sentence meaning, naming the fix.
+    """
+    raw = entry.get("meaning")
+    if raw is None:
+        raise fail(f"missing 'meaning'; {MEANING_FIX}")
+    if not isinstance(raw, str) or not raw.strip():
+        raise fail(f"'meaning' is empty or not text; {MEANING_FIX}")
+    text = " ".join(raw.split())
+    if len(text) > MEANING_LIMIT:
+        raise fail(
+            f"'meaning' has {len(text)} characters, more than {MEANING_LIMIT}; shorten it to one plain sentence "
+            "and keep the detail in 'assumption'"
+        )
+    if _SENTENCE_BREAK.search(text) or not text.endswith("."):
+        raise fail("'meaning' must be exactly one sentence ending with '.'; move further sentences to 'assumption'")
+    return text
 
 
 @dataclass(frozen=True)
@@ -112,6 +156,7 @@ class Parameter:
         support: What the quote supports (one of :data:`SUPPORT_CLASSES`), None without a source.
         arithmetic: For ``support: value``, how the number follows from the quoted figure.
         assumption: Rationale for the number when it is the model's own.
+        meaning: One plain sentence saying what the number is in the world (required in the file).
     """
 
     path: str
@@ -124,6 +169,7 @@ class Parameter:
     source: Source | None
     quote: str | None
     assumption: str | None
+    meaning: str
     support: str | None = None
     arithmetic: str | None = None
 
@@ -285,10 +331,11 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 return UserError(message, file=loaded.path, line=line, field=path)
 
             if not isinstance(entry, dict):
-                raise fail("each parameter is a mapping with value, range, unit and source or assumption")
-            unknown = set(entry) - {"value", "range", "unit", "source", "assumption"}
+                raise fail("each parameter is a mapping with meaning, value, range, unit and source or assumption")
+            unknown = set(entry) - {"meaning", "value", "range", "unit", "source", "assumption"}
             if unknown:
                 raise fail(f"unknown key(s) {quote(sorted(map(str, unknown)))}")
+            meaning = parse_meaning(entry, partial(fail, line=loaded.line_of((*where, "meaning"))))
             value = _require(loaded, entry, "value", where, (int, float))
             rng = _require(loaded, entry, "range", where, list)
             unit = _require(loaded, entry, "unit", where, str)
@@ -333,6 +380,7 @@ def parse_calibration(loaded: LoadedYaml) -> Calibration:
                 assumption=assumption,
                 support=support.support if support else None,
                 arithmetic=support.arithmetic if support else None,
+                meaning=meaning,
             )
     return Calibration(parameters, sources, loaded.path)
 

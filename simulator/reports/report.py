@@ -530,26 +530,27 @@ def parameters_html(scenario: Scenario) -> str:
             value = f"{param.value:g}" if param else "?"
             rng = f"{param.low:g}–{param.high:g}" if param else "?"
             unit = param.unit_meaning if param else "?"
-            rows.append((path, "; ".join(changes), value, rng, unit, _source_cell(calibration, path)))
+            meaning = param.meaning if param else "?"
+            rows.append((path, meaning, "; ".join(changes), value, rng, unit, _source_cell(calibration, path)))
         parts.append(
             table(
                 "Parameters this scenario overrides or its shocks change",
-                ["parameter", "in this run", "calibrated value", "plausible range", "unit", "source"],
+                ["parameter", "what it is", "in this run", "calibrated value", "plausible range", "unit", "source"],
                 rows,
-                numeric=(2,),
+                numeric=(3,),
             )
         )
     else:
         parts.append('<p class="note">The scenario changes no parameter: every value is the calibrated one.</p>')
     rows = [
-        (p.path, f"{p.value:g}", f"{p.low:g}–{p.high:g}", p.unit_meaning, _source_cell(calibration, p.path))
+        (p.path, p.meaning, f"{p.value:g}", f"{p.low:g}–{p.high:g}", p.unit_meaning, _source_cell(calibration, p.path))
         for p in calibration.values()
     ]
     full = table(
         f"All {len(calibration)} calibrated parameters (as in `eujsim params --sources`)",
-        ["parameter", "value", "plausible range", "unit", "source or assumption"],
+        ["parameter", "what it is", "value", "plausible range", "unit", "source or assumption"],
         rows,
-        numeric=(1,),
+        numeric=(2,),
     )
     sources = table(
         "Sources cited",
