@@ -8,8 +8,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from simulator.base.errors import IncompleteSweepWarning, MissingGlyphWarning, UserError, UserErrors, clip_path
-from simulator.cli.commands import COMMANDS
+from simulator.base.errors import IncompleteSweepWarning, MissingGlyphWarning, UserError, clip_path
+from simulator.cli.commands import COMMANDS, print_user_error
 from simulator.cli.parser import PROG, build_parser
 
 
@@ -34,19 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"{PROG}: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
-
-
-def print_user_error(exc: UserError, stream: TextIO | None = None) -> None:
-    """Print a user error as ``eujsim: error:`` lines: one per problem, then their count when there are several.
-
-    One problem per line keeps each greppable and clickable (file:line) in an editor's terminal;
-    the count says how many to fix before the next try.
-    """
-    stream = sys.stderr if stream is None else stream
-    for problem in exc.problems():
-        print(f"{PROG}: error: {problem}", file=stream)
-    if isinstance(exc, UserErrors):
-        print(f"{PROG}: {exc.summary}", file=stream)
 
 
 def _warning_printer() -> Callable[..., None]:

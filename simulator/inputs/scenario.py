@@ -10,7 +10,7 @@ line and the fix, and reports all of a file's mistakes at once.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -537,3 +537,20 @@ def parse_assignment(text: str, calibration: Calibration | None = None) -> tuple
         ) from None
     path = path.strip()
     return path, calibration.check_value(path, value, field=f"--set {path}")
+
+
+def parse_assignments(texts: Sequence[str], calibration: Calibration | None = None) -> dict[str, float]:
+    """Parse every ``--set path=value`` of a command line, reporting all bad ones at once.
+
+    Raises:
+        UserError: for the one bad assignment, or UserErrors for several, in the order given.
+    """
+    calibration = calibration or default_calibration()
+    problems = ErrorCollector("the --set options")
+    overrides: dict[str, float] = {}
+    for text in texts:
+        with problems.check():
+            path, value = parse_assignment(text, calibration)
+            overrides[path] = value
+    problems.raise_any()
+    return overrides
