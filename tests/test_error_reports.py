@@ -95,14 +95,17 @@ def test_a_shock_outside_a_mistyped_period_is_not_blamed_on_the_default(tmp_path
 def test_validate_goes_on_to_the_other_files(tmp_path):
     bad = write(tmp_path / "a.yaml", "name: a\nhorizn: 8\n")
     good = write(tmp_path / "b.yaml", BASELINE)
-    status, out, err = eujsim("validate", bad, good)
+    worse = write(tmp_path / "c.yaml", "name: c\nhorizon: 8\nseeed: 1\nparameters:\n  JPN.deference: 5\n")
+    status, out, err = eujsim("validate", bad, good, worse)
     assert status == 2
-    assert f"OK {good}" in out
-    assert err.splitlines() == [
-        f"{ERROR_PREFIX}{bad}:2 (horizn): unknown key 'horizn'; did you mean 'horizon'? "
-        "(allowed: name, description, start, horizon, seed, replicates, parameters, shocks)",
-        "eujsim: 1 of 2 files have problems",
+    assert out == f"OK {good}: 'baseline', 2025Q1–2026Q4, 4 replicates, seed 2025, 0 parameter override(s); no shocks\n"
+    lines = err.splitlines()
+    assert [line.split(" (")[0] for line in lines[:-2]] == [
+        f"{ERROR_PREFIX}{bad}:2",
+        f"{ERROR_PREFIX}{worse}:3",
+        f"{ERROR_PREFIX}{worse}:5",
     ]
+    assert lines[-2:] == [f"eujsim: 2 problems in {worse}", "eujsim: 2 of 3 files have problems"]
 
 
 def test_an_experiment_with_two_schema_mistakes_reports_both(tmp_path):

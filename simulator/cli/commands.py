@@ -126,7 +126,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         except UserError as exc:
             print_user_error(exc)
             failed += 1
-    if failed and len(files) > 1:
+    if failed > 1:  # one bad file's lines say it all
         print(f"{PROG}: {failed} of {len(files)} files have problems", file=sys.stderr)
     return 2 if failed else 0
 
