@@ -12,8 +12,9 @@ the shock library ``simulator/data/shocks.yaml``) and is changed in one of two w
   ``!!binary``, ``!foo``), integers beyond Python's 4,300-digit limit, bytes that are not UTF-8.
 
 ``eujsim validate`` (for a library, ``eujsim shocks --shocks``) then runs in-process on the
-mutant. It must answer OK (exit 0, nothing on stderr) or one line ``eujsim: error: …`` of at
-most :data:`MAX_MESSAGE` characters (exit 2), without an exception escaping, within
+mutant. It must answer OK (exit 0, nothing on stderr) or, with exit 2, one line ``eujsim: error: …``
+per mistake (then their count when there are several), each of at most :data:`MAX_MESSAGE`
+characters, without an exception escaping, within
 :data:`DEADLINE` (and never hang: :data:`HANG_LIMIT` stops it). A scenario that validates must
 also read back unchanged from the resolved YAML a run would save.
 
@@ -434,11 +435,20 @@ def check_validate(path: Path, seed: str) -> None:
 
 
 def check_error_line(err: str) -> None:
-    """``err`` is one ``eujsim: error:`` line of at most :data:`MAX_MESSAGE` characters."""
+    """``err`` is one ``eujsim: error:`` line, or several and their count, each at most :data:`MAX_MESSAGE` long.
+
+    A file with several independent mistakes gets them all at once: one line each, then
+    ``eujsim: N problems in FILE``.
+    """
     lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {err[:2000]!r}"
-    assert lines[0].startswith(ERROR_PREFIX), lines[0][:2000]
-    assert len(lines[0]) <= MAX_MESSAGE, f"{len(lines[0])} characters: {lines[0][:2000]!r}"
+    problems = lines if len(lines) == 1 else lines[:-1]
+    assert problems, f"nothing on stderr: {err[:2000]!r}"
+    for line in problems:
+        assert line.startswith(ERROR_PREFIX), line[:2000]
+        assert len(line) <= MAX_MESSAGE, f"{len(line)} characters: {line[:2000]!r}"
+    if len(lines) > 1:
+        assert re.fullmatch(rf"eujsim: {len(problems)} problems in \S.*", lines[-1]), lines[-1][:2000]
+        assert len(lines[-1]) <= MAX_MESSAGE, lines[-1][:2000]
 
 
 @fuzz_settings(examples=120)

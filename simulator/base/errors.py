@@ -10,7 +10,8 @@ from __future__ import annotations
 import difflib
 import math
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 QUOTE_LIMIT = 60
@@ -56,6 +57,98 @@ class UserError(Exception):
             field = clip(self.field, FIELD_LIMIT)
             where = f"{where} ({field})" if where else field
         return f"{where}: {self.message}" if where else self.message
+
+    def problems(self) -> list[UserError]:
+        """The single problems this error stands for: itself (several for a :class:`UserErrors`)."""
+        return [self]
+
+
+class UserErrors(UserError):
+    """Several independent problems of one file (or one command line), reported together.
+
+    A user who fixes one mistake only to meet the next on the following try loses a run
+    per typo; so checks that can go on after a mistake collect them all and raise this.
+    Its message, file, line and field are those of the first problem, so code that looks
+    at one error still sees a sensible one; ``str()`` gives every problem, one a line, then
+    a count, which is what the command line prints.
+
+    Args:
+        errors: The problems, in the order to report them (flattened if any is itself a UserErrors).
+        source: What they are in, for the count line ("3 problems in scenarios/x.yaml"); by
+            default the first problem's file.
+    """
+
+    def __init__(self, errors: Sequence[UserError], *, source: str | Path | None = None) -> None:
+        flat = [problem for error in errors for problem in error.problems()]
+        if not flat:
+            raise ValueError("UserErrors needs at least one error")
+        first = flat[0]
+        super().__init__(first.message, file=first.file, line=first.line, field=first.field)
+        self.errors = flat
+        self.source = str(source) if source is not None else first.file
+
+    def problems(self) -> list[UserError]:
+        """Every single problem, in report order."""
+        return list(self.errors)
+
+    @property
+    def summary(self) -> str:
+        """The count line that closes the report, e.g. ``3 problems in scenarios/x.yaml``."""
+        where = f" in {clip_path(self.source)}" if self.source else ""
+        return f"{len(self.errors)} problems{where}"
+
+    def __str__(self) -> str:
+        return "\n".join([*(str(error) for error in self.errors), self.summary])
+
+
+class ErrorCollector:
+    """Gathers the problems of one file so that all of them are reported in one go.
+
+    Wrap each independent check in :meth:`check`; a :class:`UserError` it raises is kept and
+    the next check runs. :meth:`raise_any` then raises nothing, the one problem exactly as it
+    would have been raised alone, or a :class:`UserErrors` of all of them in file order.
+
+    Args:
+        source: The file (or other input) the checks are about, for the count line.
+    """
+
+    def __init__(self, source: str | Path | None = None) -> None:
+        self.source = source
+        self.errors: list[UserError] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def add(self, error: UserError) -> None:
+        """Keep ``error`` (each of its problems, if it holds several)."""
+        self.errors.extend(error.problems())
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Run the block; a UserError it raises is kept instead of ending the checks."""
+        try:
+            yield
+        except UserError as exc:
+            self.add(exc)
+
+    def raise_any(self) -> None:
+        """Raise what was collected: nothing, the single error unchanged, or all of them in file order.
+
+        Problems are sorted by line (stably, so problems on one line keep the order they were
+        found in, and problems without a line come last); a problem found twice is reported once.
+
+        Raises:
+            UserError: the one problem found.
+            UserErrors: when there were several.
+        """
+        unique: dict[str, UserError] = {}
+        for error in self.errors:
+            unique.setdefault(str(error), error)
+        errors = sorted(unique.values(), key=lambda e: (e.line is None, e.line or 0))
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise UserErrors(errors, source=self.source)
 
 
 def clip(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -1,18 +1,21 @@
 """One-line errors for hand-written YAML that fails its pydantic schema.
 
 Scenario and experiment files are checked by pydantic models; its errors name a
-location such as ``("shocks", 0, "magnitud")`` and a type. This turns the first of
-them into a :class:`~simulator.base.errors.UserError` at the file's line, with the fix: the
-nearest allowed key for a misspelt one, the expected form of a value otherwise.
+location such as ``("shocks", 0, "magnitud")`` and a type. This turns each of them
+into a :class:`~simulator.base.errors.UserError` at the file's line, with the fix: the
+nearest allowed key for a misspelt one, the expected form of a value otherwise. All of a
+file's mistakes are reported at once, so one try shows every one to fix.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.base.errors import UserError, clip, near_miss, quote
+from simulator.base.errors import UserError, UserErrors, clip, near_miss, quote
 from simulator.base.yamlio import LoadedYaml
 
 _UNION_TAGS = {"str", "int", "float", "bool", "none", "dict", "list"}
@@ -33,10 +36,9 @@ def schema_error(
     allowed_keys: Callable[[tuple], Iterable[str]],
     hints: Mapping[str, str],
 ) -> UserError:
-    """The first schema error as one line at its line; an unknown key first, with its near miss.
+    """Every schema error of a file, one line each at its line: a single :class:`UserError`, or a :class:`UserErrors`.
 
-    A misspelt key also makes the key it was meant to be "missing", so the unknown key is
-    reported first: its near-miss hint is the fix.
+    See :func:`schema_problems`; a file with one mistake gets exactly the one error it always got.
 
     Args:
         exc: pydantic's error.
@@ -44,9 +46,74 @@ def schema_error(
         allowed_keys: The keys allowed in the mapping that holds a location.
         hints: The expected form of a value, by key, for the message.
     """
-    errors = exc.errors()
-    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    problems = schema_problems(exc, loaded, allowed_keys, hints)
+    return problems[0] if len(problems) == 1 else UserErrors(problems, source=loaded.path)
+
+
+def schema_problems(
+    exc: ValidationError,
+    loaded: LoadedYaml,
+    allowed_keys: Callable[[tuple], Iterable[str]],
+    hints: Mapping[str, str],
+) -> list[UserError]:
+    """One error per mistake pydantic found, in file order.
+
+    Pydantic reports one mistake several times over: once for each member of a union it tried,
+    and a misspelt key both as unknown and as the "missing" key it was meant to be. So only the
+    first error per location, and per value of a union type, is kept, and a missing key is left
+    out when an unknown key beside it is its near miss: that unknown key's hint is the fix of both.
+
+    Args:
+        exc: pydantic's error.
+        loaded: The parsed file, for lines.
+        allowed_keys: The keys allowed in the mapping that holds a location.
+        hints: The expected form of a value, by key, for the message.
+    """
+    by_loc: dict[tuple, Any] = {}
+    unions: set[tuple] = set()
+    for err in exc.errors():
+        union = _union_field(err["loc"])
+        if union is not None:
+            if union in unions:  # another member of a union tried on the same value: the same mistake
+                continue
+            unions.add(union)
+        by_loc.setdefault(schema_location(err), err)
+    unknown = {(loc[:-1], str(loc[-1])) for loc, err in by_loc.items() if err["type"] == "extra_forbidden" and loc}
+    problems: list[UserError] = []
+    for loc, err in by_loc.items():
+        if err["type"] == "missing" and loc and _misspelt(str(loc[-1]), loc[:-1], unknown):
+            continue
+        problems.append(_one_error(err, loc, loaded, allowed_keys, hints))
+    order = sorted(range(len(problems)), key=lambda i: (problems[i].line is None, problems[i].line or 0))
+    return [problems[i] for i in order]
+
+
+def schema_location(err: Mapping[str, Any]) -> tuple:
+    """The location of a pydantic error in the file: its ``loc`` without the names of union members."""
+    return tuple(part for part in err["loc"] if not _is_union_tag(part))
+
+
+def _union_field(loc: tuple) -> tuple | None:
+    """The location of the union a pydantic error comes from (the parts before the first member name), or None."""
+    for position, part in enumerate(loc):
+        if _is_union_tag(part):
+            return tuple(loc[:position])
+    return None
+
+
+def _misspelt(key: str, parent: tuple, unknown: set[tuple[tuple, str]]) -> bool:
+    """Whether an unknown key in the mapping at ``parent`` is a near miss of the missing ``key``."""
+    return any(where == parent and difflib.get_close_matches(name, [key], n=1, cutoff=0.6) for where, name in unknown)
+
+
+def _one_error(
+    err: Mapping[str, Any],
+    loc: tuple,
+    loaded: LoadedYaml,
+    allowed_keys: Callable[[tuple], Iterable[str]],
+    hints: Mapping[str, str],
+) -> UserError:
+    """One pydantic error as a line: an unknown key with its near miss, a missing key, or a value's expected form."""
     where = {"file": loaded.path, "line": loaded.line_of(loc), "field": ".".join(str(x) for x in loc)}
     last = next((str(x) for x in reversed(loc) if isinstance(x, str)), "")
     if err["type"] == "extra_forbidden":

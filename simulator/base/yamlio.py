@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from simulator.base.errors import UserError, clip, quote
+from simulator.base.paths import not_found
 
 Location = tuple[str | int, ...]
 
@@ -287,7 +288,8 @@ def read_text(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> str:
     """
     file = Path(path)
     if not file.exists():
-        raise UserError("file not found; check the path (relative paths start from the current folder)", file=file)
+        fix = "check the path (relative paths start from the current folder)"
+        raise not_found(file, "file not found", fix, expect="file")
     if file.is_dir():
         raise UserError("is a folder, not a YAML file; name a .yaml file inside it", file=file)
     try:

@@ -15,14 +15,15 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from simulator.base.errors import UserError, clip, near_miss, quote
+from simulator.base.errors import UserError, UserErrors, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
 
 if TYPE_CHECKING:
     from simulator.inputs.calibration import Calibration, Parameter
     from simulator.inputs.scenario import Scenario
+    from simulator.inputs.shocklib import ShockLibrary
     from simulator.sweeps.sweep import SweepResult
 
 
@@ -30,7 +31,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
     from simulator.inputs.ensemble import load_ensemble
     from simulator.inputs.files import scenario_files
-    from simulator.inputs.scenario import check_replicates, check_seed, parse_assignment
+    from simulator.inputs.scenario import check_replicates, check_seed, parse_assignments
     from simulator.inputs.shocklib import load_library
     from simulator.runs.results import format_interval
     from simulator.runs.run_size import check_run_fits
@@ -38,7 +39,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.storage.output import result_folders
 
     calibration = default_calibration()
-    overrides = dict(parse_assignment(item, calibration) for item in args.set)
+    overrides = parse_assignments(args.set, calibration)
     if args.replicates is not None:
         check_replicates(args.replicates, "--replicates")
     if args.seed is not None:
@@ -108,28 +109,59 @@ def _describe(scenario: Scenario) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.base.calendar import quarter_label
     from simulator.inputs.calibration import default_calibration
     from simulator.inputs.files import is_experiment_file, scenario_files
-    from simulator.inputs.scenario import load_scenario
+    from simulator.inputs.scenario import parse_assignments
     from simulator.inputs.shocklib import load_library
-    from simulator.runs.run_size import check_run_fits
 
     calibration = default_calibration()
+    overrides = parse_assignments(args.set, calibration)
     library = load_library(args.shocks, calibration)
-    for file in scenario_files(args.scenarios):
-        if is_experiment_file(file):
-            _validate_experiment(file, calibration)
-            continue
-        scenario = load_scenario(file, calibration=calibration, library=library)
-        check_run_fits(scenario.replicates, scenario.horizon, file=file)
-        kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
-        print(
-            f"OK {file}: '{scenario.name}', {scenario.period}, "
-            f"{scenario.replicates} replicates, seed {scenario.seed}, "
-            f"{len(scenario.parameters)} parameter override(s); {kinds}"
-        )
-    return 0
+    files = scenario_files(args.scenarios)
+    failed = 0
+    for file in files:  # every file is checked, so one try lists the problems of all of them
+        try:
+            if is_experiment_file(file):
+                _validate_experiment(file, calibration)
+            else:
+                _validate_scenario(file, calibration, library, overrides)
+        except UserError as exc:
+            print_user_error(exc)
+            failed += 1
+    if failed > 1:  # one bad file's lines say it all
+        print(f"{PROG}: {failed} of {len(files)} files have problems", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def print_user_error(exc: UserError, stream: TextIO | None = None) -> None:
+    """Print a user error as ``eujsim: error:`` lines: one per problem, then their count when there are several.
+
+    One problem per line keeps each one greppable and clickable (file:line) in an editor's terminal;
+    the count says how many to fix before the next try.
+    """
+    stream = sys.stderr if stream is None else stream
+    for problem in exc.problems():
+        print(f"{PROG}: error: {problem}", file=stream)
+    if isinstance(exc, UserErrors):
+        print(f"{PROG}: {exc.summary}", file=stream)
+
+
+def _validate_scenario(
+    file: Path, calibration: Calibration, library: ShockLibrary, overrides: dict[str, float]
+) -> None:
+    """Check a scenario file as `eujsim run FILE` would run it, with the --set overrides, and say so."""
+    from simulator.base.calendar import quarter_label
+    from simulator.inputs.scenario import load_scenario
+    from simulator.runs.run_size import check_run_fits
+
+    scenario = load_scenario(file, calibration=calibration, library=library).with_overrides(parameters=overrides)
+    check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
+    print(
+        f"OK {file}: '{scenario.name}', {scenario.period}, "
+        f"{scenario.replicates} replicates, seed {scenario.seed}, "
+        f"{len(scenario.parameters)} parameter override(s); {kinds}"
+    )
 
 
 def _validate_experiment(file: Path, calibration: Calibration) -> None:

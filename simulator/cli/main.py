@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from simulator.base.errors import IncompleteSweepWarning, MissingGlyphWarning, UserError, clip_path
-from simulator.cli.commands import COMMANDS
+from simulator.cli.commands import COMMANDS, print_user_error
 from simulator.cli.parser import PROG, build_parser
 
 
@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _warning_printer()
             return COMMANDS[args.command](args)
     except UserError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        print_user_error(exc)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing was written", file=sys.stderr)

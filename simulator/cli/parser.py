@@ -278,11 +278,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--force", action="store_true", help="replace an existing report instead of refusing")
 
-    validate = sub.add_parser("validate", help="check scenario or experiment files without running them")
+    validate = sub.add_parser(
+        "validate",
+        help="check scenario or experiment files without running them",
+        description=(
+            "Check every file as `eujsim run` or `eujsim sweep` would, without running anything: each problem of "
+            "every file is reported, one line each with its file, line and fix. Exit status 2 if any file has one."
+        ),
+    )
     validate.add_argument(
         "scenarios", nargs="+", help="scenario or experiment YAML files (an experiment names a scenario) or folders"
     )
     validate.add_argument("--shocks", type=Path, help="extra shock library YAML")
+    validate.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="check a parameter override as `eujsim run --set` takes it, e.g. JPN.deference=0.3 "
+        "(applied to the scenario files; experiments fix parameters in their own `set:`)",
+    )
 
     params = sub.add_parser(
         "params", help="list calibrated parameters with what each means, ranges and provenance; search them by word"

@@ -55,6 +55,7 @@ import pandas as pd
 
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, choices_hint, clip, clip_path, near_miss
+from simulator.base.paths import not_found
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 from simulator.inputs.ensemble import Ensemble, load_ensemble
 from simulator.inputs.scenario import Scenario, check_replicates, check_seed
@@ -453,9 +454,8 @@ def _input_kind(path: str) -> str:
     """``run``, ``sweep`` or ``scenario`` for an argument, or a UserError saying what it is instead."""
     p = Path(path)
     if not p.exists():
-        raise UserError(
-            "not found; give a result folder (`eujsim run`), a sweep folder (`eujsim sweep`) or a scenario file",
-            file=path,
+        raise not_found(
+            path, "not found", "give a result folder (`eujsim run`), a sweep folder (`eujsim sweep`) or a scenario file"
         )
     if p.is_dir():
         kind = folder_kind(p)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from simulator.base.errors import UserError
+from simulator.base.paths import not_found
 from simulator.base.yamlio import read_yaml
 from simulator.inputs.scenario import is_experiment_data
 
@@ -55,10 +56,11 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.exists():
             found = [path]
         else:
-            raise UserError(
-                "file not found; check the path (relative paths start from the current folder); "
+            raise not_found(
+                path,
+                "file not found",
+                "check the path (relative paths start from the current folder); "
                 "give a scenario file or a folder of them",
-                file=path,
             )
         for file in found:
             key = file.resolve()

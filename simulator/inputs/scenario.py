@@ -3,13 +3,14 @@
 A scenario names a start quarter, a horizon, a seed, a number of replicates,
 parameter overrides and a list of shocks. The file format is fixed (users'
 files depend on it); see the README for a complete example. Validation turns
-every mistake into one :class:`~simulator.base.errors.UserError` naming the file, the
-line and the fix.
+every mistake into a :class:`~simulator.base.errors.UserError` naming the file, the
+line and the fix, and reports all of a file's mistakes at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,9 @@ from simulator.base.calendar import (
     parse_quarter,
     quarter_label,
 )
-from simulator.base.errors import UserError, choices_hint, clip, near_miss, quote
+from simulator.base.errors import ErrorCollector, UserError, choices_hint, clip, near_miss, quote
 from simulator.base.names import DESCRIPTION_LIMIT, NAME_LIMIT, Description, Name, name_from_file
-from simulator.base.schema_errors import schema_error
+from simulator.base.schema_errors import schema_error, schema_location
 from simulator.base.yamlio import LoadedYaml, dump_yaml, parse_yaml, read_yaml
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.shocklib import MAX_TIMING_QUARTERS, Effect, ShockLibrary, default_library, parse_effects
@@ -314,76 +315,36 @@ def parse_scenario(
             line=loaded.line_of(("scenario",)),
             field="scenario",
         )
-    try:
-        spec = ScenarioSpec.model_validate(data)
-    except ValidationError as exc:
-        raise schema_error(exc, loaded, _allowed_keys, _FIELD_HINTS) from None
+    problems = ErrorCollector(file)  # every mistake of the file is reported at once, in file order
+    spec, shock_indices, bad = _validated_spec(data, loaded, problems)
 
-    try:
-        start = parse_quarter(spec.start)
-    except ValueError as exc:
-        raise UserError(str(exc), file=file, line=loaded.line_of(("start",)), field="start") from None
-    last = start + spec.horizon - 1
-    try:
-        check_period(start, last)
-    except ValueError as exc:
-        start_inside = FIRST_QUARTER <= start <= LAST_QUARTER
-        where = "horizon" if start_inside and "horizon" in data else "start"  # the run ends too late
-        raise UserError(str(exc), file=file, line=loaded.line_of((where,)), field=where) from None
+    start = last = None
+    if not _period_in_doubt(bad):
+        with problems.check():
+            start = _start_quarter(spec.start, loaded)
+            _check_run_period(start, start + spec.horizon - 1, data, loaded)
+            last = start + spec.horizon - 1
 
     overrides: dict[str, float] = {}
     for path, value in spec.parameters.items():
-        loc = ("parameters", path)
-        overrides[path] = calibration.check_value(
-            path, value, file=file, line=loaded.line_of(loc), field=f"parameters.{path}"
-        )
+        with problems.check():
+            overrides[path] = calibration.check_value(
+                path, value, file=file, line=loaded.line_of(("parameters", path)), field=f"parameters.{path}"
+            )
+
+    resolved: list[tuple[ShockSpec, Shock]] = []
+    for index, item in zip(shock_indices, spec.shocks, strict=True):
+        with problems.check():
+            resolved.append((item, _resolve_shock(item, index, loaded, calibration, library, start, last)))
+    problems.raise_any()
+    assert start is not None  # without problems, the period was read
 
     shocks: list[Shock] = []
     used_names: set[str] = set()
-    for index, item in enumerate(spec.shocks):
-        loc = ("shocks", index)
-        field_prefix = f"shocks.{index}"
-        if item.kind not in library and item.effects is None:
-            raise UserError(
-                f"unknown shock kind '{clip(item.kind)}'{near_miss(item.kind, library)} "
-                f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
-                file=file,
-                line=loaded.line_of((*loc, "kind")),
-                field=f"{field_prefix}.kind",
-            )
-        try:
-            at = shock_onset(item.at, start, last)
-        except ValueError as exc:
-            raise UserError(
-                str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at"
-            ) from None
-        known = library.get(item.kind)
-        if item.effects is not None:
-            effects = parse_effects(
-                [e.model_dump() for e in item.effects],
-                calibration,
-                file=file,
-                loaded=loaded,
-                where=(*loc, "effects"),
-            )
-        else:
-            assert known is not None
-            effects = known.effects
+    for item, shock in resolved:
         name = _unique_name(item.name or item.kind, used_names)
         used_names.add(name)
-        shocks.append(
-            Shock(
-                name=name,
-                kind=item.kind,
-                at=at,
-                magnitude=float(item.magnitude),
-                ramp=item.ramp if item.ramp is not None else (known.ramp if known else 0),
-                duration=item.duration,
-                decay=item.decay if item.decay is not None else (known.decay if known else 0),
-                effects=effects,
-                description=known.description if known else "",
-            )
-        )
+        shocks.append(replace(shock, name=name))
     return Scenario(
         name=spec.name or name_from_file(default_name, "scenario", file),
         description=" ".join(spec.description.split()),
@@ -394,6 +355,135 @@ def parse_scenario(
         parameters=overrides,
         shocks=tuple(shocks),
         source=file,
+    )
+
+
+def _validated_spec(
+    data: dict[str, Any], loaded: LoadedYaml, problems: ErrorCollector
+) -> tuple[ScenarioSpec, list[int], set[str]]:
+    """The file's schema, its failures collected, and what passed it kept so that the later checks still run.
+
+    Without this, a file with a misspelt key would have its unknown parameters and shock kinds
+    reported only on the next try.
+
+    Returns:
+        The spec of what passed the schema (a failed top-level key takes its default, a failed
+        shock is left out), the file index of each shock in it, and the failed top-level keys.
+    """
+    shocks = data.get("shocks")
+    try:
+        return ScenarioSpec.model_validate(data), list(range(len(shocks or []))), set()
+    except ValidationError as exc:
+        problems.add(schema_error(exc, loaded, _allowed_keys, _FIELD_HINTS))
+        locations = [schema_location(err) for err in exc.errors()]
+    bad_shocks = {loc[1] for loc in locations if len(loc) >= 2 and loc[0] == "shocks" and isinstance(loc[1], int)}
+    bad = {str(loc[0]) for loc in locations if loc and not (loc[0] == "shocks" and len(loc) >= 2)}
+    kept = {key: value for key, value in data.items() if key not in bad}
+    indices: list[int] = []
+    if isinstance(shocks, list) and "shocks" not in bad:
+        indices = [index for index in range(len(shocks)) if index not in bad_shocks]
+        kept["shocks"] = [shocks[index] for index in indices]
+    try:
+        return ScenarioSpec.model_validate(kept), indices, bad
+    except ValidationError:  # not expected; then nothing further can be checked soundly
+        return ScenarioSpec(), [], {"start", "horizon"}
+
+
+def _period_in_doubt(bad: set[str]) -> bool:
+    """Whether a failed top-level key is, or looks like a misspelling of, ``start`` or ``horizon``.
+
+    Then the defaults stand in for the quarters the user meant, and checking a shock's ``at``
+    against them would report mistakes that are not there.
+    """
+    period = ["start", "horizon"]
+    return any(key in period or difflib.get_close_matches(key, period, n=1, cutoff=0.6) for key in bad)
+
+
+def _start_quarter(start: str, loaded: LoadedYaml) -> int:
+    """The quarter count of the scenario's ``start``.
+
+    Raises:
+        UserError: at the ``start`` line, for text that is not a quarter.
+    """
+    try:
+        return parse_quarter(start)
+    except ValueError as exc:
+        raise UserError(str(exc), file=loaded.path, line=loaded.line_of(("start",)), field="start") from None
+
+
+def _check_run_period(start: int, last: int, data: Mapping[str, Any], loaded: LoadedYaml) -> None:
+    """Check that the simulated quarters lie within the calendar the model knows.
+
+    Raises:
+        UserError: at ``horizon`` when a start inside the calendar runs past its end, else at ``start``.
+    """
+    try:
+        check_period(start, last)
+    except ValueError as exc:
+        start_inside = FIRST_QUARTER <= start <= LAST_QUARTER
+        where = "horizon" if start_inside and "horizon" in data else "start"  # the run ends too late
+        raise UserError(str(exc), file=loaded.path, line=loaded.line_of((where,)), field=where) from None
+
+
+def _resolve_shock(
+    item: ShockSpec,
+    index: int,
+    loaded: LoadedYaml,
+    calibration: Calibration,
+    library: ShockLibrary,
+    start: int | None,
+    last: int | None,
+) -> Shock:
+    """One shock of the file checked against the library, the calibration and the run's quarters.
+
+    Its name is the kind's or its own; :func:`parse_scenario` makes names unique afterwards.
+
+    Args:
+        item: The shock as written.
+        index: Its position in the file's list, for lines and fields.
+        loaded: The parsed file, for lines.
+        calibration: What inline effects may change.
+        library: The known shock kinds.
+        start: First simulated quarter, or None when the file's period is itself wrong; then
+            ``at`` is only checked to be a quarter.
+        last: Last simulated quarter, or None as ``start``.
+
+    Raises:
+        UserError: for an unknown kind without effects, a bad ``at`` or a bad effect.
+    """
+    file = loaded.path
+    loc = ("shocks", index)
+    field_prefix = f"shocks.{index}"
+    if item.kind not in library and item.effects is None:
+        raise UserError(
+            f"unknown shock kind '{clip(item.kind)}'{near_miss(item.kind, library)} "
+            f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
+            file=file,
+            line=loaded.line_of((*loc, "kind")),
+            field=f"{field_prefix}.kind",
+        )
+    try:
+        at = parse_quarter(item.at) if start is None or last is None else shock_onset(item.at, start, last)
+    except ValueError as exc:
+        raise UserError(str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at") from None
+    known = library.get(item.kind)
+    if item.effects is not None:
+        effects = parse_effects(
+            [e.model_dump() for e in item.effects], calibration, file=file, loaded=loaded, where=(*loc, "effects")
+        )
+    else:
+        assert known is not None
+        effects = known.effects
+    return Shock(
+        name=item.name or item.kind,
+        kind=item.kind,
+        at=at,
+        magnitude=float(item.magnitude),
+        ramp=item.ramp if item.ramp is not None else (known.ramp if known else 0),
+        duration=item.duration,
+        decay=item.decay if item.decay is not None else (known.decay if known else 0),
+        effects=effects,
+        description=known.description if known else "",
     )
 
 
@@ -447,3 +537,20 @@ def parse_assignment(text: str, calibration: Calibration | None = None) -> tuple
         ) from None
     path = path.strip()
     return path, calibration.check_value(path, value, field=f"--set {path}")
+
+
+def parse_assignments(texts: Sequence[str], calibration: Calibration | None = None) -> dict[str, float]:
+    """Parse every ``--set path=value`` of a command line, reporting all bad ones at once.
+
+    Raises:
+        UserError: for the one bad assignment, or UserErrors for several, in the order given.
+    """
+    calibration = calibration or default_calibration()
+    problems = ErrorCollector("the --set options")
+    overrides: dict[str, float] = {}
+    for text in texts:
+        with problems.check():
+            path, value = parse_assignment(text, calibration)
+            overrides[path] = value
+    problems.raise_any()
+    return overrides

@@ -34,6 +34,7 @@ from pyarrow import ArrowException
 
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.base.errors import UserError
+from simulator.base.paths import not_found
 from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR
 from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
@@ -1114,7 +1115,7 @@ def build_report(folder: str | Path) -> str:
     """
     path = Path(folder)
     if not path.exists():
-        raise UserError(f"not found; give {KNOWN_FOLDERS}", file=path)
+        raise not_found(path, "not found", f"give {KNOWN_FOLDERS}", expect="folder")
     if not path.is_dir():
         raise UserError(f"is a file, not a result folder; give {KNOWN_FOLDERS}", file=path)
     kind = folder_kind(path)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, clip, near_miss
+from simulator.base.paths import not_found
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.runs.constants import HeldConstant, held_constant_pairs
@@ -200,7 +201,7 @@ def open_run(folder: str | Path) -> RunFolder:
     """
     path = Path(folder)
     if not path.exists():
-        raise UserError("folder not found; give a result folder written by `eujsim run`", file=path)
+        raise not_found(path, "folder not found", "give a result folder written by `eujsim run`", expect="folder")
     kind = folder_kind(path)
     if kind != "run":
         what = {

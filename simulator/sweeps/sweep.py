@@ -54,6 +54,7 @@ import pyarrow.parquet as pq
 
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import IncompleteSweepWarning, UserError, clip
+from simulator.base.paths import not_found
 from simulator.base.progress import Progress
 from simulator.inputs.files import is_experiment_file
 from simulator.runs.manifest import environment, now_utc, package_version
@@ -329,7 +330,7 @@ def open_sweep(folder: str | Path) -> SweepResult:
     folder = Path(folder)
     manifest_path = folder / MANIFEST_FILE
     if not folder.exists():
-        raise UserError("not found; give the folder an `eujsim sweep` wrote", file=folder)
+        raise not_found(folder, "not found", "give the folder an `eujsim sweep` wrote", expect="folder")
     if not folder.is_dir():
         raise UserError(_not_a_folder(folder), file=folder)
     kind = folder_kind(folder)
