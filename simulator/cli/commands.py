@@ -158,6 +158,26 @@ def _say(text: str, indent: str = "    ", hang: str = "") -> None:
     )
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from simulator.base.names import name_problem
+    from simulator.inputs.scenario_template import scenario_template
+    from simulator.storage.output import write_text_atomically
+
+    name = args.name.removesuffix(".yaml").removesuffix(".yml")
+    out = Path(f"{name}.yaml") if args.out is None else args.out
+    name = Path(name).name if args.out is None else name  # `eujsim new scenarios/x` names the scenario x
+    problem = name_problem(name)
+    if problem:
+        raise UserError(f"{quote(name)} is not a scenario name: {problem}", field="NAME")
+    if out.is_dir():
+        raise UserError("is a folder; give the scenario file to write, e.g. --out my_crisis.yaml", file=out)
+    if out.exists() and not args.force:
+        raise UserError("already exists; choose another name or --out, or replace it with --force", file=out)
+    write_text_atomically(out, scenario_template(name))
+    print(f"Wrote {out}: edit it, then check it with `eujsim validate {shlex.quote(str(out))}`")
+    return 0
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
 
@@ -389,6 +409,7 @@ COMMANDS = {
     "explain": _cmd_explain,
     "report": _cmd_report,
     "validate": _cmd_validate,
+    "new": _cmd_new,
     "params": _cmd_params,
     "shocks": _cmd_shocks,
 }
