@@ -19,13 +19,17 @@ from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from simulator.inputs.calibration import Calibration
+    from simulator.inputs.documented_ranges import OutsideRange
     from simulator.inputs.scenario import Scenario
     from simulator.sweeps.sweep import SweepResult
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.documented_ranges import outside_fixed
     from simulator.inputs.ensemble import load_ensemble
     from simulator.inputs.files import scenario_files
     from simulator.inputs.scenario import check_replicates, check_seed, parse_assignment
@@ -52,6 +56,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ]
     for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
         check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    _warn_outside_ranges(
+        (item, None if len(files) == 1 or item.path in overrides else file)
+        for file, scenario in zip(files, scenarios, strict=True)
+        for item in outside_fixed(scenario.parameters, calibration)
+    )
     batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
     folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch, inputs=files)
     save = {
@@ -96,6 +105,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_outside_ranges(found: Iterable[tuple[OutsideRange, Path | None]]) -> None:
+    """One warning line on stderr per setting outside its documented range, each said once.
+
+    The run goes ahead (the value is inside the hard bounds), but whoever reads its numbers must
+    know that they rest on a setting the sources do not support; the manifest and the plots say
+    so too. ``found`` pairs each setting with the file it comes from when several files are run.
+    """
+    said: set[str] = set()
+    for item, file in found:
+        line = item.warning() + (f" ({file})" if file is not None else "")
+        if line not in said:
+            said.add(line)
+            print(line, file=sys.stderr, flush=True)
+
+
 def _describe(scenario: Scenario) -> str:
     """Size, quarters, seed and (if any) parameter ensemble of a run, for the line printed before it starts."""
     over = "" if scenario.ensemble is None else f", over the {scenario.ensemble.name} parameter ensemble"
@@ -108,6 +132,7 @@ def _describe(scenario: Scenario) -> str:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simulator.base.calendar import quarter_label
     from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.documented_ranges import outside_fixed
     from simulator.inputs.files import is_experiment_file, scenario_files
     from simulator.inputs.scenario import load_scenario
     from simulator.inputs.shocklib import load_library
@@ -121,6 +146,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             continue
         scenario = load_scenario(file, calibration=calibration, library=library)
         check_run_fits(scenario.replicates, scenario.horizon, file=file)
+        _warn_outside_ranges((item, file) for item in outside_fixed(scenario.parameters, calibration))
         kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
         print(
             f"OK {file}: '{scenario.name}', {scenario.period}, "
@@ -142,6 +168,7 @@ def _validate_experiment(file: Path, calibration: Calibration) -> None:
     experiment = load_experiment(file, calibration=calibration)
     check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
     check_analysis_fits(experiment, file=file, fix=ANALYSIS_ELSEWHERE)
+    _warn_outside_ranges((item, file) for item in experiment.outside_documented_ranges(calibration))
     print(
         f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
         f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
@@ -257,6 +284,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         analysis=not args.no_analysis,
     )
+    _warn_outside_ranges((item, None) for item in experiment.outside_documented_ranges())
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
