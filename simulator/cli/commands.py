@@ -21,7 +21,10 @@ from simulator.base.errors import UserError, UserErrors, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from simulator.inputs.calibration import Calibration, Parameter
+    from simulator.inputs.documented_ranges import OutsideRange
     from simulator.inputs.scenario import Scenario
     from simulator.inputs.shocklib import ShockLibrary
     from simulator.sweeps.sweep import SweepResult
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.documented_ranges import outside_fixed
     from simulator.inputs.ensemble import load_ensemble
     from simulator.inputs.files import scenario_files
     from simulator.inputs.scenario import check_replicates, check_seed, parse_assignments
@@ -55,6 +59,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     ]
     for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
         check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    _warn_outside_ranges(
+        (item, None if len(files) == 1 or item.path in overrides else file)
+        for file, scenario in zip(files, scenarios, strict=True)
+        for item in outside_fixed(scenario.parameters, calibration)
+    )
     batch = len(files) > 1 or any(Path(p).is_dir() for p in args.scenarios)
     folders = result_folders([f.stem for f in files], args.out, force=args.force, out_is_parent=batch, inputs=files)
     save = {
@@ -97,6 +106,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
         for folder, file, headline in zip(listing, files, headlines, strict=True):
             print(f"  {folder:<{width}}  {file}: {headline}")
     return 0
+
+
+def _warn_outside_ranges(found: Iterable[tuple[OutsideRange, Path | None]]) -> None:
+    """One warning line on stderr per setting outside its documented range, each said once.
+
+    The run goes ahead (the value is inside the hard bounds), but whoever reads its numbers must
+    know that they rest on a setting the sources do not support; the manifest and the plots say
+    so too. ``found`` pairs each setting with the file it comes from when several files are run.
+    """
+    said: set[str] = set()
+    for item, file in found:
+        line = item.warning() + (f" ({file})" if file is not None else "")
+        if line not in said:
+            said.add(line)
+            print(line, file=sys.stderr, flush=True)
 
 
 def _describe(scenario: Scenario) -> str:
@@ -151,11 +175,13 @@ def _validate_scenario(
 ) -> None:
     """Check a scenario file as `eujsim run FILE` would run it, with the --set overrides, and say so."""
     from simulator.base.calendar import quarter_label
+    from simulator.inputs.documented_ranges import outside_fixed
     from simulator.inputs.scenario import load_scenario
     from simulator.runs.run_size import check_run_fits
 
     scenario = load_scenario(file, calibration=calibration, library=library).with_overrides(parameters=overrides)
     check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    _warn_outside_ranges((item, file) for item in outside_fixed(scenario.parameters, calibration))
     kinds = ", ".join(f"{s.kind}@{quarter_label(s.at)}" for s in scenario.shocks) or "no shocks"
     print(
         f"OK {file}: '{scenario.name}', {scenario.period}, "
@@ -176,6 +202,7 @@ def _validate_experiment(file: Path, calibration: Calibration) -> None:
     experiment = load_experiment(file, calibration=calibration)
     check_fits(experiment, estimate_sweep(experiment, workers=default_workers()), RESULTS_ROOT)
     check_analysis_fits(experiment, file=file, fix=ANALYSIS_ELSEWHERE)
+    _warn_outside_ranges((item, file) for item in experiment.outside_documented_ranges(calibration))
     print(
         f"OK {file}: experiment '{experiment.name}', {experiment.method}, "
         f"{design_size(experiment):,} points x {experiment.replicates} replicates of "
@@ -216,6 +243,26 @@ def _no_match(params: Sequence[Parameter], words: Sequence[str]) -> UserError:
     else:
         hint = "; each word matches alone, so try fewer words"
     return UserError(f"no parameter matches '{clip(asked)}'{hint} (run `eujsim params` for the full list)")
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from simulator.base.names import name_problem
+    from simulator.inputs.scenario_template import scenario_template
+    from simulator.storage.output import write_text_atomically
+
+    name = args.name.removesuffix(".yaml").removesuffix(".yml")
+    out = Path(f"{name}.yaml") if args.out is None else args.out
+    name = Path(name).name if args.out is None else name  # `eujsim new scenarios/x` names the scenario x
+    problem = name_problem(name)
+    if problem:
+        raise UserError(f"{quote(name)} is not a scenario name: {problem}", field="NAME")
+    if out.is_dir():
+        raise UserError("is a folder; give the scenario file to write, e.g. --out my_crisis.yaml", file=out)
+    if out.exists() and not args.force:
+        raise UserError("already exists; choose another name or --out, or replace it with --force", file=out)
+    write_text_atomically(out, scenario_template(name))
+    print(f"Wrote {out}: edit it, then check it with `eujsim validate {shlex.quote(str(out))}`")
+    return 0
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -303,6 +350,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         analysis=not args.no_analysis,
     )
+    _warn_outside_ranges((item, None) for item in experiment.outside_documented_ranges())
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
@@ -455,6 +503,7 @@ COMMANDS = {
     "explain": _cmd_explain,
     "report": _cmd_report,
     "validate": _cmd_validate,
+    "new": _cmd_new,
     "params": _cmd_params,
     "shocks": _cmd_shocks,
 }

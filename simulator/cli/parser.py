@@ -278,6 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--force", action="store_true", help="replace an existing report instead of refusing")
 
+    new = sub.add_parser(
+        "new",
+        help="write a commented scenario file to start from",
+        description=(
+            "Write NAME.yaml: a scenario with every key the format accepts, each with a comment saying what it "
+            "does and its default, a library shock, a shock defined inline and a parameter override. It "
+            "validates and runs as written; edit it, citing what each number rests on."
+        ),
+    )
+    new.add_argument("name", metavar="NAME", help="the scenario's name; the file is NAME.yaml unless --out is given")
+    new.add_argument("--out", type=Path, metavar="FILE", help="the file to write (default: NAME.yaml)")
+    new.add_argument("--force", action="store_true", help="replace an existing file instead of refusing")
+
     validate = sub.add_parser(
         "validate",
         help="check scenario or experiment files without running them",

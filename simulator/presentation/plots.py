@@ -16,7 +16,8 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`shock_key` — the numbered key (number, quarter, name) of many shocks.
 * :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
 * :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
-* :func:`note_below` — a note in words under all the axes (what a figure leaves out, and why).
+* :func:`note_below` — a note in words under all the axes (what a figure leaves out, and why);
+  :func:`ranges_note_below` adds one naming a run's settings outside their documented ranges.
 * :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
 * :func:`coded_bands` and :func:`milestone_lines` — the coded history as intensity bands, and
   the milestones labelled with the ordinal level each one begins (:class:`CodedLevels`).
@@ -53,6 +54,7 @@ from simulator.core.structure import (
     OBSERVERS,
     PAIRS,
 )
+from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
 
@@ -546,6 +548,17 @@ def band_note(result: RunView) -> str:
     return f"Shaded bands hold 90% of the worlds: {result.band}."
 
 
+def ranges_note_below(fig: Figure, result: RunView) -> None:
+    """A caption naming the run's settings outside their documented ranges, if it has any.
+
+    Such a result rests on a setting the sources do not support; a plot copied out of the result
+    folder on its own must still say so, so the note is drawn on the figure itself.
+    """
+    note = caption(outside_fixed(result.scenario.parameters))
+    if note:
+        note_below(fig, note)
+
+
 def intensity_chart(
     result: RunView,
     path: Path,
@@ -577,6 +590,7 @@ def intensity_chart(
         place_legend_outside(ax, key=key)
         if band_label:
             note_below(fig, band_note(result))
+        ranges_note_below(fig, result)
         save_figure(fig, path)
 
 
@@ -607,6 +621,7 @@ def plot_domain_heatmap(result: RunView, path: Path) -> None:
         cbar.set_label(f"mean {INTENSITY}")
         ax.set_title(_title(result, "EU–Japan cooperation by domain"))
         key_below(fig, key, ncol=3)
+        ranges_note_below(fig, result)
         save_figure(fig, path)
 
 
@@ -636,6 +651,7 @@ def plot_threats(result: RunView, path: Path) -> None:
         fig.suptitle(_title(result, "Threat perceptions"))
         key_below(fig, key, ncol=3)
         note_below(fig, band_note(result))
+        ranges_note_below(fig, result)
         save_figure(fig, path)
 
 
@@ -692,6 +708,7 @@ def plot_pairs(result: RunView, path: Path) -> None:
             note_below(fig, constant_note(constants))
         if moving:
             note_below(fig, band_note(result))
+        ranges_note_below(fig, result)
         save_figure(fig, path)
 
 

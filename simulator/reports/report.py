@@ -39,6 +39,7 @@ from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLI
 from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
 from simulator.inputs.calibration import Calibration, default_calibration
+from simulator.inputs.documented_ranges import MANIFEST_KEY, OutsideRange, caption, from_manifest, outside_fixed
 from simulator.inputs.ensemble import POINT_BAND
 from simulator.inputs.scenario import Scenario
 from simulator.inputs.shocklib import default_library
@@ -692,14 +693,23 @@ def _warning(text: object) -> str:
     return f'\n<p class="note"><strong>Warning:</strong> {esc(str(text))}.</p>' if text else ""
 
 
+def _outside_ranges(found: Sequence[OutsideRange]) -> str:
+    """The warning under the lead of a result resting on settings outside their documented ranges, or nothing."""
+    if not found:
+        return ""
+    return _warning(f"{caption(found)}; these results rest on settings the sources do not support")
+
+
 def run_report(path: Path) -> Page:
     """The report of a run folder."""
     run = open_run(path)
     scenario = run.scenario
     n = len(run.replicates)
+    recorded = MANIFEST_KEY in run.manifest  # a run saved before manifests recorded them: ask its scenario
+    outside = from_manifest(run.manifest) if recorded else outside_fixed(scenario.parameters)
     page = Page(
         title=f"Scenario report: {scenario.name}",
-        lead=_lead("run", path),
+        lead=_lead("run", path) + _outside_ranges(outside),
     )
     page.add("scenario", "Scenario", scenario_html(scenario, n))
     page.add("headline", "Headline numbers", headline_html(headline(run)))
@@ -969,7 +979,11 @@ def sweep_report(path: Path) -> Page:
     manifest = sweep.manifest
     page = Page(
         title=f"Sweep report: {experiment.name}",
-        lead=_lead("sweep", path) + _warning(sweep.shortfall),
+        lead=_lead("sweep", path)
+        + _warning(sweep.shortfall)
+        + _outside_ranges(
+            from_manifest(manifest) if MANIFEST_KEY in manifest else experiment.outside_documented_ranges()
+        ),
     )
     factors = manifest.get("factors") or []
     page.add(

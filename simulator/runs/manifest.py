@@ -79,8 +79,13 @@ def build_manifest(
         replicates: Worlds simulated.
         timings: Seconds per phase of the run.
         extra: Entries to add or replace (the command line, the run's place in a comparison).
+
+    The manifest lists the scenario's parameter values outside their documented ranges
+    (:mod:`simulator.inputs.documented_ranges`), so that whoever audits a result learns from it
+    alone that it rests on a setting the sources do not support.
     """
     from simulator.inputs.calibration import default_calibration
+    from simulator.inputs.documented_ranges import MANIFEST_KEY, outside_fixed
 
     calibration = default_calibration()
     manifest: dict[str, Any] = {
@@ -98,6 +103,8 @@ def build_manifest(
         "command_line": None,  # filled in by the CLI; None for runs saved from the Python API
         **environment(),
         "calibration_parameters": len(calibration),
+        # settings the sources do not support (inside the hard bounds, outside the documented range)
+        MANIFEST_KEY: [item.to_dict() for item in outside_fixed(scenario.parameters, calibration)],
         "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
     }
     manifest.update(extra or {})

@@ -31,6 +31,7 @@ from simulator.base.schema_errors import schema_error
 from simulator.base.yamlio import LoadedYaml, dump_yaml, read_yaml
 from simulator.core.recorder import column_names
 from simulator.inputs.calibration import Calibration, default_calibration
+from simulator.inputs.documented_ranges import OutsideRange, outside_fixed, outside_swept
 from simulator.inputs.scenario import SEED_RANGE, Scenario, load_scenario, scenario_from_dict
 from simulator.runs.metrics import Metric, parse_metrics
 from simulator.sweeps.interop import DEFAULT_METRICS, HEADLINE_SERIES, SHOCK_PREFIX, shock_input, shock_input_value
@@ -231,6 +232,19 @@ class Experiment:
     def factor(self, name: str) -> Factor:
         """The factor called ``name``."""
         return next(f for f in self.factors if f.name == name)
+
+    def outside_documented_ranges(self, calibration: Calibration | None = None) -> list[OutsideRange]:
+        """The settings of the sweep outside their parameters' documented ranges: fixed values, then swept ranges.
+
+        A fixed value is one of the base scenario's parameters or of the experiment's ``set`` that
+        no factor varies; a swept range is a parameter factor's low to high (shock fields have no
+        documented range). The sweep's warnings, manifest and plot titles all come from this list,
+        so that a result resting on settings the sources do not support says so wherever it is read.
+        """
+        swept = {f.name for f in self.factors}
+        fixed = {path: value for path, value in self.scenario.parameters.items() if path not in swept}
+        ranges = [(f.name, f.low, f.high) for f in self.factors if f.shock is None]
+        return outside_fixed(fixed, calibration) + outside_swept(ranges, calibration)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form: re-running it gives the same sweep, the scenario inline."""

@@ -56,6 +56,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import IncompleteSweepWarning, UserError, clip
 from simulator.base.paths import not_found
 from simulator.base.progress import Progress
+from simulator.inputs.documented_ranges import MANIFEST_KEY
 from simulator.inputs.files import is_experiment_file
 from simulator.runs.manifest import environment, now_utc, package_version
 from simulator.storage.locks import LOCK_FILE, FolderLock, is_locked, owning
@@ -897,6 +898,7 @@ def _start_folder(
         ],
         "metrics": [m.name for m in experiment.metrics],
         "series": list(experiment.series),
+        MANIFEST_KEY: [item.to_dict() for item in experiment.outside_documented_ranges()],
         "chunk_worlds": chunk_worlds,
         "chunks": [{"index": c.index, "start": c.start, "stop": c.stop} for c in plan],
         "command_line": command_line,

@@ -29,6 +29,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from simulator.base.calendar import quarter_label
+from simulator.inputs.documented_ranges import title_note
 from simulator.presentation.labels import parameter_words, sentence, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
@@ -116,15 +117,21 @@ def draw_sweep_plots(data: SweepData, folder: Path) -> list[Path]:
 
 
 def _title(data: SweepData, what: str) -> str:
-    """``what`` above a line naming the experiment, scenario, design and how much of it finished."""
+    """``what`` above a line naming the experiment, scenario, design and how much of it finished.
+
+    A sweep whose fixed values or swept ranges leave their parameters' documented ranges says so in a
+    third line, so that no plot of it is read as resting on settings the sources support.
+    """
     experiment = data.experiment
     worlds = len(data.worlds)
     points = f"{len(data.table)} points"
     if not data.complete:
         points = f"{len(data.table)} of {design_size(experiment)} points (incomplete)"
+    outside = title_note(experiment.outside_documented_ranges())
     return (
         f"{what}\nexperiment: {experiment.name} · scenario: {experiment.scenario.name} "
         f"({experiment.scenario.period}) · {experiment.method}, {points}, {worlds:,} worlds"
+        + (f"\n{outside}" if outside else "")
     )
 
 

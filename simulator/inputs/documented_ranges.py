@@ -1,0 +1,150 @@
+"""Settings outside a parameter's documented range: found once, said the same way everywhere.
+
+Every calibrated parameter has a documented range (``range: [low, high]`` in the calibration,
+what the sources and the model's own assumptions support) inside wider hard bounds (the
+unit's, what the model can compute with). A value outside the hard bounds is an error; a value
+between the documented range and the hard bounds is allowed, because asking "what if" beyond
+the evidence is legitimate, but a result that rests on it must say so. This module finds such
+settings (fixed values of a run, or the ranges a sweep varies) and words them for the
+terminal, the manifests, the plots and the report, so that each says the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.inputs.calibration import Calibration, default_calibration
+
+MANIFEST_KEY = "outside_documented_ranges"
+"""The key of run and sweep manifests that lists the settings outside their documented ranges."""
+
+
+@dataclass(frozen=True)
+class OutsideRange:
+    """One setting outside its parameter's documented range.
+
+    Attributes:
+        path: The parameter's dotted path.
+        low: Low end of the documented range.
+        high: High end of the documented range.
+        value: The value held fixed (a scenario's ``parameters``, ``--set``, an experiment's ``set``),
+            or None for a swept parameter.
+        swept: The ``(low, high)`` a sweep varies the parameter over, or None for a fixed value.
+    """
+
+    path: str
+    low: float
+    high: float
+    value: float | None = None
+    swept: tuple[float, float] | None = None
+
+    @property
+    def documented(self) -> str:
+        """The documented range as written in messages, e.g. ``0.2–0.8``."""
+        return f"{self.low:g}–{self.high:g}"
+
+    @property
+    def short(self) -> str:
+        """A few words for a caption or a title: ``JPN.deference=0.95 (0.2–0.8)``.
+
+        A swept parameter reads ``JPN.deference swept 0–1 beyond 0.2–0.8``.
+        """
+        if self.swept is not None:
+            return f"{self.path} swept {self.swept[0]:g}–{self.swept[1]:g} beyond {self.documented}"
+        return f"{self.path}={self.value:g} ({self.documented})"
+
+    def warning(self) -> str:
+        """The warning line printed on stderr before a run or sweep."""
+        if self.swept is not None:
+            return (
+                f"warning: {self.path} is swept {self.swept[0]:g}–{self.swept[1]:g}, beyond its documented range "
+                f"{self.documented}; results at points outside it rest on settings the sources do not support"
+            )
+        return (
+            f"warning: {self.path}={self.value:g} is outside its documented range {self.documented}; "
+            "results rest on a setting the sources do not support"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest entry: ``{path, value, low, high}``, or ``{path, swept, low, high}`` for a swept parameter."""
+        entry: dict[str, Any] = {"path": self.path}
+        if self.swept is not None:
+            entry["swept"] = list(self.swept)
+        else:
+            entry["value"] = self.value
+        return {**entry, "low": self.low, "high": self.high}
+
+    @classmethod
+    def from_dict(cls, entry: Mapping[str, Any]) -> OutsideRange:
+        """An entry read back from a manifest (as :meth:`to_dict` wrote it).
+
+        Raises:
+            KeyError, TypeError, ValueError: for an entry not in that form.
+        """
+        swept = entry.get("swept")
+        return cls(
+            path=str(entry["path"]),
+            low=float(entry["low"]),
+            high=float(entry["high"]),
+            value=None if swept is not None else float(entry["value"]),
+            swept=None if swept is None else (float(swept[0]), float(swept[1])),
+        )
+
+
+def outside_fixed(parameters: Mapping[str, float], calibration: Calibration | None = None) -> list[OutsideRange]:
+    """The fixed values among ``parameters`` (dotted path to value) that lie outside their documented range.
+
+    A path the calibration does not know is skipped: it has no documented range to be outside
+    of, and validation has refused it already.
+    """
+    calibration = calibration or default_calibration()
+    found = []
+    for path, value in parameters.items():
+        param = calibration.get(path)
+        if param is not None and not param.low <= value <= param.high:
+            found.append(OutsideRange(path, param.low, param.high, value=float(value)))
+    return found
+
+
+def outside_swept(
+    ranges: Iterable[tuple[str, float, float]], calibration: Calibration | None = None
+) -> list[OutsideRange]:
+    """The swept ``(path, low, high)`` ranges that reach beyond their parameter's documented range.
+
+    A path the calibration does not know (a shock's field) is skipped.
+    """
+    calibration = calibration or default_calibration()
+    found = []
+    for path, low, high in ranges:
+        param = calibration.get(path)
+        if param is not None and (low < param.low or high > param.high):
+            found.append(OutsideRange(path, param.low, param.high, swept=(float(low), float(high))))
+    return found
+
+
+def caption(found: Sequence[OutsideRange]) -> str:
+    """The caption line under a run's plots, or "" when every setting is inside its documented range."""
+    if not found:
+        return ""
+    return "Outside documented ranges: " + "; ".join(item.short for item in found)
+
+
+def title_note(found: Sequence[OutsideRange]) -> str:
+    """The parenthesis a sweep plot's title ends with, or "" when every setting is inside its documented range."""
+    if not found:
+        return ""
+    return "(outside documented ranges: " + "; ".join(item.short for item in found) + ")"
+
+
+def from_manifest(manifest: Mapping[str, Any]) -> list[OutsideRange]:
+    """The settings a manifest records as outside their documented ranges ([] for a folder written before)."""
+    entries = manifest.get(MANIFEST_KEY) or []
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        try:
+            found.append(OutsideRange.from_dict(entry))
+        except (KeyError, TypeError, ValueError, IndexError):
+            continue  # a hand-edited entry: the report shows the others rather than failing
+    return found
