@@ -111,8 +111,9 @@ TWIN_COLOUR = OKABE_ITO[1]
 """Colour of a run's no-shock twin: orange, apart from the run's blue and the grey of shock lines."""
 TWIN_LABEL = "without the shocks"
 """How the headline plot names the twin."""
-DIFFERENCE_COLOUR = "#333333"
-"""Colour of the paired difference run minus twin: a near-black, since it is neither the run nor the twin."""
+DIFFERENCE_COLOUR = OKABE_ITO[4]
+"""Colour of the paired difference run minus twin: reddish purple, neither the run's blue nor the twin's orange,
+and apart from the grey strip of effects too small to matter behind it."""
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,

@@ -131,7 +131,7 @@ def effect_sentence(effect: ShockEffect) -> str:
     band = f"90% of worlds {effect.low:+.3f} to {effect.high:+.3f}"
     gap = f"largest gap in {effect.gap_quarter} ({effect.gap:+.3f})"
     if not effect.matters:
-        reached = "" if abs(effect.gap) >= SMALLEST_INDEX_EFFECT else ", also below it"
+        reached = ", which does matter" if abs(effect.gap) >= SMALLEST_INDEX_EFFECT else ", also below it"
         return (
             f"The shocks changed final EU–Japan cooperation by {effect.final:+.3f} ({band}) against the same worlds "
             f"without them, below the smallest effect that matters ({SMALLEST_INDEX_EFFECT:g}); {gap}{reached}."
