@@ -621,7 +621,7 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
         milestone_lines(top, milestone_meanings())
         top.set_ylabel(f"cooperation {INTENSITY}")
         top.set_title(_title(result, "EU–Japan security cooperation"))
-        place_legend_outside(top, key=key)
+        place_legend_outside(top)
 
         difference = result.series(head) - twin_data
         x = result.steps
@@ -649,6 +649,7 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
         bottom.set_title("What the shocks did: each world minus the same world without them", fontsize=10, loc="left")
         place_legend_outside(bottom)
         quarter_axis(bottom, result)
+        key_below(fig, key, ncol=3)  # beside the upper panel a long key would run into the lower panel's legend
         note_below(
             fig,
             f"{band_note(result)} The dashed line is the same worlds {TWIN_LABEL} (same seed, so each world draws the "

@@ -404,7 +404,10 @@ class RunResult:
         if not self.scenario.shocks:
             return {"simulated": False, "why": "the scenario has no shocks"}
         if self.twin is None:
-            return {"simulated": False, "why": "simulated without it (eujsim run --no-twin, or twin=False in Python)"}
+            return {
+                "simulated": False,
+                "why": "not simulated with this run (eujsim run --no-twin, or in Python without twin=True)",
+            }
         return {
             "simulated": True,
             "files": list(TWIN_FILES),
