@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -31,7 +32,7 @@ from simulator.runs.twin import (
     without_shocks,
 )
 
-from .conftest import SCENARIOS, eujsim
+from .conftest import SCENARIOS, cli_error, eujsim
 
 RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -207,3 +208,16 @@ def test_the_report_leads_with_the_same_sentence(retrenchment):
     assert escaped in page
     assert page.index(escaped) < page.index('id="scenario"'), "it leads the page"
     assert "the same worlds without the shocks" in page, "the headline figure's caption names the twin"
+
+
+def test_the_twin_table_has_the_columns_the_reader_expects_and_damage_is_one_line(retrenchment, tmp_path):
+    from simulator.runs.run_folder import TABLE_COLUMNS
+
+    header = (retrenchment / TWIN_FILES[0]).read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert tuple(header[:3]) == TABLE_COLUMNS[TWIN_FILES[0]]
+    assert header == (retrenchment / "timeseries.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
+    damaged = tmp_path / "damaged"
+    shutil.copytree(retrenchment, damaged, ignore=shutil.ignore_patterns("report.html"))
+    (damaged / TWIN_FILES[0]).write_text("replicate,step,quarter,coop_EU_JPN\n0,0,2024Q4,0.5\n", encoding="utf-8")
+    message = cli_error("report", damaged)
+    assert str(damaged / TWIN_FILES[0]) in message and "run the scenario again" in message

@@ -711,6 +711,8 @@ def effect_html(run: RunFolder) -> str:
     try:
         line = effect_line(run, run.twin, bool(run.scenario.shocks))
     except UserError as exc:
+        if exc.file is not None:  # a damaged table, named with its fix
+            raise
         raise UserError(f"{exc.message}; the folder is damaged: run the scenario again", file=run.path) from None
     if run.twin is None and run.scenario.shocks:
         line = "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
