@@ -38,6 +38,8 @@ RESULT_FILES = {
     "events.csv",
     "drivers.csv",
 }
+TWIN_FILES = {"twin_timeseries.csv", "twin_summary.csv"}
+"""Written beside the run's own files when the scenario has shocks (unless --no-twin)."""
 PLOTS = ["coop_eu_jpn.png", "domains_heatmap.png", "threats.png", "pairs.png"]
 
 
@@ -70,7 +72,7 @@ def baseline_run(tmp_path_factory) -> Path:
 
 def test_run_writes_every_result_file(retrenchment_run):
     out, _ = retrenchment_run
-    assert {p.name for p in out.iterdir()} >= RESULT_FILES
+    assert {p.name for p in out.iterdir()} >= RESULT_FILES | TWIN_FILES
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(PLOTS)
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
     assert os.stat(out).st_mode & 0o055, "the result folder must be readable like any other folder, not private"
@@ -173,8 +175,9 @@ def test_stdout_ends_with_a_summary(retrenchment_run):
     assert str(out) in lines[-1]
     timeseries = pd.read_csv(out / "timeseries.csv")
     final = timeseries.loc[timeseries["step"] == HORIZON, "coop_EU_JPN"].mean()
-    headline = next(line for line in lines if "EU–Japan cooperation" in line)
+    headline = next(line for line in lines if "EU–Japan cooperation  start" in line)
     assert f"final {final:.2f}" in headline
+    assert lines[1].startswith("The shocks raised final EU–Japan cooperation by "), "the summary leads with the effect"
 
 
 def test_resolved_scenario_reloads_and_reproduces(retrenchment_run, tmp_path):
@@ -241,13 +244,16 @@ def test_several_files_each_get_their_own_default_folder(tmp_path, monkeypatch):
     lines = out.strip().splitlines()
     assert lines[0] == "[1/2] alpha.yaml: 'alpha', 3 replicates x 6 quarters (2025Q1–2026Q2), seed 11"
     assert lines[1].startswith("[2/2] beta.yaml: 'beta'")
+    assert lines[1].endswith("and the same worlds without its shocks")
     assert lines[2] == "Results of 2 scenarios:"
     assert re.match(r"^  results/alpha\s+alpha\.yaml: final EU–Japan cooperation \d\.\d\d", lines[3])
     assert re.match(r"^  results/beta\s+beta\.yaml: final EU–Japan cooperation", lines[4])
     assert len(lines) == 5
+    assert re.search(r"from the shocks$", lines[4]), "a scenario with shocks says what they did"
     for name in ("alpha", "beta"):
         folder = tmp_path / "results" / name
-        assert {p.name for p in folder.iterdir()} == RESULT_FILES, "--no-plots applies to every scenario"
+        twin = TWIN_FILES if name == "beta" else set()  # beta has a shock, alpha none
+        assert {p.name for p in folder.iterdir()} == RESULT_FILES | twin, "--no-plots applies to every scenario"
         assert load_scenario(folder / "scenario.yaml").name == name
         assert len(pd.read_csv(folder / "timeseries.csv")) == SMALL * 7
     shocks = pd.read_csv(tmp_path / "results" / "beta" / "events.csv").query("type == 'shock'")

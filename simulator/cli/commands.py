@@ -39,7 +39,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.inputs.shocklib import load_library
     from simulator.runs.results import format_interval
     from simulator.runs.run_size import check_run_fits
-    from simulator.runs.runner import resolve, simulate
+    from simulator.runs.runner import resolve, simulate, with_twin
+    from simulator.runs.twin import shock_effect
     from simulator.storage.output import result_folders
 
     calibration = default_calibration()
@@ -74,8 +75,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     }
     if not batch:
         if not args.quiet:
-            print(f"Running '{scenarios[0].name}': {_describe(scenarios[0])}", flush=True)
+            print(f"Running '{scenarios[0].name}': {_describe(scenarios[0], not args.no_twin)}", flush=True)
         result = simulate(scenarios[0])
+        if not args.no_twin:
+            result = with_twin(result)
         out = result.save(folders[0], **save)
         print(out if args.quiet else result.text_summary(out))
         return 0
@@ -84,9 +87,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     headlines: list[str] = []
     for number, (file, scenario, out) in enumerate(zip(files, scenarios, folders, strict=True), start=1):
         if not args.quiet:
-            print(f"[{number}/{len(files)}] {file}: '{scenario.name}', {_describe(scenario)}", flush=True)
+            print(
+                f"[{number}/{len(files)}] {file}: '{scenario.name}', {_describe(scenario, not args.no_twin)}",
+                flush=True,
+            )
         try:
             result = simulate(scenario)
+            if not args.no_twin:
+                result = with_twin(result)
             out = result.save(out, **save)
         except KeyboardInterrupt:
             if not listing:
@@ -97,7 +105,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
             return 130
         listing.append(str(out))
-        headlines.append(f"final EU–Japan cooperation {format_interval(result.interval(result.final().to_numpy()))}")
+        headline = f"final EU–Japan cooperation {format_interval(result.interval(result.final().to_numpy()))}"
+        if result.twin is not None:
+            headline += f", {shock_effect(result, result.twin).final:+.3f} from the shocks"
+        headlines.append(headline)
         if args.quiet:
             print(out, flush=True)
     if not args.quiet:
@@ -123,12 +134,13 @@ def _warn_outside_ranges(found: Iterable[tuple[OutsideRange, Path | None]]) -> N
             print(line, file=sys.stderr, flush=True)
 
 
-def _describe(scenario: Scenario) -> str:
-    """Size, quarters, seed and (if any) parameter ensemble of a run, for the line printed before it starts."""
+def _describe(scenario: Scenario, twin: bool = False) -> str:
+    """Size, quarters, seed, (if any) parameter ensemble and twin of a run, for the line printed before it starts."""
     over = "" if scenario.ensemble is None else f", over the {scenario.ensemble.name} parameter ensemble"
+    also = ", and the same worlds without its shocks" if twin and scenario.shocks else ""
     return (
         f"{scenario.replicates} replicates x {scenario.horizon} quarters ({scenario.period}), seed {scenario.seed}"
-        f"{over}"
+        f"{over}{also}"
     )
 
 

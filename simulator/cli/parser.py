@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
         "'calibrated' (shipped; docs/calibration.md) or your own CSV; parameters the scenario or --set give "
         "keep their values (default: the point calibration)",
     )
+    run.add_argument(
+        "--no-twin",
+        action="store_true",
+        help="skip the no-shock twin: by default a scenario with shocks is also simulated without them, on the "
+        "same seed and worlds, so that the summary and plot show what the shocks did (it takes about twice as long)",
+    )
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 

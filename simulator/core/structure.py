@@ -126,6 +126,16 @@ declarations (1990s) to operational arrangements (2023 Atalanta arrangement)
 to a defence partnership (2024); the labels name those stages on the 0–1 scale.
 """
 
+SMALLEST_INDEX_EFFECT: Final = 0.01
+"""Smallest effect that matters on a 0–1 index (cooperation, threat, stability, activity).
+
+Argued in docs/validation.md: 7% of the 0.15 gap between milestones, about two replicate
+standard deviations of final EU–Japan cooperation in the baseline, and about 40% of the
+February 2022 invasion's effect on cooperation by 2024Q4 in the backcast (0.024), the one
+large shock whose aftermath the sources describe. docs/ablation.md uses the same number, and
+a run's summary calls a smaller effect of its shocks too small to matter. It lives here, beside
+the milestones on the same scale, so that every layer that judges an effect can use it."""
+
 
 def pair_name(a: str, b: str) -> str:
     """Canonical name of the pair {a, b}, members in ``ACTORS`` order."""

@@ -29,7 +29,7 @@ import numpy as np
 
 from simulator.base.calendar import parse_quarter, quarter_year
 from simulator.core.mechanisms.spending import policy_path
-from simulator.core.structure import DOMAIN_LABELS, DOMAINS
+from simulator.core.structure import DOMAIN_LABELS, DOMAINS, SMALLEST_INDEX_EFFECT
 from simulator.evaluation.history_fit import CUT_POINTS
 from simulator.evaluation.paired import BOOTSTRAP_DRAWS, CONFIDENCE
 from simulator.inputs.calibration import default_calibration
@@ -49,14 +49,6 @@ Kind = Literal["validation", "verification", "calibration"]
 - ``calibration``: inputs were adjusted until the check held (the backcast's targets); passing
   it is a condition of the calibration, not evidence.
 """
-
-SMALLEST_INDEX_EFFECT = 0.01
-"""Smallest effect that matters on a 0–1 index (cooperation, threat, stability, activity).
-
-Argued in docs/validation.md: 7% of the 0.15 gap between milestones, about two replicate
-standard deviations of final EU–Japan cooperation in the baseline, and about 40% of the
-February 2022 invasion's effect on cooperation by 2024Q4 in the backcast (0.024), the one
-large shock whose aftermath the sources describe. docs/ablation.md uses the same number."""
 
 INDEX_REASON = "a 0–1 index"
 

@@ -53,6 +53,7 @@ from simulator.core.structure import (
     MILESTONES,
     OBSERVERS,
     PAIRS,
+    SMALLEST_INDEX_EFFECT,
 )
 from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
@@ -108,6 +109,13 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 CHALLENGER_COLOURS = {"CHN": "#D55E00", "RUS": "#0072B2", "PRK": "#009E73"}
 BAND_ALPHA = 0.18
 """Opacity of a 5–95% band under its line."""
+TWIN_COLOUR = OKABE_ITO[1]
+"""Colour of a run's no-shock twin: orange, apart from the run's blue and the grey of shock lines."""
+TWIN_LABEL = "without the shocks"
+"""How the headline plot names the twin."""
+DIFFERENCE_COLOUR = OKABE_ITO[4]
+"""Colour of the paired difference run minus twin: reddish purple, neither the run's blue nor the twin's orange,
+and apart from the grey strip of effects too small to matter behind it."""
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -567,12 +575,13 @@ def intensity_chart(
     band_label: str | None = None,
     *,
     milestones: bool = False,
-) -> None:
+) -> Figure:
     """Cooperation intensity over time: one banded line per ``(variable, colour, label)``.
 
     With ``milestones``, dotted lines mark where EU–Japan cooperation reaches each milestone,
     labelled with the level of the coded history it reads as (docs/ODD.md, observation model),
     so that a reader of a forward run sees what a level means in things the sources record.
+    Returns the figure, closed once saved.
     """
     with style():
         fig, ax = plt.subplots(figsize=(10, 5.2))
@@ -592,14 +601,76 @@ def intensity_chart(
             note_below(fig, band_note(result))
         ranges_note_below(fig, result)
         save_figure(fig, path)
+    return fig
 
 
-def plot_headline(result: RunView, path: Path) -> None:
-    """EU–Japan cooperation with its 90% band and shock markers."""
-    line = (f"coop_{HEADLINE_PAIR}", OKABE_ITO[0], "EU–Japan, mean over replicates")
-    intensity_chart(
-        result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates", milestones=True
-    )
+def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> Figure:
+    """EU–Japan cooperation with its 90% band and shock markers; with a twin, also what the shocks did.
+
+    Given the run's no-shock ``twin`` (the same worlds without the shocks), the upper panel adds the
+    twin as a dashed line with a lighter band, and a lower panel shows the paired difference, world by
+    world (mean and the band of 90% of worlds), against a zero line. The grey strip around zero is
+    the smallest effect that matters on the 0–1 scale, so that a reader sees at once whether the gap
+    is worth reading. Without a twin the plot is the single panel it always was.
+
+    Returns:
+        The figure, closed once saved (its axes and legends can still be read).
+    """
+    head = f"coop_{HEADLINE_PAIR}"
+    if twin is None:
+        line = (head, OKABE_ITO[0], "EU–Japan, mean over replicates")
+        return intensity_chart(
+            result, path, [line], "EU–Japan security cooperation", band_label="90% of replicates", milestones=True
+        )
+    with style():
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.6]})
+        band(top, result, head, OKABE_ITO[0], "EU–Japan, with the shocks (mean)")
+        twin_data = twin.series(head)
+        low, high = np.percentile(twin_data, 5, axis=1), np.percentile(twin_data, 95, axis=1)
+        top.fill_between(twin.steps, low, high, color=TWIN_COLOUR, alpha=BAND_ALPHA / 2, lw=0)
+        top.plot(twin.steps, twin_data.mean(axis=1), color=TWIN_COLOUR, lw=1.8, ls="--", label=TWIN_LABEL)
+        top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
+        key = shock_markers(top, result)
+        top.set_ylim(0, 1)
+        milestone_lines(top, milestone_meanings())
+        top.set_ylabel(f"cooperation {INTENSITY}")
+        top.set_title(_title(result, "EU–Japan security cooperation"))
+        place_legend_outside(top)
+
+        difference = result.series(head) - twin_data
+        x = result.steps
+        bottom.axhspan(-SMALLEST_INDEX_EFFECT, SMALLEST_INDEX_EFFECT, color="#999999", alpha=0.15, lw=0, zorder=0.4)
+        bottom.axhline(0, color="#333333", lw=0.8, zorder=0.8)
+        d_low, d_high = np.percentile(difference, 5, axis=1), np.percentile(difference, 95, axis=1)
+        bottom.fill_between(x, d_low, d_high, color=DIFFERENCE_COLOUR, alpha=BAND_ALPHA, lw=0)
+        bottom.plot(x, difference.mean(axis=1), color=DIFFERENCE_COLOUR, lw=2, label="mean of the worlds")
+        bottom.plot([], [], color=DIFFERENCE_COLOUR, alpha=0.3, lw=8, label="90% of worlds")
+        bottom.fill_between(
+            [],
+            [],
+            [],
+            color="#999999",
+            alpha=0.15,
+            lw=0,
+            label=f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter",
+        )
+        shock_markers(bottom, result, annotate=False)
+        floor = 2 * SMALLEST_INDEX_EFFECT  # zero and the strip around it always show, with room
+        lowest, highest = min(float(d_low.min()), -floor), max(float(d_high.max()), floor)
+        margin = 0.08 * (highest - lowest)
+        bottom.set_ylim(lowest - margin, highest + margin)
+        bottom.set_ylabel("shocks' effect\n(with − without)")
+        bottom.set_title("What the shocks did: each world minus the same world without them", fontsize=10, loc="left")
+        place_legend_outside(bottom)
+        quarter_axis(bottom, result)
+        key_below(fig, key, ncol=3)  # beside the upper panel a long key would run into the lower panel's legend
+        note_below(
+            fig,
+            f"{band_note(result)} The dashed line is the same worlds {TWIN_LABEL} (same seed, so each world draws the "
+            "same random numbers with and without them); the lower panel is their difference, world by world.",
+        )
+        save_figure(fig, path)
+    return fig
 
 
 def plot_domain_heatmap(result: RunView, path: Path) -> None:
@@ -880,11 +951,18 @@ RUN_PLOTS = {
 }
 
 
-def draw_run_plots(result: RunView, folder: Path) -> list[Path]:
-    """Draw every run plot into ``folder`` and return their paths."""
+def draw_run_plots(result: RunView, folder: Path, *, twin: RunView | None = None) -> list[Path]:
+    """Draw every run plot into ``folder`` and return their paths.
+
+    With the run's no-shock ``twin``, the headline plot shows it and what the shocks did
+    (:func:`plot_headline`); the other plots show the run alone.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, draw in RUN_PLOTS.items():
-        draw(result, folder / name)
+        if draw is plot_headline:
+            plot_headline(result, folder / name, twin)
+        else:
+            draw(result, folder / name)
         paths.append(folder / name)
     return paths

@@ -49,6 +49,7 @@ from simulator.runs.manifest import package_version
 from simulator.runs.metrics import Metric
 from simulator.runs.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
 from simulator.runs.run_folder import RunFolder, open_run
+from simulator.runs.twin import effect_line
 from simulator.storage.output import check_writable, remove_abandoned, write_text_atomically
 from simulator.storage.ownership import COMPARE_FILE, RUN_FILES, folder_kind
 
@@ -111,6 +112,7 @@ h4 { font-size: 1rem; margin-top: 1.4rem; }
 a { color: var(--accent); }
 .meta, .note, figcaption, caption { color: var(--muted); }
 .note { font-size: 0.95rem; }
+.effect { font-size: 1.05rem; border-left: 3px solid var(--accent); padding-left: 0.6rem; }
 nav ol { columns: 2; margin: 0.5rem 0; }
 table { border-collapse: collapse; margin: 0.75rem 0 1.25rem; font-size: 0.9rem; width: auto; max-width: 100%; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
@@ -214,8 +216,12 @@ def figure(data: bytes, alt: str, caption: str, *, source: Path | None = None) -
     )
 
 
-def plot_figures(folder: Path, intro: str) -> str:
-    """Every PNG in ``folder`` as figures (known plots in their usual order, then by name)."""
+def plot_figures(folder: Path, intro: str, captions: dict[str, str] | None = None) -> str:
+    """Every PNG in ``folder`` as figures (known plots in their usual order, then by name).
+
+    ``captions`` replace the usual caption of some plots, for a folder whose plots show more
+    than usual (a run's headline plot with its no-shock twin).
+    """
     known = list(PLOT_CAPTIONS)
     files = sorted(
         folder.glob("*.png") if folder.is_dir() else [],
@@ -225,7 +231,7 @@ def plot_figures(folder: Path, intro: str) -> str:
         return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>'
     parts = [f'<p class="note">{esc(intro)}</p>']
     for file in files:
-        caption = PLOT_CAPTIONS.get(file.name) or _generic_caption(file.name)
+        caption = (captions or {}).get(file.name) or PLOT_CAPTIONS.get(file.name) or _generic_caption(file.name)
         parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({file.name})", source=file))
     return "\n".join(parts)
 
@@ -700,8 +706,31 @@ def _outside_ranges(found: Sequence[OutsideRange]) -> str:
     return _warning(f"{caption(found)}; these results rest on settings the sources do not support")
 
 
+TWIN_CAPTION = (
+    "EU–Japan security cooperation (0–1) over the run: above, the mean over replicates with the band holding 90% of "
+    "them, and dashed with a lighter band the same worlds without the shocks (same seed, so each world draws the same "
+    "random numbers); below, what the shocks did, world by world (run minus its twin: mean and 90% of worlds), with "
+    "the strip around zero too small to matter. Vertical lines mark shock onsets, dotted lines the milestones with "
+    "the level of the coded history each one begins (docs/history.md)."
+)
+"""Caption of a run's headline plot drawn with its no-shock twin."""
+
+
+def effect_html(run: RunFolder) -> str:
+    """The sentence on what the run's shocks did (:func:`simulator.runs.twin.effect_line`), to lead the page."""
+    try:
+        line = effect_line(run, run.twin, bool(run.scenario.shocks))
+    except UserError as exc:
+        if exc.file is not None:  # a damaged table, named with its fix
+            raise
+        raise UserError(f"{exc.message}; the folder is damaged: run the scenario again", file=run.path) from None
+    if run.twin is None and run.scenario.shocks:
+        line = "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
+    return f'<p class="effect"><strong>What the shocks did.</strong> {esc(line)}</p>'
+
+
 def run_report(path: Path) -> Page:
-    """The report of a run folder."""
+    """The report of a run folder, led by what its shocks did against the same worlds without them."""
     run = open_run(path)
     scenario = run.scenario
     n = len(run.replicates)
@@ -709,11 +738,12 @@ def run_report(path: Path) -> Page:
     outside = from_manifest(run.manifest) if recorded else outside_fixed(scenario.parameters)
     page = Page(
         title=f"Scenario report: {scenario.name}",
-        lead=_lead("run", path) + _outside_ranges(outside),
+        lead=_lead("run", path) + "\n" + effect_html(run) + _outside_ranges(outside),
     )
     page.add("scenario", "Scenario", scenario_html(scenario, n))
     page.add("headline", "Headline numbers", headline_html(headline(run)))
-    page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim run` drew for this folder."))
+    captions = {"coop_eu_jpn.png": TWIN_CAPTION} if run.twin is not None else None
+    page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim run` drew for this folder.", captions))
     explained = explanation_html(run)
     page.add(
         "explanation",

@@ -5,12 +5,15 @@ and quarter), ``summary`` (mean and percentiles per quarter and variable, and wh
 the variable is held constant), ``events`` (shocks, episodes, milestones) and ``drivers``
 (each mechanism's contribution to the quarterly change in EU–JPN cooperation). Series held
 at one number in every world and quarter (:mod:`simulator.runs.constants`) are set apart in
-the text summary, never ranked among the movers.
+the text summary, never ranked among the movers. A run may carry its no-shock twin
+(``twin``, :mod:`simulator.runs.twin`): then the summary leads with what the shocks did, and the
+result folder holds the twin's tables beside the run's.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -36,6 +39,7 @@ from simulator.inputs.scenario import Scenario
 from simulator.runs.constants import HeldConstant, constant_value, held_constant_pairs
 from simulator.runs.ensembles import band_of, manifest_entry
 from simulator.runs.metrics import Metric
+from simulator.runs.twin import TWIN_FILES, ShockEffect, effect_line, shock_effect
 from simulator.storage.output import atomic_folder
 
 if TYPE_CHECKING:
@@ -73,6 +77,8 @@ class RunResult:
         timings: Seconds spent per phase.
         pair_history: One pair's desire terms, desires and cooperation per step, when the run
             kept them (:class:`~simulator.core.recorder.PairHistory`); else None.
+        twin: The same worlds simulated without the scenario's shocks, when they were
+            (:func:`simulator.runs.runner.simulate_twin`); None otherwise and for a scenario without shocks.
     """
 
     scenario: Scenario
@@ -84,6 +90,7 @@ class RunResult:
     replicates: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
     pair_history: PairHistory | None = None
+    twin: RunResult | None = field(default=None, repr=False)
 
     # -- basic access -----------------------------------------------------------
 
@@ -120,6 +127,17 @@ class RunResult:
     def band(self) -> str:
         """What the run's 90% bands hold: replicate noise only, or parameter uncertainty as well."""
         return band_of(self.scenario)
+
+    def shock_effect(self) -> ShockEffect:
+        """What the shocks did to EU–Japan cooperation: this run minus its twin, world by world.
+
+        Raises:
+            UserError: if the run has no twin (no shocks, or simulated without one).
+        """
+        if self.twin is None:
+            why = "has no shocks" if not self.scenario.shocks else "was simulated without its twin"
+            raise UserError(f"this run {why}, so there is no effect of shocks to state; run it with twin=True")
+        return shock_effect(self, self.twin)
 
     # -- tables -----------------------------------------------------------------
 
@@ -301,10 +319,12 @@ class RunResult:
         from simulator.presentation.labels import constant_lines, series_label
 
         head = f"coop_{HEADLINE_PAIR}"
-        lines = [
+        effect = effect_line(self, self.twin, bool(self.scenario.shocks))
+        lines = textwrap.wrap(effect, SUMMARY_WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+        lines.append(
             f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
             f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}"
-        ]
+        )
         start = self.interval(self.series(head)[0])
         final = self.interval(self.final(head).to_numpy())
         peak = self.interval(self.peak(head).to_numpy())
@@ -323,8 +343,9 @@ class RunResult:
         lines.append(f"  Intervals and bands   90% of worlds: {self.band}")
         if out is not None:
             plots = ", plots/" if (out / "plots").is_dir() else ""
+            twin = "".join(f", {name}" for name in TWIN_FILES if (out / name).is_file())
             lines.append(
-                f"  Results in {out}/ (summary.txt, timeseries.csv, summary.csv, events.csv, drivers.csv{plots})"
+                f"  Results in {out}/ (summary.txt, timeseries.csv, summary.csv, events.csv, drivers.csv{twin}{plots})"
             )
         return "\n".join(lines)
 
@@ -363,13 +384,40 @@ class RunResult:
             (tmp / "summary.txt").write_text(self.text_summary() + "\n", encoding="utf-8")
             self.events.to_csv(tmp / "events.csv", index=False)
             self.drivers_table.to_csv(tmp / "drivers.csv", index=False, float_format="%.6g")
+            if self.twin is not None:
+                self.twin.timeseries.to_csv(tmp / TWIN_FILES[0], index=False, float_format="%.6g")
+                self.twin.summary.to_csv(tmp / TWIN_FILES[1], index=False, float_format="%.6g")
             if plots:
-                draw_run_plots(self, tmp / "plots")
+                draw_run_plots(self, tmp / "plots", twin=self.twin)
             ensemble = manifest_entry(self.scenario)
-            extra = {"ensemble": ensemble, **(manifest_extra or {})} if ensemble else manifest_extra
-            manifest = build_manifest(self.scenario, replicates=len(self.replicates), timings=self.timings, extra=extra)
+            extra = {"ensemble": ensemble} if ensemble else {}
+            extra = {**extra, "twin": self._twin_entry(), **(manifest_extra or {})}
+            timings = dict(self.timings)
+            if self.twin is not None:
+                timings |= {f"twin_{phase}": seconds for phase, seconds in self.twin.timings.items()}
+            manifest = build_manifest(self.scenario, replicates=len(self.replicates), timings=timings, extra=extra)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         return writer.destination
+
+    def _twin_entry(self) -> dict[str, object]:
+        """What the manifest says of the twin: its files and what it is, or why the folder has none."""
+        if not self.scenario.shocks:
+            return {"simulated": False, "why": "the scenario has no shocks"}
+        if self.twin is None:
+            return {
+                "simulated": False,
+                "why": "not simulated with this run (eujsim run --no-twin, or in Python without twin=True)",
+            }
+        return {
+            "simulated": True,
+            "files": list(TWIN_FILES),
+            "what": "the same scenario, seed, replicates, parameters and ensemble rows with every shock removed",
+            "shocks_removed": [shock.name for shock in self.scenario.shocks],
+        }
+
+
+SUMMARY_WIDTH = 110
+"""Characters per line of the summary's opening sentence (a terminal's width, with room to spare)."""
 
 
 def interval(values: np.ndarray) -> tuple[float, float, float]:

@@ -28,10 +28,12 @@ from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.runs.constants import HeldConstant, held_constant_pairs
 from simulator.runs.ensembles import saved_band, saved_ensemble
 from simulator.runs.results import RunResult
+from simulator.runs.twin import TWIN_FILES, without_shocks
 from simulator.storage.ownership import RUN_FILES, folder_kind
 
 TABLE_COLUMNS = {
     "timeseries.csv": ("replicate", "step", "quarter"),
+    TWIN_FILES[0]: ("replicate", "step", "quarter"),
     "summary.csv": ("step", "quarter", "variable", "mean", "p5", "p50", "p95"),
     "events.csv": ("replicate", "step", "quarter", "type", "actor", "name", "detail"),
     "drivers.csv": ("step", "quarter", "domain", "driver", "mean", "p5", "p95"),
@@ -60,11 +62,25 @@ class RunFolder:
         path: The folder.
         scenario: The resolved scenario the run used (``scenario.yaml``).
         manifest: Provenance written with the run (``manifest.json``).
+        timeseries_file: The table of per-world series: ``timeseries.csv`` for the run,
+            ``twin_timeseries.csv`` for its no-shock twin (:attr:`twin`).
     """
 
     path: Path
     scenario: Scenario
     manifest: dict[str, Any] = field(default_factory=dict)
+    timeseries_file: str = "timeseries.csv"
+
+    @cached_property
+    def twin(self) -> RunFolder | None:
+        """The saved no-shock twin (the same worlds without the shocks), or None if the folder has none.
+
+        Folders of scenarios without shocks, of runs made with ``--no-twin`` and of older versions
+        of eujsim hold no twin.
+        """
+        if self.timeseries_file != "timeseries.csv" or not (self.path / TWIN_FILES[0]).is_file():
+            return None
+        return RunFolder(self.path, without_shocks(self.scenario), self.manifest, timeseries_file=TWIN_FILES[0])
 
     @cached_property
     def timeseries(self) -> pd.DataFrame:
@@ -74,8 +90,8 @@ class RunFolder:
             UserError: if the table is damaged: unreadable, without its columns, with text where
                 numbers belong, or with rows missing or repeated.
         """
-        frame = self._table("timeseries.csv")
-        path = self.path / "timeseries.csv"
+        frame = self._table(self.timeseries_file)
+        path = self.path / self.timeseries_file
         if frame.empty:
             raise damaged(path, "it has no rows")
         kinds = {name: "iu" if name in ("replicate", "step") else "iuf" for name in frame.columns if name != "quarter"}
@@ -87,7 +103,7 @@ class RunFolder:
         n_worlds = len(frame) // n_steps
         if n_worlds * n_steps != len(frame) or n_worlds == 0:
             raise UserError(
-                f"timeseries.csv has {len(frame)} rows, not a whole number of runs of {n_steps} quarters; "
+                f"{self.timeseries_file} has {len(frame)} rows, not a whole number of runs of {n_steps} quarters; "
                 "the folder is incomplete: run the scenario again",
                 file=path,
             )
@@ -188,7 +204,7 @@ class RunFolder:
         except KeyError:
             raise UserError(
                 f"no variable '{clip(variable)}' in this run{near_miss(variable, self._values)}; "
-                "the variables are the column names of timeseries.csv",
+                f"the variables are the column names of {self.timeseries_file}",
                 file=self.path,
             ) from None
 

@@ -5,6 +5,9 @@
 layer over this function. ``run(..., ensemble="calibrated")`` gives each world one row of a
 parameter ensemble, so that the band holds parameter uncertainty as well as replicate noise
 (:mod:`simulator.runs.ensembles` says which row and what the scenario keeps).
+``run(..., twin=True)`` also simulates the same worlds without the scenario's shocks and puts
+them on ``result.twin``, so that the shocks' own effect can be read world by world
+(:mod:`simulator.runs.twin`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from simulator.inputs.shocklib import ShockLibrary, load_library
 from simulator.runs.ensembles import ensemble_overrides
 from simulator.runs.results import RunResult
 from simulator.runs.run_size import check_run_fits
+from simulator.runs.twin import without_shocks
 
 
 def resolve(
@@ -133,6 +137,24 @@ def simulate(
     )
 
 
+def simulate_twin(result: RunResult) -> RunResult | None:
+    """The no-shock twin of a run: its scenario without shocks over the same worlds, or None without shocks.
+
+    Same seed, replicate numbers, parameters and ensemble rows, so world r of the twin draws the
+    random numbers world r of the run drew and differs only by what the shocks did. The twin keeps
+    no per-world drivers or episodes: only its series are compared with the run's.
+    """
+    if not result.scenario.shocks:
+        return None
+    return simulate(without_shocks(result.scenario), replicates=result.replicates, keep_details=False)
+
+
+def with_twin(result: RunResult) -> RunResult:
+    """``result`` with its no-shock twin simulated and set on ``result.twin`` (None without shocks)."""
+    result.twin = simulate_twin(result)
+    return result
+
+
 def run(
     scenario: str | Path | Scenario,
     *,
@@ -141,6 +163,7 @@ def run(
     set: Mapping[str, float] | None = None,  # noqa: A002 - mirrors the CLI's --set
     shocks: str | Path | ShockLibrary | None = None,
     ensemble: str | Path | Ensemble | None = None,
+    twin: bool = False,
 ) -> RunResult:
     """Run a scenario file (or :class:`Scenario`) and return its result.
 
@@ -153,11 +176,17 @@ def run(
         ensemble: ``"calibrated"`` (the shipped parameter ensemble), the path of an ensemble CSV, or
             None for the point calibration (the default, which every documented number refers to).
             Parameters the scenario or ``set`` give keep their values in every world.
+        twin: Also simulate the same worlds without the scenario's shocks, as ``result.twin``
+            (None for a scenario without shocks). It doubles the cost, so it is off here; ``eujsim run``
+            turns it on. With it, ``result.shock_effect()`` says what the shocks did, world by world.
 
     Example:
         >>> result = run("scenarios/us_retrenchment.yaml", replicates=50)  # doctest: +SKIP
         >>> result.final("coop_EU_JPN").describe()  # doctest: +SKIP
         >>> wider = run("scenarios/baseline.yaml", ensemble="calibrated")  # doctest: +SKIP
+        >>> paired = run("scenarios/us_retrenchment.yaml", twin=True)  # doctest: +SKIP
+        >>> paired.shock_effect().final  # doctest: +SKIP
     """
     resolved = resolve(scenario, replicates=replicates, seed=seed, overrides=set, shocks=shocks, ensemble=ensemble)
-    return simulate(resolved)
+    result = simulate(resolved)
+    return with_twin(result) if twin else result

@@ -85,7 +85,16 @@ _DISCOVERY = Layout(files=("discovery.json", "box.csv", "trajectory.csv", "trade
 
 LAYOUTS: dict[FolderKind, Layout] = {
     "run": Layout(
-        files=(*RUN_FILES, "summary.txt", "summary.csv", "events.csv", "drivers.csv", "report.html"),
+        files=(
+            *RUN_FILES,
+            "summary.txt",
+            "summary.csv",
+            "events.csv",
+            "drivers.csv",
+            "twin_timeseries.csv",  # the no-shock twin (simulator.runs.twin.TWIN_FILES)
+            "twin_summary.csv",
+            "report.html",
+        ),
         folders={"plots": _PLOTS, "explain": "explain", "explain-*": "explain"},
     ),
     "explain": Layout(
