@@ -125,6 +125,15 @@ def test_every_run_plot_carries_the_note(monkeypatch):
         assert "Outside documented ranges: JPN.deference=0.95 (0.2–0.8)" in texts
 
 
+def test_the_headline_plot_with_its_twin_carries_the_note(monkeypatch):
+    shocked = {**SMALL, "parameters": {"JPN.deference": 0.95}, "shocks": [{"kind": "us_retrenchment", "at": "2025Q2"}]}
+    result = run(scenario_from_dict(shocked), twin=True)
+    assert result.twin is not None
+    notes = captured_notes(monkeypatch)
+    simulator.presentation.plots.plot_headline(result, Path("unused.png"), result.twin)
+    assert "Outside documented ranges: JPN.deference=0.95 (0.2–0.8)" in notes[0]
+
+
 def test_no_note_on_plots_of_settings_inside_their_ranges(monkeypatch):
     result = run(scenario_from_dict(SMALL))
     notes = captured_notes(monkeypatch)

@@ -669,6 +669,7 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
             f"{band_note(result)} The dashed line is the same worlds {TWIN_LABEL} (same seed, so each world draws the "
             "same random numbers with and without them); the lower panel is their difference, world by world.",
         )
+        ranges_note_below(fig, result)
         save_figure(fig, path)
     return fig
 
