@@ -24,11 +24,11 @@ from simulator.inputs.documented_ranges import (
 from simulator.presentation.plots import RUN_PLOTS
 from simulator.sweeps.experiment import load_experiment
 
-from .conftest import ROOT, eujsim
+from .conftest import ROOT, SCENARIOS, eujsim
 
 WARNING = (
     "warning: JPN.deference=0.95 is outside its documented range 0.2–0.8; "
-    "results rest on a setting the sources do not support"
+    "results rest on a setting the calibration does not argue for"
 )
 SMALL = {"name": "small", "horizon": 6, "replicates": 2, "seed": 3, "parameters": {"model.spinup_quarters": 40}}
 """A quick scenario whose one override sits at the low end of its documented range (40–120)."""
@@ -177,9 +177,9 @@ def test_a_sweep_beyond_the_documented_ranges_says_so_in_warnings_manifest_and_p
     assert status == 0, err
     assert [line for line in err.splitlines() if line.startswith("warning")] == [
         "warning: model.weight_deference=1.5 is outside its documented range 0.1–0.7; results rest on a setting "
-        "the sources do not support",
+        "the calibration does not argue for",
         "warning: JPN.deference is swept 0–1, beyond its documented range 0.2–0.8; results at points outside it "
-        "rest on settings the sources do not support",
+        "rest on settings the calibration does not argue for",
     ]
     assert manifest_of(tmp_path / "s")[MANIFEST_KEY] == [
         {"path": "model.weight_deference", "value": 1.5, "low": 0.1, "high": 0.7},
@@ -194,3 +194,17 @@ def test_the_shipped_hedging_experiment_names_its_settings_beyond_the_evidence()
     assert title_note(experiment.outside_documented_ranges()) == (
         "(outside documented ranges: model.weight_deference=1.5 (0.1–0.7); JPN.deference swept 0–1 beyond 0.2–0.8)"
     )
+
+
+def test_many_settings_of_one_file_are_one_warning_and_a_counted_caption(tmp_path):
+    backcast = SCENARIOS / "historical_1991_2024.yaml"
+    status, _, err = eujsim("validate", backcast)
+    assert status == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err  # about twenty values of the 1991 world, said once
+    assert lines[0].startswith("warning: 20 settings of ") and "among them EU_JPN.values=0.6 (0.75–1)" in lines[0]
+    many = outside_fixed({"JPN.deference": 0.95, "EU.deference": 0.3, "JPN.constraint": 0.9, "EU_JPN.values": 0.5})
+    text = caption(many)
+    assert text.startswith("Outside documented ranges: 4 settings, among them JPN.deference=0.95 (0.2–0.8)")
+    assert "EU_JPN.values" not in text and text.endswith("(manifest.json lists all)")
+    assert caption(many[:3]).count("; ") == 2  # three or fewer are named one by one

@@ -120,18 +120,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _warn_outside_ranges(found: Iterable[tuple[OutsideRange, Path | None]]) -> None:
-    """One warning line on stderr per setting outside its documented range, each said once.
+    """One warning line on stderr per setting outside its documented range, each said once; many from one file in one.
 
     The run goes ahead (the value is inside the hard bounds), but whoever reads its numbers must
-    know that they rest on a setting the sources do not support; the manifest and the plots say
+    know that they rest on a setting the calibration does not argue for; the manifest and the plots say
     so too. ``found`` pairs each setting with the file it comes from when several files are run.
     """
-    said: set[str] = set()
+    from simulator.inputs.documented_ranges import LISTED, summary_warning
+
+    by_file: dict[Path | None, list[OutsideRange]] = {}
     for item, file in found:
-        line = item.warning() + (f" ({file})" if file is not None else "")
-        if line not in said:
-            said.add(line)
-            print(line, file=sys.stderr, flush=True)
+        if item not in by_file.setdefault(file, []):
+            by_file[file].append(item)
+    for file, items in by_file.items():
+        if len(items) > LISTED:  # many at once (a scenario of another era): one line, the manifest has the rest
+            print(summary_warning(items, str(file) if file is not None else "this run"), file=sys.stderr, flush=True)
+            continue
+        for item in items:
+            print(item.warning() + (f" ({file})" if file is not None else ""), file=sys.stderr, flush=True)
 
 
 def _describe(scenario: Scenario, twin: bool = False) -> str:

@@ -60,11 +60,11 @@ class OutsideRange:
         if self.swept is not None:
             return (
                 f"warning: {self.path} is swept {self.swept[0]:g}–{self.swept[1]:g}, beyond its documented range "
-                f"{self.documented}; results at points outside it rest on settings the sources do not support"
+                f"{self.documented}; results at points outside it rest on settings the calibration does not argue for"
             )
         return (
             f"warning: {self.path}={self.value:g} is outside its documented range {self.documented}; "
-            "results rest on a setting the sources do not support"
+            "results rest on a setting the calibration does not argue for"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -124,11 +124,31 @@ def outside_swept(
     return found
 
 
+LISTED = 3
+"""Settings named one by one in a caption or a warning; beyond this many the rest are counted.
+
+A scenario of another era (the 1991 backcast sets about twenty values outside today's ranges)
+would otherwise bury a plot under its caption and a run under its warnings; the manifest keeps
+the full list."""
+
+
 def caption(found: Sequence[OutsideRange]) -> str:
     """The caption line under a run's plots, or "" when every setting is inside its documented range."""
     if not found:
         return ""
-    return "Outside documented ranges: " + "; ".join(item.short for item in found)
+    if len(found) <= LISTED:
+        return "Outside documented ranges: " + "; ".join(item.short for item in found)
+    shown = "; ".join(item.short for item in found[:LISTED])
+    return f"Outside documented ranges: {len(found)} settings, among them {shown} (manifest.json lists all)"
+
+
+def summary_warning(found: Sequence[OutsideRange], where: str) -> str:
+    """One warning line for many settings of one file, naming the first few and counting the rest."""
+    shown = ", ".join(item.short for item in found[:LISTED])
+    return (
+        f"warning: {len(found)} settings of {where} are outside their documented ranges, among them {shown}; "
+        "results rest on settings the calibration does not argue for (a run's manifest.json lists them all)"
+    )
 
 
 def title_note(found: Sequence[OutsideRange]) -> str:

@@ -38,7 +38,7 @@ SCENARIO_NOTES = {
         "overrides of calibrated parameters by dotted path <group>.<name> (default: {default}, the calibration). "
         "`eujsim params` lists every path with its value, documented range and source; a value outside the "
         "documented range is allowed within the hard bounds, but eujsim warns that the result rests on a "
-        "setting the sources do not support"
+        "setting the calibration does not argue for"
     ),
     "shocks": "events that change parameters while they last, in any order; they may overlap (default: {default})",
 }

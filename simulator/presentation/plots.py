@@ -559,7 +559,7 @@ def band_note(result: RunView) -> str:
 def ranges_note_below(fig: Figure, result: RunView) -> None:
     """A caption naming the run's settings outside their documented ranges, if it has any.
 
-    Such a result rests on a setting the sources do not support; a plot copied out of the result
+    Such a result rests on a setting the calibration does not argue for; a plot copied out of the result
     folder on its own must still say so, so the note is drawn on the figure itself.
     """
     note = caption(outside_fixed(result.scenario.parameters))

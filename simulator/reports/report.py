@@ -703,7 +703,7 @@ def _outside_ranges(found: Sequence[OutsideRange]) -> str:
     """The warning under the lead of a result resting on settings outside their documented ranges, or nothing."""
     if not found:
         return ""
-    return _warning(f"{caption(found)}; these results rest on settings the sources do not support")
+    return _warning(f"{caption(found)}; these results rest on settings the calibration does not argue for")
 
 
 TWIN_CAPTION = (

@@ -82,7 +82,7 @@ def build_manifest(
 
     The manifest lists the scenario's parameter values outside their documented ranges
     (:mod:`simulator.inputs.documented_ranges`), so that whoever audits a result learns from it
-    alone that it rests on a setting the sources do not support.
+    alone that it rests on a setting the calibration does not argue for.
     """
     from simulator.inputs.calibration import default_calibration
     from simulator.inputs.documented_ranges import MANIFEST_KEY, outside_fixed
@@ -103,7 +103,7 @@ def build_manifest(
         "command_line": None,  # filled in by the CLI; None for runs saved from the Python API
         **environment(),
         "calibration_parameters": len(calibration),
-        # settings the sources do not support (inside the hard bounds, outside the documented range)
+        # settings the calibration does not argue for (inside the hard bounds, outside the documented range)
         MANIFEST_KEY: [item.to_dict() for item in outside_fixed(scenario.parameters, calibration)],
         "timings_seconds": {k: round(v, 4) for k, v in timings.items()},
     }

@@ -239,7 +239,7 @@ class Experiment:
         A fixed value is one of the base scenario's parameters or of the experiment's ``set`` that
         no factor varies; a swept range is a parameter factor's low to high (shock fields have no
         documented range). The sweep's warnings, manifest and plot titles all come from this list,
-        so that a result resting on settings the sources do not support says so wherever it is read.
+        so that a result resting on settings the calibration does not argue for says so wherever it is read.
         """
         swept = {f.name for f in self.factors}
         fixed = {path: value for path, value in self.scenario.parameters.items() if path not in swept}
