@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,15 @@ from hypothesis import strategies as st
 
 from simulator.base.errors import UserError
 from simulator.core.structure import DOMAINS
-from simulator.evaluation.explain import CATEGORIES, SHOCKS, explain, explain_run, no_shock_twin
+from simulator.evaluation.explain import (
+    CATEGORIES,
+    GROUPS,
+    SHOCKS,
+    explain,
+    explain_run,
+    glossary,
+    no_shock_twin,
+)
 from simulator.runs.runner import simulate
 from tests.conftest import SCENARIOS, cli_error, eujsim, make_scenario
 
@@ -105,7 +115,7 @@ def test_us_retrenchment_works_through_abandonment_fear(retrenchment):
     shocks = explanation.totals.set_index("category").loc[SHOCKS]
     assert shocks["p5"] > 0
     text = explanation.text()
-    assert "US retrenchment" in text and "abandonment fear" in text
+    assert "US retrenchment" in text and "fear the US leaves" in text
 
 
 def test_any_pair_can_be_explained(retrenchment):
@@ -163,9 +173,11 @@ def test_cli_writes_the_explanation_and_never_overwrites(retrenchment):
     assert {"explanation.md", "contributions.png", "totals.csv", "shock_channels.csv", "contributions.csv"} <= {
         p.name for p in folder.iterdir()
     }
-    assert "What moved it most" in out and str(folder) in out
+    assert "the shocks raised it" in out and str(folder) in out
+    assert "Categories:" in out, "the glossary ends the printed explanation"
     totals = pd.read_csv(folder / "totals.csv")
     assert list(totals["category"]) == [*CATEGORIES, SHOCKS]
+    assert set(totals["group"]) == {*GROUPS, SHOCKS}, "each mechanism's row names its plain category"
     contributions = pd.read_csv(folder / "contributions.csv")
     last = contributions[contributions["step"] == contributions["step"].max()].set_index("category")["mean"]
     assert last.drop("simulated_change").sum() == pytest.approx(last["simulated_change"], abs=1e-5)
@@ -195,3 +207,86 @@ def test_cli_refuses_what_is_not_a_run_folder(tmp_path):
     assert "eujsim run" in cli_error("explain", SCENARIOS / "baseline.yaml")
     assert "not found" in cli_error("explain", tmp_path / "missing")
     assert "not a run folder" in cli_error("explain", tmp_path)
+
+
+# -- words that agree with their numbers ------------------------------------------------------
+
+NUMBER = r"[+-]\d+\.\d+"
+UP = re.compile(rf"\b(?:raised|push(?:ed|es)? up)\b\D*?({NUMBER})")
+DOWN = re.compile(rf"\b(?:lowered|pull(?:ed|s)? down)\b\D*?({NUMBER})")
+
+
+def contradictions(text: str) -> list[str]:
+    """Each place where "raised"/"push up" meets a negative number first, or "lowered"/"pull down" a positive one."""
+    wrong = [m.group(0) for m in UP.finditer(text) if m.group(1).startswith("-")]
+    return wrong + [m.group(0) for m in DOWN.finditer(text) if m.group(1).startswith("+")]
+
+
+def test_the_contradiction_scan_finds_a_contradiction():
+    assert contradictions("the largest pull down came from abandonment fear: +0.131")
+    assert contradictions("it raised it by -0.024")
+    assert not contradictions("X raised it by +0.1 and Y lowered it by -0.2; Z pulled down (-0.015)")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """Every shipped scenario explained at three replicates, name -> explanation."""
+    from dataclasses import replace
+
+    from simulator.inputs.scenario import load_scenario
+
+    return {
+        path.stem: explain(simulate(replace(load_scenario(path), replicates=3))) for path in sorted(SCENARIOS.glob("*.yaml"))
+    }
+
+
+def test_no_sentence_pairs_a_direction_word_with_a_number_of_the_other_sign(shipped):
+    for name, explanation in shipped.items():
+        assert not contradictions(explanation.text()), (name, contradictions(explanation.text()))
+
+
+def test_the_shocks_sentence_has_the_sign_of_their_effect_and_names_the_change(retrenchment):
+    explanation = explain_run(retrenchment)
+    effect = explanation.group_parts[-1, :, -1].mean()
+    assert effect > 0
+    [said] = [s for s in explanation.sentences if "the shocks raised it" in s or "the shocks lowered it" in s]
+    assert "the shocks raised it" in said and "against the same worlds without the shocks" in said.lower()
+    assert f"{effect:+.3f}" in said
+    others = [s for s in explanation.sentences if s != said]
+    assert any("without the shocks, of the change from" in s for s in others), "mechanisms name their change"
+
+
+def test_without_shocks_nothing_is_said_about_what_the_shocks_did(shipped):
+    text = shipped["baseline"].text()
+    assert not re.search(r"the shocks (?:raised|lowered|changed)|shocks' effect", text)
+    assert "Of the change from" in text
+
+
+def test_the_start_transient_is_called_the_spin_up(shipped):
+    text = shipped["baseline"].text()
+    assert "At the start" in text and "spin-up" in text
+    assert "What moved it most" not in text
+
+
+def test_the_chart_has_at_most_six_plain_categories(shipped, tmp_path):
+    labels = set(glossary_labels())
+    for name in ("us_retrenchment", "baseline"):
+        legend = shipped[name].plot(tmp_path / f"{name}.png")
+        assert 0 < len(legend) <= 6, legend
+        assert set(legend) <= labels | {"the shocks"}
+    grouped = shipped["us_retrenchment"].group_parts
+    np.testing.assert_allclose(grouped.sum(axis=2), shipped["us_retrenchment"].change, atol=1e-12)
+    assert grouped.shape[2] <= 6
+
+
+def glossary_labels() -> list[str]:
+    return [group.label for group in GROUPS.values()]
+
+
+def test_the_glossary_names_each_category_and_its_mechanisms():
+    lines = glossary()
+    for group in GROUPS.values():
+        [line] = [line for line in lines if line.startswith(f"- {group.label}:")]
+        assert all(CATEGORIES[m] in line for m in group.members)
+    assert sorted(m for g in GROUPS.values() for m in g.members) == sorted(CATEGORIES), "every mechanism once"
+    assert any("US commitment" in line for line in glossary("EU_USA"))

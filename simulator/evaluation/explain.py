@@ -92,6 +92,84 @@ def category_labels(pair: str) -> dict[str, str]:
     return labels
 
 
+@dataclass(frozen=True)
+class Group:
+    """A plain-words category that the figure and sentences use, made of one or more mechanism categories.
+
+    Attributes:
+        label: The category in words.
+        members: Keys of :data:`CATEGORIES` it adds up.
+        meaning: One line on what it is, for the glossary.
+    """
+
+    label: str
+    members: tuple[str, ...]
+    meaning: str
+
+
+GROUPS: dict[str, Group] = {
+    "threats": Group(
+        "shared threats and rivals",
+        ("common_threat", "exposure", "rivalry"),
+        "threats both partners face, held back by trade exposure to a coercing challenger and by rivalry "
+        "across the camps",
+    ),
+    "us_leaving": Group(
+        "fear the US leaves",
+        ("abandonment_fear",),
+        "each partner's fear that the US will not stand by it, which draws the two partners together",
+    ),
+    "washington": Group(
+        "regard for Washington",
+        ("deference",),
+        "Japan holding back from a partner whose ties with Washington are weaker than its own",
+    ),
+    "limits": Group(
+        "domestic and legal limits",
+        ("constraints",),
+        "constitutional and treaty limits, unstable governments and fear of being drawn into the other's "
+        "conflicts, strongest in hard domains",
+    ),
+    "habit": Group(
+        "agreements, habit and the rest",
+        ("inertia", "limits", "values", "capability"),
+        "cooperation trailing its target or held up by agreements, shared values, what the partner can offer, "
+        "and the clipping of desire to 0–1",
+    ),
+}
+"""The plain categories, key -> group: few enough to read in one chart (five, plus the shocks).
+
+Every mechanism category belongs to exactly one group; the per-mechanism numbers stay in
+``totals.csv``, ``shock_channels.csv`` and ``contributions.csv`` (each row names its group).
+"""
+GROUP_OF = {member: key for key, group in GROUPS.items() for member in group.members}
+ALLIANCE_GROUP = Group(
+    "US commitment (alliance pull)",
+    ("abandonment_fear",),
+    "in a pair with the US: the pull of US theatre commitment on the alliance (the slot of abandonment fear)",
+)
+
+
+def groups_for(pair: str) -> dict[str, Group]:
+    """The plain categories for explaining ``pair`` (with the US, fear of its leaving is its commitment's pull)."""
+    if GUARANTOR in pair.split("_"):
+        return {**GROUPS, "us_leaving": ALLIANCE_GROUP}
+    return dict(GROUPS)
+
+
+def glossary(pair: str = HEADLINE_PAIR) -> list[str]:
+    """One line per plain category: what it is and which model mechanisms (docs/ODD.md §4) it groups."""
+    lines = []
+    for group in groups_for(pair).values():
+        names = ", ".join(CATEGORIES[m] for m in group.members)
+        lines.append(f"- {group.label}: {group.meaning} (mechanisms: {names}).")
+    lines.append(
+        "- the shocks: the run minus the same worlds without the shocks (its no-shock twin), "
+        "split by the categories above."
+    )
+    return lines
+
+
 WINDOW = 4
 """Quarters in the window that says *when* a category did most of its work (one year)."""
 NEGLIGIBLE = 0.005
@@ -301,6 +379,36 @@ class Explanation:
         return category_labels(self.target.pair)
 
     @property
+    def group_keys(self) -> list[str]:
+        """Keys of the plain categories (:data:`GROUPS`) followed by :data:`SHOCKS`: ``group_parts``' last axis."""
+        return [*GROUPS, SHOCKS]
+
+    @property
+    def channel_group_keys(self) -> list[str]:
+        """Keys of the plain categories the shocks acted through: ``group_channels``' last axis."""
+        return list(GROUPS)
+
+    @property
+    def group_labels(self) -> dict[str, str]:
+        """Each plain category in words (with the US in the pair, its fear slot is the alliance pull)."""
+        return {**{k: g.label for k, g in groups_for(self.target.pair).items()}, SHOCKS: CATEGORY_LABELS[SHOCKS]}
+
+    @property
+    def group_parts(self) -> np.ndarray:
+        """(steps + 1, worlds, groups + shocks) :attr:`parts` added up into the plain categories."""
+        return np.concatenate([_grouped(self.parts[..., :-1]), self.parts[..., -1:]], axis=-1)
+
+    @property
+    def group_channels(self) -> np.ndarray:
+        """(steps + 1, worlds, groups) :attr:`channels` added up into the plain categories."""
+        return _grouped(self.channels)
+
+    @property
+    def glossary(self) -> list[str]:
+        """One line per plain category: what it is and which mechanisms it groups."""
+        return glossary(self.target.pair)
+
+    @property
     def has_shocks(self) -> bool:
         """Whether the scenario has shocks (otherwise the shocks' contribution is zero)."""
         return bool(self.result.scenario.shocks)
@@ -350,6 +458,16 @@ class Explanation:
         return _stats_table(self.channels[-1], list(CATEGORIES), self.labels)
 
     @property
+    def group_totals(self) -> pd.DataFrame:
+        """:attr:`totals` in the plain categories (what the figure stacks)."""
+        return _stats_table(self.group_parts[-1], self.group_keys, self.group_labels, grouped=False)
+
+    @property
+    def group_channel_totals(self) -> pd.DataFrame:
+        """:attr:`channel_totals` in the plain categories."""
+        return _stats_table(self.group_channels[-1], self.channel_group_keys, self.group_labels, grouped=False)
+
+    @property
     def contributions(self) -> pd.DataFrame:
         """Contribution to the change so far, per quarter and category (long table), with the simulated change."""
         labels = self.result.quarter_labels
@@ -362,6 +480,7 @@ class Explanation:
                         "step": self.result.steps,
                         "quarter": labels,
                         "category": key,
+                        "group": GROUP_OF.get(key, key),
                         "mean": data.mean(axis=1),
                         "p5": np.percentile(data, INTERVAL[0], axis=1),
                         "p95": np.percentile(data, INTERVAL[1], axis=1),
@@ -378,16 +497,16 @@ class Explanation:
         return _sentences(self)
 
     def text(self) -> str:
-        """The sentences as one paragraph per line, for the terminal."""
-        return "\n".join(self.sentences)
+        """The sentences as one paragraph per line, then the glossary of categories, for the terminal."""
+        return "\n".join([*self.sentences, "", "Categories:", *self.glossary])
 
     # -- output -------------------------------------------------------------------
 
-    def plot(self, path: Path) -> None:
-        """Draw the stacked contributions over time (and the shocks' channels) as a PNG."""
+    def plot(self, path: Path) -> list[str]:
+        """Draw the stacked contributions over time (and the shocks' channels) as a PNG; return its legend."""
         from simulator.presentation.explain_plots import plot_contributions
 
-        plot_contributions(self, Path(path))
+        return plot_contributions(self, Path(path))
 
     def save(self, out: str | Path, *, force: bool = False, renumber: bool = False) -> Path:
         """Write the explanation folder atomically and return its path.
@@ -408,6 +527,10 @@ class Explanation:
                 "pair": self.target.pair,
                 "domain": self.domain,
                 "scenario": self.result.scenario.name,
+                "groups": {
+                    key: {"label": g.label, "mechanisms": list(g.members), "meaning": g.meaning}
+                    for key, g in groups_for(self.target.pair).items()
+                },
             }
             (tmp / "explain.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         return writer.destination
@@ -416,23 +539,36 @@ class Explanation:
         """The explanation as a short Markdown page: sentences, then the totals table."""
         lines = [f"# Why {self.title} moved — scenario: {self.result.scenario.name}", ""]
         lines += [*self.sentences, ""]
-        lines += ["| contribution | mean | 90% interval |", "|---|---:|---|"]
-        for row in self.totals.itertuples():
+        lines += ["| contribution to the change from start to end | mean | 90% interval |", "|---|---:|---|"]
+        for row in self.group_totals.itertuples():
             lines.append(f"| {row.label} | {row.mean:+.3f} | {row.p5:+.3f} to {row.p95:+.3f} |")
+        if self.has_shocks:
+            lines += ["", "| the shocks' effect, through | mean | 90% interval |", "|---|---:|---|"]
+            for row in self.group_channel_totals.itertuples():
+                lines.append(f"| {row.label} | {row.mean:+.3f} | {row.p5:+.3f} to {row.p95:+.3f} |")
+        lines += ["", "Categories (per-mechanism numbers in totals.csv and shock_channels.csv):", "", *self.glossary]
         return "\n".join(lines) + "\n"
 
 
-def _stats_table(values: np.ndarray, keys: list[str], labels: dict[str, str]) -> pd.DataFrame:
-    """Mean and 90% interval over replicates of (worlds, categories) totals."""
-    return pd.DataFrame(
-        {
-            "category": keys,
-            "label": [labels[k] for k in keys],
-            "mean": values.mean(axis=0),
-            "p5": np.percentile(values, INTERVAL[0], axis=0),
-            "p95": np.percentile(values, INTERVAL[1], axis=0),
-        }
-    )
+def _stats_table(values: np.ndarray, keys: list[str], labels: dict[str, str], *, grouped: bool = True) -> pd.DataFrame:
+    """Mean and 90% interval over replicates of (worlds, categories) totals.
+
+    With ``grouped``, each mechanism row also names its plain category, so the per-mechanism
+    numbers can be added up to the ones the figure shows.
+    """
+    frame = pd.DataFrame({"category": keys, "label": [labels[k] for k in keys]})
+    if grouped:
+        frame["group"] = [GROUP_OF.get(k, k) for k in keys]
+    frame["mean"] = values.mean(axis=0)
+    frame["p5"] = np.percentile(values, INTERVAL[0], axis=0)
+    frame["p95"] = np.percentile(values, INTERVAL[1], axis=0)
+    return frame
+
+
+def _grouped(values: np.ndarray) -> np.ndarray:
+    """(…, mechanism categories) -> (…, groups): each plain category the sum of its members."""
+    order = list(CATEGORIES)
+    return np.stack([values[..., [order.index(m) for m in g.members]].sum(axis=-1) for g in GROUPS.values()], axis=-1)
 
 
 def explain(
@@ -495,6 +631,11 @@ def explain_run(folder: str | Path | RunFolder, *, metric: str = HEADLINE, domai
 
 
 # -- sentences ------------------------------------------------------------------
+#
+# Every number in a sentence names the change it is part of: the change from start to end,
+# or the shocks' effect against the same worlds without them. The verb follows the sign
+# (positive: raised, pushed up; negative: lowered, pulled down), so the words never
+# contradict the number next to them.
 
 
 @dataclass(frozen=True)
@@ -516,19 +657,31 @@ class Mover:
         """Whether it ended well short of its peak (a temporary effect)."""
         return abs(self.final) < 0.8 * abs(self.peak)
 
+    @property
+    def start_transient(self) -> bool:
+        """Whether it peaked within the first year and then faded: the model settling from its start."""
+        return self.transient and self.peak_step <= WINDOW and abs(self.peak) >= NEGLIGIBLE
 
-def movers(explanation: Explanation) -> list[Mover]:
-    """Every category, largest mean contribution (at any quarter) first."""
-    paths = explanation.parts.mean(axis=1)  # (steps + 1, categories)
+
+def movers(explanation: Explanation, *, channels: bool = False) -> list[Mover]:
+    """Every plain category, largest mean contribution (at any quarter) first.
+
+    Args:
+        explanation: The explanation.
+        channels: Rank the shocks' effect split by category instead of the change since step 0.
+    """
+    values = explanation.group_channels if channels else explanation.group_parts
+    keys = explanation.channel_group_keys if channels else explanation.group_keys
+    paths = values.mean(axis=1)  # (steps + 1, categories)
     found = []
-    for index, key in enumerate(explanation.categories):
+    for index, key in enumerate(keys):
         step = int(np.argmax(np.abs(paths[:, index])))
-        low, high = np.percentile(explanation.parts[step, :, index], INTERVAL)
-        end_low, end_high = np.percentile(explanation.parts[-1, :, index], INTERVAL)
+        low, high = np.percentile(values[step, :, index], INTERVAL)
+        end_low, end_high = np.percentile(values[-1, :, index], INTERVAL)
         found.append(
             Mover(
                 key,
-                explanation.labels[key],
+                explanation.group_labels[key],
                 step,
                 float(paths[step, index]),
                 float(low),
@@ -539,6 +692,11 @@ def movers(explanation: Explanation) -> list[Mover]:
             )
         )
     return sorted(found, key=lambda m: -abs(m.peak))
+
+
+def raised(value: float) -> str:
+    """``raised`` or ``lowered``, as the sign of ``value`` says."""
+    return "raised" if value >= 0 else "lowered"
 
 
 def _sentences(explanation: Explanation) -> list[str]:
@@ -558,71 +716,116 @@ def _sentences(explanation: Explanation) -> list[str]:
         f"(90% interval {change_low:+.3f} to {change_high:+.3f})."
     ]
     ranked = movers(explanation)
-    top = ranked[0]
-    if abs(top.peak) < NEGLIGIBLE:
-        lines.append(f"No mechanism moved it by more than ±{NEGLIGIBLE} at any time.")
-        return lines
-    lines.append(_top_sentence(explanation, top))
-    lines.append(_when_sentence(explanation, top))
-    counter = next((m for m in ranked[1:] if np.sign(m.peak) == -np.sign(top.peak)), None)
-    if counter is not None and abs(counter.peak) >= NEGLIGIBLE:
-        direction = "down" if top.peak > 0 else "up"
-        lines.append(f"The largest pull {direction} came from {counter.label}: {_amount(explanation, counter)}.")
-    if not explanation.has_shocks:
-        lines.append("The scenario has no shocks: every movement comes from the mechanisms and random episodes.")
-    elif top.key != SHOCKS:
+    if explanation.has_shocks:
         shocks = next(m for m in ranked if m.key == SHOCKS)
-        names = ", ".join(s.name for s in result.scenario.shocks)
-        low, high = (shocks.peak_low, shocks.peak_high) if shocks.transient else (shocks.final_low, shocks.final_high)
-        noise = " — within noise, as its 90% interval includes zero" if low <= 0 <= high else ""
-        lines.append(
-            f"Against the same worlds without the shocks ({names}), the shocks changed it by "
-            f"{_amount(explanation, shocks)}{noise}{_channels(explanation, shocks.peak_step)}."
-        )
+        lines.append(_shocks_sentence(explanation, shocks))
+        if abs(shocks.peak) >= NEGLIGIBLE:
+            lines.append(_when_sentence(explanation, shocks))
+    else:
+        lines.append("The scenario has no shocks: every movement comes from the mechanisms and random episodes.")
+    mechanisms = [m for m in ranked if m.key != SHOCKS]
+    lines.append(_mechanisms_sentence(explanation, mechanisms))
+    settling = [m for m in mechanisms if m.start_transient]
+    if settling:
+        lines.append(_start_sentence(explanation, settling))
     return lines
 
 
-def _amount(explanation: Explanation, mover: Mover) -> str:
-    """``+0.050 (90% interval …)``, with the peak quarter when the effect did not last."""
+def _interval(low: float, high: float) -> str:
+    return f"90% interval {low:+.3f} to {high:+.3f}"
+
+
+def _shocks_sentence(explanation: Explanation, shocks: Mover) -> str:
+    """What the shocks did: their effect against the twin, with the verb of its sign, and its channels."""
     labels = explanation.result.quarter_labels
-    if mover.transient:
-        return (
-            f"up to {mover.peak:+.3f} in {labels[mover.peak_step]} (90% interval {mover.peak_low:+.3f} to "
-            f"{mover.peak_high:+.3f}) and {mover.final:+.3f} by {labels[-1]}"
+    names = ", ".join(s.name for s in explanation.result.scenario.shocks)
+    head = f"Against the same worlds without the shocks ({names}), the shocks"
+    if abs(shocks.peak) < NEGLIGIBLE:
+        return f"{head} changed it by less than ±{NEGLIGIBLE} at any time ({shocks.final:+.3f} by {labels[-1]})."
+    low, high = (shocks.peak_low, shocks.peak_high) if shocks.transient else (shocks.final_low, shocks.final_high)
+    noise = " — within noise, as its 90% interval includes zero" if low <= 0 <= high else ""
+    if shocks.transient:
+        amount = (
+            f"{raised(shocks.peak)} it by up to {shocks.peak:+.3f} in {labels[shocks.peak_step]} "
+            f"({_interval(shocks.peak_low, shocks.peak_high)}); their effect by {labels[-1]} was "
+            f"{shocks.final:+.3f}"
         )
-    return f"{mover.final:+.3f} by {labels[-1]} (90% interval {mover.final_low:+.3f} to {mover.final_high:+.3f})"
+    else:
+        amount = (
+            f"{raised(shocks.final)} it by {shocks.final:+.3f} by {labels[-1]} "
+            f"({_interval(shocks.final_low, shocks.final_high)})"
+        )
+    step = shocks.peak_step if shocks.transient else len(labels) - 1
+    at = " at its largest" if shocks.transient else ""
+    return f"{head} {amount}{noise}{_channels(explanation, step, at)}."
 
 
-def _channels(explanation: Explanation, step: int) -> str:
-    """``, acting mostly through A (+x) and B (-y)``: the shocks' two largest channels at ``step``."""
-    at = explanation.channels[step].mean(axis=0)
+def _channels(explanation: Explanation, step: int, at_words: str = "") -> str:
+    """``; of that effect, A pushed up (+x) and B pulled down (-y)``: its two largest channels at ``step``."""
+    at = explanation.group_channels[step].mean(axis=0)
+    keys = explanation.channel_group_keys
     order = np.argsort(-np.abs(at), kind="stable")[:2]
-    named = [f"{explanation.labels[list(CATEGORIES)[i]]} ({at[i]:+.3f})" for i in order if abs(at[i]) > 0.001]
-    return f", acting mostly through {' and '.join(named)}" if named else ""
+    named = [
+        f"{explanation.group_labels[keys[i]]} {'pushed up' if at[i] > 0 else 'pulled down'} ({at[i]:+.3f})"
+        for i in order
+        if abs(at[i]) > 0.001
+    ]
+    return f"; of that effect{at_words}, {' and '.join(named)}" if named else ""
 
 
-def _top_sentence(explanation: Explanation, top: Mover) -> str:
-    if top.key == SHOCKS:
-        return (
-            f"What moved it most were the shocks: {_amount(explanation, top)} against the same worlds without "
-            f"them{_channels(explanation, top.peak_step)}."
-        )
-    return f"What moved it most was {top.label}: {_amount(explanation, top)}."
+def _mechanisms_sentence(explanation: Explanation, mechanisms: list[Mover]) -> str:
+    """The largest push up and pull down of the change from start to end (without the shocks, when any)."""
+    labels = explanation.result.quarter_labels
+    change = f"the change from {labels[0]} to {labels[-1]}"
+    where = f"In the same worlds without the shocks, of {change}" if explanation.has_shocks else f"Of {change}"
+    ups = [m for m in mechanisms if m.final >= NEGLIGIBLE]
+    downs = [m for m in mechanisms if m.final <= -NEGLIGIBLE]
+    if not ups and not downs:
+        return f"{where}, no category moved it by more than ±{NEGLIGIBLE}."
+    said = []
+    for found, word in ((ups, "push up"), (downs, "pull down")):
+        if found:
+            top = max(found, key=lambda m: abs(m.final))
+            said.append(
+                f"the largest {word} came from {top.label}, which {raised(top.final)} it by {top.final:+.3f} "
+                f"({_interval(top.final_low, top.final_high)})"
+            )
+    return f"{where}, {' and '.join(said)}."
+
+
+def _start_sentence(explanation: Explanation, settling: list[Mover]) -> str:
+    """Say that categories which peaked in the first year and faded are the model settling from its start.
+
+    Every forward run opens with such a spin-up (the starting values are not an equilibrium), so
+    its large early numbers must not read as what the scenario did.
+    """
+    labels = explanation.result.quarter_labels
+    said = [
+        f"{m.label} {raised(m.peak)} it by up to {m.peak:+.3f} in {labels[m.peak_step]} "
+        f"(standing at {m.final:+.3f} by {labels[-1]})"
+        for m in settling
+    ]
+    return (
+        f"At the start, {' and '.join(said)}: that is the model settling from its starting values "
+        "(the spin-up every run goes through), not something this scenario does."
+    )
 
 
 def _when_sentence(explanation: Explanation, top: Mover) -> str:
-    """The year in which ``top`` moved most toward its peak, and the latest shock before that year ended."""
-    path = explanation.parts[: top.peak_step + 1, :, explanation.categories.index(top.key)].mean(axis=1)
+    """The year in which the shocks' effect moved most toward its peak, and the latest shock before that year ended."""
+    path = explanation.group_parts[: top.peak_step + 1, :, explanation.group_keys.index(top.key)].mean(axis=1)
     width = min(WINDOW, len(path) - 1)
+    if width < 1:
+        return f"The shocks' effect was largest in {explanation.result.quarter_labels[top.peak_step]}."
     moves = path[width:] - path[:-width]
     first = int(np.argmax(moves * np.sign(top.peak)))
     last = first + width
     labels = explanation.result.quarter_labels
     span = labels[last] if first + 1 == last else f"{labels[first + 1]} to {labels[last]}"
-    text = f"It moved most {'in' if first + 1 == last else 'from'} {span} ({moves[first]:+.3f})"
+    text = f"The shocks' effect changed most {'in' if first + 1 == last else 'from'} {span} ({moves[first]:+.3f})"
     shock = _latest_shock(explanation, last)
     if shock is None:
-        return f"{text}, before any shock." if explanation.has_shocks else f"{text}."
+        return f"{text}, before any shock."
     return f"{text}, after {shock.name} began in {quarter_label(shock.at)}."
 
 

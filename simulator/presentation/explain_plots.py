@@ -2,8 +2,10 @@
 
 Contributions have both signs, so positive parts are stacked upward from zero and
 negative parts downward, quarter by quarter; the black line is the simulated change,
-which the stack always sums to. The second panel (when the scenario has shocks) opens
-up the shocks' band into the mechanisms they acted through.
+which the stack always sums to. The bands are the plain categories of
+:data:`simulator.evaluation.explain.GROUPS`, each a sum of mechanisms. The second panel
+(when the scenario has shocks) opens up the shocks' band into the categories they acted
+through.
 """
 
 from __future__ import annotations
@@ -45,13 +47,13 @@ class ExplanationView(Protocol):
         ...
 
     @property
-    def parts(self) -> np.ndarray:
-        """(steps + 1, worlds, categories) contributions to the change since step 0."""
+    def group_parts(self) -> np.ndarray:
+        """(steps + 1, worlds, categories) contributions to the change since step 0, in plain categories."""
         ...
 
     @property
-    def channels(self) -> np.ndarray:
-        """(steps + 1, worlds, channel categories) the shocks' contribution by mechanism."""
+    def group_channels(self) -> np.ndarray:
+        """(steps + 1, worlds, channel categories) the shocks' contribution by plain category."""
         ...
 
     @property
@@ -60,13 +62,13 @@ class ExplanationView(Protocol):
         ...
 
     @property
-    def categories(self) -> list[str]:
-        """Keys of ``parts``' last axis."""
+    def group_keys(self) -> list[str]:
+        """Keys of ``group_parts``' last axis."""
         ...
 
     @property
-    def channel_categories(self) -> list[str]:
-        """Keys of ``channels``' last axis."""
+    def channel_group_keys(self) -> list[str]:
+        """Keys of ``group_channels``' last axis."""
         ...
 
     @property
@@ -75,8 +77,8 @@ class ExplanationView(Protocol):
         ...
 
     @property
-    def labels(self) -> dict[str, str]:
-        """Each category in words."""
+    def group_labels(self) -> dict[str, str]:
+        """Each plain category in words."""
         ...
 
     @property
@@ -96,20 +98,15 @@ class ExplanationView(Protocol):
 
 
 CATEGORY_COLOURS = {
-    "common_threat": "#D55E00",
-    "abandonment_fear": "#0072B2",
-    "values": "#009E73",
-    "capability": "#56B4E9",
-    "constraints": "#E69F00",
-    "exposure": "#CC79A7",
-    "deference": "#F0E442",
-    "rivalry": "#882255",
-    "inertia": "#999999",
-    "limits": "#DDDDDD",
+    "threats": "#D55E00",
+    "us_leaving": "#0072B2",
+    "washington": "#F0E442",
+    "limits": "#E69F00",
+    "habit": "#999999",
     "shocks": "#332288",
 }
-"""One colour per category: the Okabe–Ito palette for the eight desire terms' first seven, then
-colours from Paul Tol's colour-blind-safe sets, greys for the two adjustment parts."""
+"""One colour per plain category, from the Okabe–Ito colour-blind-safe palette, grey for the
+mixed last one and Paul Tol's indigo for the shocks."""
 SHOWN = 0.001
 """Categories whose mean contribution never reaches this size are left out of the stack and legend."""
 
@@ -134,8 +131,13 @@ def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: d
     return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
 
 
-def plot_contributions(explanation: ExplanationView, path: Path) -> None:
-    """Draw the explanation figure into ``path`` (PNG, 100 dpi)."""
+def plot_contributions(explanation: ExplanationView, path: Path) -> list[str]:
+    """Draw the explanation figure into ``path`` (PNG, 100 dpi) and return the top panel's legend.
+
+    The figure stacks the plain categories (at most five, plus the shocks), not the model's ten
+    mechanism categories: a reader can follow six colours, and the per-mechanism numbers are in
+    the CSV files.
+    """
     result = explanation.result
     x = result.steps
     labels = result.quarter_labels
@@ -151,7 +153,8 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> None:
             gridspec_kw={"height_ratios": [3, 2][:panels]},
         )
         top = axes[0, 0]
-        handles = stack(top, x, explanation.parts.mean(axis=1), explanation.categories, explanation.labels)
+        handles = stack(top, x, explanation.group_parts.mean(axis=1), explanation.group_keys, explanation.group_labels)
+        legend = [h.get_label() for h in handles]
         (line,) = top.plot(x, explanation.change.mean(axis=1), color="black", lw=2, label="simulated change (mean)")
         top.axhline(0, color="black", lw=0.6)
         key = shock_markers(top, result)
@@ -161,19 +164,24 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> None:
         place_legend_outside(top, [line, *handles], [h.get_label() for h in (line, *handles)], fontsize=8)
         if panels == 2:
             bottom = axes[1, 0]
-            channel_keys = explanation.channel_categories
-            handles = stack(bottom, x, explanation.channels.mean(axis=1), channel_keys, explanation.labels)
-            shock_index = explanation.categories.index(explanation.shock_category)
+            channel_keys = explanation.channel_group_keys
+            handles = stack(bottom, x, explanation.group_channels.mean(axis=1), channel_keys, explanation.group_labels)
+            shock_index = explanation.group_keys.index(explanation.shock_category)
             (total,) = bottom.plot(
-                x, explanation.parts[..., shock_index].mean(axis=1), color="black", lw=2, label="shocks' effect (mean)"
+                x,
+                explanation.group_parts[..., shock_index].mean(axis=1),
+                color="black",
+                lw=2,
+                label="shocks' effect (mean)",
             )
             bottom.axhline(0, color="black", lw=0.6)
             shock_markers(bottom, result, annotate=False)
             bottom.set_ylabel("run minus no-shock twin (0–1 scale)")
-            bottom.set_title("How the shocks acted: their effect split by mechanism", fontsize=11)
+            bottom.set_title("How the shocks acted: their effect against the same worlds without them", fontsize=11)
             place_legend_outside(bottom, [total, *handles], [h.get_label() for h in (total, *handles)], fontsize=8)
         label_quarters(axes[-1, 0], labels)
         key_below(fig, key, ncol=3)
         if explanation.constant_note:
             note_below(fig, explanation.constant_note)
         save_figure(fig, path)
+    return legend
