@@ -235,9 +235,8 @@ def shipped():
 
     from simulator.inputs.scenario import load_scenario
 
-    return {
-        path.stem: explain(simulate(replace(load_scenario(path), replicates=3))) for path in sorted(SCENARIOS.glob("*.yaml"))
-    }
+    paths = sorted(SCENARIOS.glob("*.yaml"))
+    return {path.stem: explain(simulate(replace(load_scenario(path), replicates=3))) for path in paths}
 
 
 def test_no_sentence_pairs_a_direction_word_with_a_number_of_the_other_sign(shipped):
@@ -290,3 +289,12 @@ def test_the_glossary_names_each_category_and_its_mechanisms():
         assert all(CATEGORIES[m] in line for m in group.members)
     assert sorted(m for g in GROUPS.values() for m in g.members) == sorted(CATEGORIES), "every mechanism once"
     assert any("US commitment" in line for line in glossary("EU_USA"))
+
+
+def test_the_report_explains_the_categories_too(retrenchment):
+    from simulator.reports.report import explanation_html
+    from simulator.runs.run_folder import open_run
+
+    page = explanation_html(open_run(retrenchment))
+    assert all(group.label in page for group in GROUPS.values())
+    assert "spin-up" in page

@@ -618,7 +618,9 @@ def explanation_html(run: RunFolder, *, metric: str = HEADLINE, title: str = "")
             f"{explanation.title} did not move: held at one number in every world and quarter, its contributions "
             "(what moved its members' desires under it) cancel exactly. Not a result."
         )
-    return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{totals_table}"
+    words = "".join(f"<li>{esc(line.removeprefix('- '))}</li>" for line in explanation.glossary)
+    glossary = f'<p class="note">The categories of the figure, each a sum of model mechanisms:</p><ul>{words}</ul>'
+    return f"<ul>{sentences}</ul>\n{figure(data, alt=caption, caption=caption)}\n{glossary}\n{totals_table}"
 
 
 def ensemble_html(manifest: dict[str, Any]) -> str:
