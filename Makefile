@@ -11,8 +11,9 @@ SCENARIO ?= scenarios/us_retrenchment.yaml
 
 $(STAMP): pyproject.toml
 	@PYTHON_BIN=$$(tools/find-python) && "$$PYTHON_BIN" -m venv $(VENV)
+	@echo "installing dependencies into $(VENV) (a minute or two on a fresh machine)…"
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --progress-bar on -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)

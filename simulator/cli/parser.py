@@ -143,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Rewrite a sweep's plots/ and indices/ from its tables. With --discover, also find where in the "
             "swept inputs a condition on a metric holds (PRIM scenario discovery, from the EMA Workbench: "
-            "pip install 'eujsim[discover]') and write it to SWEEP_DIR/analysis/discover/<condition>/."
+            "pip install 'eujsim[discover]') and write it to SWEEP_DIR/analysis/discover/<condition>/. "
+            "The metric shown first, the colouring and the phase diagram come from the analysis: section "
+            "(metric, colour_by, phase) of SWEEP_DIR/experiment.yaml; "
+            "edit it there to change them without re-running the sweep."
         ),
     )
     analyze.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a folder written by `eujsim sweep`")
@@ -271,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write one self-contained HTML report of a run, comparison or sweep folder",
         description=(
             "Write a single HTML file about a result folder: scenario and shocks with their sources, headline "
-            "numbers with 90%% intervals, every plot (embedded), the explanation of what moved cooperation, "
+            "numbers with 90% intervals, every plot (embedded), the explanation of what moved cooperation, "
             "events, the parameters used with their sources, and provenance. The file needs no network and "
             "no other file."
         ),
