@@ -374,3 +374,13 @@ def test_swapping_the_baseline_negates_the_difference(a, data):
     assert ua[0] == pytest.approx(-ub[0], abs=1e-12)
     assert ua[1] == pytest.approx(-ub[2], abs=1e-12)
     assert ua[1] <= ua[0] + 1e-12 <= ua[2] + 2e-12
+
+
+def test_compare_writes_its_plots_in_every_format_asked_for(run_folders, tmp_path):
+    base, retr, _ = run_folders
+    out = tmp_path / "formats"
+    status, _, err = eujsim("compare", base, retr, "--format", "svg,pdf", "--out", out)
+    assert status == 0, err
+    names = sorted(p.name for p in (out / "plots").iterdir())
+    assert names == sorted(f"{s}.{f}" for s in ("overlay", "difference", "domains") for f in ("svg", "pdf"))
+    assert json.loads((out / "compare.json").read_text())["plot_formats"] == ["svg", "pdf"]

@@ -25,15 +25,18 @@ from matplotlib.patches import Patch
 
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
+    figure_paths,
     label_quarters,
     label_shocks_above,
     note_below,
     place_legend_outside,
+    plot_formats,
     save_figure,
     shock_name,
     style,
@@ -364,20 +367,23 @@ def plot_domains(comparison: ComparisonView, path: Path) -> None:
         save_figure(fig, path)
 
 
-def draw_compare_plots(comparison: ComparisonView, folder: Path) -> list[Path]:
-    """Draw overlay.png, difference.png and (for a pair's cooperation) domains.png into ``folder``.
+def draw_compare_plots(
+    comparison: ComparisonView, folder: Path, formats: Sequence[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Draw overlay, difference and (for a pair's cooperation) domains into ``folder`` in each of ``formats``.
 
     A metric held at one number in every input has no difference to draw: only the overlay is
-    drawn, with the note that says so.
+    drawn, with the note that says so. Returns the files written.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    plot_overlay(comparison, folder / "overlay.png")
-    paths.append(folder / "overlay.png")
+    drawn = [(plot_overlay, "overlay.png")]
     if not comparison.constant_everywhere:
-        plot_difference(comparison, folder / "difference.png")
-        paths.append(folder / "difference.png")
+        drawn.append((plot_difference, "difference.png"))
     if comparison.domain_series is not None:
-        plot_domains(comparison, folder / "domains.png")
-        paths.append(folder / "domains.png")
+        drawn.append((plot_domains, "domains.png"))
+    paths: list[Path] = []
+    with plot_formats(formats):
+        for draw, name in drawn:
+            draw(comparison, folder / name)
+            paths += figure_paths(folder / name)
     return paths

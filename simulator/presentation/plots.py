@@ -19,7 +19,8 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`note_below` — a note in words under all the axes (what a figure leaves out, and why);
   :func:`run_notes_below` adds a run plot's closing captions (replicates and seed; settings outside
   their documented ranges).
-* :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
+* :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close;
+  :func:`plot_formats` makes it write each figure in several formats (PNG, SVG, PDF).
 * :func:`coded_bands` and :func:`milestone_lines` — the coded history as intensity bands, and
   the milestones labelled with the ordinal level each one begins (:class:`CodedLevels`).
 """
@@ -31,6 +32,7 @@ import textwrap
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -58,6 +60,7 @@ from simulator.core.structure import (
 )
 from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
 
 if TYPE_CHECKING:
@@ -510,16 +513,41 @@ def _place_keys_below(fig: Figure) -> None:
         top -= (height + gap) / fig.bbox.height
 
 
+_FORMATS: ContextVar[tuple[str, ...]] = ContextVar("plot_formats", default=DEFAULT_FORMATS)
+
+
+@contextmanager
+def plot_formats(formats: Sequence[str]) -> Iterator[None]:
+    """Inside the block, :func:`save_figure` writes each figure in every one of ``formats``.
+
+    A context rather than an argument of every plot function, so that all the plots a result draws
+    (a run's, a comparison's, the runs a comparison simulated) follow one ``--format`` without each
+    drawing function passing it on.
+    """
+    token = _FORMATS.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _FORMATS.reset(token)
+
+
+def figure_paths(path: Path | str) -> list[Path]:
+    """Every file :func:`save_figure` writes for ``path``: its stem in each format of :func:`plot_formats`."""
+    return [Path(path).with_suffix(f".{fmt}") for fmt in _FORMATS.get()]
+
+
 def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
-    """Lay out, pack the shock labels, place any key below, save as PNG and close the figure.
+    """Lay out, pack the shock labels, place any key below, save in each format and close the figure.
 
     The layout is fitted twice around the packing, because the rows of shock labels take
     height that the first fit does not know of. The file is cut to what was drawn
-    (``bbox_inches="tight"``), so legends and keys outside the axes are kept whole.
+    (``bbox_inches="tight"``), so legends and keys outside the axes are kept whole. The figure
+    is written once per format of :func:`plot_formats` (PNG unless asked otherwise), each file
+    named as ``path`` with that format's suffix; with ``format`` in ``savefig_kw``, only ``path``.
 
     Args:
         fig: The figure.
-        path: Where to write the PNG.
+        path: Where to write it (``plots/pairs.png``; ``plots/pairs.svg`` too when SVG is asked for).
         **savefig_kw: Passed to :meth:`~matplotlib.figure.Figure.savefig` (e.g. ``format``).
     """
     try:
@@ -527,7 +555,9 @@ def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
         outside = [a for ax in fig.axes for a in ax.get_children() if a.get_visible() and not a.get_in_layout()]
         outside += fig.get_default_bbox_extra_artists()
         options = {"bbox_inches": "tight", "pad_inches": 0.15, "bbox_extra_artists": outside, **savefig_kw}
-        fig.savefig(path, **options)
+        targets = [Path(path)] if "format" in savefig_kw else figure_paths(path)
+        for target in targets:
+            fig.savefig(target, **options)
     finally:
         plt.close(fig)
 
@@ -1045,8 +1075,10 @@ TWIN_PLOTS = (plot_headline, plot_domain_heatmap)
 """Run plots that draw against the no-shock twin when the run has one."""
 
 
-def draw_run_plots(result: RunView, folder: Path, *, twin: RunView | None = None) -> list[Path]:
-    """Draw every run plot into ``folder`` and return their paths.
+def draw_run_plots(
+    result: RunView, folder: Path, *, twin: RunView | None = None, formats: Sequence[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Draw every run plot into ``folder`` in each of ``formats`` and return the files written.
 
     With the run's no-shock ``twin``, the headline plot shows it and what the shocks did
     (:func:`plot_headline`) and the domain heatmap the change against it (:func:`plot_domain_heatmap`);
@@ -1054,10 +1086,11 @@ def draw_run_plots(result: RunView, folder: Path, *, twin: RunView | None = None
     """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, draw in RUN_PLOTS.items():
-        if draw in TWIN_PLOTS:
-            draw(result, folder / name, twin)
-        else:
-            draw(result, folder / name)
-        paths.append(folder / name)
+    with plot_formats(formats):
+        for name, draw in RUN_PLOTS.items():
+            if draw in TWIN_PLOTS:
+                draw(result, folder / name, twin)
+            else:
+                draw(result, folder / name)
+            paths += figure_paths(folder / name)
     return paths
