@@ -20,9 +20,10 @@ import pytest
 
 import simulator.runs.runner
 from simulator import load_scenario
+from simulator.cli import main
 from simulator.core.structure import DOMAINS
 
-from .conftest import ROOT, SCENARIOS, SHOCK_KINDS, cli_error, eujsim
+from .conftest import ROOT, SCENARIOS, SHOCK_KINDS, cli_error, eujsim, one_error_line
 
 BASELINE = SCENARIOS / "baseline.yaml"
 RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
@@ -677,3 +678,38 @@ def test_a_run_at_the_edges_plots_and_reads_back_in_every_command(tmp_path):
         status, _, err = eujsim("report", folder)
         assert status == 0, err
         assert (folder / "report.html").stat().st_size > 10_000
+
+
+# --- plot formats -----------------------------------------------------------------------------------
+
+
+def test_run_writes_each_plot_in_every_format_asked_for_and_records_them(tmp_path):
+    out = tmp_path / "formats"
+    run_ok("run", RETRENCHMENT, "--replicates", 2, "--no-twin", "--format", "svg,pdf", "--out", out, "--quiet")
+    stems = [Path(name).stem for name in PLOTS]
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
+        f"{s}.{f}" for s in stems for f in ("svg", "pdf")
+    )
+    assert (out / "plots" / "pairs.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert (out / "plots" / "pairs.pdf").read_bytes().startswith(b"%PDF")
+    assert json.loads((out / "manifest.json").read_text())["plot_formats"] == ["svg", "pdf"]
+    # the vector plots are eujsim's own: --force replaces them as it replaces the PNGs
+    run_ok("run", RETRENCHMENT, "--replicates", 2, "--no-twin", "--out", out, "--force", "--quiet")
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(PLOTS)
+
+
+def test_the_default_format_is_png_and_the_manifest_says_so(retrenchment_run):
+    out, _ = retrenchment_run
+    assert json.loads((out / "manifest.json").read_text())["plot_formats"] == ["png"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_an_unknown_plot_format_is_one_error_line_naming_the_allowed_ones(command, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, str(BASELINE), str(RETRENCHMENT), "--format", "png,gif", "--out", str(tmp_path / "never")])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    line = one_error_line(err)
+    assert "'gif'" in line and "png, svg, pdf" in line and "--format" in line
+    assert not (tmp_path / "never").exists()

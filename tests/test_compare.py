@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -26,6 +27,7 @@ from simulator.evaluation.compare import (
     _unpaired,
     compare,
 )
+from simulator.presentation.plots import BAND_ALPHA
 from simulator.runs.results import INTERVAL
 from simulator.sweeps.sweep import IncompleteSweepWarning, run_sweep
 
@@ -374,3 +376,28 @@ def test_swapping_the_baseline_negates_the_difference(a, data):
     assert ua[0] == pytest.approx(-ub[0], abs=1e-12)
     assert ua[1] == pytest.approx(-ub[2], abs=1e-12)
     assert ua[1] <= ua[0] + 1e-12 <= ua[2] + 2e-12
+
+
+def test_compare_writes_its_plots_in_every_format_asked_for(run_folders, tmp_path):
+    base, retr, _ = run_folders
+    out = tmp_path / "formats"
+    status, _, err = eujsim("compare", base, retr, "--format", "svg,pdf", "--out", out)
+    assert status == 0, err
+    names = sorted(p.name for p in (out / "plots").iterdir())
+    assert names == sorted(f"{s}.{f}" for s in ("overlay", "difference", "domains") for f in ("svg", "pdf"))
+    assert json.loads((out / "compare.json").read_text())["plot_formats"] == ["svg", "pdf"]
+
+
+def test_overlapping_bands_keep_their_own_edges_and_a_light_fill(retrenchment, monkeypatch):
+    """Two tinted bands over each other mix into a muddy grey-green; thin edges in each colour keep both readable."""
+    from simulator.presentation import compare_plots
+
+    kept = []
+    monkeypatch.setattr(compare_plots, "save_figure", lambda fig, path, **_: kept.append(fig))
+    compare_plots.plot_overlay(retrenchment, Path("overlay.png"))
+    (ax,) = kept[0].axes
+    for colour in compare_plots.colours(retrenchment).values():
+        lines = [line for line in ax.lines if line.get_color() == colour and line.get_linestyle() == "-"]
+        assert len(lines) == 3, "a mean line and two band edges per scenario"
+    assert all(band.get_alpha() == compare_plots.OVERLAP_ALPHA < BAND_ALPHA for band in ax.collections)
+    plt.close(kept[0])

@@ -287,7 +287,8 @@ def test_pairs_that_move_after_a_model_change_are_results_again():
     fig = capture(plots.plot_pairs, result)
     try:
         assert set(drawn_pairs(fig)) == {pair_label(p) for p in PAIRS}
-        assert figure_note(fig) == plots.band_note(result)  # only what the bands hold; no pair left out
+        # only what the bands hold and the caption every run plot ends with; no pair left out
+        assert figure_note(fig) == f"{plots.band_note(result)} {plots.run_caption(result)}"
     finally:
         plt.close(fig)
 

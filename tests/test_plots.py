@@ -16,6 +16,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from simulator import run
+from simulator.core.structure import PAIRS
 from simulator.presentation import plots
 from simulator.presentation.labels import parameter_words
 from simulator.presentation.plots import KEY_BELOW_GID, SHOCK_LABEL_GID
@@ -199,3 +200,56 @@ def test_characters_the_font_lacks_make_one_note_not_a_warning_per_glyph(tmp_pat
         lines = err.splitlines()
         assert len(lines) == 1 and lines[0].startswith("eujsim: note: the plot font has no glyph for 9 character(s)")
     assert len(list((tmp_path / "run" / "plots").glob("*.png"))) >= 4
+
+
+# -- colours, scales and captions a reader can publish --------------------------------------------
+
+
+def test_pair_lines_differ_in_colour_and_the_western_pairs_take_the_named_hues(drawn):
+    _, figures = drawn
+    ax = figures["pairs.png"].axes[0]
+    drawn_lines = {line.get_label(): line.get_color() for line in ax.lines if not line.get_label().startswith("_")}
+    assert len(set(drawn_lines.values())) == len(drawn_lines), "two pair lines share a colour"
+    assert drawn_lines["EU–Japan"] == plots.OKABE_ITO[0]
+    assert drawn_lines["EU–US"] == plots.OKABE_ITO[1]
+    assert drawn_lines["Japan–US"] == plots.OKABE_ITO[2]
+
+
+def test_every_pair_has_a_colour_of_its_own_even_when_all_fifteen_move():
+    styles = plots.pair_styles(plots.pair_order(list(PAIRS)))
+    assert len({colour for colour, _, _ in styles}) == len(PAIRS)
+    western = {plots.PAIR_STYLES[p][0] for p in plots.WESTERN_PAIRS}
+    quiet = [colour for colour, _, _ in styles[len(plots.WESTERN_PAIRS) :]]
+    assert not western & set(quiet)
+
+
+def test_the_domain_heatmap_shows_change_against_the_twin_on_a_scale_centred_on_zero(drawn):
+    _, figures = drawn
+    fig = figures["domains_heatmap.png"]
+    (image,) = data_axes(fig)[0].get_images()
+    low, high = image.get_clim()
+    assert low == pytest.approx(-high) and high > 0
+    assert abs(image.get_array()).max() == pytest.approx(high) or high == plots.SMALLEST_INDEX_EFFECT
+    assert "without the shocks" in data_axes(fig)[0].get_title()
+
+
+def test_the_domain_heatmap_without_a_twin_shows_change_since_the_first_quarter(drawn, tmp_path, monkeypatch):
+    result, _ = drawn
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path, **_: None)
+    fig = plots.plot_domain_heatmap(result, tmp_path / "h.png")
+    (image,) = fig.axes[0].get_images()
+    low, high = image.get_clim()
+    assert low == pytest.approx(-high)
+    assert not image.get_array()[:, 0].any(), "the first quarter is the reference: no change"
+    assert f"since {result.quarter_labels[0]}" in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_every_run_plot_says_its_replicates_and_seed(drawn):
+    result, figures = drawn
+    line = f"{result.series('coop_EU_JPN').shape[1]} replicate"
+    for name, fig in figures.items():
+        notes = [
+            t.get_text() for legend in fig.legends if legend.get_gid() == KEY_BELOW_GID for t in legend.get_texts()
+        ]
+        assert any(line in n and f"seed {result.scenario.seed}" in n for n in notes), f"{name}: no replicates/seed"

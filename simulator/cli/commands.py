@@ -70,6 +70,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     save = {
         "force": args.force,
         "plots": not args.no_plots,
+        "plot_formats": args.format,
         "manifest_extra": {"command_line": args.command_line},
         "renumber": args.out is None,  # a default folder another run took meanwhile: take the next number
     }
@@ -476,7 +477,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         print(line, flush=True)
     comparison = plan.run()
     out = comparison.save(
-        out, force=args.force, plots=not args.no_plots, command_line=args.command_line, renumber=args.out is None
+        out,
+        force=args.force,
+        plots=not args.no_plots,
+        plot_formats=args.format,
+        command_line=args.command_line,
+        renumber=args.out is None,
     )
     print(comparison.text())
     runs = ", runs/" if any(item.source == "scenario" for item in comparison.inputs) else ""

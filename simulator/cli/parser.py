@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from simulator.base.errors import clip
+from simulator.presentation.formats import PLOT_FORMATS, parse_formats
 from simulator.sweeps.choices import EXECUTORS
 
 PROG = "eujsim"
@@ -34,6 +35,20 @@ class _Parser(argparse.ArgumentParser):
         if missing:
             message += f" (a value that starts with '-', such as a negative number, is written {missing[1]}=-0.5)"
         self.exit(2, f"{PROG}: error: {message}; see `{self.prog} --help`\n")
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    """``--format``'s comma list as formats; argparse reports a bad one as the usage error."""
+    try:
+        return parse_formats(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+FORMAT_HELP = (
+    f"comma-separated formats to write each plot in, from {', '.join(PLOT_FORMATS)} (default: png; "
+    "svg and pdf are vector, for print)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the no-shock twin: by default a scenario with shocks is also simulated without them, on the "
         "same seed and worlds, so that the summary and plot show what the shocks did (it takes about twice as long)",
     )
-    run.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    run.add_argument("--no-plots", action="store_true", help="skip the plots")
+    run.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 
     sweep = sub.add_parser(
@@ -242,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
         "an existing folder is refused unless --force",
     )
     comp.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    comp.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    comp.add_argument("--no-plots", action="store_true", help="skip the plots")
+    comp.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
 
     explain = sub.add_parser(
         "explain",

@@ -1333,6 +1333,7 @@ class Comparison:
         *,
         force: bool = False,
         plots: bool = True,
+        plot_formats: Sequence[str] = ("png",),
         command_line: Sequence[str] | None = None,
         renumber: bool = False,
     ) -> Path:
@@ -1341,7 +1342,8 @@ class Comparison:
         Args:
             out: The folder (default ``results/compare-<label>-vs-<label>…``, numbered past existing ones).
             force: Replace an existing ``out``.
-            plots: Draw the PNGs (of the comparison and of the runs it simulated).
+            plots: Draw the plots (of the comparison and of the runs it simulated).
+            plot_formats: Write each plot in these formats (``png``, ``svg``, ``pdf``); compare.json lists them.
             command_line: Recorded in compare.json.
             renumber: ``out`` was chosen as a free default (as when it is not given): if another process
                 takes it meanwhile, write to the next free ``out-2``, ``out-3`` … (the returned path says which).
@@ -1360,12 +1362,14 @@ class Comparison:
             self.difference.to_csv(tmp / "difference.csv", index=False, float_format=FLOAT_FORMAT)
             (tmp / "summary.txt").write_text(self.text() + "\n", encoding="utf-8")
             if plots:
-                draw_compare_plots(self, tmp / "plots")
+                draw_compare_plots(self, tmp / "plots", plot_formats)
             for item in self.inputs:
                 if item.source == "scenario" and isinstance(item.result, RunResult):
                     extra = {"command_line": list(command_line) if command_line else None, "compared_in": str(out)}
-                    item.result.save(tmp / "runs" / item.run_name, plots=plots, manifest_extra=extra)
-            manifest = self.manifest(command_line)
+                    item.result.save(
+                        tmp / "runs" / item.run_name, plots=plots, plot_formats=plot_formats, manifest_extra=extra
+                    )
+            manifest = {**self.manifest(command_line), "plot_formats": list(plot_formats) if plots else []}
             (tmp / "compare.json").write_text(
                 json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )

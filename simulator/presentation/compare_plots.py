@@ -25,15 +25,18 @@ from matplotlib.patches import Patch
 
 from simulator.base.calendar import parse_quarter, quarter_label
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
+    figure_paths,
     label_quarters,
     label_shocks_above,
     note_below,
     place_legend_outside,
+    plot_formats,
     save_figure,
     shock_name,
     style,
@@ -136,6 +139,9 @@ class ComparisonView(Protocol):
         ...
 
 
+OVERLAP_ALPHA = BAND_ALPHA * 0.6
+"""Fill of a compared scenario's band: lighter than a run's, because two bands overlap here and their
+mixed tints turn muddy; each band's own thin edge lines say where it ends."""
 SHARED_SHOCK = "#555555"
 """Colour of a shock line that several scenarios have at the same quarter."""
 OUTSIDE_WINDOW = "#000000"
@@ -238,10 +244,17 @@ def _draw_paths(
         rows = frame[frame["scenario"] == item.label]
         x = np.array([parse_quarter(q) for q in rows["quarter"]]) - origin
         if rows["p5"].notna().all():
-            ax.fill_between(x, rows["p5"], rows["p95"], color=colour[item.label], alpha=BAND_ALPHA, lw=0)
+            ax.fill_between(x, rows["p5"], rows["p95"], color=colour[item.label], alpha=OVERLAP_ALPHA, lw=0)
+            for edge in (rows["p5"], rows["p95"]):
+                ax.plot(x, edge, color=colour[item.label], lw=0.6, alpha=0.8, zorder=2.5)
             any_band = True
         ax.plot(x, rows["mean"], color=colour[item.label], lw=2, label=wrap(name, 40), zorder=3)
     return any_band
+
+
+def _band_handle() -> Patch:
+    """The legend sample of a band as :func:`_draw_paths` draws it: a light fill between two thin edges."""
+    return Patch(facecolor=(0.47, 0.47, 0.47, 0.25), edgecolor="#777777", lw=0.8)
 
 
 def _finish_time_axes(ax: Axes, comparison: ComparisonView, extra: list[tuple[object, str]]) -> None:
@@ -272,7 +285,7 @@ def plot_overlay(comparison: ComparisonView, path: Path) -> None:
         ax.set_title(wrap(f"{series_label(comparison.metric)} — {_names(comparison)}", 90))
         extra: list[tuple[object, str]] = [(Line2D([], [], ls="none"), "lines: mean over replicates")]
         if any_band:
-            extra.append((Patch(color="#777777", alpha=0.35, lw=0), "band: 90% of replicates"))
+            extra.append((_band_handle(), "band: 90% of replicates"))
         if comparison.constant_everywhere and series_unit(comparison.metric) == INTENSITY:
             ax.set_ylim(0, 1)  # on the whole scale: zoomed onto one number, a flat line would look like news
         _finish_time_axes(ax, comparison, extra)
@@ -296,7 +309,7 @@ def plot_difference(comparison: ComparisonView, path: Path) -> None:
         )
         extra: list[tuple[object, str]] = [(Line2D([], [], ls="none"), "lines: mean difference")]
         if any_band:
-            extra.append((Patch(color="#777777", alpha=0.35, lw=0), "band: 90% interval of the difference"))
+            extra.append((_band_handle(), "band: 90% interval of the difference"))
         else:
             extra.append((Line2D([], [], ls="none"), "(no interval: the sweep kept\nno per-quarter worlds)"))
         _finish_time_axes(ax, comparison, extra)
@@ -364,20 +377,23 @@ def plot_domains(comparison: ComparisonView, path: Path) -> None:
         save_figure(fig, path)
 
 
-def draw_compare_plots(comparison: ComparisonView, folder: Path) -> list[Path]:
-    """Draw overlay.png, difference.png and (for a pair's cooperation) domains.png into ``folder``.
+def draw_compare_plots(
+    comparison: ComparisonView, folder: Path, formats: Sequence[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Draw overlay, difference and (for a pair's cooperation) domains into ``folder`` in each of ``formats``.
 
     A metric held at one number in every input has no difference to draw: only the overlay is
-    drawn, with the note that says so.
+    drawn, with the note that says so. Returns the files written.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    plot_overlay(comparison, folder / "overlay.png")
-    paths.append(folder / "overlay.png")
+    drawn = [(plot_overlay, "overlay.png")]
     if not comparison.constant_everywhere:
-        plot_difference(comparison, folder / "difference.png")
-        paths.append(folder / "difference.png")
+        drawn.append((plot_difference, "difference.png"))
     if comparison.domain_series is not None:
-        plot_domains(comparison, folder / "domains.png")
-        paths.append(folder / "domains.png")
+        drawn.append((plot_domains, "domains.png"))
+    paths: list[Path] = []
+    with plot_formats(formats):
+        for draw, name in drawn:
+            draw(comparison, folder / name)
+            paths += figure_paths(folder / name)
     return paths

@@ -17,8 +17,10 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
 * :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
 * :func:`note_below` — a note in words under all the axes (what a figure leaves out, and why);
-  :func:`ranges_note_below` adds one naming a run's settings outside their documented ranges.
-* :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close.
+  :func:`run_notes_below` adds a run plot's closing captions (replicates and seed; settings outside
+  their documented ranges).
+* :func:`save_figure` — lay out, pack the shock labels into rows without overlap, save, close;
+  :func:`plot_formats` makes it write each figure in several formats (PNG, SVG, PDF).
 * :func:`coded_bands` and :func:`milestone_lines` — the coded history as intensity bands, and
   the milestones labelled with the ordinal level each one begins (:class:`CodedLevels`).
 """
@@ -30,6 +32,7 @@ import textwrap
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -57,6 +60,7 @@ from simulator.core.structure import (
 )
 from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
 
 if TYPE_CHECKING:
@@ -509,16 +513,41 @@ def _place_keys_below(fig: Figure) -> None:
         top -= (height + gap) / fig.bbox.height
 
 
+_FORMATS: ContextVar[tuple[str, ...]] = ContextVar("plot_formats", default=DEFAULT_FORMATS)
+
+
+@contextmanager
+def plot_formats(formats: Sequence[str]) -> Iterator[None]:
+    """Inside the block, :func:`save_figure` writes each figure in every one of ``formats``.
+
+    A context rather than an argument of every plot function, so that all the plots a result draws
+    (a run's, a comparison's, the runs a comparison simulated) follow one ``--format`` without each
+    drawing function passing it on.
+    """
+    token = _FORMATS.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _FORMATS.reset(token)
+
+
+def figure_paths(path: Path | str) -> list[Path]:
+    """Every file :func:`save_figure` writes for ``path``: its stem in each format of :func:`plot_formats`."""
+    return [Path(path).with_suffix(f".{fmt}") for fmt in _FORMATS.get()]
+
+
 def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
-    """Lay out, pack the shock labels, place any key below, save as PNG and close the figure.
+    """Lay out, pack the shock labels, place any key below, save in each format and close the figure.
 
     The layout is fitted twice around the packing, because the rows of shock labels take
     height that the first fit does not know of. The file is cut to what was drawn
-    (``bbox_inches="tight"``), so legends and keys outside the axes are kept whole.
+    (``bbox_inches="tight"``), so legends and keys outside the axes are kept whole. The figure
+    is written once per format of :func:`plot_formats` (PNG unless asked otherwise), each file
+    named as ``path`` with that format's suffix; with ``format`` in ``savefig_kw``, only ``path``.
 
     Args:
         fig: The figure.
-        path: Where to write the PNG.
+        path: Where to write it (``plots/pairs.png``; ``plots/pairs.svg`` too when SVG is asked for).
         **savefig_kw: Passed to :meth:`~matplotlib.figure.Figure.savefig` (e.g. ``format``).
     """
     try:
@@ -526,7 +555,9 @@ def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
         outside = [a for ax in fig.axes for a in ax.get_children() if a.get_visible() and not a.get_in_layout()]
         outside += fig.get_default_bbox_extra_artists()
         options = {"bbox_inches": "tight", "pad_inches": 0.15, "bbox_extra_artists": outside, **savefig_kw}
-        fig.savefig(path, **options)
+        targets = [Path(path)] if "format" in savefig_kw else figure_paths(path)
+        for target in targets:
+            fig.savefig(target, **options)
     finally:
         plt.close(fig)
 
@@ -556,12 +587,24 @@ def band_note(result: RunView) -> str:
     return f"Shaded bands hold 90% of the worlds: {result.band}."
 
 
-def ranges_note_below(fig: Figure, result: RunView) -> None:
-    """A caption naming the run's settings outside their documented ranges, if it has any.
+def run_caption(result: RunView) -> str:
+    """The line under every run plot that says how many worlds it rests on and from which seed.
 
-    Such a result rests on a setting the calibration does not argue for; a plot copied out of the result
-    folder on its own must still say so, so the note is drawn on the figure itself.
+    A figure copied into a paper leaves its folder and manifest behind; with the count and the seed
+    on it, a reader can judge how settled the bands are and anyone can draw the same figure again.
     """
+    worlds = result.series(f"coop_{HEADLINE_PAIR}").shape[1]
+    return f"{worlds} replicate{'s' if worlds != 1 else ''}, seed {result.scenario.seed}."
+
+
+def run_notes_below(fig: Figure, result: RunView) -> None:
+    """The closing captions of a run plot: replicates and seed, then any settings outside their documented ranges.
+
+    Every run plot ends with this call, so the provenance line is added in one place. A result resting
+    on a setting the calibration does not argue for must say so even as a plot copied out of the result
+    folder on its own, so that note is drawn on the figure itself too.
+    """
+    note_below(fig, run_caption(result))
     note = caption(outside_fixed(result.scenario.parameters))
     if note:
         note_below(fig, note)
@@ -599,7 +642,7 @@ def intensity_chart(
         place_legend_outside(ax, key=key)
         if band_label:
             note_below(fig, band_note(result))
-        ranges_note_below(fig, result)
+        run_notes_below(fig, result)
         save_figure(fig, path)
     return fig
 
@@ -669,32 +712,71 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
             f"{band_note(result)} The dashed line is the same worlds {TWIN_LABEL} (same seed, so each world draws the "
             "same random numbers with and without them); the lower panel is their difference, world by world.",
         )
-        ranges_note_below(fig, result)
+        run_notes_below(fig, result)
         save_figure(fig, path)
     return fig
 
 
-def plot_domain_heatmap(result: RunView, path: Path) -> None:
-    """Mean EU–JPN intensity per domain (rows) and quarter (columns), shocks marked and labelled above."""
-    matrix = np.stack([result.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
+CHANGE_CMAP = "RdBu"
+"""Diverging colour map of the domain heatmap: red for less cooperation, blue for more, white for none
+(readable with the common forms of colour blindness)."""
+
+
+def domain_change(result: RunView, twin: RunView | None = None) -> tuple[np.ndarray, str]:
+    """Mean EU–JPN change per domain (rows) and quarter (columns), and what it is a change against.
+
+    With the no-shock ``twin``: each world minus the same world without the shocks, so that the
+    heatmap shows what the shocks did. Without: each quarter minus the first, what the run did.
+    """
+    own = np.stack([result.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
+    if twin is not None:
+        other = np.stack([twin.series(f"coop_{HEADLINE_PAIR}_{d}").mean(axis=1) for d in DOMAINS])
+        return own - other, f"against the same worlds {TWIN_LABEL}"
+    return own - own[:, :1], f"since {result.quarter_labels[0]}"
+
+
+def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None) -> Figure:
+    """Change in mean EU–JPN intensity per domain (rows) and quarter (columns), shocks marked above.
+
+    On a fixed 0–1 scale the domains' levels fill the picture and the few hundredths the shocks move
+    them vanish; the change is what a reader looks for. With the run's no-shock ``twin`` the cells are
+    the difference to the same worlds without the shocks, else the change since the first quarter,
+    on a diverging map centred on zero and scaled to the largest change either way.
+
+    Returns:
+        The figure, closed once saved (its image and colour bar can still be read).
+    """
+    matrix, against = domain_change(result, twin)
+    reach = max(float(np.abs(matrix).max()), SMALLEST_INDEX_EFFECT)  # a run with no change stays pale, not loud
     with style(), plt.rc_context({"axes.grid": False}):
         fig, ax = plt.subplots(figsize=(10, 4.8))
-        image = ax.imshow(matrix, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        image = ax.imshow(matrix, aspect="auto", cmap=CHANGE_CMAP, vmin=-reach, vmax=reach, interpolation="nearest")
         ax.set_yticks(range(len(DOMAINS)))
         ax.set_yticklabels([DOMAIN_LABELS[d] for d in DOMAINS])
         ax.set_ylabel("domain")
         quarter_axis(ax, result)
         ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
         key = shock_markers(ax, result)
-        for line in ax.lines:  # white dashes stay visible on the dark end of viridis
-            line.set_color("white")
-            line.set_alpha(0.8)
+        for line in ax.lines:  # dark dashes: the map is pale where nothing changes
+            line.set_color("#222222")
+            line.set_alpha(0.7)
         cbar = fig.colorbar(image, ax=ax, pad=0.02)
-        cbar.set_label(f"mean {INTENSITY}")
-        ax.set_title(_title(result, "EU–Japan cooperation by domain"))
+        if twin is not None:
+            cbar.set_label("with − without the shocks\n(mean intensity, 0–1 scale)")
+            what = "EU–Japan cooperation by domain: with − without the shocks"
+        else:
+            cbar.set_label(f"change {against}\n(mean intensity, 0–1 scale)")
+            what = f"EU–Japan cooperation by domain: change {against}"
+        ax.set_title(_title(result, what))
         key_below(fig, key, ncol=3)
-        ranges_note_below(fig, result)
+        note_below(
+            fig,
+            f"Cells: mean over the worlds of each domain's change {against}; blue more cooperation, red less, "
+            f"white none. The colour scale runs ±{reach:.3g} either way, the largest change in the run.",
+        )
+        run_notes_below(fig, result)
         save_figure(fig, path)
+    return fig
 
 
 def plot_threats(result: RunView, path: Path) -> None:
@@ -723,11 +805,13 @@ def plot_threats(result: RunView, path: Path) -> None:
         fig.suptitle(_title(result, "Threat perceptions"))
         key_below(fig, key, ncol=3)
         note_below(fig, band_note(result))
-        ranges_note_below(fig, result)
+        run_notes_below(fig, result)
         save_figure(fig, path)
 
 
-MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "CHN_RUS", "RUS_PRK", "CHN_PRK")
+WESTERN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA")
+"""The pairs the simulator is about: drawn in full colour."""
+MAIN_PAIRS = (*WESTERN_PAIRS, "CHN_RUS", "RUS_PRK", "CHN_PRK")
 """The pairs drawn first, in these colours: the Western alliances, then the alignment among the challengers."""
 
 
@@ -736,15 +820,50 @@ def pair_order(pairs: Sequence[str]) -> list[str]:
     return [p for p in MAIN_PAIRS if p in pairs] + [p for p in pairs if p not in MAIN_PAIRS]
 
 
-PAIR_COLOURS = OKABE_ITO[:6]
-"""Colours of the pair lines: Okabe–Ito without its yellow (faint on white) and black (lost on the axis at 0)."""
-PAIR_LINES = ("-", "--", ":")
+PAIR_STYLES: dict[str, tuple[str, str, float]] = {
+    "EU_JPN": (OKABE_ITO[0], "-", 2.0),
+    "EU_USA": (OKABE_ITO[1], "-", 2.0),
+    "JPN_USA": (OKABE_ITO[2], "-", 2.0),
+    "CHN_RUS": ("#333333", "--", 1.5),
+    "RUS_PRK": ("#7A7A7A", "-.", 1.5),
+    "CHN_PRK": ("#A8A8A8", ":", 1.8),
+}
+"""``(colour, line style, width)`` of the main pairs.
+
+The Western pairs, the story of the simulator, take three Okabe–Ito hues far apart (blue, orange,
+bluish green) and solid lines; the challengers' alignment is drawn quieter, in three greys told apart
+by lightness and dash, so that no challenger line shares a hue with a Western one."""
+OTHER_PAIR_HUES = ("#D55E00", "#CC79A7", "#9A8700")
+"""Hues of the cross-camp pairs (drawn only when a model change lets them move): Okabe–Ito's vermillion,
+reddish purple and a darkened yellow, none near the Western pairs' blue, orange or green."""
+OTHER_PAIR_LINES = ((0, (1, 1)), (0, (5, 2)), (0, (3, 1, 1, 1)))
 
 
-def pair_styles(count: int) -> list[tuple[str, str]]:
-    """``(colour, line style)`` of ``count`` pair lines: six colours solid, then the same dashed, then dotted."""
-    n = len(PAIR_COLOURS)
-    return [(PAIR_COLOURS[i % n], PAIR_LINES[min(i // n, len(PAIR_LINES) - 1)]) for i in range(count)]
+def _shade(colour: str, amount: float) -> str:
+    """``colour`` mixed towards black (``amount`` < 0) or white (> 0), so one hue gives distinct lines."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    mixed = rgb + (1 - rgb) * amount if amount > 0 else rgb * (1 + amount)
+    return matplotlib.colors.to_hex(mixed)
+
+
+def pair_styles(pairs: Sequence[str]) -> list[tuple[str, Any, float]]:
+    """``(colour, line style, width)`` of each pair's line, no two alike in colour.
+
+    The main pairs take :data:`PAIR_STYLES`; any other pair one of three quiet hues, darker or
+    lighter by turn and with its own dash, thin, so that they never outshout the main pairs.
+    """
+    styles = []
+    others = 0
+    for pair in pairs:
+        if pair in PAIR_STYLES:
+            styles.append(PAIR_STYLES[pair])
+            continue
+        hue = OTHER_PAIR_HUES[others % len(OTHER_PAIR_HUES)]
+        turn = others // len(OTHER_PAIR_HUES)
+        shade = (0.0, -0.35, 0.4, -0.6, 0.65)[turn % 5]
+        styles.append((_shade(hue, shade), OTHER_PAIR_LINES[turn % len(OTHER_PAIR_LINES)], 1.3))
+        others += 1
+    return styles
 
 
 def constant_note(constants: Sequence[HeldConstantView]) -> str:
@@ -764,9 +883,11 @@ def plot_pairs(result: RunView, path: Path) -> None:
     moving = pair_order([pair for pair in PAIRS if pair not in held])
     with style():
         fig, ax = plt.subplots(figsize=(10, 5.2))
-        for pair, (colour, line) in zip(moving, pair_styles(len(moving)), strict=True):
+        for pair, (colour, line, width) in zip(moving, pair_styles(moving), strict=True):
             band(ax, result, f"coop_{pair}", colour, pair_label(pair))
-            ax.lines[-1].set_linestyle(line)
+            ax.lines[-1].set(linestyle=line, linewidth=width)
+            if pair not in WESTERN_PAIRS:  # the quieter lines keep quieter bands, so bands never pile up grey
+                ax.collections[-1].set_alpha(BAND_ALPHA / 2)
         key = shock_markers(ax, result)
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"cooperation {INTENSITY}")
@@ -780,7 +901,7 @@ def plot_pairs(result: RunView, path: Path) -> None:
             note_below(fig, constant_note(constants))
         if moving:
             note_below(fig, band_note(result))
-        ranges_note_below(fig, result)
+        run_notes_below(fig, result)
         save_figure(fig, path)
 
 
@@ -950,20 +1071,26 @@ RUN_PLOTS = {
     "threats.png": plot_threats,
     "pairs.png": plot_pairs,
 }
+TWIN_PLOTS = (plot_headline, plot_domain_heatmap)
+"""Run plots that draw against the no-shock twin when the run has one."""
 
 
-def draw_run_plots(result: RunView, folder: Path, *, twin: RunView | None = None) -> list[Path]:
-    """Draw every run plot into ``folder`` and return their paths.
+def draw_run_plots(
+    result: RunView, folder: Path, *, twin: RunView | None = None, formats: Sequence[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Draw every run plot into ``folder`` in each of ``formats`` and return the files written.
 
     With the run's no-shock ``twin``, the headline plot shows it and what the shocks did
-    (:func:`plot_headline`); the other plots show the run alone.
+    (:func:`plot_headline`) and the domain heatmap the change against it (:func:`plot_domain_heatmap`);
+    the other plots show the run alone.
     """
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, draw in RUN_PLOTS.items():
-        if draw is plot_headline:
-            plot_headline(result, folder / name, twin)
-        else:
-            draw(result, folder / name)
-        paths.append(folder / name)
+    with plot_formats(formats):
+        for name, draw in RUN_PLOTS.items():
+            if draw in TWIN_PLOTS:
+                draw(result, folder / name, twin)
+            else:
+                draw(result, folder / name)
+            paths += figure_paths(folder / name)
     return paths

@@ -71,8 +71,9 @@ PLOT_CAPTIONS = {
     "coop_eu_jpn.png": "EU–Japan security cooperation (0–1) over the run: the mean over replicates with the "
     "band holding 90% of them; vertical lines mark shock onsets, dotted lines the milestones with the level "
     "of the coded history each one begins (docs/history.md).",
-    "domains_heatmap.png": "Mean EU–Japan cooperation in each of the nine domains (rows) per quarter (columns); "
-    "brighter is deeper cooperation.",
+    "domains_heatmap.png": "Change in mean EU–Japan cooperation since the first quarter, in each of the nine domains "
+    "(rows) per quarter (columns): blue more cooperation, red less, on a scale centred on zero and reaching the "
+    "largest change.",
     "threats.png": "How the EU, Japan and the United States read China, Russia and North Korea (threat "
     "perception 0–1), mean and 90% band over replicates.",
     "pairs.png": "Cooperation of every pair that moves in the run, mean and 90% band: the Western alliances and "
@@ -708,6 +709,11 @@ def _outside_ranges(found: Sequence[OutsideRange]) -> str:
     return _warning(f"{caption(found)}; these results rest on settings the calibration does not argue for")
 
 
+TWIN_HEATMAP_CAPTION = (
+    "What the shocks did to EU–Japan cooperation in each of the nine domains (rows) per quarter (columns): the mean "
+    "over the worlds of each world minus the same world without the shocks; blue more cooperation, red less, on a "
+    "scale centred on zero and reaching the largest change."
+)
 TWIN_CAPTION = (
     "EU–Japan security cooperation (0–1) over the run: above, the mean over replicates with the band holding 90% of "
     "them, and dashed with a lighter band the same worlds without the shocks (same seed, so each world draws the same "
@@ -744,7 +750,8 @@ def run_report(path: Path) -> Page:
     )
     page.add("scenario", "Scenario", scenario_html(scenario, n))
     page.add("headline", "Headline numbers", headline_html(headline(run)))
-    captions = {"coop_eu_jpn.png": TWIN_CAPTION} if run.twin is not None else None
+    twin_captions = {"coop_eu_jpn.png": TWIN_CAPTION, "domains_heatmap.png": TWIN_HEATMAP_CAPTION}
+    captions = twin_captions if run.twin is not None else None
     page.add("plots", "Plots", plot_figures(path / "plots", "The plots `eujsim run` drew for this folder.", captions))
     explained = explanation_html(run)
     page.add(

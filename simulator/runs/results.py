@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -357,6 +358,7 @@ class RunResult:
         *,
         force: bool = False,
         plots: bool = True,
+        plot_formats: Sequence[str] = ("png",),
         manifest_extra: dict | None = None,
         renumber: bool = False,
     ) -> Path:
@@ -365,7 +367,8 @@ class RunResult:
         Args:
             out: The result folder.
             force: Replace an existing earlier run there (see :func:`simulator.storage.output.atomic_folder`).
-            plots: Draw the PNG plots.
+            plots: Draw the plots.
+            plot_formats: Write each plot in these formats (``png``, ``svg``, ``pdf``); the manifest lists them.
             manifest_extra: More provenance for ``manifest.json`` (the command line).
             renumber: ``out`` was chosen as a free default: if another process takes it meanwhile,
                 write to the next free ``out-2``, ``out-3`` … (the returned path says which).
@@ -388,10 +391,11 @@ class RunResult:
                 self.twin.timeseries.to_csv(tmp / TWIN_FILES[0], index=False, float_format="%.6g")
                 self.twin.summary.to_csv(tmp / TWIN_FILES[1], index=False, float_format="%.6g")
             if plots:
-                draw_run_plots(self, tmp / "plots", twin=self.twin)
+                draw_run_plots(self, tmp / "plots", twin=self.twin, formats=plot_formats)
             ensemble = manifest_entry(self.scenario)
             extra = {"ensemble": ensemble} if ensemble else {}
-            extra = {**extra, "twin": self._twin_entry(), **(manifest_extra or {})}
+            formats = list(plot_formats) if plots else []
+            extra = {**extra, "twin": self._twin_entry(), "plot_formats": formats, **(manifest_extra or {})}
             timings = dict(self.timings)
             if self.twin is not None:
                 timings |= {f"twin_{phase}": seconds for phase, seconds in self.twin.timings.items()}

@@ -78,7 +78,12 @@ class Layout:
     folders: dict[str, Layout | FolderKind] = field(default_factory=dict)
 
 
-_PLOTS = Layout(files=("*.png",))
+_VECTOR_PLOTS = ("coop_eu_jpn", "domains_heatmap", "threats", "pairs", "overlay", "difference", "domains")
+"""Stems of the plots ``--format`` may also write as SVG and PDF (the run's and the comparison's plots).
+
+Named one by one, not as ``*.svg``: a user's own drawing kept in ``plots/`` is not one of eujsim's, and
+``--force`` must refuse to delete it."""
+_PLOTS = Layout(files=("*.png", *(f"{stem}.{fmt}" for stem in _VECTOR_PLOTS for fmt in ("svg", "pdf"))))
 _INDICES = Layout(files=("*.csv", "*.png", "README.txt"))
 _DISCOVERY = Layout(files=("discovery.json", "box.csv", "trajectory.csv", "tradeoff.png", "box.png"))
 """One discovery of a sweep's analysis (``eujsim analyze --discover``), ``analysis/discover/<condition>/``."""
