@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.evaluation.history_fit import OVERALL, TRACKS, observed_level, series_of
+from simulator.evaluation.history_fit import OVERALL, TRACKS, observed_level, series_of, year_rows
 from simulator.evaluation.validation import PATH_PARAMETERS, History
 from simulator.inputs.calibration import Calibration
 from simulator.inputs.history import FIRST_YEAR, LAST_YEAR, CodedHistory
@@ -171,10 +171,7 @@ def mean_path_summary(paths: Mapping[str, np.ndarray], labels: Sequence[str]) ->
         labels: The quarter label of each step ("1990Q4", "1991Q1", …).
     """
     labels = list(labels)
-    rows = {y: [i for i, label in enumerate(labels) if label.startswith(f"{y}Q")] for y in YEARS}
-    missing = [y for y, r in rows.items() if not r]
-    if missing:
-        raise ValueError(f"the paths do not cover {missing[0]}; the coded history needs {FIRST_YEAR}–{LAST_YEAR}")
+    rows = year_rows(labels, what="the paths do")
     yearly = {
         track: np.stack([paths[series_of(track)][:, r].mean(axis=1) for r in rows.values()], axis=1) for track in TRACKS
     }

@@ -78,15 +78,24 @@ def level_band(level: int) -> tuple[float, float]:
     return edges[level], edges[level + 1]
 
 
-def yearly_means(result: RunResult, tracks: Sequence[str] = TRACKS) -> dict[str, np.ndarray]:
-    """Per track, the backcast's intensity in each year 1991–2024: mean over the year's quarters and replicates."""
-    labels = result.quarter_labels
+def year_rows(labels: Sequence[str], *, what: str = "the run does") -> dict[int, list[int]]:
+    """Per year 1991–2024, the positions of its quarters among ``labels`` ("1990Q4", "1991Q1", …).
+
+    Raises:
+        ValueError: "``what`` not cover" the first year without a quarter.
+    """
     rows = {
         y: [i for i, label in enumerate(labels) if label.startswith(f"{y}Q")] for y in range(FIRST_YEAR, LAST_YEAR + 1)
     }
     missing = [y for y, r in rows.items() if not r]
     if missing:
-        raise ValueError(f"the run does not cover {missing[0]}; the coded history needs {FIRST_YEAR}–{LAST_YEAR}")
+        raise ValueError(f"{what} not cover {missing[0]}; the coded history needs {FIRST_YEAR}–{LAST_YEAR}")
+    return rows
+
+
+def yearly_means(result: RunResult, tracks: Sequence[str] = TRACKS) -> dict[str, np.ndarray]:
+    """Per track, the backcast's intensity in each year 1991–2024: mean over the year's quarters and replicates."""
+    rows = year_rows(result.quarter_labels)
     out = {}
     for track in tracks:
         values = result.series(series_of(track))

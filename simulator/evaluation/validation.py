@@ -30,7 +30,7 @@ import numpy as np
 from simulator.base.calendar import parse_quarter, quarter_year
 from simulator.core.mechanisms.spending import policy_path
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, SMALLEST_INDEX_EFFECT
-from simulator.evaluation.history_fit import CUT_POINTS
+from simulator.evaluation.history_fit import CUT_POINTS, year_rows
 from simulator.evaluation.paired import BOOTSTRAP_DRAWS, CONFIDENCE
 from simulator.inputs.calibration import default_calibration
 from simulator.runs.results import RunResult
@@ -301,7 +301,7 @@ class History(Pattern):
         q = labels.index
         before, early, late = q("2009Q4"), q("2010Q1"), q("2021Q4")
         post = (q("2021Q4"), q("2024Q4"))
-        years = {y: [i for i, label in enumerate(labels) if label.startswith(f"{y}Q")] for y in range(1991, 2025)}
+        years = year_rows(labels)
 
         def slope(path: np.ndarray, a: int, b: int) -> float:
             return float((path[b] - path[a]) / (b - a))
