@@ -455,7 +455,7 @@ class Explanation:
     @property
     def channel_totals(self) -> pd.DataFrame:
         """The shocks' total contribution split by the mechanism it acted through."""
-        return _stats_table(self.channels[-1], list(CATEGORIES), self.labels)
+        return _stats_table(self.channels[-1], self.channel_categories, self.labels)
 
     @property
     def group_totals(self) -> pd.DataFrame:

@@ -21,7 +21,7 @@ def parse_formats(text: str) -> tuple[str, ...]:
     """
     names = [part.strip().lower().removeprefix(".") for part in text.split(",")]
     unknown = [name for name in names if name not in PLOT_FORMATS]
-    if unknown or not names:
-        shown = ", ".join(repr(name) for name in unknown) or "none"
+    if unknown:  # an empty list or entry reads as the unknown format ''
+        shown = ", ".join(repr(name) for name in unknown)
         raise ValueError(f"unknown plot format {shown}; the formats are {', '.join(PLOT_FORMATS)} (comma-separated)")
     return tuple(dict.fromkeys(names))

@@ -227,11 +227,27 @@ def label_quarters(ax: Axes, labels: list[str], max_labels: int = 11) -> None:
 
 def band(ax: Axes, result: RunView, variable: str, colour: str, label: str) -> None:
     """Mean line with the 5–95% band over replicates."""
-    data = result.series(variable)
-    x = result.steps
+    band_of(ax, result.steps, result.series(variable), colour, label)
+
+
+def band_of(
+    ax: Axes,
+    x: np.ndarray,
+    data: np.ndarray,
+    colour: str,
+    label: str,
+    *,
+    alpha: float = BAND_ALPHA,
+    **line: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean line of (steps + 1, worlds) ``data`` with its 5–95% band over worlds; returns the band's edges.
+
+    ``alpha`` is the band's opacity; ``line`` overrides the mean line's width (2) or adds its style.
+    """
     low, high = np.percentile(data, 5, axis=1), np.percentile(data, 95, axis=1)
-    ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA, lw=0)
-    ax.plot(x, data.mean(axis=1), color=colour, lw=2, label=label)
+    ax.fill_between(x, low, high, color=colour, alpha=alpha, lw=0)
+    ax.plot(x, data.mean(axis=1), color=colour, **{"lw": 2, **line}, label=label)
+    return low, high
 
 
 MAX_NAMED_SHOCKS = 6
@@ -669,9 +685,7 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
         fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.6]})
         band(top, result, head, OKABE_ITO[0], "EU–Japan, with the shocks (mean)")
         twin_data = twin.series(head)
-        low, high = np.percentile(twin_data, 5, axis=1), np.percentile(twin_data, 95, axis=1)
-        top.fill_between(twin.steps, low, high, color=TWIN_COLOUR, alpha=BAND_ALPHA / 2, lw=0)
-        top.plot(twin.steps, twin_data.mean(axis=1), color=TWIN_COLOUR, lw=1.8, ls="--", label=TWIN_LABEL)
+        band_of(top, twin.steps, twin_data, TWIN_COLOUR, TWIN_LABEL, alpha=BAND_ALPHA / 2, lw=1.8, ls="--")
         top.plot([], [], color=OKABE_ITO[0], alpha=0.3, lw=8, label="90% of replicates")
         key = shock_markers(top, result)
         top.set_ylim(0, 1)
@@ -684,9 +698,7 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
         x = result.steps
         bottom.axhspan(-SMALLEST_INDEX_EFFECT, SMALLEST_INDEX_EFFECT, color="#999999", alpha=0.15, lw=0, zorder=0.4)
         bottom.axhline(0, color="#333333", lw=0.8, zorder=0.8)
-        d_low, d_high = np.percentile(difference, 5, axis=1), np.percentile(difference, 95, axis=1)
-        bottom.fill_between(x, d_low, d_high, color=DIFFERENCE_COLOUR, alpha=BAND_ALPHA, lw=0)
-        bottom.plot(x, difference.mean(axis=1), color=DIFFERENCE_COLOUR, lw=2, label="mean of the worlds")
+        d_low, d_high = band_of(bottom, x, difference, DIFFERENCE_COLOUR, "mean of the worlds")
         bottom.plot([], [], color=DIFFERENCE_COLOUR, alpha=0.3, lw=8, label="90% of worlds")
         bottom.fill_between(
             [],
@@ -884,10 +896,10 @@ def plot_pairs(result: RunView, path: Path) -> None:
     with style():
         fig, ax = plt.subplots(figsize=(10, 5.2))
         for pair, (colour, line, width) in zip(moving, pair_styles(moving), strict=True):
-            band(ax, result, f"coop_{pair}", colour, pair_label(pair))
-            ax.lines[-1].set(linestyle=line, linewidth=width)
-            if pair not in WESTERN_PAIRS:  # the quieter lines keep quieter bands, so bands never pile up grey
-                ax.collections[-1].set_alpha(BAND_ALPHA / 2)
+            # the quieter lines keep quieter bands, so bands never pile up grey
+            alpha = BAND_ALPHA if pair in WESTERN_PAIRS else BAND_ALPHA / 2
+            data = result.series(f"coop_{pair}")
+            band_of(ax, result.steps, data, colour, pair_label(pair), alpha=alpha, lw=width, ls=line)
         key = shock_markers(ax, result)
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"cooperation {INTENSITY}")
