@@ -127,18 +127,15 @@ def _warn_outside_ranges(found: Iterable[tuple[OutsideRange, Path | None]]) -> N
     know that they rest on a setting the calibration does not argue for; the manifest and the plots say
     so too. ``found`` pairs each setting with the file it comes from when several files are run.
     """
-    from simulator.inputs.documented_ranges import LISTED, summary_warning
+    from simulator.inputs.documented_ranges import warning_lines
 
     by_file: dict[Path | None, list[OutsideRange]] = {}
     for item, file in found:
         if item not in by_file.setdefault(file, []):
             by_file[file].append(item)
     for file, items in by_file.items():
-        if len(items) > LISTED:  # many at once (a scenario of another era): one line, the manifest has the rest
-            print(summary_warning(items, str(file) if file is not None else "this run"), file=sys.stderr, flush=True)
-            continue
-        for item in items:
-            print(item.warning() + (f" ({file})" if file is not None else ""), file=sys.stderr, flush=True)
+        for line in warning_lines(items, str(file) if file is not None else None):
+            print(line, file=sys.stderr, flush=True)
 
 
 def _describe(scenario: Scenario, twin: bool = False) -> str:

@@ -51,6 +51,12 @@ FORMAT_HELP = (
 )
 
 
+def _add_plot_options(command: argparse.ArgumentParser) -> None:
+    """``--no-plots`` and ``--format``, the same for every command that draws plots."""
+    command.add_argument("--no-plots", action="store_true", help="skip the plots")
+    command.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``eujsim`` argument parser: every command and option, with its help."""
     parser = _Parser(
@@ -104,8 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the no-shock twin: by default a scenario with shocks is also simulated without them, on the "
         "same seed and worlds, so that the summary and plot show what the shocks did (it takes about twice as long)",
     )
-    run.add_argument("--no-plots", action="store_true", help="skip the plots")
-    run.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
+    _add_plot_options(run)
     run.add_argument("--quiet", action="store_true", help="print only the result folders, one per line")
 
     sweep = sub.add_parser(
@@ -258,8 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
         "an existing folder is refused unless --force",
     )
     comp.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    comp.add_argument("--no-plots", action="store_true", help="skip the plots")
-    comp.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
+    _add_plot_options(comp)
 
     explain = sub.add_parser(
         "explain",

@@ -151,6 +151,18 @@ def summary_warning(found: Sequence[OutsideRange], where: str) -> str:
     )
 
 
+def warning_lines(found: Sequence[OutsideRange], where: str | None = None) -> list[str]:
+    """The warning lines for the settings of one file: one per setting, or one for them all beyond :data:`LISTED`.
+
+    Args:
+        found: The settings outside their documented ranges.
+        where: The file they come from, named in the lines when several files are checked; None for this run.
+    """
+    if len(found) > LISTED:  # many at once (a scenario of another era): one line, the manifest has the rest
+        return [summary_warning(found, where if where is not None else "this run")]
+    return [item.warning() + (f" ({where})" if where is not None else "") for item in found]
+
+
 def title_note(found: Sequence[OutsideRange]) -> str:
     """The parenthesis a sweep plot's title ends with, or "" when every setting is inside its documented range."""
     if not found:

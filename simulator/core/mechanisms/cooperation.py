@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator.core.mechanisms import blend, per_world
 from simulator.core.structure import MECHANISMS
 
 CONSTRAINT_TERMS = ("constraints", "exposure", "deference", "rivalry")
@@ -58,11 +59,6 @@ def threat_by_domain(
 def aim_share(aim: np.ndarray) -> np.ndarray:
     """(W, D, K) share of each domain's aim directed at each challenger."""
     return aim / np.maximum(aim.sum(axis=2, keepdims=True), 1e-12)
-
-
-def _per_world(share: np.ndarray, ndim: int) -> np.ndarray:
-    """A (W,) share shaped to broadcast against an array of ``ndim`` dimensions with a leading world axis."""
-    return share.reshape(share.shape + (1,) * (ndim - 1))
 
 
 def multiplicative_desire(intercept: np.ndarray, terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,16 +112,12 @@ def desire(intercept: np.ndarray, terms: np.ndarray, multiplicative_share: np.nd
     Returns:
         The desire (W, ...) on [0, 1], and the terms as the attribution reads them (W, M, ...).
     """
-    base = _per_world(intercept, terms.ndim - 1)
+    base = per_world(intercept, terms.ndim - 1)
     additive = np.clip(base + terms.sum(axis=1), 0.0, 1.0)
     if not np.any(multiplicative_share > 0):
         return additive, terms
     product, effective = multiplicative_desire(base, terms)
-    share = _per_world(multiplicative_share, additive.ndim)
-    blended = np.where(share > 0, (1.0 - share) * additive + share * product, additive)
-    term_share = _per_world(multiplicative_share, terms.ndim)
-    read = np.where(term_share > 0, (1.0 - term_share) * terms + term_share * effective, terms)
-    return blended, read
+    return blend(additive, product, multiplicative_share), blend(terms, effective, multiplicative_share)
 
 
 @dataclass(frozen=True)
@@ -184,10 +176,8 @@ def realise(
     target = np.minimum(desire_first, desire_second)
     first_weight = first_binds.astype(float)
     if mean_share is not None and np.any(mean_share > 0):
-        share = _per_world(mean_share, target.ndim)
-        mean = 0.5 * (desire_first + desire_second)
-        target = np.where(share > 0, (1.0 - share) * target + share * mean, target)
-        first_weight = np.where(share > 0, (1.0 - share) * first_weight + 0.5 * share, first_weight)
+        target = blend(target, 0.5 * (desire_first + desire_second), mean_share)
+        first_weight = blend(first_weight, 0.5, mean_share)
     rising = target > coop
     base_rate = np.where(rising, rise_rate[:, None, None], decay_rate[:, None, None])
     rate = np.where(rising, base_rate, base_rate * (1.0 - brake[:, None, None] * agreement[:, :, None]))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulator.core.mechanisms import blend
+
 
 def direct_threat(salience: np.ndarray, power: np.ndarray, activity: np.ndarray) -> np.ndarray:
     """Threat from each challenger's own activity, per channel.
@@ -78,6 +80,4 @@ def overall_threat(channels: np.ndarray, union_share: np.ndarray | None = None) 
     strongest = channels.max(axis=-1)
     if union_share is None or not np.any(union_share > 0):
         return strongest
-    union = 1.0 - np.prod(1.0 - channels, axis=-1)
-    share = union_share.reshape(union_share.shape + (1,) * (strongest.ndim - 1))
-    return np.where(share > 0, (1.0 - share) * strongest + share * union, strongest)
+    return blend(strongest, 1.0 - np.prod(1.0 - channels, axis=-1), union_share)
