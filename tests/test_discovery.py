@@ -23,8 +23,9 @@ from simulator.reports.report import build_report
 from simulator.storage.ownership import foreign_entries
 from simulator.sweeps.analysis import analyze
 from simulator.sweeps.conditions import Condition, parse_condition
-from simulator.sweeps.discovery import DISCOVER_DIR, discover, discovery_folder, write_discovery
+from simulator.sweeps.discovery import DISCOVER_DIR, discover, discovery_folder, empty_point_table, write_discovery
 from simulator.sweeps.rule_induction import choose_box
+from simulator.sweeps.sensitivity import tabulate_points
 from simulator.sweeps.sweep import SweepResult, run_sweep
 
 from .conftest import SCENARIOS, cli_error, eujsim
@@ -307,6 +308,13 @@ def test_analyze_discover_writes_the_box_trajectory_and_plots_and_prints_the_sen
         assert_png(folder / name)
     assert foreign_entries(lhs.folder, "sweep") == [], "the discovery files belong to the sweep folder's layout"
     assert not list(lhs.folder.rglob("*.tmp"))
+
+
+def test_a_condition_is_checked_against_the_columns_the_per_point_table_will_have(lhs):
+    """empty_point_table repeats tabulate_points's naming of the columns; the two must not drift apart."""
+    raw = lhs.worlds().sort_values(["point", "replicate"], kind="stable", ignore_index=True)
+    table = tabulate_points(lhs, raw).table
+    assert list(empty_point_table(lhs).columns) == [c for c in table.columns if c != "point"]
 
 
 def test_a_first_above_condition_counts_a_level_never_reached_as_after_the_run(lhs):

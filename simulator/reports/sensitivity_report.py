@@ -98,17 +98,32 @@ class Measurements:
     notes: list[str] = field(default_factory=list)
 
 
-def _run(data: dict, base_dir: Path, work: Path, name: str, settings: Settings) -> tuple[Experiment, dict, float]:
-    """Run one sweep of the experiment ``data`` into ``work/name`` and analyse it there."""
-    experiment = experiment_from_dict(data, base_dir=base_dir)
+def _run(
+    experiment_file: Path, scenario: Path, samples: int, settings: Settings, work: Path, folder: str, **fields: object
+) -> tuple[Experiment, dict, float]:
+    """Run one sweep into ``work/folder`` and analyse it there.
+
+    The experiment is ``experiment_file``'s, in ``scenario``, with ``samples``, this page's replicates,
+    metrics and analysis metric, and any other ``fields`` in place of the file's.
+    """
+    data = dict(read_yaml(experiment_file).data)
+    data.update(
+        scenario=str(scenario.resolve()),
+        samples=samples,
+        replicates=settings.replicates,
+        metrics=list(METRICS),
+        analysis={"metric": FINAL},
+        **fields,
+    )
+    experiment = experiment_from_dict(data, base_dir=experiment_file.parent)
     started = time.perf_counter()
-    result = run_sweep(experiment, work / name, workers=settings.workers, progress=False)
+    result = run_sweep(experiment, work / folder, workers=settings.workers, progress=False)
     if not result.complete:
-        raise UserError(f"sweep {name} did not finish ({result.shortfall}); see {result.folder}")
-    analysis = analyze(result, out=work / f"{name}-analysis")
+        raise UserError(f"sweep {folder} did not finish ({result.shortfall}); see {result.folder}")
+    analysis = analyze(result, out=work / f"{folder}-analysis")
     missing = [m for m in METRICS if m not in analysis.indices]
     if missing:
-        raise UserError(f"sweep {name} gave no indices for {', '.join(missing)}: {'; '.join(analysis.notes)}")
+        raise UserError(f"sweep {folder} gave no indices for {', '.join(missing)}: {'; '.join(analysis.notes)}")
     return experiment, analysis.indices, time.perf_counter() - started
 
 
@@ -118,16 +133,15 @@ def screen(screening_file: Path, scenario: Path, settings: Settings, work: Path)
     The design (parameters, ranges, levels, seed) is the experiment file's; the scenario, the
     number of trajectories and replicates and the metrics are this page's.
     """
-    data = dict(read_yaml(screening_file).data)
-    data.update(
+    experiment, indices, seconds = _run(
+        screening_file,
+        scenario,
+        settings.trajectories,
+        settings,
+        work,
+        f"morris-{scenario.stem}",
         name=f"screening_{scenario.stem}",
-        scenario=str(scenario.resolve()),
-        samples=settings.trajectories,
-        replicates=settings.replicates,
-        metrics=list(METRICS),
-        analysis={"metric": FINAL},
     )
-    experiment, indices, seconds = _run(data, screening_file.parent, work, f"morris-{scenario.stem}", settings)
     return Screening(scenario.stem, experiment, indices, seconds)
 
 
@@ -141,17 +155,16 @@ def sobol(
     sobol_file: Path, scenario: Path, parameters: list[str], samples: int, settings: Settings, work: Path
 ) -> SobolRun:
     """Sobol' indices of ``parameters`` (each over its plausible range) in ``scenario`` at ``samples`` base samples."""
-    data = dict(read_yaml(sobol_file).data)
-    data.update(
+    experiment, indices, seconds = _run(
+        sobol_file,
+        scenario,
+        samples,
+        settings,
+        work,
+        f"sobol-{samples}",
         name=f"sobol_{samples}",
-        scenario=str(scenario.resolve()),
-        samples=samples,
-        replicates=settings.replicates,
         parameters={p: {} for p in parameters},
-        metrics=list(METRICS),
-        analysis={"metric": FINAL},
     )
-    experiment, indices, seconds = _run(data, sobol_file.parent, work, f"sobol-{samples}", settings)
     return SobolRun(samples, experiment, indices, seconds)
 
 
@@ -220,16 +233,15 @@ def morris_table(screening: Screening, k: int) -> list[str]:
 def drivers(screening: Screening, k: int) -> str:
     """One sentence on which parameters drive final cooperation in a scenario, from its Morris numbers."""
     table = screening.indices[FINAL].dropna(subset=["mu_star"])
-    top = top_parameters(table, 3)
+    ranked = top_parameters(table, len(table))  # ranked once; the top 3, 5 and k are its heads
+    top, five, heads = ranked[:3], ranked[:5], ranked[:k]
     by_name = table.set_index("parameter")
     total = float(table.mu_star.sum())
     share = float(table.mu_star.nlargest(5).sum()) / total if total > 0 else float("nan")
     matter = int((table.mu_star >= SMALLEST_EFFECT).sum())
     calibration = default_calibration()
-    heads = top_parameters(table, k)
     own = sum(1 for p in heads if p in calibration and calibration[p].support_class in {"assumption", "context"})
     named = ", ".join(f"`{p}` ({by_name.loc[p].mu_star:.3f})" for p in top)
-    five = top_parameters(table, 5)
     desire = sum(1 for p in five if p == "model.desire_intercept" or p.startswith("model.weight_"))
     count = "all" if desire == len(five) else f"{desire}"
     return (

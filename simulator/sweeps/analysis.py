@@ -49,7 +49,10 @@ import pandas as pd
 from simulator.base.errors import UserError
 from simulator.sweeps.conditions import Condition, parse_condition
 from simulator.sweeps.discovery import (
+    MASS_MIN,
     MIN_DENSITY,
+    PASTE_ALPHA,
+    PEEL_ALPHA,
     Discovery,
     check_options,
     discover_in_data,
@@ -155,7 +158,7 @@ def analyze(
     folder = Path(out) if out is not None else result.folder
     conditions = _conditions(result, discover)
     if conditions:
-        check_options(discover_method, min_density, mass_min=0.05, peel_alpha=0.05, paste_alpha=0.05)
+        check_options(discover_method, min_density, MASS_MIN, PEEL_ALPHA, PASTE_ALPHA)  # discover_in_data's defaults
     check_analysis_fits(
         experiment,
         file=result.folder,

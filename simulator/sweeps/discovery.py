@@ -85,6 +85,12 @@ DISCOVERY_FILES = (DISCOVERY_FILE, BOX_FILE, TRAJECTORY_FILE, "tradeoff.png", "b
 METHODS = ("prim", "cart")
 MIN_DENSITY = 0.8
 """Default density the reported box must reach: the condition holds at 4 of 5 points inside it."""
+MASS_MIN = 0.05
+"""Default smallest box PRIM peels to (and smallest CART leaf), as a share of the points."""
+PEEL_ALPHA = 0.05
+"""Default share of the box's points PRIM peels off in a step."""
+PASTE_ALPHA = 0.05
+"""Default share PRIM pastes back in a step."""
 
 Outcome = Literal["box", "nowhere", "everywhere"]
 
@@ -181,6 +187,14 @@ def check_options(method: str, min_density: float, mass_min: float, peel_alpha: 
             raise UserError(f"{quote(value)} is not {what}", field=name)
 
 
+def _checked_options(
+    method: str, min_density: float, mass_min: float, peel_alpha: float, paste_alpha: float
+) -> dict[str, float]:
+    """The search's shares as keyword arguments (``mass_min``, ``peel_alpha``, ``paste_alpha``), once checked."""
+    check_options(method, min_density, mass_min, peel_alpha, paste_alpha)
+    return {"mass_min": mass_min, "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
+
+
 def discover(
     source: SweepResult | str | Path | pd.DataFrame,
     condition: str | Condition,
@@ -188,9 +202,9 @@ def discover(
     method: str = "prim",
     min_density: float = MIN_DENSITY,
     inputs: Sequence[str] | None = None,
-    mass_min: float = 0.05,
-    peel_alpha: float = 0.05,
-    paste_alpha: float = 0.05,
+    mass_min: float = MASS_MIN,
+    peel_alpha: float = PEEL_ALPHA,
+    paste_alpha: float = PASTE_ALPHA,
 ) -> Discovery:
     """Find the box of inputs where ``condition`` holds, over a sweep's per-point means.
 
@@ -215,8 +229,7 @@ def discover(
         UserError: for a condition that cannot be read, a metric or input the table does not have,
             an option out of range, or a missing EMA Workbench.
     """
-    options = {"mass_min": mass_min, "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
-    check_options(method, min_density, **options)
+    options = _checked_options(method, min_density, mass_min, peel_alpha, paste_alpha)
     condition = condition if isinstance(condition, Condition) else parse_condition(condition)
     load_ema(method)  # a missing extra is said before any table is read
     if isinstance(source, pd.DataFrame):
@@ -245,9 +258,9 @@ def discover_in_data(
     method: str = "prim",
     min_density: float = MIN_DENSITY,
     inputs: Sequence[str] | None = None,
-    mass_min: float = 0.05,
-    peel_alpha: float = 0.05,
-    paste_alpha: float = 0.05,
+    mass_min: float = MASS_MIN,
+    peel_alpha: float = PEEL_ALPHA,
+    paste_alpha: float = PASTE_ALPHA,
 ) -> Discovery:
     """:func:`discover` on a sweep whose per-point table an analysis has already built.
 
@@ -264,8 +277,7 @@ def discover_in_data(
     Returns:
         The discovery.
     """
-    options = {"mass_min": mass_min, "peel_alpha": peel_alpha, "paste_alpha": paste_alpha}
-    check_options(method, min_density, **options)
+    options = _checked_options(method, min_density, mass_min, peel_alpha, paste_alpha)
     experiment = data.experiment
     factors = {f.name: f for f in experiment.factors}
     names = list(inputs) if inputs is not None else list(factors)
@@ -540,7 +552,7 @@ def summary_sentence(discovery: Discovery) -> str:
             "box of the inputs in which it holds more often."
         )
     ranges = ", ".join(f"{r.input} {d.range_text(r.input, r.low, r.high)}" for r in restricted.itertuples())
-    free = d.box.loc[~d.box["restricted"], "input"].tolist()
+    free = d.unrestricted
     if not free:
         rest = ""
     elif len(free) <= 3:
