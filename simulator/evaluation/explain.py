@@ -35,7 +35,7 @@ reproduces the saved numbers.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -312,10 +312,9 @@ def _over_domains(parts: np.ndarray, domain: str | None) -> np.ndarray:
 def no_shock_twin(result: RunResult) -> RunResult:
     """The same scenario, seed and replicates with every shock removed, keeping desire terms."""
     from simulator.runs.runner import simulate
+    from simulator.runs.twin import without_shocks
 
-    return simulate(
-        replace(result.scenario, shocks=()), replicates=result.replicates, explained_pair=_kept_pair(result)
-    )
+    return simulate(without_shocks(result.scenario), replicates=result.replicates, explained_pair=_kept_pair(result))
 
 
 def _kept_pair(result: RunResult) -> str | None:
