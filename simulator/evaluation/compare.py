@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -58,7 +58,7 @@ from simulator.base.errors import UserError, choices_hint, clip, clip_path, near
 from simulator.base.paths import not_found
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 from simulator.inputs.ensemble import Ensemble, load_ensemble
-from simulator.inputs.scenario import Scenario, check_replicates, check_seed
+from simulator.inputs.scenario import Scenario, Shock, check_replicates, check_seed
 from simulator.runs.constants import CONSTANT_TOLERANCE, HeldConstant, held_constant
 from simulator.runs.ensembles import saved_ensemble
 from simulator.runs.results import INTERVAL, RunResult
@@ -112,7 +112,8 @@ class Compared:
         description: The scenario's description, or the sweep point's factor values in words.
         result: The run (folder or fresh result) for run and scenario inputs.
         points: The sweep points it stands for (several for a group).
-        shocks: ``(quarter count, shock name)`` onsets to mark on the plots.
+        shocks: The shocks to draw on the plots, as they act in these worlds (a sweep point's
+            factors moved into them).
     """
 
     label: str
@@ -124,7 +125,7 @@ class Compared:
     description: str = ""
     result: RunResult | RunFolder | None = None
     points: tuple[int, ...] = ()
-    shocks: tuple[tuple[int, str], ...] = ()
+    shocks: tuple[Shock, ...] = ()
     run_name: str = ""
     """Folder under ``runs/`` where a comparison saves this input's run (scenario files only)."""
 
@@ -499,7 +500,7 @@ def _load_input(path: str, kind: str, shocks: str | Path | None) -> Compared:
             replicates=np.asarray(run.replicates),
             description=run.scenario.description,
             result=run,
-            shocks=tuple((s.at, s.name) for s in run.scenario.shocks),
+            shocks=tuple(run.scenario.shocks),
         )
     from simulator.runs.runner import resolve
 
@@ -512,7 +513,7 @@ def _load_input(path: str, kind: str, shocks: str | Path | None) -> Compared:
         seed=scenario.seed,
         replicates=np.arange(scenario.replicates),
         description=scenario.description,
-        shocks=tuple((s.at, s.name) for s in scenario.shocks),
+        shocks=tuple(scenario.shocks),
     )
 
 
@@ -760,25 +761,38 @@ def _prepare_sweep(
     return plan
 
 
-def _point_shocks(experiment: Any, rows: list[pd.Series]) -> tuple[tuple[int, str], ...]:
-    """Shock onsets of sweep points: an onset factor moves a shock; a shock of magnitude 0 everywhere is left out.
+def _point_shocks(experiment: Any, rows: list[pd.Series]) -> tuple[Shock, ...]:
+    """The shocks of sweep points as they act there: each factor of a shock moved into it.
 
-    For a group whose points put a shock at different quarters, the shock is not marked.
+    A shock of magnitude 0 at every point is left out. For a group whose points put a shock at
+    different quarters, the shock is not drawn; where they give it different ramps, durations
+    or decays, only its onset is (its window's shape is not one shape).
     """
     marks = []
     for shock in experiment.scenario.shocks:
-        at = {shock.at}
+        fields: dict[str, Any] = {}
+        onsets = {shock.at}
         silent = False
+        shape_varies = False
         for f in experiment.factors:
             if f.shock != shock.name:
                 continue
             column = np.array([row[f.name] for row in rows], dtype=float)
             if f.is_onset:
-                at = {int(v) for v in f.model_values(column)}
-            elif f.shock_field == "magnitude" and np.all(column == 0):
-                silent = True
-        if len(at) == 1 and not silent:
-            marks.append((at.pop(), shock.name))
+                onsets = {int(v) for v in f.model_values(column)}
+            elif f.shock_field == "magnitude":
+                silent = silent or bool(np.all(column == 0))
+            elif f.shock_field in ("ramp", "duration", "decay"):
+                values = set(column.tolist())
+                if len(values) == 1:
+                    fields[f.shock_field] = values.pop()
+                else:
+                    shape_varies = True
+        if len(onsets) != 1 or silent:
+            continue
+        if shape_varies:
+            fields = {"ramp": 0, "duration": 0, "decay": 0}
+        marks.append(replace(shock, at=onsets.pop(), **fields))
     return tuple(marks)
 
 

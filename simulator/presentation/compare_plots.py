@@ -41,6 +41,14 @@ from simulator.presentation.plots import (
     shock_name,
     style,
 )
+from simulator.presentation.shock_windows import (
+    ShockShape,
+    full_alpha,
+    shade_windows,
+    shown_windows,
+    window_handle,
+    windows,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,8 +64,8 @@ class ComparedView(Protocol):
         ...
 
     @property
-    def shocks(self) -> tuple[tuple[int, str], ...]:
-        """``(quarter count, shock name)`` onsets to mark."""
+    def shocks(self) -> Sequence[ShockShape]:
+        """The shocks to draw: name, onset quarter and the shape of their windows."""
         ...
 
     @property
@@ -143,9 +151,12 @@ OVERLAP_ALPHA = BAND_ALPHA * 0.6
 """Fill of a compared scenario's band: lighter than a run's, because two bands overlap here and their
 mixed tints turn muddy; each band's own thin edge lines say where it ends."""
 SHARED_SHOCK = "#555555"
-"""Colour of a shock line that several scenarios have at the same quarter."""
-OUTSIDE_WINDOW = "#000000"
-OUTSIDE_ALPHA = 0.05
+"""Colour of a shock that several scenarios share with the same timing and shape."""
+COLOURED_WINDOW = 0.45
+"""Depth of a scenario-coloured shock window relative to a grey one: lighter, so that two scenarios' windows
+over the same quarters stay pale where they overlap instead of mixing into a dark olive."""
+OUTSIDE_SHARED = {"facecolor": "none", "edgecolor": "#c8c8c8", "hatch": "xx", "lw": 0}
+"""How the quarters outside the shared window are marked: cross-hatched, apart from the fill of shock windows."""
 FIGSIZE = (11, 5.4)
 """Size of the overlay and difference plots (inches)."""
 
@@ -169,25 +180,37 @@ def _axis(comparison: ComparisonView) -> tuple[int, list[str]]:
     return first, [quarter_label(q) for q in range(first, last + 1)]
 
 
-def _shock_marks(ax: Axes, comparison: ComparisonView, origin: int) -> list[str]:
-    """Each scenario's shock onsets in its colour (grey for one several share); returns the key when numbered."""
+def _shock_marks(ax: Axes, comparison: ComparisonView, origin: int, last_x: float) -> list[str]:
+    """Each scenario's shock windows in its colour (grey for one several share alike); returns the key when numbered.
+
+    A shock several scenarios share with the same timing and shape is drawn once, in grey; one
+    they share at different quarters (or with a different shape) is drawn in each scenario's colour.
+    """
     colour = colours(comparison)
-    owners: dict[tuple[int, str], list[str]] = {}
+    owners: dict[tuple[int, str, float, float | None, float], tuple[ShockShape, list[str]]] = {}
     for item in comparison.inputs:
-        for at, name in item.shocks:
-            owners.setdefault((at, name), []).append(item.label)
-    marks = sorted(owners.items())
+        for shock in item.shocks:
+            shape = (shock.at, shock.name, shock.ramp, shock.duration, shock.decay)
+            owners.setdefault(shape, (shock, []))[1].append(item.label)
+    marks = [owners[shape] for shape in sorted(owners, key=lambda k: (k[0], k[1]))]
     numbered = len(marks) > MAX_NAMED_SHOCKS
+    shown = windows([shock for shock, _ in marks], origin, last_x)
+    shades = [colour[labels[0]] if len(labels) == 1 else SHARED_SHOCK for _, labels in marks]
+    shaded = [(w, shade) for w, shade in zip(shown, shades, strict=True) if w in shown_windows(shown)]
+    shade_windows(
+        ax,
+        [w for w, _ in shaded],
+        colours=[shade for _, shade in shaded],
+        alpha=full_alpha(len(shown)) * COLOURED_WINDOW,
+    )
     key = []
-    xs, texts, shades = [], [], []
-    for i, ((at, name), labels) in enumerate(marks):
-        shade = colour[labels[0]] if len(labels) == 1 else SHARED_SHOCK
-        xs.append(at - origin)
-        shades.append(shade)
-        texts.append(str(i + 1) if numbered else shock_name(name))
-        ax.axvline(xs[-1], color=shade, ls="--", lw=0.8 if numbered else 1.2, zorder=1)
+    texts = []
+    for i, ((shock, _), window, shade) in enumerate(zip(marks, shown, shades, strict=True)):
+        texts.append(str(i + 1) if numbered else shock_name(shock.name))
+        ax.axvline(window.start, color=shade, ls="--", lw=0.8 if numbered else 1.2, zorder=1)
         if numbered:
-            key.append(f"{i + 1:>2}  {quarter_label(at)}  {shock_name(name)}")
+            key.append(f"{i + 1:>2}  {quarter_label(shock.at)}  {shock_name(shock.name)}")
+    xs = [window.start for window in shown]
     for label, shade in zip(label_shocks_above(ax, xs, texts, numbered=numbered), shades, strict=True):
         label.set_color(shade)
     return key
@@ -198,10 +221,10 @@ def _shade_outside(ax: Axes, comparison: ComparisonView, origin: int, n: int) ->
     first, last = (q - origin for q in comparison.window_counts)
     shaded = False
     if first - 1 > 0:  # the window's first quarter ends at x = first; step 0 before it is the starting state
-        ax.axvspan(0, first - 1, color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA, lw=0)
+        ax.axvspan(0, first - 1, **OUTSIDE_SHARED, zorder=0.2)
         shaded = True
     if last < n - 1:
-        ax.axvspan(last, n - 1, color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA, lw=0)
+        ax.axvspan(last, n - 1, **OUTSIDE_SHARED, zorder=0.2)
         shaded = True
     return shaded
 
@@ -212,8 +235,12 @@ def _shock_legend(comparison: ComparisonView) -> list[tuple[object, str]]:
     return [
         (
             Line2D([], [], color=SHARED_SHOCK, ls="--", lw=1.2),
-            "shock onset, in its scenario's colour\n(grey: at the same quarter in several)",
-        )
+            "shock onset, in its scenario's colour\n(grey: the same shock in several)",
+        ),
+        (
+            window_handle(SHARED_SHOCK),
+            "when it acts: darkest at full strength,\nlighter while it builds up or fades",
+        ),
     ]
 
 
@@ -264,8 +291,8 @@ def _finish_time_axes(ax: Axes, comparison: ComparisonView, extra: list[tuple[ob
     """
     origin, labels = _axis(comparison)
     if _shade_outside(ax, comparison, origin, len(labels)):
-        extra = [*extra, (Patch(color=OUTSIDE_WINDOW, alpha=OUTSIDE_ALPHA * 3, lw=0), "outside the shared window")]
-    key = _shock_marks(ax, comparison, origin)
+        extra = [*extra, (Patch(**OUTSIDE_SHARED), "outside the shared window")]
+    key = _shock_marks(ax, comparison, origin, float(len(labels) - 1))
     label_quarters(ax, labels)
     handles, names = ax.get_legend_handles_labels()
     extra = extra + _shock_legend(comparison)

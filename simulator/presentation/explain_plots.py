@@ -26,6 +26,7 @@ from simulator.presentation.plots import (
     label_quarters,
     note_below,
     place_legend_outside,
+    run_notes_below,
     save_figure,
     shock_markers,
     style,
@@ -183,5 +184,6 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> list[str]:
         key_below(fig, key, ncol=3)
         if explanation.constant_note:
             note_below(fig, explanation.constant_note)
+        run_notes_below(fig, result)
         save_figure(fig, path)
     return legend

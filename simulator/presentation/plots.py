@@ -2,7 +2,7 @@
 
 Style choices: the Okabe–Ito palette (distinguishable with the common forms of
 colour blindness), 90% bands over replicates, axis labels with units, titles
-naming the scenario, shock onsets marked and labelled in a strip above the data
+naming the scenario, shock windows shaded and labelled in a strip above the data
 (so a label never hides a line), legends and keys outside the data.
 
 The sweep plots (:mod:`simulator.sweeps.sweep_plots`) and any new kind of plot take the style
@@ -12,7 +12,8 @@ from here, so that all plots look alike. The pieces meant for reuse:
 * :func:`label_quarters` — a calendar-quarter x axis over steps 0, 1, …
 * :func:`band` — a mean line with its 5–95% band over replicates.
 * :func:`shock_lines` and :func:`label_shocks_above` — dashed onset lines and their
-  labels in a strip above the axes; :func:`shock_markers` does both for a run.
+  labels in a strip above the axes; :func:`shock_markers` does both for a run and shades each
+  shock's window by its strength (:mod:`simulator.presentation.shock_windows`).
 * :func:`shock_key` — the numbered key (number, quarter, name) of many shocks.
 * :func:`place_legend_outside` — a legend right of the axes, optionally continued by a shock key.
 * :func:`key_below` — a key under all the axes of a figure (for multi-panel figures).
@@ -62,6 +63,7 @@ from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
 from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
+from simulator.presentation.shock_windows import full_alpha, shade_windows, shown_windows, window_note, windows
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -181,7 +183,9 @@ def style() -> Iterator[None]:
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     if missing:
-        shown = "".join(list(missing)[:12]) + ("…" if len(missing) > 12 else "")
+        # In code-point order: plots that lack the same characters then say it in the same words, which the
+        # command line prints once, whatever order each plot happened to draw its names in.
+        shown = "".join(sorted(missing)[:12]) + ("…" if len(missing) > 12 else "")
         warnings.warn(
             f"the plot font has no glyph for {len(missing)} character(s) of the names ({shown}), which the plots "
             "draw as boxes; install a font that has them (e.g. Noto Sans CJK) and list it in matplotlib's "
@@ -324,7 +328,7 @@ def label_shocks_above(
 
 
 def shock_markers(ax: Axes, result: RunView, annotate: bool = True, *, numbered: bool | None = None) -> list[str]:
-    """Dashed vertical line at each shock's onset, labelled in a strip above the axes.
+    """Each shock's window shaded by its strength, a dashed line at its onset, its name in a strip above.
 
     A long scenario (the backcast has about thirty dated events) would bury the plot under
     names, so beyond ``MAX_NAMED_SHOCKS`` (or whenever ``numbered`` is true, e.g. on a narrow
@@ -342,10 +346,11 @@ def shock_markers(ax: Axes, result: RunView, annotate: bool = True, *, numbered:
     Returns:
         The key lines of numbered markers, or an empty list.
     """
-    start = result.scenario.start
     shocks = result.scenario.shocks
     numbered = len(shocks) > MAX_NAMED_SHOCKS if numbered is None else numbered
-    xs = [shock.at - start for shock in shocks]
+    shown = windows(shocks, result.scenario.start - 1, float(result.steps[-1]))
+    shade_windows(ax, shown_windows(shown), alpha=full_alpha(len(shown)))
+    xs = [w.start for w in shown]
     shock_lines(ax, xs, lw=0.8 if numbered else 1.0)
     if not annotate:
         return []
@@ -620,6 +625,9 @@ def run_notes_below(fig: Figure, result: RunView) -> None:
     on a setting the calibration does not argue for must say so even as a plot copied out of the result
     folder on its own, so that note is drawn on the figure itself too.
     """
+    shocks = result.scenario.shocks
+    if shocks:
+        note_below(fig, window_note(len(shocks), any(shock.duration is None for shock in shocks)))
     note_below(fig, run_caption(result))
     note = caption(outside_fixed(result.scenario.parameters))
     if note:
@@ -696,18 +704,13 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
 
         difference = result.series(head) - twin_data
         x = result.steps
-        bottom.axhspan(-SMALLEST_INDEX_EFFECT, SMALLEST_INDEX_EFFECT, color="#999999", alpha=0.15, lw=0, zorder=0.4)
+        # Hatched, not filled: a grey fill would read as one more shock window.
+        bottom.axhspan(-SMALLEST_INDEX_EFFECT, SMALLEST_INDEX_EFFECT, **TOO_SMALL_STRIP, zorder=0.4)
         bottom.axhline(0, color="#333333", lw=0.8, zorder=0.8)
         d_low, d_high = band_of(bottom, x, difference, DIFFERENCE_COLOUR, "mean of the worlds")
         bottom.plot([], [], color=DIFFERENCE_COLOUR, alpha=0.3, lw=8, label="90% of worlds")
         bottom.fill_between(
-            [],
-            [],
-            [],
-            color="#999999",
-            alpha=0.15,
-            lw=0,
-            label=f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter",
+            [], [], [], **TOO_SMALL_STRIP, label=f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter"
         )
         shock_markers(bottom, result, annotate=False)
         floor = 2 * SMALLEST_INDEX_EFFECT  # zero and the strip around it always show, with room
@@ -729,6 +732,9 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
     return fig
 
 
+TOO_SMALL_STRIP = {"facecolor": "none", "edgecolor": "#b0b0b0", "hatch": "////", "lw": 0}
+"""How a difference plot marks the effects too small to matter around zero: hatched, apart from the
+grey fill of shock windows."""
 CHANGE_CMAP = "RdBu"
 """Diverging colour map of the domain heatmap: red for less cooperation, blue for more, white for none
 (readable with the common forms of colour blindness)."""
@@ -761,25 +767,52 @@ def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None
     matrix, against = domain_change(result, twin)
     reach = max(float(np.abs(matrix).max()), SMALLEST_INDEX_EFFECT)  # a run with no change stays pale, not loud
     with style(), plt.rc_context({"axes.grid": False}):
-        fig, ax = plt.subplots(figsize=(10, 4.8))
-        image = ax.imshow(matrix, aspect="auto", cmap=CHANGE_CMAP, vmin=-reach, vmax=reach, interpolation="nearest")
+        strip_height = 0.5 if result.scenario.shocks else 0.0
+        fig = plt.figure(figsize=(10, 4.8 + strip_height))
+        grid = fig.add_gridspec(2, 2, height_ratios=[0.1 + strip_height, 4], width_ratios=[1, 0.025])
+        strip = fig.add_subplot(grid[0, 0])  # first, as the top of the figure: it carries the title
+        ax = fig.add_subplot(grid[1, 0], sharex=strip)
+        bar_axes = fig.add_subplot(grid[1, 1], label="<colorbar>")  # as matplotlib names its own colour bars
+        # Cell q sits on its step; the map shifts by half a cell so that a cell spans the quarter
+        # it stands for (from the end of the quarter before to the end of its own), as the shock
+        # windows and every line plot place a quarter.
+        image = ax.imshow(
+            matrix,
+            aspect="auto",
+            cmap=CHANGE_CMAP,
+            vmin=-reach,
+            vmax=reach,
+            interpolation="nearest",
+            extent=(-1, matrix.shape[1] - 1, len(DOMAINS) - 0.5, -0.5),
+        )
         ax.set_yticks(range(len(DOMAINS)))
         ax.set_yticklabels([DOMAIN_LABELS[d] for d in DOMAINS])
         ax.set_ylabel("domain")
         quarter_axis(ax, result)
-        ax.set_xlim(-0.5, matrix.shape[1] - 0.5)
-        key = shock_markers(ax, result)
+        ax.set_xlim(-1, matrix.shape[1] - 1)
+        # The windows are shaded in a strip of their own above the map: laid over the cells, grey
+        # would read as a colour of the scale.
+        key = shock_markers(strip, result)
+        strip.set_yticks([])
+        strip.spines[["left", "bottom"]].set_visible(False)
+        strip.tick_params(axis="x", length=0)
+        if result.scenario.shocks:
+            strip.set_ylabel("shocks", rotation=0, ha="right", va="center", fontsize=9)
+        else:
+            strip.set_visible(False)
+        shock_lines(ax, [line.get_xdata()[0] for line in strip.lines])
         for line in ax.lines:  # dark dashes: the map is pale where nothing changes
             line.set_color("#222222")
             line.set_alpha(0.7)
-        cbar = fig.colorbar(image, ax=ax, pad=0.02)
+        strip.tick_params(axis="x", labelbottom=False)
+        cbar = fig.colorbar(image, cax=bar_axes)  # in a grid cell of its own: the strip keeps the map's width
         if twin is not None:
             cbar.set_label("with − without the shocks\n(mean intensity, 0–1 scale)")
             what = "EU–Japan cooperation by domain: with − without the shocks"
         else:
             cbar.set_label(f"change {against}\n(mean intensity, 0–1 scale)")
             what = f"EU–Japan cooperation by domain: change {against}"
-        ax.set_title(_title(result, what))
+        (strip if result.scenario.shocks else ax).set_title(_title(result, what))
         key_below(fig, key, ncol=3)
         note_below(
             fig,
@@ -794,12 +827,14 @@ def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None
 def plot_threats(result: RunView, path: Path) -> None:
     """How the EU, Japan and the USA read each challenger, with 90% bands.
 
-    The panels are narrow, so shocks carry numbers above each panel and a key under the figure.
+    One full-width panel per observer, stacked on a shared time axis, so that the shocks carry
+    their names above the top panel (side by side, the narrow panels left room only for numbers)
+    and their windows line up down the figure.
     """
     with style():
-        fig, axes = plt.subplots(1, len(OBSERVERS), figsize=(13, 4.6), sharey=True)
+        fig, axes = plt.subplots(len(OBSERVERS), 1, figsize=(10, 9.6), sharex=True, sharey=True)
         key: list[str] = []
-        for ax, observer in zip(axes, OBSERVERS, strict=True):
+        for row, (ax, observer) in enumerate(zip(axes, OBSERVERS, strict=True)):
             for challenger in CHALLENGERS:
                 band(
                     ax,
@@ -808,12 +843,24 @@ def plot_threats(result: RunView, path: Path) -> None:
                     CHALLENGER_COLOURS[challenger],
                     ACTOR_NAMES[challenger],
                 )
-            key = shock_markers(ax, result, numbered=True)
-            ax.set_title(f"as read by {ACTOR_NAMES[observer]}")
+            if row == 0:
+                key = shock_markers(ax, result)
+            else:
+                shock_markers(ax, result, annotate=False)
+            # Inside the panel, top left: above it, the top panel's title would meet the shock names.
+            ax.text(
+                0.01,
+                0.97,
+                f"as read by {ACTOR_NAMES[observer]}",
+                transform=ax.transAxes,
+                va="top",
+                fontsize=10,
+                bbox={"boxstyle": "square,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
             ax.set_ylim(0, 1)
-            quarter_axis(ax, result, max_labels=6)
-        axes[0].set_ylabel(f"threat perception {INTENSITY}")
-        place_legend_outside(axes[-1], title="challenger", alignment="left")
+            ax.set_ylabel(f"threat {INTENSITY}")
+        quarter_axis(axes[-1], result)
+        place_legend_outside(axes[0], title="challenger", alignment="left")
         fig.suptitle(_title(result, "Threat perceptions"))
         key_below(fig, key, ncol=3)
         note_below(fig, band_note(result))

@@ -718,7 +718,8 @@ TWIN_CAPTION = (
     "EU–Japan security cooperation (0–1) over the run: above, the mean over replicates with the band holding 90% of "
     "them, and dashed with a lighter band the same worlds without the shocks (same seed, so each world draws the same "
     "random numbers); below, what the shocks did, world by world (run minus its twin: mean and 90% of worlds), with "
-    "the strip around zero too small to matter. Vertical lines mark shock onsets, dotted lines the milestones with "
+    "the hatched strip around zero too small to matter. Grey shading marks when each shock acts (darkest at full "
+    "strength), dashed lines their first quarters, dotted lines the milestones with "
     "the level of the coded history each one begins (docs/history.md)."
 )
 """Caption of a run's headline plot drawn with its no-shock twin."""

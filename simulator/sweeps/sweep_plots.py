@@ -42,6 +42,7 @@ from simulator.presentation.plots import (
     shock_lines,
     shock_name,
 )
+from simulator.presentation.shock_windows import full_alpha, shade_windows, shown_windows, windows
 from simulator.storage.output import atomic_file
 from simulator.sweeps.designs import design_size
 from simulator.sweeps.experiment_labels import (
@@ -492,26 +493,38 @@ def _outline() -> list[patheffects.AbstractPathEffect]:
 
 
 def _shock_markers(ax: Axes, data: SweepData) -> None:
-    """Onsets of the scenario's shocks, labelled above the axes; an onset the sweep varies is shaded over its range."""
+    """The scenario's shocks, labelled above the axes, drawn as far as the sweep leaves them one shape.
+
+    A window is shaded by its strength where the sweep leaves its shape alone; only the onset is
+    drawn where the sweep varies its ramp, duration or decay; and where the sweep varies the onset
+    itself, the range of onsets is hatched.
+    """
     experiment = data.experiment
     start = experiment.scenario.start
     varied = {f.shock: f for f in experiment.factors if f.is_onset}
+    reshaped = {f.shock for f in experiment.factors if f.shock_field in ("ramp", "duration", "decay")}
+    last_x = float(ax.get_xlim()[1])
     xs: list[float] = []
     texts: list[str] = []
+    fixed = []
     for shock in experiment.scenario.shocks:
         name = shock_name(shock.name)
         if shock.name in varied:
             factor = varied[shock.name]
             onsets = data.table[factor.name].to_numpy(dtype=float)
             left, right = round(onsets.min() * 4) - start, round(onsets.max() * 4) - start
-            ax.axvspan(left, right, color="#999999", alpha=0.12, lw=0, zorder=0)
+            ax.axvspan(left, right, facecolor="none", edgecolor="#c4c4c4", hatch=".", lw=0, zorder=0.2)
             xs.append(left)
             varied_range = f"{factor.describe(onsets.min())}–{factor.describe(onsets.max())}"
-            texts.append(f"{name} onset, varied {varied_range} (shaded)")
+            texts.append(f"{name} onset, varied {varied_range} (dotted)")
         else:
+            if shock.name not in reshaped:
+                fixed.append(shock)
             shock_lines(ax, [shock.at - start])
             xs.append(shock.at - start)
             texts.append(f"{name} ({quarter_label(shock.at)})")
+    drawn = windows(fixed, start - 1, last_x)
+    shade_windows(ax, shown_windows(drawn), alpha=full_alpha(len(drawn)))
     label_shocks_above(ax, xs, texts)
 
 
