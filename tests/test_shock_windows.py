@@ -69,6 +69,7 @@ def drawn(tmp_path_factory):
     explain_plots.plot_contributions(explain(result), folder / "contributions.png")
     comparison = compare([path, path])
     compare_plots.plot_overlay(comparison, folder / "overlay.png")
+    compare_plots.plot_difference(comparison, folder / "difference.png")
     patches.undo()
     yield result, comparison, kept
     plt.close("all")
@@ -209,3 +210,15 @@ def test_a_sweep_group_whose_points_differ_in_duration_shows_only_the_onset(tmp_
     assert (crisis.ramp, crisis.duration, crisis.decay) == (0, 0, 0)
     (single,) = [s for s in _point_shocks(experiment, rows[:1]) if s.name == "Strait crisis"]
     assert single.duration == 2
+
+
+def test_a_comparison_hatches_the_differences_too_small_to_matter(drawn):
+    """The same file twice differs by nothing: the plot must show that nothing inside the strip, not zoom onto it."""
+    _, _, figures = drawn
+    ax = figures["difference.png"].axes[0]
+    strips = [p for p in ax.patches if p.get_hatch() == plots.TOO_SMALL_STRIP["hatch"]]
+    assert len(strips) == 1
+    low, high = ax.get_ylim()
+    assert low <= -2 * plots.SMALLEST_INDEX_EFFECT and high >= 2 * plots.SMALLEST_INDEX_EFFECT
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("too small to matter" in name for name in names)

@@ -24,13 +24,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from simulator.base.calendar import parse_quarter, quarter_label
-from simulator.core.structure import DOMAIN_LABELS, DOMAINS
+from simulator.core.structure import DOMAIN_LABELS, DOMAINS, SMALLEST_INDEX_EFFECT
 from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
+    TOO_SMALL_STRIP,
     figure_paths,
     label_quarters,
     label_shocks_above,
@@ -339,8 +340,23 @@ def plot_difference(comparison: ComparisonView, path: Path) -> None:
             extra.append((_band_handle(), "band: 90% interval of the difference"))
         else:
             extra.append((Line2D([], [], ls="none"), "(no interval: the sweep kept\nno per-quarter worlds)"))
+        if series_unit(comparison.metric) == INTENSITY:
+            extra.append(_too_small_strip(ax))
         _finish_time_axes(ax, comparison, extra)
         save_figure(fig, path)
+
+
+def _too_small_strip(ax: Axes) -> tuple[object, str]:
+    """Hatch the differences too small to matter around zero, as the run's headline plot does; returns its legend entry.
+
+    A difference of a few thousandths otherwise fills the whole height of the plot and reads as news.
+    The y range is widened, if need be, so that zero and the strip always show with room around them.
+    """
+    ax.axhspan(-SMALLEST_INDEX_EFFECT, SMALLEST_INDEX_EFFECT, **TOO_SMALL_STRIP, zorder=0.4)
+    low, high = ax.get_ylim()
+    floor = 2 * SMALLEST_INDEX_EFFECT
+    ax.set_ylim(min(low, -floor), max(high, floor))
+    return Patch(**TOO_SMALL_STRIP), f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter"
 
 
 def plot_domains(comparison: ComparisonView, path: Path) -> None:
