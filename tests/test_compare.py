@@ -404,3 +404,47 @@ def test_overlapping_bands_keep_their_own_edges_and_a_light_fill(retrenchment, m
     bands = [c for c in ax.collections if not isinstance(c, PatchCollection)]  # not the shock windows
     assert bands and all(band.get_alpha() == compare_plots.OVERLAP_ALPHA < BAND_ALPHA for band in bands)
     plt.close(kept[0])
+
+
+class _SkewedDomains:
+    """A comparison whose per-domain means lie outside their own 90% intervals, as a skewed difference's can."""
+
+    def __init__(self, comparison):
+        self._comparison = comparison
+
+    def __getattr__(self, name):
+        return getattr(self._comparison, name)
+
+    @property
+    def domains(self):
+        frame = self._comparison.domains.copy()
+        frame["mean"] = frame["p5"] - 0.01  # below its interval
+        frame["diff_mean"] = frame["diff_p95"] + 0.001  # above its interval
+        return frame
+
+
+def test_domain_intervals_run_from_p5_to_p95_when_the_mean_lies_outside(retrenchment, monkeypatch):
+    """When a few worlds differ much more than the rest, the mean of the differences lies outside their 5th–95th
+    percentiles; the domains plot still draws each interval from p5 to p95 (error bars around the mean would be
+    negative and stop the comparison)."""
+    from simulator.presentation import compare_plots
+
+    kept = []
+    monkeypatch.setattr(compare_plots, "save_figure", lambda fig, path, **_: kept.append(fig))
+    skewed = _SkewedDomains(retrenchment)
+    compare_plots.plot_domains(skewed, Path("domains.png"))
+    left, right = kept[0].axes[:2]
+    frame = skewed.domains
+    for ax, low, high, scenarios in (
+        (left, "p5", "p95", ["baseline", "us_retrenchment"]),
+        (right, "diff_p5", "diff_p95", ["us_retrenchment"]),
+    ):
+        drawn = np.array([[seg[0][0], seg[1][0]] for lines in ax.collections for seg in lines.get_segments()])
+        wanted = np.concatenate(
+            [
+                frame[frame["scenario"] == s].set_index("domain").loc[list(DOMAINS), [low, high]].to_numpy()
+                for s in scenarios
+            ]
+        )
+        np.testing.assert_allclose(np.sort(drawn, axis=0), np.sort(wanted, axis=0))
+    plt.close(kept[0])
