@@ -9,6 +9,7 @@ are zero to the last digit, while the retrenchment's magnitude moves the outcome
 from __future__ import annotations
 
 import matplotlib.image
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -221,3 +222,23 @@ def test_a_complete_sweep_whose_worlds_table_lost_rows_is_analysed_with_a_warnin
     assert "worlds.parquet holds 2 worlds where the design has 6 (3 points x 2 replicates)" in analysis.warning
     assert "1 of 3 points × 2 replicates" in analysis.summary
     assert f"Warning: {analysis.warning}." in (result.folder / INDICES_DIR / "README.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("changes", "low", "high"),
+    [([0.0, 0.02, 0.2], 0.0, 0.2), ([-0.1, -0.01, 0.0], -0.1, 0.0), ([-0.05, 0.0, 0.2], -0.2, 0.2)],
+)
+def test_the_phase_diagram_colour_bar_spans_only_the_changes_there_are(changes, low, high):
+    """One-signed changes use one half of the diverging map, white at zero, so no half of the bar goes unused."""
+    from matplotlib.colors import to_hex
+
+    from simulator.sweeps.sweep_plots import _change_colours
+
+    cmap, norm = _change_colours(np.array(changes))
+    assert (norm.vmin, norm.vmax) == pytest.approx((low, high))
+    white = to_hex(plt.get_cmap("RdBu")(0.5))
+    assert to_hex(cmap(norm(0.0))) == white, "no change is white whatever the signs"
+    if low == 0.0:
+        assert to_hex(cmap(norm(high))) == to_hex(plt.get_cmap("RdBu")(1.0)), "the largest rise takes the darkest blue"
+    if high == 0.0:
+        assert to_hex(cmap(norm(low))) == to_hex(plt.get_cmap("RdBu")(0.0)), "the largest fall takes the darkest red"
