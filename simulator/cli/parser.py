@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run scenario files (or folders of them) and write results and plots",
         description=(
             "Run one or more scenarios, each into its own result folder. Every file is checked before "
-            "any is run, so one bad file means nothing is run. Several files with the same name get "
+            "any is run, so one bad file means nothing is run, and the problems of all bad files are reported "
+            "together. Several files with the same name get "
             "<name>, <name>-2, <name>-3 … in the order given."
         ),
     )
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare scenarios side by side: overlay, difference to a baseline, domains and a table",
         description=(
             "Compare result folders and scenario files (or the points of one sweep folder) on one metric. "
+            "Every input is checked before any is run, the problems of all of them reported together. "
             "Scenario files are run first, all with the same seed and replicate numbers (common random numbers), "
             "so differences are paired replicate by replicate. Everything is aligned by calendar quarter; the "
             "statistics are over the quarters all inputs share. Writes plots and tables to a new folder."
