@@ -269,3 +269,74 @@ def test_validate_checks_the_other_files_when_a_path_is_missing(tmp_path, three_
     assert lines[1].startswith(f"{ERROR_PREFIX}{bad}:2 (horizn)")
     assert lines[-1] == "eujsim: 2 of 3 files have problems"
 
+
+# --- inline shock effects: every bad effect in one try ---------------------------------------
+
+BAD_EFFECTS = """\
+name: effects
+horizon: 8
+shocks:
+  - kind: my_shock
+    at: "{at}"
+    effects:
+      - {{target: JPN.deferense, op: add, value: 0.1}}
+      - {{target: JPN.deference, op: plus, value: 0.1}}
+      - {{target: JPN.deference, op: set, value: 5}}
+      - {{target: JPN.deference, op: add, value: .nan}}
+      - {{target: JPN.deference, op: add, value: 0.1}}
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_every_bad_inline_effect_is_reported_with_its_line_and_field(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    file = write(tmp_path / "effects.yaml", BAD_EFFECTS.format(at="2025Q3"))
+    problems, last = error_lines(command, file)
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{file}:7 (shocks.0.effects.0.target)",
+        f"{file}:8 (shocks.0.effects.1.op)",
+        f"{file}:9 (shocks.0.effects.2.value)",
+        f"{file}:10 (shocks.0.effects.3.value)",
+    ]
+    assert "'JPN' has no parameter 'deferense'; did you mean 'deference'?" in problems[0]
+    assert "op must be one of add, multiply, set, not 'plus'" in problems[1]
+    assert "JPN.deference = 5.0 is out of range; it must lie in [0, 1]" in problems[2]
+    assert "effect value must be a finite number, got nan" in problems[3]
+    assert last == f"eujsim: 4 problems in {file}"
+
+
+def test_a_bad_onset_does_not_hide_the_bad_effects_of_its_shock(tmp_path):
+    file = write(tmp_path / "effects.yaml", BAD_EFFECTS.format(at="2030Q1"))
+    problems, last = error_lines("validate", file)
+    assert problems[0].startswith(f"{file}:5 (shocks.0.at): shock at 2030Q1 lies outside the simulated quarters")
+    assert [line_number(p) for p in problems] == [5, 7, 8, 9, 10]
+    assert last == f"eujsim: 5 problems in {file}"
+
+
+def test_one_effect_with_a_bad_target_and_a_bad_op_reports_both(tmp_path):
+    file = write(
+        tmp_path / "one.yaml",
+        'name: one\nhorizon: 8\nshocks:\n  - kind: my_shock\n    at: "2025Q3"\n    effects:\n'
+        "      - target: JPN.deferense\n        op: multiplie\n        value: 2\n",
+    )
+    problems, _ = error_lines("validate", file)
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{file}:7 (shocks.0.effects.0.target)",
+        f"{file}:8 (shocks.0.effects.0.op)",
+    ]
+    assert "did you mean 'multiply'?" in problems[1]
+
+
+def test_a_shock_library_reports_every_bad_effect_of_a_kind(tmp_path):
+    library = write(
+        tmp_path / "lib.yaml",
+        "kinds:\n  k:\n    description: d\n    effects:\n"
+        "      - {target: EU.nothing, op: add, value: 0.1}\n"
+        "      - {target: JPN.deference, op: add, value: 0.1, valeu: 2}\n"
+        "      - {target: JPN.deference, op: set, value: -3}\n",
+    )
+    problems, last = error_lines("shocks", "--shocks", library)
+    assert [line_number(p) for p in problems] == [5, 6, 7]
+    assert "unknown key 'valeu' in an effect" in problems[1]
+    assert "out of range" in problems[2]
+    assert last == f"eujsim: 3 problems in {library}"
