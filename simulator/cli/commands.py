@@ -400,7 +400,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     print(summary_line(result))
     if not args.no_analysis and (result.folder / WORLDS_FILE).exists():  # nothing to draw if every chunk failed
-        _print_analysis(result)
+        _print_analysis(result, plot_formats=args.format)
     return 0 if result.complete else 1
 
 
@@ -434,7 +434,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result = open_sweep(args.folder)
     columns, factors = empty_point_table(result), result.experiment.factor_names
     conditions = [resolve_condition(c, columns, factors, field="--discover") for c in conditions]
-    _print_analysis(result, discover=conditions, min_density=density, discover_method=args.discover_method)
+    _print_analysis(
+        result,
+        discover=conditions,
+        min_density=density,
+        discover_method=args.discover_method,
+        plot_formats=args.format,
+    )
     return 0
 
 
@@ -514,11 +520,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
         out = free_folder(args.result / (name if target.domain is None else f"{name}-{target.domain}"))
     explanation = explain_run(saved, metric=target.series)
-    out = explanation.save(out, force=args.force, renumber=args.out is None)
+    out = explanation.save(out, force=args.force, renumber=args.out is None, plot_formats=args.format)
     print(explanation.text())
-    print(
-        f"Explanation in {out}/ (explanation.md, contributions.png, totals.csv, shock_channels.csv, contributions.csv)"
-    )
+    plots = ", ".join(f"contributions.{fmt}" for fmt in args.format)
+    print(f"Explanation in {out}/ (explanation.md, {plots}, totals.csv, shock_channels.csv, contributions.csv)")
     return 0
 
 

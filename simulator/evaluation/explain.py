@@ -45,6 +45,7 @@ import pandas as pd
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, clip, near_miss
 from simulator.core.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import sentence, series_label
 from simulator.runs.constants import HeldConstant, agreement_floors, constant_value, is_agreement_floor
 from simulator.runs.results import INTERVAL, RunResult
@@ -53,6 +54,8 @@ from simulator.runs.run_size import check_run_fits
 from simulator.storage.output import atomic_folder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from simulator.core.recorder import PairHistory
     from simulator.core.shocks import Shock
 
@@ -501,18 +504,29 @@ class Explanation:
 
     # -- output -------------------------------------------------------------------
 
-    def plot(self, path: Path) -> list[str]:
-        """Draw the stacked contributions over time (and the shocks' channels) as a PNG; return its legend."""
+    def plot(self, path: Path, formats: Sequence[str] = DEFAULT_FORMATS) -> list[str]:
+        """Draw the stacked contributions over time (and the shocks' channels) in each of ``formats``.
+
+        Each file is ``path`` with the format's suffix (PNG by default). Returns the top panel's legend.
+        """
         from simulator.presentation.explain_plots import plot_contributions
 
-        return plot_contributions(self, Path(path))
+        return plot_contributions(self, Path(path), formats)
 
-    def save(self, out: str | Path, *, force: bool = False, renumber: bool = False) -> Path:
+    def save(
+        self,
+        out: str | Path,
+        *,
+        force: bool = False,
+        renumber: bool = False,
+        plot_formats: Sequence[str] = DEFAULT_FORMATS,
+    ) -> Path:
         """Write the explanation folder atomically and return its path.
 
         Files: ``explanation.md`` (sentences and totals), ``totals.csv``,
-        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``. ``renumber``
-        as in :func:`simulator.storage.output.atomic_folder`.
+        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png`` (or ``.svg``, ``.pdf``:
+        one file per format of ``plot_formats``, which ``explain.json`` lists). ``renumber`` as in
+        :func:`simulator.storage.output.atomic_folder`.
         """
         writer = atomic_folder(Path(out), "explain", force=force, renumber=renumber)
         with writer as tmp:
@@ -520,9 +534,10 @@ class Explanation:
             self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
             self.contributions.to_csv(tmp / "contributions.csv", index=False, float_format="%.6g")
-            self.plot(tmp / "contributions.png")
+            self.plot(tmp / "contributions.png", plot_formats)
             meta = {
                 "series": self.series,
+                "plot_formats": list(plot_formats),
                 "pair": self.target.pair,
                 "domain": self.domain,
                 "scenario": self.result.scenario.name,

@@ -229,12 +229,28 @@ def plot_figures(folder: Path, intro: str, captions: dict[str, str] | None = Non
         key=lambda f: (known.index(f.name) if f.name in known else len(known), f.name),
     )
     if not files:
-        return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>'
+        return f'<p class="note">{esc(intro)} {_no_png_note(folder)}</p>'
     parts = [f'<p class="note">{esc(intro)}</p>']
     for file in files:
         caption = (captions or {}).get(file.name) or PLOT_CAPTIONS.get(file.name) or _generic_caption(file.name)
         parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({file.name})", source=file))
     return "\n".join(parts)
+
+
+def _no_png_note(folder: Path) -> str:
+    """Why a plots folder gives the report nothing to embed: no plots, or plots in SVG or PDF only.
+
+    The report embeds PNG alone (a browser shows it inline and it stays small); a folder written
+    with ``--format svg`` or ``pdf`` alone has plots all the same, and the reader must not be told
+    otherwise.
+    """
+    found = sorted({f.suffix[1:].upper() for f in folder.glob("*") if f.suffix in (".svg", ".pdf")}, reverse=True)
+    if not found:
+        return "The folder has no plots (it was written without them)."
+    return (
+        f"The folder's plots are in {' and '.join(found)} only, and this report embeds PNG images: draw them again "
+        "with png among the formats (e.g. --format png,svg) to see them here."
+    )
 
 
 def _generic_caption(name: str) -> str:
@@ -1112,10 +1128,12 @@ def _discoveries_html(path: Path, design_points: int) -> str:
             f"{_num(record.get('density'), '{:.0%}')}, {record.get('in_box', '?')} points inside"
         )
         parts.append(table(caption, ["input", "box", "swept range", "quasi-p"], rows, numeric=(3,)))
-        for name, caption in DISCOVERY_CAPTIONS.items():
+        shown = [(name, caption) for name, caption in DISCOVERY_CAPTIONS.items() if (folder / name).is_file()]
+        for name, caption in shown:
             file = folder / name
-            if file.is_file():
-                parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({name})", source=file))
+            parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({name})", source=file))
+        if not shown:
+            parts.append(f'<p class="note">{_no_png_note(folder)}</p>')
     if not parts:
         return ""
     intro = (
