@@ -47,7 +47,14 @@ from simulator.presentation.labels import constant_groups, series_label
 from simulator.runs.constants import HeldConstant
 from simulator.runs.manifest import package_version
 from simulator.runs.metrics import Metric
-from simulator.runs.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
+from simulator.runs.results import (
+    EPISODE_LABELS,
+    INTERVAL,
+    biggest_movers,
+    changes_heading,
+    format_interval,
+    interval,
+)
 from simulator.runs.run_folder import RunFolder, open_run
 from simulator.runs.twin import effect_line
 from simulator.storage.output import check_writable, remove_abandoned, write_text_atomically
@@ -344,10 +351,14 @@ class Headline:
     movers: list[tuple[str, float]]
     constants: list[HeldConstant] = field(default_factory=list)
     band: str = POINT_BAND
+    changes: str = "Largest changes since the start (all causes)"
+    """What :attr:`movers` are (:func:`~simulator.runs.results.changes_heading`): never the shocks' effect."""
+    twin: bool = False
+    """Whether the run's shocks' effect against its no-shock twin is stated (in the report's lead)."""
 
 
 def headline(run: RunFolder) -> Headline:
-    """Start, final and peak EU–Japan cooperation, final per domain and the biggest movers."""
+    """Start, final and peak EU–Japan cooperation, final per domain and the largest changes since the start."""
     series = run.series(HEADLINE)
     labels = run.quarter_labels
     peak_step = int(np.argmax(series[1:].mean(axis=1))) + 1
@@ -363,6 +374,8 @@ def headline(run: RunFolder) -> Headline:
         movers=biggest_movers(run),
         constants=run.held_constant_pairs,
         band=run.band,
+        changes=changes_heading(labels[0], shocks=bool(run.scenario.shocks), twin=run.twin is not None),
+        twin=run.twin is not None,
     )
 
 
@@ -376,10 +389,15 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
             ("EU–Japan cooperation at the start", format_interval(head.start)),
             ("final", format_interval(head.final)),
             ("peak", f"{format_interval(head.peak)}, mean path highest in {head.peak_quarter}"),
-            ("biggest movers", movers),
+            (head.changes[0].lower() + head.changes[1:], movers),
             ("intervals and bands hold", head.band),
             *((f"{g.why} {g.not_results}", g.listing) for g in constant_groups(head.constants)),
         ]
+    )
+    effect = (
+        ": they are not what the shocks did, which is only ever stated against the same worlds without the shocks"
+        if head.twin
+        else ""
     )
     deepest = sorted(head.domains, key=lambda d: head.domains[d][0], reverse=True)
     rows = [
@@ -396,9 +414,9 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
     return (
         f'<p class="note">{head.replicates} replicates, {esc(head.period)}. Intervals hold 90% of the replicates '
         f"({lo}th to {hi}th percentile) and show {esc(head.band)}; cooperation is an intensity from 0 to 1. "
-        "The biggest movers are the "
-        "series whose mean changed most from the first to the last quarter (a change of spending in % of GDP "
-        "counts a tenth); a pair whose cooperation is one number in every world and quarter is listed apart, "
+        "These are the run's own numbers. The largest changes are those of the series whose mean changed most "
+        "from the first to the last quarter, from every cause at once (a change of spending in % of GDP counts "
+        f"a tenth){effect}; a pair whose cooperation is one number in every world and quarter is listed apart, "
         f"as it repeats a parameter rather than showing a result.</p>\n{summary}\n{domain_table}"
     )
 
