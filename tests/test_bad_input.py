@@ -719,7 +719,7 @@ def test_shock_library_with_unknown_target(tmp_path):
             ["'ramp'", "from 0 to 400", "got -1"],
         ),
         (
-            "kinds:\n  k:\n    description: d\n    effects:\n      - {target: JPN.deference, op: add, 1: 2, x: 3}\n",
+            "kinds:\n  k:\n    description: d\n    effects:\n      - {target: JPN.deference, op: add, 1: 2}\n",
             5,
             ["unknown key"],
         ),

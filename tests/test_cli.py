@@ -6,6 +6,7 @@ run draws plots, and only the ``--help`` comparison starts subprocesses.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -21,6 +22,7 @@ import pytest
 import simulator.runs.runner
 from simulator import load_scenario
 from simulator.cli import main
+from simulator.cli.parser import build_parser
 from simulator.core.structure import DOMAINS
 
 from .conftest import ROOT, SCENARIOS, SHOCK_KINDS, cli_error, eujsim, one_error_line
@@ -713,3 +715,49 @@ def test_an_unknown_plot_format_is_one_error_line_naming_the_allowed_ones(comman
     line = one_error_line(err)
     assert "'gif'" in line and "png, svg, pdf" in line and "--format" in line
     assert not (tmp_path / "never").exists()
+
+
+def test_explain_writes_its_plot_in_every_format_asked_for(retrenchment_run, tmp_path):
+    run, _ = retrenchment_run
+    out = tmp_path / "why"
+    stdout = run_ok("explain", run, "--out", out, "--format", "svg,pdf")
+    plots = sorted(p.name for p in out.iterdir() if p.stem == "contributions" and p.suffix != ".csv")
+    assert plots == ["contributions.pdf", "contributions.svg"]
+    assert (out / "contributions.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert (out / "contributions.pdf").read_bytes().startswith(b"%PDF")
+    assert json.loads((out / "explain.json").read_text())["plot_formats"] == ["svg", "pdf"]
+    assert "(explanation.md, contributions.svg, contributions.pdf, totals.csv" in stdout
+    # the vector files are eujsim's own: --force replaces the folder, and the default is PNG again
+    run_ok("explain", run, "--out", out, "--force")
+    assert sorted(p.name for p in out.glob("contributions.*") if p.suffix != ".csv") == ["contributions.png"]
+
+
+def test_report_of_a_folder_with_vector_plots_only_says_why_it_shows_none(tmp_path):
+    out = tmp_path / "svg_only"
+    run_ok("run", RETRENCHMENT, "--replicates", 2, "--no-twin", "--format", "svg", "--out", out, "--quiet")
+    run_ok("report", out)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "plots are in SVG only, and this report embeds PNG images" in page
+    assert "--format png,svg" in page
+    assert "has no plots" not in page
+
+
+def command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of one ``eujsim`` command."""
+    parser = build_parser()
+    return next(a for a in parser._actions if a.dest == "command").choices[command]
+
+
+def build_parser_options(command: str) -> set[str]:
+    """The option strings of one ``eujsim`` command."""
+    return {option for action in command_parser(command)._actions for option in action.option_strings}
+
+
+def test_report_help_says_it_embeds_png_whatever_the_format():
+    assert "--format" not in build_parser_options("report")
+    assert "embeds the folder's PNG plots" in " ".join(command_parser("report").format_help().split())
+
+
+def test_every_command_that_writes_plots_takes_format():
+    for command in ("run", "compare", "sweep", "analyze", "explain"):
+        assert "--format" in build_parser_options(command), command

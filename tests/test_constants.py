@@ -187,7 +187,7 @@ def test_the_baseline_summary_names_its_constant_pairs_apart_from_the_movers(bas
     for pair, value in constants.items():
         assert float(named[pair_label(pair)]) == pytest.approx(value, rel=1e-3, abs=1e-12)
 
-    [movers] = [line for line in saved.splitlines() if "Biggest movers" in line]
+    [movers] = [line for line in saved.splitlines() if "Largest changes since" in line]
     assert not any(pair_label(pair) in movers for pair in constants)
 
 

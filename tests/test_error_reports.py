@@ -189,3 +189,154 @@ def test_validate_set_with_a_good_value_passes_and_runs_nothing(tmp_path, monkey
     assert (status, err) == (0, "")
     assert f"OK {file}: 'baseline'" in out and "1 parameter override(s)" in out
     assert not (tmp_path / "results").exists()
+
+
+# --- several files: every bad one in one try, before anything runs ---------------------------
+
+
+@pytest.fixture
+def three_files(tmp_path, monkeypatch) -> tuple[Path, Path, Path]:
+    """Two bad scenario files (one with two problems) and a good one, in a project folder."""
+    monkeypatch.chdir(tmp_path)
+    bad = write(tmp_path / "a.yaml", "name: a\nhorizn: 8\n")
+    good = write(tmp_path / "b.yaml", BASELINE)
+    worse = write(tmp_path / "c.yaml", "name: c\nhorizon: 8\nseeed: 1\nparameters:\n  JPN.deference: 5\n")
+    return bad, good, worse
+
+
+def test_run_reports_every_bad_file_and_runs_nothing(tmp_path, three_files):
+    bad, good, worse = three_files
+    problems, last = error_lines("run", bad, good, worse, "missing.yaml", "--out", tmp_path / "out")
+    assert [p.split(" ")[0] for p in problems] == [
+        "missing.yaml:",  # a path that is not there is found first, before any file is read
+        f"{bad}:2",
+        f"{worse}:3",
+        f"{worse}:5",
+    ]
+    assert "did you mean 'horizon'?" in problems[1]
+    assert "did you mean 'seed'?" in problems[2] and "JPN.deference = 5 is out of range" in problems[3]
+    assert last == "eujsim: 4 problems in 3 of 4 files"
+    assert not (tmp_path / "out").exists() and not (tmp_path / "results").exists()
+
+
+def test_run_with_one_bad_file_among_good_ones_names_that_file(tmp_path, three_files):
+    _, good, worse = three_files
+    problems, last = error_lines("run", good, worse, "--out", tmp_path / "out")
+    assert len(problems) == 2 and all(p.startswith(f"{worse}:") for p in problems)
+    assert last == f"eujsim: 2 problems in {worse}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_of_a_folder_reports_every_bad_file_in_it(tmp_path, three_files):
+    bad, _, worse = three_files
+    problems, last = error_lines("run", tmp_path, "--out", tmp_path / "out")
+    assert {p.split(":")[0] for p in problems} == {str(bad), str(worse)}
+    assert last == "eujsim: 3 problems in 2 of 3 files"
+
+
+def test_run_reports_every_missing_path_at_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "empty").mkdir()
+    problems, last = error_lines("run", "nope.yaml", "empty", "gone.yaml")
+    assert [p.split(":")[0] for p in problems] == ["nope.yaml", "empty", "gone.yaml"]
+    assert "folder has no scenario files" in problems[1]
+    assert last == "eujsim: 3 problems in 3 of 3 files"
+
+
+def test_compare_reports_every_bad_input_before_running_any(tmp_path, three_files):
+    bad, good, worse = three_files
+    problems, last = error_lines("compare", bad, good, worse, "missing.yaml", "--out", tmp_path / "cmp")
+    assert [p.split(" ")[0] for p in problems] == ["missing.yaml:", f"{bad}:2", f"{worse}:3", f"{worse}:5"]
+    assert last == "eujsim: 4 problems in 3 of 4 files"
+    assert not (tmp_path / "cmp").exists() and not (tmp_path / "results").exists()
+
+
+def test_compare_of_one_missing_input_says_both_what_is_missing_and_what_is_needed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    problems, last = error_lines("compare", "missing.yaml")
+    assert problems[0].startswith("missing.yaml: not found")
+    assert problems[1].startswith("inputs: compare needs at least two inputs")
+    assert last == "eujsim: 2 problems"  # not "in missing.yaml": the second problem is not in that file
+
+
+def test_validate_checks_the_other_files_when_a_path_is_missing(tmp_path, three_files):
+    bad, good, _ = three_files
+    status, out, err = eujsim("validate", bad, "missing.yaml", good)
+    assert status == 2 and "Traceback" not in err
+    assert out.startswith(f"OK {good}: 'baseline'")
+    lines = err.splitlines()
+    assert lines[0].startswith(f"{ERROR_PREFIX}missing.yaml: file not found")
+    assert lines[1].startswith(f"{ERROR_PREFIX}{bad}:2 (horizn)")
+    assert lines[-1] == "eujsim: 2 of 3 files have problems"
+
+
+# --- inline shock effects: every bad effect in one try ---------------------------------------
+
+BAD_EFFECTS = """\
+name: effects
+horizon: 8
+shocks:
+  - kind: my_shock
+    at: "{at}"
+    effects:
+      - {{target: JPN.deferense, op: add, value: 0.1}}
+      - {{target: JPN.deference, op: plus, value: 0.1}}
+      - {{target: JPN.deference, op: set, value: 5}}
+      - {{target: JPN.deference, op: add, value: .nan}}
+      - {{target: JPN.deference, op: add, value: 0.1}}
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_every_bad_inline_effect_is_reported_with_its_line_and_field(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    file = write(tmp_path / "effects.yaml", BAD_EFFECTS.format(at="2025Q3"))
+    problems, last = error_lines(command, file)
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{file}:7 (shocks.0.effects.0.target)",
+        f"{file}:8 (shocks.0.effects.1.op)",
+        f"{file}:9 (shocks.0.effects.2.value)",
+        f"{file}:10 (shocks.0.effects.3.value)",
+    ]
+    assert "'JPN' has no parameter 'deferense'; did you mean 'deference'?" in problems[0]
+    assert "op must be one of add, multiply, set, not 'plus'" in problems[1]
+    assert "JPN.deference = 5.0 is out of range; it must lie in [0, 1]" in problems[2]
+    assert "effect value must be a finite number, got nan" in problems[3]
+    assert last == f"eujsim: 4 problems in {file}"
+
+
+def test_a_bad_onset_does_not_hide_the_bad_effects_of_its_shock(tmp_path):
+    file = write(tmp_path / "effects.yaml", BAD_EFFECTS.format(at="2030Q1"))
+    problems, last = error_lines("validate", file)
+    assert problems[0].startswith(f"{file}:5 (shocks.0.at): shock at 2030Q1 lies outside the simulated quarters")
+    assert [line_number(p) for p in problems] == [5, 7, 8, 9, 10]
+    assert last == f"eujsim: 5 problems in {file}"
+
+
+def test_one_effect_with_a_bad_target_and_a_bad_op_reports_both(tmp_path):
+    file = write(
+        tmp_path / "one.yaml",
+        'name: one\nhorizon: 8\nshocks:\n  - kind: my_shock\n    at: "2025Q3"\n    effects:\n'
+        "      - target: JPN.deferense\n        op: multiplie\n        value: 2\n",
+    )
+    problems, _ = error_lines("validate", file)
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{file}:7 (shocks.0.effects.0.target)",
+        f"{file}:8 (shocks.0.effects.0.op)",
+    ]
+    assert "did you mean 'multiply'?" in problems[1]
+
+
+def test_a_shock_library_reports_every_bad_effect_of_a_kind(tmp_path):
+    library = write(
+        tmp_path / "lib.yaml",
+        "kinds:\n  k:\n    description: d\n    effects:\n"
+        "      - {target: EU.nothing, op: add, value: 0.1}\n"
+        "      - {target: JPN.deference, op: add, value: 0.1, valeu: 2}\n"
+        "      - {target: JPN.deference, op: set, value: -3}\n",
+    )
+    problems, last = error_lines("shocks", "--shocks", library)
+    assert [line_number(p) for p in problems] == [5, 6, 7]
+    assert "unknown key 'valeu' in an effect" in problems[1]
+    assert "out of range" in problems[2]
+    assert last == f"eujsim: 3 problems in {library}"

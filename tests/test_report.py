@@ -122,7 +122,7 @@ def test_a_run_report_states_the_headline_numbers_as_eujsim_run_printed_them(run
     finals = re.search(r"final (\d\.\d\d \(90% interval [\d.]+–[\d.]+\))", printed)
     peak = re.search(r"peak  (\d\.\d\d \(90% interval [\d.]+–[\d.]+\), mean path highest in \d{4}Q\d)", printed)
     start = re.search(r"start (\d\.\d\d)", printed)
-    movers = re.search(r"Biggest movers +(.+)", printed)
+    movers = re.search(r"Largest changes since \d{4}Q\d \([^)]*\): (.+)", printed)
     deepest = re.search(r"Deepest domains +(.+)", printed)
     assert finals and peak and start and movers and deepest, printed
     assert finals.group(1) in run_report

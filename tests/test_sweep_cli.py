@@ -674,3 +674,51 @@ def test_analyze_and_compare_refuse_a_sweep_too_big_for_the_memory_before_readin
     line = cli_error("compare", out, "--by", "JPN.deference", "--out", tmp_path / "c")
     assert "analysing 18 worlds needs about" in line and "compare on a copy of the sweep folder" in line
     assert not (tmp_path / "c").exists()
+
+
+# -- plot formats ------------------------------------------------------------------------------------
+
+SWEEP_PLOTS = ("metric_vs_parameter", "phase_diagram", "envelopes")
+"""The plots of the small grid experiment (two factors, so a phase diagram; no indices)."""
+
+
+def plot_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_sweep_and_analyze_write_each_plot_in_every_format_asked_for(tmp_path):
+    experiment = write_experiment(tmp_path, small_experiment(replicates=2))
+    out = tmp_path / "s"
+    status, stdout, err = eujsim("sweep", experiment, "--out", out, "--workers", 1, "--format", "svg,png")
+    assert status == 0, err
+    assert plot_names(out / "plots") == sorted(f"{stem}.{fmt}" for stem in SWEEP_PLOTS for fmt in ("png", "svg"))
+    assert (out / "plots" / "envelopes.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    assert f"3 plots (svg, png) to {out / 'plots'}" in stdout
+
+    # analysing again in PDF alone replaces them: no plot of the earlier analysis is left beside the new ones
+    status, stdout, err = eujsim("analyze", out, "--format", "pdf", "--discover", "coop_EU_JPN:final > 0.5")
+    assert status == 0, err
+    assert plot_names(out / "plots") == sorted(f"{stem}.pdf" for stem in SWEEP_PLOTS)
+    assert (out / "plots" / "phase_diagram.pdf").read_bytes().startswith(b"%PDF")
+    assert f"3 plots (pdf) to {out / 'plots'}" in stdout
+    discovery = next((out / "analysis" / "discover").iterdir())
+    assert {"tradeoff.pdf", "box.pdf"} <= set(plot_names(discovery))
+    assert not list(discovery.glob("*.png"))
+    assert "tradeoff.pdf, box.pdf, discovery.json" in stdout
+
+    # the default is PNG, and a discovery redone in it loses its PDFs too
+    status, _, err = eujsim("analyze", out, "--discover", "coop_EU_JPN:final > 0.5")
+    assert status == 0, err
+    assert plot_names(out / "plots") == sorted(f"{stem}.png" for stem in SWEEP_PLOTS)
+    assert {"tradeoff.png", "box.png"} <= set(plot_names(discovery)) and not list(discovery.glob("*.pdf"))
+
+
+@pytest.mark.parametrize("command", ["sweep", "analyze", "explain"])
+def test_a_bad_format_of_any_plotting_command_is_one_usage_line(command, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, str(tmp_path), "--format", "png,jpeg"])
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    line = one_error_line(err)
+    assert "'jpeg'" in line and "png, svg, pdf" in line and "--format" in line

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 import simulator
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, SMALLEST_INDEX_EFFECT
 from simulator.presentation import plots
+from simulator.presentation.labels import series_label
 from simulator.runs.run_folder import open_run
 from simulator.runs.runner import resolve, simulate, simulate_twin
 from simulator.runs.twin import (
@@ -127,7 +129,7 @@ def test_summary_leads_with_the_effect_paired_by_replicate(retrenchment):
     assert f"largest gap in {run.quarter_labels[gap]} ({difference[gap].mean():+.3f})" in sentence
     effect = shock_effect(run, twin)
     assert f"most in {DOMAIN_LABELS[effect.domain]} ({effect.domains[effect.domain]:+.3f})" in sentence
-    assert "Scenario 'us_retrenchment'" in summary and "Biggest movers" in summary, "the old lines follow"
+    assert "Scenario 'us_retrenchment'" in summary and "Largest changes since" in summary, "the old lines follow"
 
 
 def test_a_negative_effect_says_lowered():
@@ -208,6 +210,54 @@ def test_the_report_leads_with_the_same_sentence(retrenchment):
     assert escaped in page
     assert page.index(escaped) < page.index('id="scenario"'), "it leads the page"
     assert "the same worlds without the shocks" in page, "the headline figure's caption names the twin"
+
+
+CHANGES = re.compile(r"^  Largest changes since (\d{4}Q\d) \(([^)]*)\): (.+)$", re.MULTILINE)
+"""The summary's line of the series that moved most since the start, with what they are in brackets."""
+EFFECT_CLAIM = re.compile(r"\bshocks?\b[^;:]*\b(?:raised|lowered|changed|pushed|pulled|effect of)\b|from the shocks")
+"""Words that state what the shocks did; only the opening sentence, against the twin, may use them."""
+
+
+def test_after_the_effect_nothing_in_the_summary_reads_as_what_the_shocks_did(retrenchment):
+    summary = (retrenchment / "summary.txt").read_text(encoding="utf-8")
+    lines = summary.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Scenario '"))
+    assert "against the same worlds without them" in opening(summary)
+    own = "the run's own numbers, shocks included; only the sentence above is the shocks' effect"
+    assert lines[first].endswith(own)
+    rest = "\n".join(lines[first + 1 :])
+    assert not EFFECT_CLAIM.search(rest), EFFECT_CLAIM.search(rest)
+    assert "Biggest movers" not in summary
+    [(since, what, listed)] = CHANGES.findall(summary)
+    run = open_run(retrenchment)
+    assert since == run.quarter_labels[0], "changes since the state before the first simulated quarter"
+    assert what == "all causes, shocks included; not the shocks' effect"
+    label, value = listed.split(", ")[0].rsplit(" ", 1)
+    column = next(c for c in run.columns if series_label(c) == label)
+    series = run.series(column)
+    assert float(value) == pytest.approx(series[-1].mean() - series[0].mean(), abs=0.005), "the run's own change"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "flags", "what"),
+    [(BASELINE, [], "all causes"), (RETRENCHMENT, ["--no-twin"], "all causes, shocks included")],
+    ids=["no shocks", "no twin"],
+)
+def test_without_a_twin_the_changes_are_still_named_for_what_they_are(tmp_path, scenario, flags, what):
+    printed = run_ok("run", scenario, "--replicates", 2, "--out", tmp_path / "r", "--no-plots", *flags)
+    [(since, said, _)] = CHANGES.findall(printed)
+    assert (since, said) == ("2024Q4", what)
+    assert "the run's own numbers" not in printed, "no effect line to set the numbers apart from"
+    assert not EFFECT_CLAIM.search(printed.split("Scenario '", 1)[1])
+
+
+def test_the_report_names_the_changes_as_all_causes_and_not_the_shocks_effect(retrenchment):
+    run_ok("report", retrenchment, "--out", retrenchment / "changes.html")
+    page = html.unescape((retrenchment / "changes.html").read_text(encoding="utf-8"))
+    headline = page[page.index('id="headline"') : page.index('id="plots"')]
+    assert "largest changes since 2024Q4 (all causes, shocks included; not the shocks' effect)" in headline
+    assert "they are not what the shocks did" in headline
+    assert "biggest movers" not in page.lower()
 
 
 def test_the_twin_table_has_the_columns_the_reader_expects_and_damage_is_one_line(retrenchment, tmp_path):

@@ -102,14 +102,18 @@ class UserErrors(UserError):
 
 
 class ErrorCollector:
-    """Gathers the problems of one file so that all of them are reported in one go.
+    """Gathers the problems of one file, or of every file of a command, so that all are reported in one go.
 
     Wrap each independent check in :meth:`check`; a :class:`UserError` it raises is kept and
     the next check runs. :meth:`raise_any` then raises nothing, the one problem exactly as it
     would have been raised alone, or a :class:`UserErrors` of all of them in file order.
 
+    A command given several files (``eujsim run A.yaml B.yaml``) checks each into one collector,
+    so a user with three bad files learns of all three before anything runs, instead of one per try.
+
     Args:
-        source: The file (or other input) the checks are about, for the count line.
+        source: The file (or other input) the checks are about, for the count line; None for a
+            collector over several files, whose count line then names the file or says how many.
     """
 
     def __init__(self, source: str | Path | None = None) -> None:
@@ -131,11 +135,17 @@ class ErrorCollector:
         except UserError as exc:
             self.add(exc)
 
-    def raise_any(self) -> None:
+    def raise_any(self, *, files: int | None = None) -> None:
         """Raise what was collected: nothing, the single error unchanged, or all of them in file order.
 
-        Problems are sorted by line (stably, so problems on one line keep the order they were
-        found in, and problems without a line come last); a problem found twice is reported once.
+        Problems are grouped by file, in the order their files were first met, and sorted by line
+        within a file (stably, so problems on one line keep the order they were found in, and
+        problems without a line come last); problems of no file come after every file's. A problem
+        found twice is reported once.
+
+        Args:
+            files: How many files the checks covered. When the problems come from several of them,
+                the count line says so ("5 problems in 2 of 3 files"), because the user fixes files.
 
         Raises:
             UserError: the one problem found.
@@ -144,11 +154,20 @@ class ErrorCollector:
         unique: dict[str, UserError] = {}
         for error in self.errors:
             unique.setdefault(str(error), error)
-        errors = sorted(unique.values(), key=lambda e: (e.line is None, e.line or 0))
+        order = {name: rank for rank, name in enumerate(dict.fromkeys(e.file for e in unique.values() if e.file))}
+        errors = sorted(
+            unique.values(),
+            key=lambda e: (e.file is None, order.get(e.file or "", 0), e.line is None, e.line or 0),
+        )
         if len(errors) == 1:
             raise errors[0]
         if errors:
-            raise UserErrors(errors, source=self.source)
+            source = self.source
+            if len(order) > 1:
+                source = f"{len(order)} of {files} files" if files is not None else f"{len(order)} files"
+            elif source is None:  # the one file they are all in, or nothing ("2 problems")
+                source = next(iter(order)) if all(error.file for error in errors) else ""
+            raise UserErrors(errors, source=source)
 
 
 def clip(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from simulator.base.errors import UserError, UserErrors, clip, near_miss, quote
+from simulator.base.errors import ErrorCollector, UserError, UserErrors, clip, near_miss, quote
 from simulator.cli.parser import EXPLAINED, PROG
 
 if TYPE_CHECKING:
@@ -49,17 +49,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         check_replicates(args.replicates, "--replicates")
     if args.seed is not None:
         check_seed(args.seed, "--seed")
-    files = scenario_files(args.scenarios)
     library = load_library(args.shocks, calibration)
     ensemble = None if args.ensemble is None else load_ensemble(args.ensemble, calibration)
-    scenarios = [
-        resolve(
-            file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library, ensemble=ensemble
-        )
-        for file in files
-    ]
-    for file, scenario in zip(files, scenarios, strict=True):  # every file, before any runs
-        check_run_fits(scenario.replicates, scenario.horizon, file=file)
+    problems = ErrorCollector()  # every file is checked before any runs, and all their problems reported at once
+    files = scenario_files(args.scenarios, problems)
+    inputs = len(files) + len(problems.errors)  # each bad path is one problem
+    scenarios: list[Scenario] = []
+    for file in files:
+        with problems.check():
+            scenario = resolve(
+                file, replicates=args.replicates, seed=args.seed, overrides=overrides, shocks=library, ensemble=ensemble
+            )
+            check_run_fits(scenario.replicates, scenario.horizon, file=file)
+            scenarios.append(scenario)
+    problems.raise_any(files=inputs)
     _warn_outside_ranges(
         (item, None if len(files) == 1 or item.path in overrides else file)
         for file, scenario in zip(files, scenarios, strict=True)
@@ -157,8 +160,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     calibration = default_calibration()
     overrides = parse_assignments(args.set, calibration)
     library = load_library(args.shocks, calibration)
-    files = scenario_files(args.scenarios)
-    failed = 0
+    missing = ErrorCollector()
+    files = scenario_files(args.scenarios, missing)  # a bad path is one problem; the other files are still checked
+    for problem in missing.errors:
+        print_user_error(problem)
+    failed = len(missing.errors)
     for file in files:  # every file is checked, so one try lists the problems of all of them
         try:
             if is_experiment_file(file):
@@ -169,7 +175,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print_user_error(exc)
             failed += 1
     if failed > 1:  # one bad file's lines say it all
-        print(f"{PROG}: {failed} of {len(files)} files have problems", file=sys.stderr)
+        print(f"{PROG}: {failed} of {len(files) + len(missing.errors)} files have problems", file=sys.stderr)
     return 2 if failed else 0
 
 
@@ -394,7 +400,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     print(summary_line(result))
     if not args.no_analysis and (result.folder / WORLDS_FILE).exists():  # nothing to draw if every chunk failed
-        _print_analysis(result)
+        _print_analysis(result, plot_formats=args.format)
     return 0 if result.complete else 1
 
 
@@ -428,7 +434,13 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     result = open_sweep(args.folder)
     columns, factors = empty_point_table(result), result.experiment.factor_names
     conditions = [resolve_condition(c, columns, factors, field="--discover") for c in conditions]
-    _print_analysis(result, discover=conditions, min_density=density, discover_method=args.discover_method)
+    _print_analysis(
+        result,
+        discover=conditions,
+        min_density=density,
+        discover_method=args.discover_method,
+        plot_formats=args.format,
+    )
     return 0
 
 
@@ -508,11 +520,10 @@ def _cmd_explain(args: argparse.Namespace) -> int:
         name = "explain" if target.pair == EXPLAINED.removeprefix("coop_") else f"explain-{target.pair}"
         out = free_folder(args.result / (name if target.domain is None else f"{name}-{target.domain}"))
     explanation = explain_run(saved, metric=target.series)
-    out = explanation.save(out, force=args.force, renumber=args.out is None)
+    out = explanation.save(out, force=args.force, renumber=args.out is None, plot_formats=args.format)
     print(explanation.text())
-    print(
-        f"Explanation in {out}/ (explanation.md, contributions.png, totals.csv, shock_channels.csv, contributions.csv)"
-    )
+    plots = ", ".join(f"contributions.{fmt}" for fmt in args.format)
+    print(f"Explanation in {out}/ (explanation.md, {plots}, totals.csv, shock_channels.csv, contributions.csv)")
     return 0
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from simulator.base.errors import clip
-from simulator.presentation.formats import PLOT_FORMATS, parse_formats
+from simulator.presentation.formats import DEFAULT_FORMATS, PLOT_FORMATS, parse_formats
 from simulator.sweeps.choices import EXECUTORS
 
 PROG = "eujsim"
@@ -51,10 +51,20 @@ FORMAT_HELP = (
 )
 
 
+def _add_format_option(command: argparse.ArgumentParser, also: str = "") -> None:
+    """``--format``, the same for every command that writes plot files, so each can give print-ready SVG or PDF.
+
+    Args:
+        command: The command's parser.
+        also: Words appended to the help, for what the formats apply to in this command.
+    """
+    command.add_argument("--format", type=_formats, default=DEFAULT_FORMATS, metavar="LIST", help=FORMAT_HELP + also)
+
+
 def _add_plot_options(command: argparse.ArgumentParser) -> None:
-    """``--no-plots`` and ``--format``, the same for every command that draws plots."""
+    """``--no-plots`` and ``--format``, for the commands whose plots are optional (run, compare)."""
     command.add_argument("--no-plots", action="store_true", help="skip the plots")
-    command.add_argument("--format", type=_formats, default=("png",), metavar="LIST", help=FORMAT_HELP)
+    _add_format_option(command)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="run scenario files (or folders of them) and write results and plots",
         description=(
             "Run one or more scenarios, each into its own result folder. Every file is checked before "
-            "any is run, so one bad file means nothing is run. Several files with the same name get "
+            "any is run, so one bad file means nothing is run, and the problems of all bad files are reported "
+            "together. Several files with the same name get "
             "<name>, <name>-2, <name>-3 … in the order given."
         ),
     )
@@ -151,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worlds per chunk, rounded to whole points (default: balanced over workers, at most 2000)",
     )
     sweep.add_argument("--no-analysis", action="store_true", help="skip plots and indices (run `eujsim analyze` later)")
+    _add_format_option(sweep, "; the plots of the analysis that follows the sweep")
     sweep.add_argument(
         "--progress",
         choices=("auto", "bar", "log"),
@@ -192,12 +204,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="prim",
         help="PRIM's peeling trajectory (default) or the leaves of a CART classification tree",
     )
+    _add_format_option(
+        analyze, "; plots/ and each discovery's plots; a plot left by an earlier analysis in another format is removed"
+    )
 
     comp = sub.add_parser(
         "compare",
         help="compare scenarios side by side: overlay, difference to a baseline, domains and a table",
         description=(
             "Compare result folders and scenario files (or the points of one sweep folder) on one metric. "
+            "Every input is checked before any is run, the problems of all of them reported together. "
             "Scenario files are run first, all with the same seed and replicate numbers (common random numbers), "
             "so differences are paired replicate by replicate. Everything is aligned by calendar quarter; the "
             "statistics are over the quarters all inputs share. Writes plots and tables to a new folder."
@@ -290,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the explanation (default: RESULT/explain, or RESULT/explain-<domain>; numbered if taken)",
     )
     explain.add_argument("--force", action="store_true", help="replace an existing --out folder instead of refusing")
+    _add_format_option(explain, "; the contributions plot")
     report = sub.add_parser(
         "report",
         help="write one self-contained HTML report of a run, comparison or sweep folder",
@@ -297,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Write a single HTML file about a result folder: scenario and shocks with their sources, headline "
             "numbers with 90% intervals, every plot (embedded), the explanation of what moved cooperation, "
             "events, the parameters used with their sources, and provenance. The file needs no network and "
-            "no other file."
+            "no other file. It has no --format: it embeds the folder's PNG plots, whatever other formats the "
+            "folder also holds (a folder written with --format svg or pdf alone gets a note to draw them "
+            "again with png among the formats)."
         ),
     )
     report.add_argument(

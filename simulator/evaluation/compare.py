@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.base.calendar import quarter_label
-from simulator.base.errors import UserError, choices_hint, clip, clip_path, near_miss
+from simulator.base.errors import ErrorCollector, UserError, choices_hint, clip, clip_path, near_miss
 from simulator.base.paths import not_found
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, HEADLINE_PAIR, MILESTONES, PAIRS
 from simulator.inputs.ensemble import Ensemble, load_ensemble
@@ -292,8 +292,14 @@ def prepare(
         check_replicates(replicates, "--replicates")
     if threshold is not None and not np.isfinite(threshold):
         raise UserError(f"--threshold must be a number, got {threshold}", field="--threshold")
-    kinds = [_input_kind(p) for p in paths]
+    problems = ErrorCollector()  # every input is checked before any is run, and all their problems reported at once
+    found: dict[int, str] = {}
+    for index, path in enumerate(paths):
+        with problems.check():
+            found[index] = _input_kind(path)
+    kinds = list(found.values())
     if "sweep" in kinds:
+        problems.raise_any(files=len(paths))
         if len(paths) > 1:
             raise UserError(
                 "a sweep folder is compared on its own, point by point (--points) or grouped by a factor (--by); "
@@ -306,24 +312,13 @@ def prepare(
                 field="--ensemble",
             )
         return _prepare_sweep(paths[0], baseline, metric, threshold, points, by, seed, replicates)
-    if points is not None or by is not None:
-        raise UserError(
-            "--points and --by choose points of a sweep folder; none of the inputs is one",
-            field="--points" if points is not None else "--by",
-        )
-    if len(paths) < 2:
-        raise UserError(
-            "compare needs at least two inputs (result folders or scenario files), e.g. "
-            "`eujsim compare scenarios/baseline.yaml scenarios/us_retrenchment.yaml`",
-            field="inputs",
-        )
-    if len(paths) > MAX_INPUTS:
-        raise UserError(
-            f"{len(paths)} inputs given; compare at most {MAX_INPUTS} at a time (the plots have {MAX_INPUTS} "
-            "distinguishable colours)",
-            field="inputs",
-        )
-    items = [_load_input(path, kind, shocks) for path, kind in zip(paths, kinds, strict=True)]
+    with problems.check():
+        _check_input_count(paths, points, by)
+    items: list[Compared] = []
+    for index, kind in found.items():
+        with problems.check():
+            items.append(_load_input(paths[index], kind, shocks))
+    problems.raise_any(files=len(paths))
     _label(items)
     base = _baseline_index(baseline, items, paths)
     _check_metric(metric, items)
@@ -342,8 +337,10 @@ def prepare(
                 seed=reference_seed, replicates=len(reference_reps), ensemble=chosen
             )
             item.seed, item.replicates = reference_seed, np.array(reference_reps)
-            check_run_fits(len(reference_reps), item.scenario.horizon, file=item.path)
+            with problems.check():
+                check_run_fits(len(reference_reps), item.scenario.horizon, file=item.path)
             pending[index] = item.scenario
+    problems.raise_any(files=len(paths))
     window = _window(items)
     plan = Plan(
         items=items,
@@ -354,6 +351,33 @@ def prepare(
         pending=pending,
     )
     return plan
+
+
+def _check_input_count(paths: Sequence[str], points: Sequence[int] | None, by: str | None) -> None:
+    """Check that a comparison without a sweep folder has from two to :data:`MAX_INPUTS` inputs and no sweep options.
+
+    Kept apart from :func:`prepare` so that its problem is reported together with those of the inputs.
+
+    Raises:
+        UserError: naming the option or the inputs, and the fix.
+    """
+    if points is not None or by is not None:
+        raise UserError(
+            "--points and --by choose points of a sweep folder; none of the inputs is one",
+            field="--points" if points is not None else "--by",
+        )
+    if len(paths) < 2:
+        raise UserError(
+            "compare needs at least two inputs (result folders or scenario files), e.g. "
+            "`eujsim compare scenarios/baseline.yaml scenarios/us_retrenchment.yaml`",
+            field="inputs",
+        )
+    if len(paths) > MAX_INPUTS:
+        raise UserError(
+            f"{len(paths)} inputs given; compare at most {MAX_INPUTS} at a time (the plots have {MAX_INPUTS} "
+            "distinguishable colours)",
+            field="inputs",
+        )
 
 
 def compare(

@@ -45,6 +45,7 @@ import pandas as pd
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError, clip, near_miss
 from simulator.core.structure import DOMAINS, GUARANTOR, HEADLINE_PAIR, PAIRS
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import sentence, series_label
 from simulator.runs.constants import HeldConstant, agreement_floors, constant_value, is_agreement_floor
 from simulator.runs.results import INTERVAL, RunResult
@@ -53,6 +54,8 @@ from simulator.runs.run_size import check_run_fits
 from simulator.storage.output import atomic_folder
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from simulator.core.recorder import PairHistory
     from simulator.core.shocks import Shock
 
@@ -501,18 +504,29 @@ class Explanation:
 
     # -- output -------------------------------------------------------------------
 
-    def plot(self, path: Path) -> list[str]:
-        """Draw the stacked contributions over time (and the shocks' channels) as a PNG; return its legend."""
+    def plot(self, path: Path, formats: Sequence[str] = DEFAULT_FORMATS) -> list[str]:
+        """Draw the stacked contributions over time (and the shocks' channels) in each of ``formats``.
+
+        Each file is ``path`` with the format's suffix (PNG by default). Returns the top panel's legend.
+        """
         from simulator.presentation.explain_plots import plot_contributions
 
-        return plot_contributions(self, Path(path))
+        return plot_contributions(self, Path(path), formats)
 
-    def save(self, out: str | Path, *, force: bool = False, renumber: bool = False) -> Path:
+    def save(
+        self,
+        out: str | Path,
+        *,
+        force: bool = False,
+        renumber: bool = False,
+        plot_formats: Sequence[str] = DEFAULT_FORMATS,
+    ) -> Path:
         """Write the explanation folder atomically and return its path.
 
         Files: ``explanation.md`` (sentences and totals), ``totals.csv``,
-        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png``. ``renumber``
-        as in :func:`simulator.storage.output.atomic_folder`.
+        ``shock_channels.csv``, ``contributions.csv`` and ``contributions.png`` (or ``.svg``, ``.pdf``:
+        one file per format of ``plot_formats``, which ``explain.json`` lists). ``renumber`` as in
+        :func:`simulator.storage.output.atomic_folder`.
         """
         writer = atomic_folder(Path(out), "explain", force=force, renumber=renumber)
         with writer as tmp:
@@ -520,9 +534,10 @@ class Explanation:
             self.totals.to_csv(tmp / "totals.csv", index=False, float_format="%.6g")
             self.channel_totals.to_csv(tmp / "shock_channels.csv", index=False, float_format="%.6g")
             self.contributions.to_csv(tmp / "contributions.csv", index=False, float_format="%.6g")
-            self.plot(tmp / "contributions.png")
+            self.plot(tmp / "contributions.png", plot_formats)
             meta = {
                 "series": self.series,
+                "plot_formats": list(plot_formats),
                 "pair": self.target.pair,
                 "domain": self.domain,
                 "scenario": self.result.scenario.name,
@@ -698,6 +713,21 @@ def raised(value: float) -> str:
     return "raised" if value >= 0 else "lowered"
 
 
+def by(value: float) -> str:
+    """``raised it by 0.024`` or ``lowered it by 0.024``: the verb carries the sign, so the number is a size.
+
+    Written with a sign after a verb of direction, a fall would read "lowered it by -0.024", which
+    says the opposite to a reader who takes the minus at its word. A number that stands alone
+    (an interval, a cumulative total) keeps its sign.
+    """
+    return f"{raised(value)} it by {abs(value):.3f}"
+
+
+def by_up_to(value: float) -> str:
+    """``raised it by up to 0.024``: :func:`by` for a peak."""
+    return f"{raised(value)} it by up to {abs(value):.3f}"
+
+
 def _sentences(explanation: Explanation) -> list[str]:
     if explanation.constant_note:
         return [explanation.constant_note]
@@ -745,27 +775,27 @@ def _shocks_sentence(explanation: Explanation, shocks: Mover) -> str:
     noise = " — within noise, as its 90% interval includes zero" if low <= 0 <= high else ""
     if shocks.transient:
         amount = (
-            f"{raised(shocks.peak)} it by up to {shocks.peak:+.3f} in {labels[shocks.peak_step]} "
+            f"{by_up_to(shocks.peak)} in {labels[shocks.peak_step]} "
             f"({_interval(shocks.peak_low, shocks.peak_high)}); their effect by {labels[-1]} was "
             f"{shocks.final:+.3f}"
         )
     else:
-        amount = (
-            f"{raised(shocks.final)} it by {shocks.final:+.3f} by {labels[-1]} "
-            f"({_interval(shocks.final_low, shocks.final_high)})"
-        )
+        amount = f"{by(shocks.final)} by {labels[-1]} ({_interval(shocks.final_low, shocks.final_high)})"
     step = shocks.peak_step if shocks.transient else len(labels) - 1
     at = " at its largest" if shocks.transient else ""
     return f"{head} {amount}{noise}{_channels(explanation, step, at)}."
 
 
 def _channels(explanation: Explanation, step: int, at_words: str = "") -> str:
-    """``; of that effect, A pushed up (+x) and B pulled down (-y)``: its two largest channels at ``step``."""
+    """``; of that effect, A pushed up (by x) and B pulled down (by y)``: its two largest channels at ``step``.
+
+    The verb says the direction, so each number is a size (see :func:`by`).
+    """
     at = explanation.group_channels[step].mean(axis=0)
     keys = explanation.channel_group_keys
     order = np.argsort(-np.abs(at), kind="stable")[:2]
     named = [
-        f"{explanation.group_labels[keys[i]]} {'pushed up' if at[i] > 0 else 'pulled down'} ({at[i]:+.3f})"
+        f"{explanation.group_labels[keys[i]]} {'pushed up' if at[i] > 0 else 'pulled down'} (by {abs(at[i]):.3f})"
         for i in order
         if abs(at[i]) > 0.001
     ]
@@ -786,7 +816,7 @@ def _mechanisms_sentence(explanation: Explanation, mechanisms: list[Mover]) -> s
         if found:
             top = max(found, key=lambda m: abs(m.final))
             said.append(
-                f"the largest {word} came from {top.label}, which {raised(top.final)} it by {top.final:+.3f} "
+                f"the largest {word} came from {top.label}, which {by(top.final)} "
                 f"({_interval(top.final_low, top.final_high)})"
             )
     return f"{where}, {' and '.join(said)}."
@@ -800,8 +830,7 @@ def _start_sentence(explanation: Explanation, settling: list[Mover]) -> str:
     """
     labels = explanation.result.quarter_labels
     said = [
-        f"{m.label} {raised(m.peak)} it by up to {m.peak:+.3f} in {labels[m.peak_step]} "
-        f"(standing at {m.final:+.3f} by {labels[-1]})"
+        f"{m.label} {by_up_to(m.peak)} in {labels[m.peak_step]} (standing at {m.final:+.3f} by {labels[-1]})"
         for m in settling
     ]
     return (

@@ -448,32 +448,41 @@ def _resolve_shock(
             ``at`` is only checked to be a quarter.
         last: Last simulated quarter, or None as ``start``.
 
+    The kind, ``at`` and the inline effects are checked independently, so a shock with a bad
+    quarter and three bad effects reports all four at once.
+
     Raises:
-        UserError: for an unknown kind without effects, a bad ``at`` or a bad effect.
+        UserError: for an unknown kind without effects, a bad ``at`` or a bad effect (UserErrors for several).
     """
     file = loaded.path
     loc = ("shocks", index)
     field_prefix = f"shocks.{index}"
+    problems = ErrorCollector(file)
     if item.kind not in library and item.effects is None:
-        raise UserError(
-            f"unknown shock kind '{clip(item.kind)}'{near_miss(item.kind, library)} "
-            f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
-            file=file,
-            line=loaded.line_of((*loc, "kind")),
-            field=f"{field_prefix}.kind",
+        problems.add(
+            UserError(
+                f"unknown shock kind '{clip(item.kind)}'{near_miss(item.kind, library)} "
+                f"Known kinds: {choices_hint(library)}; a new kind needs an 'effects' list",
+                file=file,
+                line=loaded.line_of((*loc, "kind")),
+                field=f"{field_prefix}.kind",
+            )
         )
+    at = 0
     try:
         at = parse_quarter(item.at) if start is None or last is None else shock_onset(item.at, start, last)
     except ValueError as exc:
-        raise UserError(str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at") from None
+        problems.add(UserError(str(exc), file=file, line=loaded.line_of((*loc, "at")), field=f"{field_prefix}.at"))
     known = library.get(item.kind)
+    effects: tuple[Effect, ...] = ()
     if item.effects is not None:
-        effects = parse_effects(
-            [e.model_dump() for e in item.effects], calibration, file=file, loaded=loaded, where=(*loc, "effects")
-        )
-    else:
-        assert known is not None
+        with problems.check():
+            effects = parse_effects(
+                [e.model_dump() for e in item.effects], calibration, file=file, loaded=loaded, where=(*loc, "effects")
+            )
+    elif known is not None:
         effects = known.effects
+    problems.raise_any()
     return Shock(
         name=item.name or item.kind,
         kind=item.kind,

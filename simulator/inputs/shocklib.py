@@ -13,7 +13,7 @@ from functools import cache, partial
 from importlib import resources
 from pathlib import Path
 
-from simulator.base.errors import UserError, clip, near_miss, quote
+from simulator.base.errors import ErrorCollector, UserError, clip, near_miss, quote
 from simulator.base.names import DESCRIPTION_LIMIT, name_problem
 from simulator.base.yamlio import LoadedYaml, parse_yaml, read_yaml
 from simulator.inputs.calibration import Calibration, Source, as_float, default_calibration, parse_support
@@ -56,7 +56,15 @@ class ShockKind:
 def parse_effects(
     raw: object, calibration: Calibration, *, file: str, loaded: LoadedYaml, where: tuple
 ) -> tuple[Effect, ...]:
-    """Validate a list of ``{target, op, value}`` effects."""
+    """Validate a list of ``{target, op, value}`` effects, reporting every bad effect at once.
+
+    A shock written with several effects is usually written in one go, so its mistakes (a
+    misspelt parameter, an unknown operation, a value out of range) come together too; each is
+    reported at its own line and field instead of one per try.
+
+    Raises:
+        UserError: for the one problem, or UserErrors for several, in file order.
+    """
     if not isinstance(raw, list) or not raw:
         raise UserError(
             "'effects' must be a non-empty list of {target, op, value}",
@@ -64,49 +72,79 @@ def parse_effects(
             line=loaded.line_of(where),
             field=".".join(map(str, where)),
         )
+    problems = ErrorCollector(file)
     effects = []
     for index, item in enumerate(raw):
-        loc = (*where, index)
-        field = ".".join(map(str, loc))
-        line = loaded.line_of(loc)
-        if not isinstance(item, dict):
-            raise UserError("each effect is a mapping with target, op and value", file=file, line=line, field=field)
-        unknown = sorted(set(item) - set(EFFECT_KEYS), key=str)
-        if unknown:
-            key = unknown[0]
-            raise UserError(
+        effect = _parse_effect(item, calibration, file=file, loaded=loaded, loc=(*where, index), problems=problems)
+        if effect is not None:
+            effects.append(effect)
+    problems.raise_any()
+    return tuple(effects)
+
+
+def _parse_effect(
+    item: object, calibration: Calibration, *, file: str, loaded: LoadedYaml, loc: tuple, problems: ErrorCollector
+) -> Effect | None:
+    """One effect checked, its problems put in ``problems``: the effect, or None if it has any.
+
+    Target, operation and value are checked independently, so one effect with a misspelt target
+    and a bad operation reports both; the value is checked against the target's bounds only when
+    the target exists and the operation sets it.
+    """
+    field = ".".join(map(str, loc))
+    line = loaded.line_of(loc)
+    if not isinstance(item, dict):
+        problems.add(UserError("each effect is a mapping with target, op and value", file=file, line=line, field=field))
+        return None
+    unknown = sorted(set(item) - set(EFFECT_KEYS), key=str)
+    for key in unknown:
+        problems.add(
+            UserError(
                 f"unknown key '{clip(str(key))}' in an effect{near_miss(str(key), EFFECT_KEYS)}",
                 file=file,
                 line=loaded.line_of((*loc, key)),
                 field=f"{field}.{key}",
             )
-        for key in EFFECT_KEYS:
-            if key not in item:
-                raise UserError(f"effect is missing '{key}'", file=file, line=line, field=field)
-        target = str(item["target"])
+        )
+    if unknown:  # a misspelt key is one problem, not also a missing one
+        return None
+    before = len(problems.errors)
+    missing = [key for key in EFFECT_KEYS if key not in item]
+    if missing:
+        problems.add(UserError(f"effect is missing '{missing[0]}'", file=file, line=line, field=field))
+        return None
+    target = str(item["target"])
+    target_ok = False
+    with problems.check():
         calibration.check_path(target, file=file, line=loaded.line_of((*loc, "target")), field=f"{field}.target")
-        op = item["op"]
-        if op not in OPS:
-            raise UserError(
+        target_ok = True
+    op = item["op"]
+    if op not in OPS:
+        problems.add(
+            UserError(
                 f"op must be one of add, multiply, set, not {quote(op)}{near_miss(str(op), OPS)}",
                 file=file,
                 line=loaded.line_of((*loc, "op")),
                 field=f"{field}.op",
             )
-        value = item["value"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(as_float(value)):
-            raise UserError(
+        )
+    value = item["value"]
+    value_line = loaded.line_of((*loc, "value"))
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(as_float(value)):
+        problems.add(
+            UserError(
                 f"effect value must be a finite number, got {quote(value)}",
                 file=file,
-                line=loaded.line_of((*loc, "value")),
+                line=value_line,
                 field=f"{field}.value",
             )
-        if op == "set":
-            calibration.check_value(
-                target, value, file=file, line=loaded.line_of((*loc, "value")), field=f"{field}.value"
-            )
-        effects.append(Effect(target=target, op=str(op), value=float(value)))
-    return tuple(effects)
+        )
+    elif op == "set" and target_ok:
+        with problems.check():
+            calibration.check_value(target, value, file=file, line=value_line, field=f"{field}.value")
+    if len(problems.errors) > before:
+        return None
+    return Effect(target=target, op=str(op), value=float(value))
 
 
 class ShockLibrary(Mapping[str, ShockKind]):

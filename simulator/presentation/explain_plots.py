@@ -20,12 +20,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.plots import (
     RunView,
     key_below,
     label_quarters,
     note_below,
     place_legend_outside,
+    plot_formats,
     run_notes_below,
     save_figure,
     shock_markers,
@@ -33,6 +35,8 @@ from simulator.presentation.plots import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from matplotlib.axes import Axes
 
 
@@ -132,8 +136,10 @@ def stack(ax: Axes, x: np.ndarray, paths: np.ndarray, keys: list[str], labels: d
     return [patch for _, patch in sorted(handles, key=lambda item: -item[0])]
 
 
-def plot_contributions(explanation: ExplanationView, path: Path) -> list[str]:
-    """Draw the explanation figure into ``path`` (PNG, 100 dpi) and return the top panel's legend.
+def plot_contributions(explanation: ExplanationView, path: Path, formats: Sequence[str] = DEFAULT_FORMATS) -> list[str]:
+    """Draw the explanation figure into ``path`` in each of ``formats`` (PNG at 100 dpi by default); return its legend.
+
+    The legend is the top panel's, in order.
 
     The figure stacks the plain categories (at most five, plus the shocks), not the model's ten
     mechanism categories: a reader can follow six colours, and the per-mechanism numbers are in
@@ -185,5 +191,6 @@ def plot_contributions(explanation: ExplanationView, path: Path) -> list[str]:
         if explanation.constant_note:
             note_below(fig, explanation.constant_note)
         run_notes_below(fig, result)
-        save_figure(fig, path)
+        with plot_formats(formats):
+            save_figure(fig, path)
     return legend

@@ -64,6 +64,7 @@ from simulator.inputs.history import LEVEL_NAMES
 from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
 from simulator.presentation.shock_windows import full_alpha, shade_windows, shown_windows, window_note, windows
+from simulator.storage.output import atomic_file
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -557,7 +558,7 @@ def figure_paths(path: Path | str) -> list[Path]:
     return [Path(path).with_suffix(f".{fmt}") for fmt in _FORMATS.get()]
 
 
-def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
+def save_figure(fig: Figure, path: Path | str, *, atomic: bool = False, **savefig_kw: Any) -> list[Path]:
     """Lay out, pack the shock labels, place any key below, save in each format and close the figure.
 
     The layout is fitted twice around the packing, because the rows of shock labels take
@@ -569,7 +570,13 @@ def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
     Args:
         fig: The figure.
         path: Where to write it (``plots/pairs.png``; ``plots/pairs.svg`` too when SVG is asked for).
+        atomic: Write each file through a temporary name and a rename
+            (:func:`~simulator.storage.output.atomic_file`), for a folder that is rewritten in place
+            (a sweep's analysis), so that a reader never sees half a plot.
         **savefig_kw: Passed to :meth:`~matplotlib.figure.Figure.savefig` (e.g. ``format``).
+
+    Returns:
+        The files written.
     """
     try:
         layout(fig)
@@ -578,7 +585,12 @@ def save_figure(fig: Figure, path: Path | str, **savefig_kw: Any) -> None:
         options = {"bbox_inches": "tight", "pad_inches": 0.15, "bbox_extra_artists": outside, **savefig_kw}
         targets = [Path(path)] if "format" in savefig_kw else figure_paths(path)
         for target in targets:
-            fig.savefig(target, **options)
+            if atomic:
+                with atomic_file(target) as tmp:  # the temporary name has no suffix to tell the format by
+                    fig.savefig(tmp, **{"format": target.suffix.removeprefix("."), **options})
+            else:
+                fig.savefig(target, **options)
+        return targets
     finally:
         plt.close(fig)
 

@@ -47,7 +47,14 @@ from simulator.presentation.labels import constant_groups, series_label
 from simulator.runs.constants import HeldConstant
 from simulator.runs.manifest import package_version
 from simulator.runs.metrics import Metric
-from simulator.runs.results import EPISODE_LABELS, INTERVAL, biggest_movers, format_interval, interval
+from simulator.runs.results import (
+    EPISODE_LABELS,
+    INTERVAL,
+    biggest_movers,
+    changes_heading,
+    format_interval,
+    interval,
+)
 from simulator.runs.run_folder import RunFolder, open_run
 from simulator.runs.twin import effect_line
 from simulator.storage.output import check_writable, remove_abandoned, write_text_atomically
@@ -229,12 +236,28 @@ def plot_figures(folder: Path, intro: str, captions: dict[str, str] | None = Non
         key=lambda f: (known.index(f.name) if f.name in known else len(known), f.name),
     )
     if not files:
-        return f'<p class="note">{esc(intro)} The folder has no plots (it was written without them).</p>'
+        return f'<p class="note">{esc(intro)} {_no_png_note(folder)}</p>'
     parts = [f'<p class="note">{esc(intro)}</p>']
     for file in files:
         caption = (captions or {}).get(file.name) or PLOT_CAPTIONS.get(file.name) or _generic_caption(file.name)
         parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({file.name})", source=file))
     return "\n".join(parts)
+
+
+def _no_png_note(folder: Path) -> str:
+    """Why a plots folder gives the report nothing to embed: no plots, or plots in SVG or PDF only.
+
+    The report embeds PNG alone (a browser shows it inline and it stays small); a folder written
+    with ``--format svg`` or ``pdf`` alone has plots all the same, and the reader must not be told
+    otherwise.
+    """
+    found = sorted({f.suffix[1:].upper() for f in folder.glob("*") if f.suffix in (".svg", ".pdf")}, reverse=True)
+    if not found:
+        return "The folder has no plots (it was written without them)."
+    return (
+        f"The folder's plots are in {' and '.join(found)} only, and this report embeds PNG images: draw them again "
+        "with png among the formats (e.g. --format png,svg) to see them here."
+    )
 
 
 def _generic_caption(name: str) -> str:
@@ -328,10 +351,14 @@ class Headline:
     movers: list[tuple[str, float]]
     constants: list[HeldConstant] = field(default_factory=list)
     band: str = POINT_BAND
+    changes: str = "Largest changes since the start (all causes)"
+    """What :attr:`movers` are (:func:`~simulator.runs.results.changes_heading`): never the shocks' effect."""
+    twin: bool = False
+    """Whether the run's shocks' effect against its no-shock twin is stated (in the report's lead)."""
 
 
 def headline(run: RunFolder) -> Headline:
-    """Start, final and peak EU–Japan cooperation, final per domain and the biggest movers."""
+    """Start, final and peak EU–Japan cooperation, final per domain and the largest changes since the start."""
     series = run.series(HEADLINE)
     labels = run.quarter_labels
     peak_step = int(np.argmax(series[1:].mean(axis=1))) + 1
@@ -347,6 +374,8 @@ def headline(run: RunFolder) -> Headline:
         movers=biggest_movers(run),
         constants=run.held_constant_pairs,
         band=run.band,
+        changes=changes_heading(labels[0], shocks=bool(run.scenario.shocks), twin=run.twin is not None),
+        twin=run.twin is not None,
     )
 
 
@@ -360,10 +389,15 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
             ("EU–Japan cooperation at the start", format_interval(head.start)),
             ("final", format_interval(head.final)),
             ("peak", f"{format_interval(head.peak)}, mean path highest in {head.peak_quarter}"),
-            ("biggest movers", movers),
+            (head.changes[0].lower() + head.changes[1:], movers),
             ("intervals and bands hold", head.band),
             *((f"{g.why} {g.not_results}", g.listing) for g in constant_groups(head.constants)),
         ]
+    )
+    effect = (
+        ": they are not what the shocks did, which is only ever stated against the same worlds without the shocks"
+        if head.twin
+        else ""
     )
     deepest = sorted(head.domains, key=lambda d: head.domains[d][0], reverse=True)
     rows = [
@@ -380,9 +414,9 @@ def headline_html(head: Headline, heading: str = "h3") -> str:
     return (
         f'<p class="note">{head.replicates} replicates, {esc(head.period)}. Intervals hold 90% of the replicates '
         f"({lo}th to {hi}th percentile) and show {esc(head.band)}; cooperation is an intensity from 0 to 1. "
-        "The biggest movers are the "
-        "series whose mean changed most from the first to the last quarter (a change of spending in % of GDP "
-        "counts a tenth); a pair whose cooperation is one number in every world and quarter is listed apart, "
+        "These are the run's own numbers. The largest changes are those of the series whose mean changed most "
+        "from the first to the last quarter, from every cause at once (a change of spending in % of GDP counts "
+        f"a tenth){effect}; a pair whose cooperation is one number in every world and quarter is listed apart, "
         f"as it repeats a parameter rather than showing a result.</p>\n{summary}\n{domain_table}"
     )
 
@@ -1113,10 +1147,12 @@ def _discoveries_html(path: Path, design_points: int) -> str:
             f"{_num(record.get('density'), '{:.0%}')}, {record.get('in_box', '?')} points inside"
         )
         parts.append(table(caption, ["input", "box", "swept range", "quasi-p"], rows, numeric=(3,)))
-        for name, caption in DISCOVERY_CAPTIONS.items():
+        shown = [(name, caption) for name, caption in DISCOVERY_CAPTIONS.items() if (folder / name).is_file()]
+        for name, caption in shown:
             file = folder / name
-            if file.is_file():
-                parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({name})", source=file))
+            parts.append(figure(_read_bytes(file), alt=caption, caption=f"{caption} ({name})", source=file))
+        if not shown:
+            parts.append(f'<p class="note">{_no_png_note(folder)}</p>')
     if not parts:
         return ""
     intro = (

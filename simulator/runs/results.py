@@ -5,7 +5,7 @@ and quarter), ``summary`` (mean and percentiles per quarter and variable, and wh
 the variable is held constant), ``events`` (shocks, episodes, milestones) and ``drivers``
 (each mechanism's contribution to the quarterly change in EU–JPN cooperation). Series held
 at one number in every world and quarter (:mod:`simulator.runs.constants`) are set apart in
-the text summary, never ranked among the movers. A run may carry its no-shock twin
+the text summary, never ranked among the largest changes. A run may carry its no-shock twin
 (``twin``, :mod:`simulator.runs.twin`): then the summary leads with what the shocks did, and the
 result folder holds the twin's tables beside the run's.
 """
@@ -314,17 +314,21 @@ class RunResult:
     def text_summary(self, out: Path | None = None) -> str:
         """A short plain-text report of the run's headline numbers, variables named in words.
 
-        Pairs held constant in every world and quarter get one line of their own, after the
-        movers, so that no reader takes a repeated parameter for a result.
+        It leads with the shocks' effect against the no-shock twin; every number after that is the
+        run's own (levels, and changes since the start from all causes, :func:`changes_heading`),
+        and says so, so that no change of the run is read as something the shocks did. Pairs held
+        constant in every world and quarter get one line of their own, after the largest changes,
+        so that no reader takes a repeated parameter for a result.
         """
         from simulator.presentation.labels import constant_lines, series_label
 
         head = f"coop_{HEADLINE_PAIR}"
         effect = effect_line(self, self.twin, bool(self.scenario.shocks))
         lines = textwrap.wrap(effect, SUMMARY_WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+        own = " — the run's own numbers, shocks included; only the sentence above is the shocks' effect"
         lines.append(
             f"Scenario '{self.scenario.name}': {self.values.shape[2]} replicates, "
-            f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}"
+            f"{self.quarter_labels[1]}–{self.quarter_labels[-1]}{own if self.twin is not None else ''}"
         )
         start = self.interval(self.series(head)[0])
         final = self.interval(self.final(head).to_numpy())
@@ -339,7 +343,8 @@ class RunResult:
         deepest = sorted(finals, key=finals.get, reverse=True)[:3]
         lines.append("  Deepest domains       " + ", ".join(f"{DOMAIN_LABELS[d]} {finals[d]:.2f}" for d in deepest))
         shown = [f"{series_label(name)} {delta:+.2f}" for name, delta in biggest_movers(self)]
-        lines.append("  Biggest movers        " + (", ".join(shown) if shown else "none (all within ±0.005)"))
+        heading = changes_heading(self.quarter_labels[0], shocks=bool(self.scenario.shocks), twin=self.twin is not None)
+        lines.append(f"  {heading}: " + (", ".join(shown) if shown else "none (all within ±0.005)"))
         lines.extend(f"  {line}" for line in constant_lines(self.held_constant_pairs))
         lines.append(f"  Intervals and bands   90% of worlds: {self.band}")
         if out is not None:
@@ -447,6 +452,27 @@ class SeriesSource(Protocol):
     def series(self, variable: str) -> np.ndarray:
         """(replicates, steps) values of one variable."""
         ...
+
+
+def changes_heading(start_quarter: str, *, shocks: bool, twin: bool) -> str:
+    """What the list of :func:`biggest_movers` is, in words: changes since ``start_quarter`` from every cause.
+
+    A run's changes from its first quarter mix what the shocks did with what the model does
+    anyway, so the heading says "all causes" and, for a run with shocks, that they are among
+    them; with a twin it adds that this is not the shocks' effect, which only the comparison
+    with the same worlds without them gives. Shared by the printed summary and the HTML report.
+
+    Args:
+        start_quarter: Label of the first recorded quarter (the state before the run), e.g. ``2024Q4``.
+        shocks: Whether the scenario has shocks.
+        twin: Whether the run's no-shock twin was simulated (its effect is then stated elsewhere).
+    """
+    head = f"Largest changes since {start_quarter}"
+    if not shocks:
+        return f"{head} (all causes)"
+    if twin:
+        return f"{head} (all causes, shocks included; not the shocks' effect)"
+    return f"{head} (all causes, shocks included)"
 
 
 def biggest_movers(run: SeriesSource, count: int = 4) -> list[tuple[str, float]]:

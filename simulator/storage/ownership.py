@@ -78,14 +78,37 @@ class Layout:
     folders: dict[str, Layout | FolderKind] = field(default_factory=dict)
 
 
-_VECTOR_PLOTS = ("coop_eu_jpn", "domains_heatmap", "threats", "pairs", "overlay", "difference", "domains")
-"""Stems of the plots ``--format`` may also write as SVG and PDF (the run's and the comparison's plots).
+_PLOT_FORMATS = ("png", "svg", "pdf")
+"""The formats ``--format`` writes a plot in (``simulator.presentation.formats.PLOT_FORMATS``, which this
+layer cannot import)."""
+_VECTOR_PLOTS = (
+    "coop_eu_jpn",
+    "domains_heatmap",
+    "threats",
+    "pairs",
+    "overlay",
+    "difference",
+    "domains",
+    "metric_vs_parameter",
+    "phase_diagram",
+    "envelopes",
+    "sobol_*",
+    "morris_*",
+)
+"""Stems of the plots ``--format`` may also write as SVG and PDF (the run's, the comparison's and the sweep's).
 
 Named one by one, not as ``*.svg``: a user's own drawing kept in ``plots/`` is not one of eujsim's, and
 ``--force`` must refuse to delete it."""
-_PLOTS = Layout(files=("*.png", *(f"{stem}.{fmt}" for stem in _VECTOR_PLOTS for fmt in ("svg", "pdf"))))
+_PLOTS = Layout(files=("*.png", *(f"{stem}.{fmt}" for stem in _VECTOR_PLOTS for fmt in _PLOT_FORMATS[1:])))
 _INDICES = Layout(files=("*.csv", "*.png", "README.txt"))
-_DISCOVERY = Layout(files=("discovery.json", "box.csv", "trajectory.csv", "tradeoff.png", "box.png"))
+_DISCOVERY = Layout(
+    files=(
+        "discovery.json",
+        "box.csv",
+        "trajectory.csv",
+        *(f"{stem}.{fmt}" for stem in ("tradeoff", "box") for fmt in _PLOT_FORMATS),
+    )
+)
 """One discovery of a sweep's analysis (``eujsim analyze --discover``), ``analysis/discover/<condition>/``."""
 
 LAYOUTS: dict[FolderKind, Layout] = {
@@ -109,7 +132,7 @@ LAYOUTS: dict[FolderKind, Layout] = {
             "totals.csv",
             "shock_channels.csv",
             "contributions.csv",
-            "contributions.png",
+            *(f"contributions.{fmt}" for fmt in _PLOT_FORMATS),
         ),
     ),
     "compare": Layout(

@@ -14,7 +14,8 @@ and writes two subfolders into it, replacing files of an earlier analysis one by
     ``README.txt`` says what every file holds.
 ``plots/``
     ``metric_vs_parameter.png``, ``phase_diagram.png`` (when the experiment has one),
-    ``envelopes.png`` and the index chart of the analysis metric.
+    ``envelopes.png`` and the index chart of the analysis metric; with ``plot_formats`` (``--format``)
+    each as ``.svg`` or ``.pdf`` too, or instead.
 ``analysis/discover/<condition>/``
     Only when conditions are given (``discover=[...]``): where in the inputs each condition holds,
     found by PRIM (:mod:`simulator.sweeps.discovery`).
@@ -47,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.base.errors import UserError
+from simulator.presentation.formats import DEFAULT_FORMATS, PLOT_FORMATS
 from simulator.sweeps.conditions import Condition, parse_condition
 from simulator.sweeps.discovery import (
     MASS_MIN,
@@ -130,6 +132,7 @@ def analyze(
     discover: Sequence[str | Condition] = (),
     min_density: float = MIN_DENSITY,
     discover_method: str = "prim",
+    plot_formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> SweepAnalysis:
     """Compute indices and tables of a sweep and draw its plots into ``indices/`` and ``plots/``.
 
@@ -145,6 +148,9 @@ def analyze(
         discover: Conditions ``METRIC OP VALUE`` whose region in the inputs to find.
         min_density: Density the box of each discovery must reach.
         discover_method: ``prim`` or ``cart``.
+        plot_formats: Write each plot (of the sweep and of every discovery) in these formats (``png``,
+            ``svg``, ``pdf``); a plot of an earlier analysis in a format not asked for now is removed,
+            so that no file in ``plots/`` is older than the numbers.
 
     Returns:
         The written files, the indices, the per-point table, the discoveries and a summary.
@@ -181,15 +187,15 @@ def analyze(
     if experiment.method in {"sobol", "morris"}:
         files += write_indices(data, indices)
     files.append(write_readme(data, indices))
-    files += draw_sweep_plots(data, folder / PLOTS_DIR)
+    files += draw_sweep_plots(data, folder / PLOTS_DIR, plot_formats)
     _remove_stale(folder, files)
     discoveries = []
     for condition in conditions:
         found = discover_in_data(data, condition, method=discover_method, min_density=min_density)
-        write_discovery(found, discovery_folder(folder, condition))
+        write_discovery(found, discovery_folder(folder, condition), plot_formats)
         discoveries.append(found)
     summary = _summary(data, folder, files)
-    summary += "".join(_discovery_lines(d, folder) for d in discoveries)
+    summary += "".join(_discovery_lines(d, folder, plot_formats) for d in discoveries)
     return SweepAnalysis(
         folder=folder,
         files=files,
@@ -215,20 +221,25 @@ def _conditions(result: SweepResult, given: Sequence[str | Condition]) -> list[C
     return list(conditions.values())
 
 
-def _discovery_lines(discovery: Discovery, folder: Path) -> str:
-    """The discovery's sentence, notes and folder, as lines of the analysis summary."""
+def _discovery_lines(discovery: Discovery, folder: Path, formats: Sequence[str]) -> str:
+    """The discovery's sentence, notes and folder (with the plot files written in ``formats``), as summary lines."""
     where = discovery_folder(folder, discovery.condition)
     how = f" ({discovery.method.upper()})" if discovery.outcome == "box" else ""
     lines = [f"Discovery{how}: {discovery.summary}"]
     lines += [f"  {note}" for note in discovery.notes]
-    written = "box.csv, trajectory.csv, tradeoff.png, box.png, " if discovery.outcome == "box" else ""
+    plots = "".join(f"{stem}.{fmt}, " for stem in ("tradeoff", "box") for fmt in formats)
+    written = f"box.csv, trajectory.csv, {plots}" if discovery.outcome == "box" else ""
     lines.append(f"  Wrote {written}discovery.json to {where}")
     return "\n" + "\n".join(lines)
 
 
 OWN_FILES = {
     INDICES_DIR: ("sobol_*.csv", "sobol2_*.csv", "morris_*.csv"),
-    PLOTS_DIR: ("metric_vs_parameter.png", "phase_diagram.png", "envelopes.png", "sobol_*.png", "morris_*.png"),
+    PLOTS_DIR: tuple(
+        f"{stem}.{fmt}"
+        for stem in ("metric_vs_parameter", "phase_diagram", "envelopes", "sobol_*", "morris_*")
+        for fmt in PLOT_FORMATS
+    ),
 }
 """Names an analysis writes; one that this analysis did not rewrite is left over from an earlier one."""
 
@@ -285,9 +296,11 @@ def _summary(data: SweepData, folder: Path, files: list[Path]) -> str:
             lines.append(f"Largest range of the mean {metric} across a parameter's values (not an index): {top}")
     lines += _phase_summary(data)
     lines += [f"Note: {note}" for note in data.notes]
-    plots = sum(1 for f in files if f.suffix == ".png")
+    plots = [f for f in files if f.suffix.removeprefix(".") in PLOT_FORMATS]
+    formats = ", ".join(dict.fromkeys(f.suffix.removeprefix(".") for f in plots))
     lines.append(
-        f"Wrote {len(files) - plots} tables to {folder / INDICES_DIR} and {plots} plots to {folder / PLOTS_DIR}"
+        f"Wrote {len(files) - len(plots)} tables to {folder / INDICES_DIR} and {len({f.stem for f in plots})} plots "
+        f"({formats or 'none'}) to {folder / PLOTS_DIR}"
     )
     return "\n".join(lines)
 

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.base.errors import UserError, choices_hint, near_miss, quote
+from simulator.presentation.formats import DEFAULT_FORMATS, PLOT_FORMATS
 from simulator.runs.metrics import parse_metric
 from simulator.storage.output import write_text_atomically
 from simulator.sweeps.conditions import Condition, parse_condition
@@ -80,7 +81,12 @@ DISCOVER_DIR = Path("analysis") / "discover"
 DISCOVERY_FILE = "discovery.json"
 BOX_FILE = "box.csv"
 TRAJECTORY_FILE = "trajectory.csv"
-DISCOVERY_FILES = (DISCOVERY_FILE, BOX_FILE, TRAJECTORY_FILE, "tradeoff.png", "box.png")
+DISCOVERY_FILES = (
+    DISCOVERY_FILE,
+    BOX_FILE,
+    TRAJECTORY_FILE,
+    *(f"{stem}.{fmt}" for stem in ("tradeoff", "box") for fmt in PLOT_FORMATS),
+)
 """Every file a discovery folder may hold (the sweep folder's layout in :mod:`simulator.storage.ownership`)."""
 METHODS = ("prim", "cart")
 MIN_DENSITY = 0.8
@@ -163,9 +169,9 @@ class Discovery:
             return f"{low:.3g}–{high:.3g}"
         return range_text(self.space, name, low, high)
 
-    def save(self, folder: str | Path) -> list[Path]:
-        """Write the discovery into ``folder`` (see :func:`write_discovery`)."""
-        return write_discovery(self, Path(folder))
+    def save(self, folder: str | Path, plot_formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+        """Write the discovery into ``folder``, its plots in ``plot_formats`` (see :func:`write_discovery`)."""
+        return write_discovery(self, Path(folder), plot_formats)
 
 
 def check_options(method: str, min_density: float, mass_min: float, peel_alpha: float, paste_alpha: float) -> None:
@@ -574,15 +580,15 @@ def discovery_folder(folder: str | Path, condition: Condition) -> Path:
     return Path(folder) / DISCOVER_DIR / condition.slug
 
 
-def write_discovery(discovery: Discovery, folder: Path) -> list[Path]:
-    """Write ``discovery.json``, ``box.csv``, ``trajectory.csv`` and the two plots into ``folder``.
+def write_discovery(discovery: Discovery, folder: Path, plot_formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+    """Write ``discovery.json``, ``box.csv``, ``trajectory.csv`` and the two plots (in ``plot_formats``).
 
     Each file is written through a temporary name and a rename, as the rest of a sweep's analysis
     is, so a reader sees the old file or the new one, never half of one; ``discovery.json`` comes
     last, so it names a finished discovery. A condition that holds nowhere or everywhere has no box
     or trajectory to show: only ``discovery.json`` is written and the files of an earlier
-    discovery of the same condition are removed, so nothing stale sits beside it. Other files in
-    the folder are left alone.
+    discovery of the same condition are removed (a plot in a format not asked for this time too), so
+    nothing stale sits beside it. Other files in the folder are left alone.
 
     Returns:
         The files written, in order.
@@ -592,7 +598,7 @@ def write_discovery(discovery: Discovery, folder: Path) -> list[Path]:
     if discovery.outcome == "box":
         files.append(_write_csv(discovery.box, folder / BOX_FILE))
         files.append(_write_csv(discovery.trajectory, folder / TRAJECTORY_FILE))
-        files += draw_discovery_plots(discovery, folder)
+        files += draw_discovery_plots(discovery, folder, plot_formats)
     path = folder / DISCOVERY_FILE
     write_text_atomically(path, json.dumps(discovery_record(discovery), indent=2, ensure_ascii=False) + "\n")
     files.append(path)

@@ -8,8 +8,8 @@ condition holds and where it does not, so a restriction can be checked against t
 
 The figures read a discovery through :class:`DiscoveryView`, so that this module does not import
 :mod:`simulator.sweeps.discovery`, which calls it. They share the simulator's plot style
-(:func:`simulator.presentation.plots.style`), and each PNG is written through a temporary name and
-a rename.
+(:func:`simulator.presentation.plots.style`), and each file (PNG, or the formats asked for) is written
+through a temporary name and a rename.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 
-from simulator.presentation.plots import KEY_BELOW_GID, OKABE_ITO, note_below, save_figure, style
-from simulator.storage.output import atomic_file
+from simulator.presentation.formats import DEFAULT_FORMATS
+from simulator.presentation.plots import KEY_BELOW_GID, OKABE_ITO, note_below, plot_formats, save_figure, style
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     import pandas as pd
@@ -79,20 +80,16 @@ class DiscoveryView(Protocol):
         ...
 
 
-def draw_discovery_plots(discovery: DiscoveryView, folder: Path) -> list[Path]:
-    """Draw ``tradeoff.png`` and ``box.png`` into ``folder``; return their paths."""
+def draw_discovery_plots(
+    discovery: DiscoveryView, folder: Path, formats: Sequence[str] = DEFAULT_FORMATS
+) -> list[Path]:
+    """Draw ``tradeoff`` and ``box`` into ``folder``, each in every one of ``formats``; return the files written."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    with style():
-        files.append(_save(_tradeoff(discovery), folder / "tradeoff.png"))
-        files.append(_save(_box(discovery), folder / "box.png"))
+    files: list[Path] = []
+    with style(), plot_formats(formats):
+        files += save_figure(_tradeoff(discovery), folder / "tradeoff.png", atomic=True)
+        files += save_figure(_box(discovery), folder / "box.png", atomic=True)
     return files
-
-
-def _save(figure: Figure, path: Path) -> Path:
-    with atomic_file(path) as tmp:
-        save_figure(figure, tmp, format="png")
-    return path
 
 
 def _title(discovery: DiscoveryView, what: str) -> str:

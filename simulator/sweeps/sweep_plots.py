@@ -4,8 +4,8 @@ Drawing is kept apart from the numbers (:mod:`simulator.sweeps.sensitivity`, :mo
 so that a change of style cannot change a table. The plots share the single-run plots' style
 (:mod:`simulator.presentation.plots`): colour-blind-safe colours, units on every axis, a title naming the
 experiment and scenario, and small print below the figure for anything a reader must know
-(a substituted value, a binned design). Each PNG is written through a temporary name and a
-rename, so a reader never sees half a file.
+(a substituted value, a binned design). Each plot is written in the formats asked for (PNG by default),
+each file through a temporary name and a rename, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -30,15 +30,18 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from simulator.base.calendar import quarter_label
 from simulator.inputs.documented_ranges import title_note
+from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import parameter_words, sentence, series_label, series_unit, wrap
 from simulator.presentation.plots import (
     BAND_ALPHA,
     INTENSITY,
     OKABE_ITO,
     STYLE,
+    figure_paths,
     label_quarters,
     label_shocks_above,
     pack_shock_labels,
+    plot_formats,
     shock_lines,
     shock_name,
 )
@@ -59,6 +62,7 @@ from simulator.sweeps.sensitivity import safe_name
 from simulator.sweeps.sweep_data import SweepData
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from matplotlib.axes import Axes
@@ -82,35 +86,36 @@ ERROR_BARS = {"elinewidth": 1, "capsize": 2.5, "ecolor": "#333333"}
 """Error bars of an index chart."""
 
 
-def draw_sweep_plots(data: SweepData, folder: Path) -> list[Path]:
-    """Draw every plot of the sweep into ``folder``.
+def draw_sweep_plots(data: SweepData, folder: Path, formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
+    """Draw every plot of the sweep into ``folder``, each in every one of ``formats``.
 
     Args:
         data: The sweep's numbers, with its indices when there are any.
         folder: The ``plots/`` folder (created if missing).
+        formats: File formats to write each plot in (``png``, ``svg``, ``pdf``; ``eujsim analyze --format``).
 
     Returns:
-        The PNG files written, in order: ``metric_vs_parameter.png``, then ``phase_diagram.png``
-        (when the experiment has one), ``envelopes.png`` (when the sweep kept a series) and the
-        index chart of the analysis metric (when it has indices).
+        The files written, in order: ``metric_vs_parameter``, then ``phase_diagram``
+        (when the experiment has one), ``envelopes`` (when the sweep kept a series) and the
+        index chart of the analysis metric (when it has indices), each in the formats in the order given.
     """
     experiment = data.experiment
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    with plt.rc_context(STYLE), warnings.catch_warnings():
+    with plt.rc_context(STYLE), warnings.catch_warnings(), plot_formats(formats):
         warnings.simplefilter("ignore", UserWarning)  # e.g. "no contour levels were found" when nothing crosses
-        files.append(_save(_metric_vs_parameter(data), folder / "metric_vs_parameter.png"))
+        files += _save(_metric_vs_parameter(data), folder / "metric_vs_parameter.png")
         figure = _phase_diagram(data)
         if figure is not None:
-            files.append(_save(figure, folder / "phase_diagram.png"))
+            files += _save(figure, folder / "phase_diagram.png")
         figure = _envelopes(data)
         if figure is not None:
-            files.append(_save(figure, folder / "envelopes.png"))
+            files += _save(figure, folder / "envelopes.png")
         metric = experiment.analysis_metric
         if metric in data.indices:
             draw = _sobol_chart if experiment.method == "sobol" else _morris_chart
             name = f"{experiment.method}_{safe_name(metric)}.png"
-            files.append(_save(draw(data, data.indices[metric]), folder / name))
+            files += _save(draw(data, data.indices[metric]), folder / name)
     return files
 
 
@@ -136,15 +141,21 @@ def _title(data: SweepData, what: str) -> str:
     )
 
 
-def _save(figure: Figure, path: Path) -> Path:
-    """Save through :func:`~simulator.storage.output.atomic_file` (the PNG whole or absent) and close the figure."""
+def _save(figure: Figure, path: Path) -> list[Path]:
+    """Save in each format of :func:`~simulator.presentation.plots.plot_formats` and close the figure.
+
+    Each file goes through :func:`~simulator.storage.output.atomic_file` (whole or absent), as the
+    sweep folder may be read while its analysis is redone. Returns the files written.
+    """
     try:
-        with atomic_file(path) as tmp:
-            pack_shock_labels(figure)  # the layout is final here: stack overlapping shock labels into rows
-            figure.savefig(tmp, format="png", bbox_inches="tight", pad_inches=0.15)
+        pack_shock_labels(figure)  # the layout is final here: stack overlapping shock labels into rows
+        targets = figure_paths(path)
+        for target in targets:
+            with atomic_file(target) as tmp:
+                figure.savefig(tmp, format=target.suffix.removeprefix("."), bbox_inches="tight", pad_inches=0.15)
     finally:
         plt.close(figure)
-    return path
+    return targets
 
 
 def _add_note(figure: Figure, notes: list[str]) -> None:
