@@ -178,7 +178,7 @@ def build_report(library: pd.DataFrame, invasion: pd.DataFrame, replicates: int)
     larger = int((lib_head.peak.abs() < abs(head.peak)).sum())
     out += [
         "",
-        f"The invasion raises EU–JPN cooperation by {head.window_mean:+.3f} on average over 2022–2024 and by "
+        f"The invasion changes EU–JPN cooperation by {head.window_mean:+.3f} on average over 2022–2024 and by "
         f"{head.peak:+.3f} at {head.peak_quarter}"
         + (
             ", the last quarter of the backcast, so the response is still growing when it ends."
