@@ -169,7 +169,7 @@ def test_a_sweep_beyond_the_documented_ranges_says_so_in_warnings_manifest_and_p
     def keep(figure, path):
         titles.extend(t.get_text() for t in [figure._suptitle, *(ax.title for ax in figure.axes)] if t is not None)
         plt.close(figure)
-        return path
+        return [path]
 
     monkeypatch.setattr(simulator.sweeps.sweep_plots, "_save", keep)
     file = write(tmp_path, experiment, "beyond.yaml")

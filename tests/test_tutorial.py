@@ -213,7 +213,7 @@ def test_the_explanation_says_what_the_tutorial_says_it_says(executed):
     explained = " ".join(executed.text("from simulator.evaluation.explain import").split())
     assert "Against the same worlds without the shocks (US retrenchment, Hormuz closure)" in explained
     # step 5 starts from this: the shocks raised cooperation mostly through fear the US leaves
-    assert re.search(r"of that effect, fear the US leaves pushed up \(\+\d\.\d{3}\)", explained), explained
+    assert re.search(r"of that effect, fear the US leaves pushed up \(by \d\.\d{3}\)", explained), explained
     assert "Categories:" in explained
 
 
