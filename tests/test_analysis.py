@@ -232,9 +232,9 @@ def test_the_phase_diagram_colour_bar_spans_only_the_changes_there_are(changes, 
     """One-signed changes use one half of the diverging map, white at zero, so no half of the bar goes unused."""
     from matplotlib.colors import to_hex
 
-    from simulator.sweeps.sweep_plots import _change_colours
+    from simulator.presentation.plots import change_colours
 
-    cmap, norm = _change_colours(np.array(changes))
+    cmap, norm = change_colours(np.array(changes))
     assert (norm.vmin, norm.vmax) == pytest.approx((low, high))
     white = to_hex(plt.get_cmap("RdBu")(0.5))
     assert to_hex(cmap(norm(0.0))) == white, "no change is white whatever the signs"

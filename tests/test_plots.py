@@ -233,13 +233,22 @@ def titles(fig: Figure) -> str:
     return " ".join(ax.get_title() for ax in data_axes(fig))
 
 
-def test_the_domain_heatmap_shows_change_against_the_twin_on_a_scale_centred_on_zero(drawn):
+def assert_scale_spans_the_changes(image) -> None:
+    """White at zero; the scale reaches the largest change, and has a side below (above) zero only if a cell does."""
+    low, high = image.get_clim()
+    values = image.get_array()
+    reach = max(abs(low), abs(high))
+    assert abs(values).max() == pytest.approx(reach) or reach == plots.SMALLEST_INDEX_EFFECT
+    assert (low < 0) == bool((values < 0).any()) and (high > 0) == bool((values > 0).any() or low == 0)
+    if low < 0 < high:
+        assert low == pytest.approx(-high), "both signs: centred on zero"
+    assert image.cmap(image.norm(0.0)) == pytest.approx(plt.get_cmap(plots.CHANGE_CMAP)(0.5)), "no change is white"
+
+
+def test_the_domain_heatmap_shows_change_against_the_twin_on_a_scale_from_zero(drawn):
     _, figures = drawn
     fig = figures["domains_heatmap.png"]
-    image = heatmap_image(fig)
-    low, high = image.get_clim()
-    assert low == pytest.approx(-high) and high > 0
-    assert abs(image.get_array()).max() == pytest.approx(high) or high == plots.SMALLEST_INDEX_EFFECT
+    assert_scale_spans_the_changes(heatmap_image(fig))
     assert "without the shocks" in titles(fig)
 
 
@@ -248,8 +257,7 @@ def test_the_domain_heatmap_without_a_twin_shows_change_since_the_first_quarter(
     monkeypatch.setattr(plots, "save_figure", lambda fig, path, **_: None)
     fig = plots.plot_domain_heatmap(result, tmp_path / "h.png")
     image = heatmap_image(fig)
-    low, high = image.get_clim()
-    assert low == pytest.approx(-high)
+    assert_scale_spans_the_changes(image)
     assert not image.get_array()[:, 0].any(), "the first quarter is the reference: no change"
     assert f"since {result.quarter_labels[0]}" in titles(fig)
     plt.close(fig)

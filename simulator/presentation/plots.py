@@ -43,6 +43,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import Colormap, ListedColormap, Normalize
 from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox, ScaledTranslation
 
@@ -752,6 +753,37 @@ CHANGE_CMAP = "RdBu"
 (readable with the common forms of colour blindness)."""
 
 
+def change_colours(changes: np.ndarray, *, least: float = 0.0) -> tuple[Colormap, Normalize]:
+    """Colours of changes: white for none, blue for more, red for less, with no half of the scale unused.
+
+    Changes of both signs take the whole diverging map (:data:`CHANGE_CMAP`), centred on zero. Changes
+    of one sign only (a retrenchment that only ever raises cooperation) take that half of it, from white
+    at zero to the largest change, so that the colour bar shows no range that nothing has and the cells
+    use all its shades.
+
+    Args:
+        changes: The changes to colour (finite values).
+        least: The smallest extent of the scale, so that a run with (almost) no change stays pale
+            rather than stretching noise over the darkest colours.
+    """
+    extent = max(float(np.abs(changes).max()) if changes.size else 0.0, least) or 1e-9
+    full = matplotlib.colormaps[CHANGE_CMAP]
+    if changes.size and changes.min() >= 0:
+        return ListedColormap(full(np.linspace(0.5, 1.0, 256)), name=f"{CHANGE_CMAP}_upper"), Normalize(0.0, extent)
+    if changes.size and changes.max() <= 0:
+        return ListedColormap(full(np.linspace(0.0, 0.5, 256)), name=f"{CHANGE_CMAP}_lower"), Normalize(-extent, 0.0)
+    return full, Normalize(-extent, extent)
+
+
+def _scale_words(norm: Normalize) -> str:
+    """How far the colour scale of :func:`change_colours` runs, in words."""
+    if norm.vmin == 0:
+        return f"The colour scale runs from 0 to +{norm.vmax:.3g}, the largest change in the run (none is below zero)."
+    if norm.vmax == 0:
+        return f"The colour scale runs from {norm.vmin:.3g} to 0, the largest change in the run (none is above zero)."
+    return f"The colour scale runs ±{norm.vmax:.3g} either way, the largest change in the run."
+
+
 def domain_change(result: RunView, twin: RunView | None = None) -> tuple[np.ndarray, str]:
     """Mean EU–JPN change per domain (rows) and quarter (columns), and what it is a change against.
 
@@ -771,13 +803,14 @@ def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None
     On a fixed 0–1 scale the domains' levels fill the picture and the few hundredths the shocks move
     them vanish; the change is what a reader looks for. With the run's no-shock ``twin`` the cells are
     the difference to the same worlds without the shocks, else the change since the first quarter,
-    on a diverging map centred on zero and scaled to the largest change either way.
+    white for none on a scale that reaches the largest change (:func:`change_colours`: one-sided when
+    every change has the same sign).
 
     Returns:
         The figure, closed once saved (its image and colour bar can still be read).
     """
     matrix, against = domain_change(result, twin)
-    reach = max(float(np.abs(matrix).max()), SMALLEST_INDEX_EFFECT)  # a run with no change stays pale, not loud
+    cmap, norm = change_colours(matrix, least=SMALLEST_INDEX_EFFECT)  # a run with no change stays pale, not loud
     with style(), plt.rc_context({"axes.grid": False}):
         strip_height = 0.5 if result.scenario.shocks else 0.0
         fig = plt.figure(figsize=(10, 4.8 + strip_height))
@@ -791,9 +824,8 @@ def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None
         image = ax.imshow(
             matrix,
             aspect="auto",
-            cmap=CHANGE_CMAP,
-            vmin=-reach,
-            vmax=reach,
+            cmap=cmap,
+            norm=norm,
             interpolation="nearest",
             extent=(-1, matrix.shape[1] - 1, len(DOMAINS) - 0.5, -0.5),
         )
@@ -829,7 +861,7 @@ def plot_domain_heatmap(result: RunView, path: Path, twin: RunView | None = None
         note_below(
             fig,
             f"Cells: mean over the worlds of each domain's change {against}; blue more cooperation, red less, "
-            f"white none. The colour scale runs ±{reach:.3g} either way, the largest change in the run.",
+            f"white none. {_scale_words(norm)}",
         )
         run_notes_below(fig, result)
         save_figure(fig, path)

@@ -79,8 +79,8 @@ PLOT_CAPTIONS = {
     "band holding 90% of them; vertical lines mark shock onsets, dotted lines the milestones with the level "
     "of the coded history each one begins (docs/history.md).",
     "domains_heatmap.png": "Change in mean EU–Japan cooperation since the first quarter, in each of the nine domains "
-    "(rows) per quarter (columns): blue more cooperation, red less, on a scale centred on zero and reaching the "
-    "largest change.",
+    "(rows) per quarter (columns): blue more cooperation, red less, white for none; the scale reaches the largest "
+    "change, and has a red side only if some cell is below zero (a blue one only if some is above).",
     "threats.png": "How the EU, Japan and the United States read China, Russia and North Korea (threat "
     "perception 0–1), mean and 90% band over replicates.",
     "pairs.png": "Cooperation of every pair that moves in the run, mean and 90% band: the Western alliances and "
@@ -745,8 +745,9 @@ def _outside_ranges(found: Sequence[OutsideRange]) -> str:
 
 TWIN_HEATMAP_CAPTION = (
     "What the shocks did to EU–Japan cooperation in each of the nine domains (rows) per quarter (columns): the mean "
-    "over the worlds of each world minus the same world without the shocks; blue more cooperation, red less, on a "
-    "scale centred on zero and reaching the largest change."
+    "over the worlds of each world minus the same world without the shocks; blue more cooperation, red less, "
+    "white for none; the scale reaches the largest change, and has a red side only if some cell is below zero "
+    "(a blue one only if some is above)."
 )
 TWIN_CAPTION = (
     "EU–Japan security cooperation (0–1) over the run: above, the mean over replicates with the band holding 90% of "

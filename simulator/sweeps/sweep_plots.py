@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib import patheffects
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Colormap, ListedColormap, Normalize
+from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
@@ -37,6 +37,7 @@ from simulator.presentation.plots import (
     INTENSITY,
     OKABE_ITO,
     STYLE,
+    change_colours,
     figure_paths,
     label_quarters,
     label_shocks_above,
@@ -80,8 +81,6 @@ MAX_BARS = 20
 """Parameters shown in an index chart (the CSV has all of them)."""
 SEQUENTIAL = "viridis"
 """Colour map for ordered values: readable in grey and with the common colour-vision deficiencies."""
-DIVERGING = "RdBu"
-"""Colour map for changes around zero: red below, blue above, white at zero (ColorBrewer, colour-blind safe)."""
 ERROR_BARS = {"elinewidth": 1, "capsize": 2.5, "ecolor": "#333333"}
 """Error bars of an index chart."""
 
@@ -312,23 +311,6 @@ def _norm(values: np.ndarray) -> Normalize:
 # -- phase diagram -----------------------------------------------------------------
 
 
-def _change_colours(changes: np.ndarray) -> tuple[Colormap, Normalize]:
-    """Colours of changes: white for none, blue for more, red for less, with no half of the bar left unused.
-
-    Changes of both signs take the whole diverging map, centred on zero. Changes of one sign only (a
-    retrenchment that only ever raises cooperation) take that half of it, from white at zero to the
-    largest change, so that the colour bar shows no range that no cell has and the cells use all its shades.
-    """
-    extent = float(np.abs(changes).max()) if changes.size else 0.0
-    extent = extent or 1e-9
-    full = plt.get_cmap(DIVERGING)
-    if changes.size and changes.min() >= 0:
-        return ListedColormap(full(np.linspace(0.5, 1.0, 256)), name=f"{DIVERGING}_upper"), Normalize(0.0, extent)
-    if changes.size and changes.max() <= 0:
-        return ListedColormap(full(np.linspace(0.0, 0.5, 256)), name=f"{DIVERGING}_lower"), Normalize(-extent, 0.0)
-    return full, Normalize(-extent, extent)
-
-
 def _phase_diagram(data: SweepData) -> Figure | None:
     """The phase metric over the two phase factors (its change from the lowest x, if asked)."""
     phase = phase_grid(data)
@@ -337,7 +319,7 @@ def _phase_diagram(data: SweepData) -> Figure | None:
     z = phase.grid.to_numpy(dtype=float)
     finite = z[np.isfinite(z)]
     if phase.relative:
-        cmap, norm = _change_colours(finite)
+        cmap, norm = change_colours(finite)
     else:
         cmap, norm = plt.get_cmap(SEQUENTIAL), _norm(finite if finite.size else np.zeros(1))
     with plt.rc_context({"axes.grid": False}):
