@@ -141,6 +141,14 @@ class MesaModel(StrategicModel):
         super().__init__(spec, overrides=ensemble_overrides(spec, numbers), activation_seed=base_seed)
         if scenario is not None:
             self.scenario = scenario  # Mesa's setter; its rng was taken into account above
+        self.scenario_file = scenario_file
+        """The scenario as given (path, shipped name or scenario), so that a page can build the model again."""
+        self.shocks = shocks
+        """Whether the scenario's shocks are simulated (False: its no-shock twin)."""
+        self.ensemble = ensemble
+        """The parameter ensemble as given, or None for the point calibration."""
+        self.overrides = dict(overrides or {})
+        """The ``overrides`` as given; ``spec.parameters`` holds every override in force."""
         self.recorder = Recorder(self.n_worlds, spec.horizon)
         """Every series of every world and quarter so far, as ``simulator.run`` records them."""
         self.reported: dict[str, float | str] = {}
