@@ -20,6 +20,8 @@ from simulator.base.paths import SHIPPED_SCENARIOS
 from simulator.core.recorder import column_names
 from simulator.runs.mesa_model import BAND, HEADLINE, QUARTER, MesaModel
 
+from .conftest import ROOT, python_blocks, run_script
+
 HORIZON = 6
 REPLICATES = 3
 SCENARIO_YAML = f"""\
@@ -227,3 +229,20 @@ def test_no_warning_while_stepping_within_the_horizon(scenario_file):
         warnings.simplefilter("error")
         model.run_model()
     assert model.steps == HORIZON
+
+
+DOC = ROOT / "docs" / "mesa.md"
+VIZ_WORDS = ("solara", "SolaraViz", "mesa_viz")
+"""A documented example that uses one of these needs the viz extra; tests/test_mesa_viz.py runs those."""
+MODEL_EXAMPLES = [code for code in python_blocks(DOC) if not any(word in code for word in VIZ_WORDS)]
+
+
+def test_the_mesa_doc_has_model_examples_to_run():
+    assert len(MODEL_EXAMPLES) >= 3  # a model, rng, batch_run
+
+
+@pytest.mark.parametrize("code", MODEL_EXAMPLES, ids=lambda code: code.splitlines()[0])
+def test_every_model_example_of_the_mesa_doc_runs_from_another_folder(code, tmp_path):
+    done = run_script(code, tmp_path)
+    if "batch_run" in code:
+        assert done.stdout.count("\n") > 6  # the table of six runs was printed

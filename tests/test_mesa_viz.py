@@ -33,7 +33,7 @@ from mesa.visualization.solara_viz import split_model_params  # noqa: E402
 from simulator.runs.mesa_model import NAMED_PARAMETERS, MesaModel  # noqa: E402
 from simulator.runs.mesa_viz import COMPONENTS, model_params, page  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, python_blocks, run_script  # noqa: E402
 
 APP = ROOT / "docs" / "examples" / "mesa_solara_app.py"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -254,3 +254,12 @@ def test_chromium_shows_the_controls_and_plots_and_step_and_reset_work(tmp_path)
         outside = sorted({url for url in urls if not url.startswith(local)})
         assert not outside, f"the page made requests outside this machine: {outside}"
         assert "Could not load URL" not in log.read_text()  # nor did the server, for the page
+
+
+@pytest.mark.parametrize(
+    "code",
+    [code for code in python_blocks(ROOT / "docs" / "mesa.md") if "SolaraViz" in code or "mesa_viz" in code],
+    ids=lambda code: code.splitlines()[0],
+)
+def test_every_solaraviz_example_of_the_mesa_doc_runs_from_another_folder(code, tmp_path):
+    run_script(code, tmp_path)
