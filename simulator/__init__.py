@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from simulator.inputs.ensemble import Ensemble, load_ensemble
     from simulator.inputs.scenario import Scenario, load_scenario, scenario_from_dict
     from simulator.inputs.shocklib import ShockLibrary, default_library, load_library
+    from simulator.runs.mesa_model import MesaModel
     from simulator.runs.results import RunResult
     from simulator.runs.runner import resolve, run, simulate
     from simulator.sweeps.interop import model_function
@@ -43,6 +44,7 @@ PUBLIC = {
     "Ensemble": "simulator.inputs.ensemble",
     "load_ensemble": "simulator.inputs.ensemble",
     "model_function": "simulator.sweeps.interop",
+    "MesaModel": "simulator.runs.mesa_model",
     "StrategicModel": "simulator.core.model",
     "RunResult": "simulator.runs.results",
     "resolve": "simulator.runs.runner",
@@ -60,6 +62,7 @@ PUBLIC = {
 __all__ = [
     "Calibration",
     "Ensemble",
+    "MesaModel",
     "Parameter",
     "RunResult",
     "Scenario",

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,27 @@ def cli_error(*argv: object) -> str:
     assert status == 2, f"exit status {status}; stderr: {err}"
     assert out == ""
     return one_error_line(err)
+
+
+def python_blocks(markdown: Path) -> list[str]:
+    """The ```python blocks of a Markdown file, in order, each as the text of a script."""
+    return re.findall(r"^```python\n(.*?)^```", markdown.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
+
+
+def run_script(code: str, folder: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``code`` as a script file in ``folder`` with this interpreter, the project importable; returns the run.
+
+    A script of its own, in a folder of its own, so that a documented example shows it works as a
+    reader would run it: from another folder, with multiprocessing's ``__main__`` a real file.
+    """
+    script = folder / "example.py"
+    script.write_text(code, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"the example failed:\n{code}\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    return done
 
 
 def make_scenario(**fields: Any) -> Scenario:

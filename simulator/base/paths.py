@@ -29,6 +29,12 @@ MAX_MISSING_PARTS = 3
 """Missing path components that are corrected one after another (``scenaros/baselin.yml``)."""
 CUTOFF = 0.7
 """Least similarity (difflib's ratio) of a name suggested for a misspelt one."""
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+"""The project's own scenario files: ``scenarios/`` beside the package, found from the package itself.
+
+Located from this file rather than from the current folder, so that a shipped scenario named
+without its folder (``baseline``) is found from any working directory. It exists in a checkout
+and in the editable install ``make setup`` makes; a wheel does not carry it."""
 
 
 def not_found(path: str | Path, problem: str, fix: str, *, expect: Expect = "any") -> UserError:
@@ -146,3 +152,23 @@ def _bare_name(name: str, expect: Expect) -> Path | None:
     exact += [_exactly(folder, name, expect, as_given=True) for folder in folders]
     near = (_near_entry(folder, name, expect) for folder in [here, *folders])
     return next((found for found in itertools.chain(exact, near) if found is not None), None)
+
+
+def shipped_scenario(name: str | Path) -> Path | None:
+    """The shipped scenario file a bare name stands for (``baseline`` or ``baseline.yaml``), or None.
+
+    Only a name without a folder can name a shipped scenario; anything else is a path and stays
+    one, so that a user's own file is never silently swapped for a shipped one.
+    """
+    given = Path(name)
+    if len(given.parts) != 1 or given.is_absolute() or given.name in {".", ".."}:
+        return None
+    stems = [given.name] if given.suffix in YAML_SUFFIXES else [f"{given.name}{suffix}" for suffix in YAML_SUFFIXES]
+    return next((SHIPPED_SCENARIOS / stem for stem in stems if (SHIPPED_SCENARIOS / stem).is_file()), None)
+
+
+def shipped_scenario_names() -> list[str]:
+    """Names of the shipped scenarios (file stems, sorted); empty where the folder is not installed."""
+    if not SHIPPED_SCENARIOS.is_dir():
+        return []
+    return sorted(path.stem for path in SHIPPED_SCENARIOS.iterdir() if path.suffix in YAML_SUFFIXES)
