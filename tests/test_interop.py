@@ -9,7 +9,7 @@ import pytest
 
 import simulator
 from simulator.base.errors import UserError
-from simulator.runs.metrics import Metric, parse_metric, parse_metrics
+from simulator.runs.metrics import Metric, never_reached, parse_metric, parse_metrics, replicate_means
 
 from .conftest import SCENARIOS
 
@@ -67,6 +67,41 @@ def test_model_function_matches_the_run_api():
     result = simulator.run(RETRENCHMENT, replicates=5)
     values = simulator.model_function(RETRENCHMENT, replicates=5)
     assert values["coop_EU_JPN:final"] == pytest.approx(result.final("coop_EU_JPN").mean(), abs=1e-12)
+
+
+def test_first_above_counts_a_replicate_that_never_reaches_the_level_as_one_quarter_after_the_run():
+    """As a sweep's analysis does: a mean for every point, and the share that reached the level beside it."""
+    result = simulator.run(RETRENCHMENT, replicates=8)
+    per_world = parse_metric("coop_EU_JPN:first_above@0.62").compute(result.series("coop_EU_JPN"))
+    reached = np.isfinite(per_world)
+    assert 0 < reached.sum() < 8, "the level should be reached in some replicates only"
+    horizon = result.scenario.horizon
+    values = simulator.model_function(
+        RETRENCHMENT, replicates=8, metrics=["coop_EU_JPN:first_above@0.62", "coop_EU_JPN:first_above@0.99"]
+    )
+    assert values["coop_EU_JPN:first_above@0.62"] == pytest.approx(np.where(reached, per_world, horizon + 1).mean())
+    assert values["coop_EU_JPN:first_above@0.62:reached"] == reached.mean()
+    # a level no replicate reaches: horizon + 1, not NaN, and a share of 0
+    assert values["coop_EU_JPN:first_above@0.99"] == horizon + 1
+    assert values["coop_EU_JPN:first_above@0.99:reached"] == 0.0
+    assert list(values) == [
+        "coop_EU_JPN:first_above@0.62",
+        "coop_EU_JPN:first_above@0.62:reached",
+        "coop_EU_JPN:first_above@0.99",
+        "coop_EU_JPN:first_above@0.99:reached",
+    ]
+
+
+def test_replicate_means_is_the_sweeps_horizon_plus_one_rule():
+    metric = parse_metric("coop_EU_JPN:first_above@0.5")
+    values = np.array([[3.0, np.nan, 5.0, np.nan], [np.nan] * 4])
+    means = replicate_means(metric, values, horizon=40)
+    np.testing.assert_array_equal(means["coop_EU_JPN:first_above@0.5"], [(3 + 41 + 5 + 41) / 4, 41.0])
+    np.testing.assert_array_equal(means["coop_EU_JPN:first_above@0.5:reached"], [0.5, 0.0])
+    assert never_reached(40) == 41
+    final = replicate_means(parse_metric("coop_EU_JPN:final"), np.array([[0.25, 0.75]]), horizon=40)
+    assert list(final) == ["coop_EU_JPN:final"]
+    np.testing.assert_array_equal(final["coop_EU_JPN:final"], [0.5])
 
 
 def test_a_shock_at_zero_magnitude_is_the_baseline_exactly():

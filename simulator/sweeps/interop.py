@@ -18,7 +18,7 @@ from simulator.core.shocks import SHOCK_FIELDS
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.calibration import as_float, keyword_path
 from simulator.inputs.scenario import Scenario, shock_field_range, shock_onset
-from simulator.runs.metrics import parse_metrics
+from simulator.runs.metrics import parse_metrics, replicate_means
 from simulator.runs.runner import resolve, simulate
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
@@ -51,8 +51,10 @@ def model_function(
             (``at`` as a quarter such as ``"2026Q3"``).
 
     Returns:
-        ``{metric: mean over replicates}``; a ``first_above`` metric averages the replicates that
-        reach the level and is NaN if none does.
+        ``{metric: mean over replicates}``. A ``first_above`` metric counts a replicate that never
+        reaches the level as ``horizon + 1`` (one quarter after the run), as a sweep's analysis
+        does, so it always has a number; beside it, ``<metric>:reached`` gives the share of
+        replicates that reached the level (:func:`simulator.runs.metrics.replicate_means`).
 
     Raises:
         UserError: for an unknown parameter, shock, field or metric, or an out-of-range value.
@@ -66,10 +68,11 @@ def model_function(
     shock_overrides = _shock_overrides(resolved, shock_fields)
     chosen = parse_metrics(metrics)
     result = simulate(resolved, keep_details=False, shock_overrides=shock_overrides)
-    out = {}
+    out: dict[str, float] = {}
     for metric in chosen:
-        values = metric.compute(result.series(metric.series))
-        out[metric.name] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+        per_world = metric.compute(result.series(metric.series)).reshape(1, -1)  # one point of R replicates
+        for name, means in replicate_means(metric, per_world, resolved.horizon).items():
+            out[name] = float(means[0])
     return out
 
 
