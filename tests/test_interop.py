@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import tomllib
 
 import numpy as np
 import pytest
 
 import simulator
 from simulator.base.errors import UserError
+from simulator.inputs.scenario import SHIPPED_FOLDER, shipped_scenario
 from simulator.runs.metrics import Metric, never_reached, parse_metric, parse_metrics, replicate_means
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 RETRENCHMENT = SCENARIOS / "us_retrenchment.yaml"
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -61,6 +63,23 @@ def test_model_function_takes_parameters_as_dotted_paths_or_keywords():
     assert set(default) == {"coop_EU_JPN:final", "coop_EU_JPN:peak", "coop_EU_JPN:mean"}
     # more deference to Washington, less drawn toward the EU under retrenchment (P4)
     assert dotted["coop_EU_JPN:mean"] < default["coop_EU_JPN:mean"]
+
+
+def test_model_function_runs_the_shipped_baseline_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here
+    default = simulator.model_function(replicates=3)
+    assert default == simulator.model_function(BASELINE, replicates=3)
+    assert not any(tmp_path.iterdir()), "model_function wrote into the current folder"
+
+
+def test_the_shipped_scenarios_are_package_data():
+    """The package's scenarios folder is the project's, and a built package carries its files."""
+    packaged = shipped_scenario("baseline")
+    assert packaged.is_file()
+    assert packaged.resolve() == BASELINE.resolve()
+    assert {p.name for p in packaged.parent.glob("*.yaml")} == {p.name for p in SCENARIOS.glob("*.yaml")}
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert f"{SHIPPED_FOLDER}/*.yaml" in setuptools["package-data"]["simulator.data"]
 
 
 def test_model_function_matches_the_run_api():

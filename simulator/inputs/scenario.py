@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -498,6 +499,24 @@ def _unique_name(name: str, used: set[str]) -> str:
         suffix = f" #{n}"
         unique, n = name[: NAME_LIMIT - len(suffix)] + suffix, n + 1
     return unique
+
+
+SHIPPED_FOLDER = "scenarios"
+"""The folder of ``simulator/data`` that holds the shipped scenario files.
+
+It is a link to the project's ``scenarios/`` folder, so a checkout (and an editable install)
+reads the files in place, and a built package copies them in as package data
+(``pyproject.toml``): a shipped scenario is found wherever the package is, not only from the
+project folder."""
+
+
+def shipped_scenario(name: str) -> Path:
+    """The path of a scenario file shipped with the package, e.g. ``shipped_scenario("baseline")``.
+
+    Code that needs a shipped scenario by default (:func:`simulator.model_function`) asks here
+    instead of for ``scenarios/<name>.yaml``, which exists only when the current folder is the project's.
+    """
+    return Path(str(resources.files("simulator.data").joinpath(SHIPPED_FOLDER, f"{name}.yaml")))
 
 
 def load_scenario(

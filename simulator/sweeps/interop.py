@@ -17,11 +17,13 @@ from simulator.base.errors import UserError, choices_hint, clip, near_miss, quot
 from simulator.core.shocks import SHOCK_FIELDS
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.calibration import as_float, keyword_path
-from simulator.inputs.scenario import Scenario, shock_field_range, shock_onset
+from simulator.inputs.scenario import Scenario, shipped_scenario, shock_field_range, shock_onset
 from simulator.runs.metrics import parse_metrics, replicate_means
 from simulator.runs.runner import resolve, simulate
 
-DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
+DEFAULT_SCENARIO = shipped_scenario("baseline")
+"""The scenario :func:`model_function` runs when given none: the shipped baseline, found inside the
+package, so that the default works from any folder and in an installed package."""
 HEADLINE_SERIES = f"coop_{HEADLINE_PAIR}"
 DEFAULT_METRICS = (f"{HEADLINE_SERIES}:final", f"{HEADLINE_SERIES}:peak", f"{HEADLINE_SERIES}:mean")
 """The metrics kept when none are named, here and in experiment files."""
@@ -40,7 +42,8 @@ def model_function(
     """Run a scenario with the given inputs and return metrics averaged over replicates.
 
     Args:
-        scenario: Scenario file or resolved scenario the inputs modify.
+        scenario: Scenario file or resolved scenario the inputs modify; by default the shipped
+            baseline (``scenarios/baseline.yaml``, packaged with the simulator, so found from any folder).
         replicates: Worlds per call; they share the scenario's seed, so two calls that differ
             only in inputs are paired replicate by replicate (common random numbers).
         seed: Base seed, overriding the scenario's.
