@@ -42,8 +42,10 @@ import os
 import re
 import shlex
 import shutil
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -547,6 +549,83 @@ def _workers_record(started: int, present: list[str] | None, ran_on: dict[str, i
         record["workers_at_end"] = len(present)
         record["workers_lost"] = sorted(set(ran_on) - set(present))
     return record
+
+
+def run_complete_sweep(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk_worlds: int | None = None,
+    progress: bool | None = False,
+) -> SweepResult:
+    """Run a sweep as one step of a larger computation, which needs every world of it.
+
+    A report, a calibration or :func:`simulator.evaluate_points` cannot go on from part of a
+    sweep, as ``eujsim sweep`` can by resuming, so a sweep that did not complete is an error
+    here, naming the first failed chunk's error (its folder may be temporary and gone by the
+    time anyone reads the message). The options are :func:`run_sweep`'s; ``progress`` is off
+    (log lines) by default, as such a sweep is not the caller's main output.
+
+    Raises:
+        UserError: for everything :func:`run_sweep` refuses, and for a sweep that did not complete.
+    """
+    result = run_sweep(
+        experiment,
+        out,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        chunk_worlds=chunk_worlds,
+        progress=progress,
+    )
+    if result.complete:
+        return result
+    failures = result.failures
+    if failures:
+        chunks = len(result.manifest.get("chunks", []))
+        reason = f"{len(failures)} of its {chunks} chunks failed, the first with {clip(failures[0]['error'], 200)}"
+    else:
+        reason = result.shortfall or f"its status is '{result.manifest.get('status')}'"
+    raise UserError(f"the sweep '{clip(experiment.name)}' did not finish: {reason}", file=result.folder)
+
+
+@contextlib.contextmanager
+def temporary_sweep(
+    experiment: Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk_worlds: int | None = None,
+    progress: bool | None = False,
+) -> Iterator[SweepResult]:
+    """Run a whole sweep (:func:`run_complete_sweep`) for the duration of a ``with`` block.
+
+    Code that only needs a sweep's numbers (the joint ranges of the validation patterns, a batch
+    of points from outside tools) reads them inside the block; the folder, written in the
+    system's temporary folder, is removed when the block ends, however it ends, so nothing is
+    left behind. Given ``out``, the sweep goes there instead and stays: an ordinary sweep folder
+    that ``eujsim analyze`` reads.
+
+    Yields:
+        The finished sweep.
+    """
+    options: dict[str, Any] = {
+        "workers": workers,
+        "executor": executor,
+        "scheduler": scheduler,
+        "chunk_worlds": chunk_worlds,
+        "progress": progress,
+    }
+    if out is not None:
+        yield run_complete_sweep(experiment, out, **options)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"eujsim-{folder_name(experiment.name, 'sweep')[:40]}-") as tmp:
+        yield run_complete_sweep(experiment, Path(tmp) / "sweep", **options)
 
 
 # -- the folder ------------------------------------------------------------------
