@@ -6,6 +6,8 @@ Notebook use::
     result = simulator.run("scenarios/us_retrenchment.yaml")
     result.summary          # mean, p5, p50, p95 per quarter and variable, and whether it is held constant
     result.final("coop_EU_JPN").describe()
+    simulator.model_function(JPN__deference=0.3)           # one point's metrics, for outside tools
+    simulator.evaluate_points(sample)                      # many points at once: a row each
 
 The package is layered (docs/architecture.md): ``base`` → ``inputs`` and ``storage`` →
 ``core`` (the model) → ``presentation`` → ``runs`` → ``sweeps`` → ``evaluation`` →
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from simulator.inputs.shocklib import ShockLibrary, default_library, load_library
     from simulator.runs.results import RunResult
     from simulator.runs.runner import resolve, run, simulate
+    from simulator.sweeps.batch import evaluate_points
     from simulator.sweeps.interop import model_function
 
 PUBLIC = {
@@ -43,6 +46,7 @@ PUBLIC = {
     "Ensemble": "simulator.inputs.ensemble",
     "load_ensemble": "simulator.inputs.ensemble",
     "model_function": "simulator.sweeps.interop",
+    "evaluate_points": "simulator.sweeps.batch",
     "StrategicModel": "simulator.core.model",
     "RunResult": "simulator.runs.results",
     "resolve": "simulator.runs.runner",
@@ -68,6 +72,7 @@ __all__ = [
     "UserError",
     "default_calibration",
     "default_library",
+    "evaluate_points",
     "load_calibration",
     "load_ensemble",
     "load_library",

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import tempfile
 import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
+from SALib import ProblemSpec
 
 import simulator
 from simulator.base.errors import UserError
 from simulator.inputs.scenario import SHIPPED_FOLDER, shipped_scenario
 from simulator.runs.metrics import Metric, never_reached, parse_metric, parse_metrics, replicate_means
+from simulator.sweeps.sensitivity import tabulate_points
+from simulator.sweeps.sweep import open_sweep
 
 from .conftest import ROOT, SCENARIOS
 
@@ -153,3 +158,114 @@ def test_bad_inputs_are_user_errors_naming_the_fix(inputs, hint):
     with pytest.raises(UserError) as info:
         simulator.model_function(RETRENCHMENT, replicates=2, **inputs)
     assert hint in str(info.value)
+
+
+# -- many points at once ----------------------------------------------------------------------
+
+POINTS = pd.DataFrame(
+    {
+        "JPN.deference": [0.2, 0.5, 0.77, 0.3],
+        "EU__entrapment_aversion": [0.3, 0.6, 0.45, 0.3],
+        "shock.US retrenchment.magnitude": [0.1, 0.9, 0.0, 1.0],
+        "shock.US retrenchment.at": ["2026Q1", "2028Q3", "2025Q2", "2030Q4"],
+    },
+    index=["a", "b", "c", "d"],
+)
+"""Four points mixing dotted and keyword parameter names, a shock's size and its onset."""
+BATCH_METRICS = ["coop_EU_JPN:final", "coop_EU_JPN:mean", "coop_EU_JPN:first_above@0.6"]
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return simulator.evaluate_points(POINTS, RETRENCHMENT, replicates=5, metrics=BATCH_METRICS, workers=1)
+
+
+def test_evaluate_points_gives_model_functions_numbers_exactly_one_row_per_point_in_order(batch):
+    assert list(batch.index) == ["a", "b", "c", "d"]
+    assert list(batch.columns) == [*POINTS.columns, *BATCH_METRICS[:2], BATCH_METRICS[2], f"{BATCH_METRICS[2]}:reached"]
+    pd.testing.assert_frame_equal(batch[POINTS.columns], POINTS)
+    for label, row in POINTS.iterrows():
+        direct = simulator.model_function(RETRENCHMENT, replicates=5, metrics=BATCH_METRICS, **row.to_dict())
+        assert batch.loc[label, list(direct)].to_dict() == direct, f"point {label}"
+    reached = batch[f"{BATCH_METRICS[2]}:reached"]
+    assert (reached < 1).any() and (reached > 0).any(), "the level should be reached at some points only"
+
+
+def test_evaluate_points_does_not_depend_on_workers_or_chunks(batch):
+    parallel = simulator.evaluate_points(
+        POINTS, RETRENCHMENT, replicates=5, metrics=BATCH_METRICS, workers=2, chunk_worlds=5
+    )
+    pd.testing.assert_frame_equal(parallel, batch, check_exact=True)
+
+
+def test_evaluate_points_means_first_above_as_a_sweeps_analysis_does(batch, tmp_path):
+    kept = simulator.evaluate_points(
+        POINTS, RETRENCHMENT, replicates=5, metrics=BATCH_METRICS, workers=1, out=tmp_path / "sweep"
+    )
+    pd.testing.assert_frame_equal(kept, batch, check_exact=True)
+    sweep = open_sweep(tmp_path / "sweep")  # the kept folder is an ordinary, complete sweep
+    assert sweep.complete
+    table = tabulate_points(sweep, sweep.worlds()).table
+    for column in (BATCH_METRICS[2], f"{BATCH_METRICS[2]}:reached"):
+        np.testing.assert_allclose(table[column].to_numpy(), batch[column].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_evaluate_points_leaves_nothing_behind(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    simulator.evaluate_points({"JPN.deference": [0.3, 0.6]}, replicates=2, workers=1)
+    assert not any(tmp_path.iterdir())
+
+
+def test_evaluate_points_reads_a_mapping_an_array_and_a_salib_problem_alike():
+    values = np.array([[0.25, 0.7], [0.6, 0.35], [0.8, 0.5]])
+    names = ["JPN.deference", "EU.entrapment_aversion"]
+    options = {"scenario": RETRENCHMENT, "replicates": 2, "workers": 1}
+    frame = simulator.evaluate_points(pd.DataFrame(values, columns=names), **options)
+    from_mapping = simulator.evaluate_points(dict(zip(names, values.T, strict=True)), **options)
+    from_array = simulator.evaluate_points(values, names=names, **options)
+    problem = ProblemSpec({"names": names, "bounds": [[0.2, 0.8], [0.2, 0.8]]}).set_samples(values)
+    from_problem = simulator.evaluate_points(problem, **options)
+    for other in (from_mapping, from_array, from_problem):
+        pd.testing.assert_frame_equal(other, frame, check_exact=True)
+    # a single value in a mapping, or a keyword, holds an input at every point
+    held = simulator.evaluate_points({"JPN.deference": values[:, 0], "EU.entrapment_aversion": 0.5}, **options)
+    keyword = simulator.evaluate_points({"JPN.deference": values[:, 0]}, EU__entrapment_aversion=0.5, **options)
+    pd.testing.assert_frame_equal(held.drop(columns="EU.entrapment_aversion"), keyword, check_exact=True)
+    assert (
+        keyword.loc[2, "coop_EU_JPN:final"]
+        == simulator.model_function(RETRENCHMENT, replicates=2, JPN__deference=0.8, EU__entrapment_aversion=0.5)[
+            "coop_EU_JPN:final"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("points", "options", "hint"),
+    [
+        ({"JPN__deferense": [0.3]}, {}, "did you mean 'deference'"),
+        (pd.DataFrame({"JPN.deference": [0.3, 7.0]}, index=["x", "y"]), {}, "out of range; it must lie in [0, 1]"),
+        (pd.DataFrame({"JPN.deference": [0.3, 7.0]}, index=["x", "y"]), {}, "(row 'y' of the points)"),
+        ({"JPN.deference": [0.3, float("nan")]}, {}, "no value in row 1 (NaN)"),
+        ({"shock.US retrenchment.at": [2026.5]}, {}, 'needs a quarter in quotes such as "2026Q3"'),
+        ({"shock.US retrenchmnt.magnitude": [0.5]}, {}, "did you mean 'US retrenchment'"),
+        ({"JPN.deference": [0.3, 0.4], "JPN__deference": [0.3, 0.4]}, {}, "both set JPN.deference; keep one"),
+        ({"JPN.deference": [0.3, 0.4]}, {"JPN__deference": 0.5}, "both set JPN.deference"),
+        ({"JPN.deference": [0.3, 0.4], "EU.entrapment_aversion": [0.5]}, {}, "equal lengths"),
+        (np.array([[0.3, 0.4]]), {}, "needs names="),
+        (np.array([[0.3, 0.4]]), {"names": ["JPN.deference"]}, "shape (1, 2) but 1 names"),
+        ({"JPN.deference": [0.3]}, {"names": ["JPN.deference"]}, "names are for a numpy array"),
+        (ProblemSpec({"names": ["JPN.deference", "EU.linkage"], "bounds": [[0, 1], [0, 1]]}), {}, "no samples yet"),
+        (pd.DataFrame({"JPN.deference": []}), {}, "no points"),
+        (pd.DataFrame(index=[0, 1]), {}, "no inputs"),
+        (pd.DataFrame([[0.3]], columns=[7]), {}, "column 7 is not an input name"),
+        ([0.3, 0.4], {}, "cannot read points from a list"),
+        ({"JPN.deference": [0.3]}, {"metrics": ["coop_EU_JPN:fnal"]}, "did you mean 'final'"),
+        ({"JPN.deference": [0.3]}, {"replicates": 0}, "replicates"),
+    ],
+)
+def test_bad_points_are_user_errors_naming_the_input_and_the_fix(points, options, hint):
+    with pytest.raises(UserError) as info:
+        simulator.evaluate_points(points, RETRENCHMENT, workers=1, **options)
+    assert hint in str(info.value)
+    assert "\n" not in str(info.value)

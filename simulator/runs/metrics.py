@@ -10,9 +10,9 @@ A world whose series never reaches a ``first_above`` level has no such step: its
 NaN (as ``worlds.parquet`` of a sweep records it), and every average over worlds counts it as
 one quarter after the run, ``horizon + 1`` (:func:`never_reached`), beside the share of worlds
 that did reach the level (the ``<metric>:reached`` outcome). :func:`simulator.model_function`
-averages through :func:`replicate_means`, and a sweep's analysis fills the same value
-(:func:`simulator.sweeps.sensitivity.tabulate_points`), so a point's ``first_above`` means the
-same wherever it is read. Averaging only the worlds that
+and :func:`simulator.evaluate_points` average through :func:`replicate_means`, and a sweep's
+analysis fills the same value (:func:`simulator.sweeps.sensitivity.tabulate_points`), so a
+point's ``first_above`` means the same wherever it is read. Averaging only the worlds that
 reached the level would make a point where one world in ten gets there early look better than
 one where every world gets there a little later, and would leave no number at all where none does.
 """
