@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import tempfile
 import tomllib
@@ -269,3 +270,28 @@ def test_bad_points_are_user_errors_naming_the_input_and_the_fix(points, options
         simulator.evaluate_points(points, RETRENCHMENT, workers=1, **options)
     assert hint in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_the_salib_example_samples_evaluates_in_one_call_and_analyses(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "salib_sobol_example", ROOT / "docs" / "examples" / "salib_sobol_example.py"
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    problem, table = example.main(base_samples=4, replicates=2, workers=1)
+
+    names = [*example.PARAMETERS, example.MAGNITUDE]
+    assert len(table) == 4 * (len(names) + 2), "Saltelli's N x (D + 2) points, a row each"
+    np.testing.assert_array_equal(table[names].to_numpy(), problem.samples)
+    np.testing.assert_array_equal(problem.results, table[list(example.METRICS)].to_numpy())
+    assert np.isfinite(problem.results).all()
+    for metric in example.METRICS:
+        assert set(problem.analysis[metric]) >= {"S1", "ST", "S1_conf", "ST_conf"}
+        assert np.isfinite(problem.analysis[metric]["ST"]).all()
+    row = table.iloc[5]
+    direct = simulator.model_function(
+        example.SCENARIO, replicates=2, metrics=example.METRICS, **{name: row[name] for name in names}
+    )
+    assert {metric: row[metric] for metric in example.METRICS} == {metric: direct[metric] for metric in example.METRICS}
+    printed = capsys.readouterr().out
+    assert "24 points x 2 replicates" in printed and "Sobol' indices of coop_EU_JPN:final" in printed
