@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import os
+import subprocess
+import sys
 import tempfile
 import tomllib
 
@@ -295,3 +298,33 @@ def test_the_salib_example_samples_evaluates_in_one_call_and_analyses(capsys):
     assert {metric: row[metric] for metric in example.METRICS} == {metric: direct[metric] for metric in example.METRICS}
     printed = capsys.readouterr().out
     assert "24 points x 2 replicates" in printed and "Sobol' indices of coop_EU_JPN:final" in printed
+
+
+SCRIPT = """
+import simulator
+
+def main():
+    table = simulator.evaluate_points({"JPN.deference": [0.2, 0.4, 0.6, 0.8]}, replicates=2, workers=2, chunk_worlds=2)
+    print(table["coop_EU_JPN:final"].notna().sum(), "points")
+
+GUARD
+"""
+
+
+@pytest.mark.parametrize("guarded", [True, False])
+def test_a_script_with_worker_processes_needs_the_main_guard_and_is_told_so(tmp_path, guarded):
+    script = tmp_path / "script.py"
+    guard = 'if __name__ == "__main__":\n    main()' if guarded else "main()"
+    script.write_text(SCRIPT.replace("GUARD", guard), encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=300
+    )
+    if guarded:
+        assert done.returncode == 0, done.stderr
+        assert "4 points" in done.stdout
+    else:
+        assert done.returncode != 0
+        last = done.stderr.strip().splitlines()[-1]
+        assert "BrokenProcessPool" in last and 'if __name__ == "__main__":' in last
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["script.py"], "the temporary sweep was left behind"

@@ -586,10 +586,23 @@ def run_complete_sweep(
     failures = result.failures
     if failures:
         chunks = len(result.manifest.get("chunks", []))
-        reason = f"{len(failures)} of its {chunks} chunks failed, the first with {clip(failures[0]['error'], 200)}"
+        first = clip(failures[0]["error"], 200).rstrip(".")
+        reason = f"{len(failures)} of its {chunks} chunks failed, the first with {first}"
+        if failures[0]["error"].startswith(BROKEN_POOL):
+            reason += f"; {BROKEN_POOL_HINT}"
     else:
         reason = result.shortfall or f"its status is '{result.manifest.get('status')}'"
     raise UserError(f"the sweep '{clip(experiment.name)}' did not finish: {reason}", file=result.folder)
+
+
+BROKEN_POOL = "BrokenProcessPool"
+"""How a chunk's error starts when its worker process stopped abruptly."""
+BROKEN_POOL_HINT = (
+    "worker processes stopped abruptly: a script that starts a sweep with more than one worker must start it "
+    'under `if __name__ == "__main__":`, since each worker imports the script (docs/sweeps.md), or use workers=1; '
+    "otherwise a worker may have run out of memory"
+)
+"""What to do when every worker died, in one line: the usual cause is a script without the guard."""
 
 
 @contextlib.contextmanager
@@ -625,7 +638,13 @@ def temporary_sweep(
         yield run_complete_sweep(experiment, out, **options)
         return
     with tempfile.TemporaryDirectory(prefix=f"eujsim-{folder_name(experiment.name, 'sweep')[:40]}-") as tmp:
-        yield run_complete_sweep(experiment, Path(tmp) / "sweep", **options)
+        try:
+            result = run_complete_sweep(experiment, Path(tmp) / "sweep", **options)
+        except UserError as exc:
+            if exc.file is None or not Path(exc.file).is_relative_to(tmp):
+                raise
+            raise UserError(exc.message, field=exc.field) from None  # the folder is gone once this is read
+        yield result
 
 
 # -- the folder ------------------------------------------------------------------
