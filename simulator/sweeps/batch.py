@@ -6,7 +6,8 @@ before the first simulated quarter. SALib, the EMA Workbench and a table of hand
 all have every point before they run any, so :func:`evaluate_points` takes them together and
 runs them as one sweep (method ``explicit``, :mod:`simulator.sweeps.designs`): chunks of whole
 points, each chunk one lockstep model over all its worlds, on the sweep engine's executors, so
-the fixed cost is paid once per chunk of hundreds of points instead of once per point.
+the fixed cost is paid once per chunk of hundreds of points instead of once per point
+(``benchmarks/bench_interop.py``; docs/performance.md has its figures).
 
 The numbers are :func:`~simulator.model_function`'s to the last bit, whatever the workers or
 the chunk size: a world's random numbers depend only on (seed, replicate), a factor's value
