@@ -327,4 +327,6 @@ def test_a_script_with_worker_processes_needs_the_main_guard_and_is_told_so(tmp_
         assert done.returncode != 0
         last = done.stderr.strip().splitlines()[-1]
         assert "BrokenProcessPool" in last and 'if __name__ == "__main__":' in last
+        # each worker stopped at once, before its own sweep made a folder, saying why
+        assert "a sweep was started while a worker process imported the script" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["script.py"], "the temporary sweep was left behind"

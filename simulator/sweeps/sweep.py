@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import multiprocessing
 import os
 import re
 import shlex
@@ -395,6 +396,7 @@ def run_sweep(
             a changed experiment on resume, or a sweep too big for this machine.
         SweepInterruptedError: on Ctrl-C, after recording what finished.
     """
+    refuse_in_a_starting_worker()
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
@@ -595,6 +597,27 @@ def run_complete_sweep(
     raise UserError(f"the sweep '{clip(experiment.name)}' did not finish: {reason}", file=result.folder)
 
 
+def refuse_in_a_starting_worker() -> None:
+    """Refuse a sweep that a worker process would start while it imports the script that started the sweep.
+
+    Each worker process imports the script that started its sweep. A script that starts the
+    sweep outside ``if __name__ == "__main__":`` therefore starts it again in every worker, which
+    Python refuses only once the worker tries to start processes of its own; by then the
+    worker's sweep has made its (temporary) folder, which the parent, stopping its dead pool,
+    may kill the worker before removing. This stops it first, with the fix, by the flag
+    :mod:`multiprocessing` itself reads for that refusal (set while a new process imports the
+    parent's main module).
+
+    Raises:
+        UserError: in a worker process that is still importing the parent's script.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise UserError(
+            "a sweep was started while a worker process imported the script that started the sweep: start it "
+            'under `if __name__ == "__main__":` (docs/sweeps.md), or use workers=1'
+        )
+
+
 BROKEN_POOL = "BrokenProcessPool"
 """How a chunk's error starts when its worker process stopped abruptly."""
 BROKEN_POOL_HINT = (
@@ -627,6 +650,7 @@ def temporary_sweep(
     Yields:
         The finished sweep.
     """
+    refuse_in_a_starting_worker()  # before its temporary folder is made
     options: dict[str, Any] = {
         "workers": workers,
         "executor": executor,
