@@ -6,6 +6,8 @@ Notebook use::
     result = simulator.run("scenarios/us_retrenchment.yaml")
     result.summary          # mean, p5, p50, p95 per quarter and variable, and whether it is held constant
     result.final("coop_EU_JPN").describe()
+    simulator.model_function(JPN__deference=0.3)           # one point's metrics, for outside tools
+    simulator.evaluate_points(sample)                      # many points at once: a row each
 
 The package is layered (docs/architecture.md): ``base`` → ``inputs`` and ``storage`` →
 ``core`` (the model) → ``presentation`` → ``runs`` → ``sweeps`` → ``evaluation`` →
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from simulator.runs.mesa_model import MesaModel
     from simulator.runs.results import RunResult
     from simulator.runs.runner import resolve, run, simulate
+    from simulator.sweeps.batch import evaluate_points
     from simulator.sweeps.interop import model_function
 
 PUBLIC = {
@@ -45,6 +48,7 @@ PUBLIC = {
     "load_ensemble": "simulator.inputs.ensemble",
     "model_function": "simulator.sweeps.interop",
     "MesaModel": "simulator.runs.mesa_model",
+    "evaluate_points": "simulator.sweeps.batch",
     "StrategicModel": "simulator.core.model",
     "RunResult": "simulator.runs.results",
     "resolve": "simulator.runs.runner",
@@ -71,6 +75,7 @@ __all__ = [
     "UserError",
     "default_calibration",
     "default_library",
+    "evaluate_points",
     "load_calibration",
     "load_ensemble",
     "load_library",

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import re
+import tempfile
 import tracemalloc
 import warnings
 from pathlib import Path
@@ -23,10 +24,19 @@ from hypothesis import strategies as st
 import simulator
 from simulator.base.errors import UserError
 from simulator.storage.locks import LOCK_FILE, FolderLock
+from simulator.sweeps import sweep as sweep_module
 from simulator.sweeps.chunks import plan_chunks, simulate_chunk
 from simulator.sweeps.designs import design, design_size
 from simulator.sweeps.experiment import experiment_from_dict, load_experiment
-from simulator.sweeps.sweep import IncompleteSweepWarning, _join_parts, open_sweep, rows_per_point, run_sweep
+from simulator.sweeps.sweep import (
+    IncompleteSweepWarning,
+    _join_parts,
+    open_sweep,
+    rows_per_point,
+    run_complete_sweep,
+    run_sweep,
+    temporary_sweep,
+)
 from simulator.sweeps.sweep_size import chunk_memory, design_memory, recorded_series
 
 from .conftest import ROOT, SCENARIOS
@@ -351,6 +361,37 @@ def test_a_failing_chunk_is_recorded_the_rest_go_on_and_resume_completes_it(tmp_
     clean = run_sweep(experiment, tmp_path / "clean", workers=1, chunk_worlds=3, progress=False)
     for name in ("worlds.parquet", "quarters.parquet"):
         assert (folder / name).read_bytes() == (clean.folder / name).read_bytes()
+
+
+def test_a_temporary_sweep_is_complete_inside_its_block_and_gone_after_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the system's temporary folders go
+    experiment = experiment_from_dict(small_experiment())
+    with temporary_sweep(experiment, workers=1) as result:
+        assert result.complete and result.folder.is_relative_to(tmp_path)
+        worlds = result.worlds()
+    assert len(worlds) == 18
+    assert not any(tmp_path.iterdir()), "the temporary sweep left something behind"
+    # given a folder, the sweep is kept there: an ordinary sweep folder
+    with temporary_sweep(experiment, tmp_path / "kept", workers=1) as kept:
+        pd.testing.assert_frame_equal(kept.worlds(), worlds)
+    assert open_sweep(tmp_path / "kept").complete
+
+
+def test_a_temporary_sweep_that_does_not_complete_is_an_error_naming_the_failure(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sweep_module, "run_sweep", functools.partial(run_sweep, chunk_function=fail_on_chunk_two))
+    experiment = experiment_from_dict(small_experiment())
+    with (
+        pytest.raises(
+            UserError, match=r"did not finish: 1 of its 6 chunks failed, the first with RuntimeError: deliberate"
+        ),
+        temporary_sweep(experiment, workers=1, chunk_worlds=3),
+    ):
+        pytest.fail("the block must not run")
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(UserError, match="did not finish"):
+        run_complete_sweep(experiment, tmp_path / "kept", workers=1, chunk_worlds=3)
+    assert open_sweep(tmp_path / "kept").failures, "a kept folder stays, to be resumed"
 
 
 def test_resume_refuses_a_changed_experiment_and_a_finished_sweep(tmp_path):

@@ -29,12 +29,16 @@ MAX_MISSING_PARTS = 3
 """Missing path components that are corrected one after another (``scenaros/baselin.yml``)."""
 CUTOFF = 0.7
 """Least similarity (difflib's ratio) of a name suggested for a misspelt one."""
-SHIPPED_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-"""The project's own scenario files: ``scenarios/`` beside the package, found from the package itself.
+SHIPPED_FOLDER = "scenarios"
+"""The folder of ``simulator/data`` that holds the shipped scenario files."""
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[1] / "data" / SHIPPED_FOLDER
+"""The project's own scenario files, found from the package itself rather than from the current folder.
 
-Located from this file rather than from the current folder, so that a shipped scenario named
-without its folder (``baseline``) is found from any working directory. It exists in a checkout
-and in the editable install ``make setup`` makes; a wheel does not carry it."""
+``simulator/data/scenarios`` is a link to the project's ``scenarios/`` folder, so a checkout (and the
+editable install ``make setup`` makes) reads the files in place, and a built package copies them in as
+package data (``pyproject.toml``). Either way a shipped scenario named without its folder
+(``baseline``), and :func:`simulator.model_function`'s default scenario, are found from any working
+directory."""
 
 
 def not_found(path: str | Path, problem: str, fix: str, *, expect: Expect = "any") -> UserError:

@@ -27,7 +27,7 @@ from simulator.inputs.scenario import Scenario, load_scenario
 from simulator.runs.runner import resolve, simulate
 from simulator.sweeps.designs import design_seed
 from simulator.sweeps.experiment import Experiment, experiment_from_dict
-from simulator.sweeps.sweep import run_sweep
+from simulator.sweeps.sweep import run_complete_sweep
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,8 @@ def run_prior(
     """
     experiment = prior_experiment(scenario_file, samples, replicates)
     started = time.perf_counter()
-    result = run_sweep(experiment, work, workers=workers, progress=False)
+    result = run_complete_sweep(experiment, work, workers=workers)
     seconds = time.perf_counter() - started
-    if not result.complete:
-        raise UserError(f"the prior sweep did not finish ({result.shortfall}); see {result.folder}")
     design = result.points().sort_values("point", ignore_index=True)
     paths: dict[str, np.ndarray] = {}
     labels: list[str] = []

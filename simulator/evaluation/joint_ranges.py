@@ -13,7 +13,7 @@ How it runs, so that the pattern classes stay as they are:
    calibrated values (one replicate) and logs every run asked for, a scenario with its extra
    overrides, and every series read from it.
 2. **Sweeps.** For every run logged, one sweep through the sweep engine
-   (:func:`simulator.sweeps.sweep.run_sweep`, method ``explicit``) over exactly the design's points,
+   (:func:`simulator.sweeps.sweep.temporary_sweep`, method ``explicit``) over exactly the design's points,
    keeping the per-quarter statistics of the series read. An extra override that fixes one of the
    design's parameters (P4 sets ``JPN.deference`` to 0.2 and 0.8) wins over the design's value of
    that parameter in its sweep; every other parameter keeps the point's value. Extra overrides of
@@ -55,7 +55,6 @@ extreme combinations, not typical ones.
 from __future__ import annotations
 
 import itertools
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +70,7 @@ from simulator.runs.results import RunResult
 from simulator.sweeps.designs import design
 from simulator.sweeps.discovery import Discovery, discover
 from simulator.sweeps.experiment import Experiment, experiment_from_dict
-from simulator.sweeps.sweep import run_sweep
+from simulator.sweeps.sweep import temporary_sweep
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -288,12 +287,13 @@ def variant_experiment(
     return experiment_from_dict(data)
 
 
-def mean_paths(experiment: Experiment, *, work: Path, workers: int | None) -> np.ndarray:
-    """Run one variant's sweep and return its per-quarter mean paths, shape (points, series, steps + 1)."""
-    result = run_sweep(experiment, work / experiment.name, workers=workers, progress=False)
-    if not result.complete:
-        raise RuntimeError(f"sweep {experiment.name} did not finish: {result.shortfall}")
-    table = result.quarters()
+def mean_paths(experiment: Experiment, *, workers: int | None) -> np.ndarray:
+    """Run one variant's sweep and return its per-quarter mean paths, shape (points, series, steps + 1).
+
+    The sweep lives in a temporary folder only while its table is read.
+    """
+    with temporary_sweep(experiment, workers=workers) as result:
+        table = result.quarters()
     series = list(experiment.series)
     n_points = int(table["point"].max()) + 1
     steps = int(table["step"].max()) + 1
@@ -540,7 +540,6 @@ def checks_over_design(
     folder: Path,
     replicates: int,
     workers: int | None,
-    work: Path,
 ) -> tuple[Needs, list[list[Check]]]:
     """Sweep every variant the pattern reads over the design and return each point's checks."""
     needs = record_needs(pattern, folder)
@@ -554,7 +553,6 @@ def checks_over_design(
                 series=needs.series,
                 name=f"joint_{pattern.code}_{index}",
             ),
-            work=work,
             workers=workers,
         )
         for index, variant in enumerate(needs.variants)
@@ -604,10 +602,7 @@ def evaluate_joint(
     vertices = corner_design(ranges, cap=corners, seed=seed)
     swept = pd.concat([design_points, vertices], ignore_index=True)
     swept["point"] = np.arange(len(swept), dtype=np.int64)  # one sweep, the corners after the hypercube
-    with tempfile.TemporaryDirectory(prefix=f"joint-{pattern.code}-") as tmp:
-        needs, per_point = checks_over_design(
-            pattern, swept, folder=folder, replicates=replicates, workers=workers, work=Path(tmp)
-        )
+    needs, per_point = checks_over_design(pattern, swept, folder=folder, replicates=replicates, workers=workers)
     n = len(design_points)
     table = point_table(design_points, per_point[:n])
     corner_table = point_table(vertices, per_point[n:]) if len(vertices) else pd.DataFrame()

@@ -37,7 +37,7 @@ from simulator.sweeps.analysis import analyze
 from simulator.sweeps.designs import design_size
 from simulator.sweeps.experiment import Experiment, experiment_from_dict
 from simulator.sweeps.sensitivity import analysis_seed
-from simulator.sweeps.sweep import run_sweep
+from simulator.sweeps.sweep import run_complete_sweep
 
 MODULE = "simulator.reports.sensitivity_report"
 FINAL = "coop_EU_JPN:final"
@@ -117,9 +117,7 @@ def _run(
     )
     experiment = experiment_from_dict(data, base_dir=experiment_file.parent)
     started = time.perf_counter()
-    result = run_sweep(experiment, work / folder, workers=settings.workers, progress=False)
-    if not result.complete:
-        raise UserError(f"sweep {folder} did not finish ({result.shortfall}); see {result.folder}")
+    result = run_complete_sweep(experiment, work / folder, workers=settings.workers)
     analysis = analyze(result, out=work / f"{folder}-analysis")
     missing = [m for m in METRICS if m not in analysis.indices]
     if missing:

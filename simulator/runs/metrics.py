@@ -4,7 +4,17 @@ Sweeps, sensitivity analyses and outside tools (EMA Workbench, SALib) need a few
 numbers per world rather than whole trajectories. A metric is written
 ``<series>:<statistic>``, for example ``coop_EU_JPN:final``, ``coop_EU_JPN:peak``,
 ``threat_JPN_CHN:mean`` or ``coop_EU_JPN:first_above@0.55`` (the step at which the
-series first reaches 0.55, or NaN if it never does).
+series first reaches 0.55).
+
+A world whose series never reaches a ``first_above`` level has no such step: its own value is
+NaN (as ``worlds.parquet`` of a sweep records it), and every average over worlds counts it as
+one quarter after the run, ``horizon + 1`` (:func:`never_reached`), beside the share of worlds
+that did reach the level (the ``<metric>:reached`` outcome). :func:`simulator.model_function`
+and :func:`simulator.evaluate_points` average through :func:`replicate_means`, and a sweep's
+analysis fills the same value (:func:`simulator.sweeps.sensitivity.tabulate_points`), so a
+point's ``first_above`` means the same wherever it is read. Averaging only the worlds that
+reached the level would make a point where one world in ten gets there early look better than
+one where every world gets there a little later, and would leave no number at all where none does.
 """
 
 from __future__ import annotations
@@ -19,6 +29,8 @@ from simulator.base.errors import UserError, clip, near_miss, quote
 from simulator.core.recorder import column_names
 
 STATISTICS = ("final", "peak", "mean", "first_above")
+REACHED = ":reached"
+"""Added to a ``first_above`` metric's name for the share of worlds that reached its level."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,8 @@ class Metric:
         """The metric per world from a ``(steps + 1, worlds)`` series (row 0 is the start).
 
         ``first_above`` gives the first simulated step (1 = first quarter) at which the series
-        is at or above the threshold, as a float so that "never" can be NaN.
+        is at or above the threshold, as a float so that "never" can be NaN; averages count
+        such a world as ``horizon + 1`` (:func:`replicate_means`).
         """
         simulated = series[1:]
         if self.statistic == "final":
@@ -59,6 +72,36 @@ class Metric:
         first = reached.argmax(axis=0).astype(float) + 1.0
         first[~reached.any(axis=0)] = np.nan
         return first
+
+
+def never_reached(horizon: int) -> int:
+    """The step a world that never reaches a ``first_above`` level counts as in an average: one past the run."""
+    return horizon + 1
+
+
+def replicate_means(metric: Metric, values: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
+    """A metric's mean over each point's replicates, and for ``first_above`` the share that reached the level.
+
+    Every mean over replicates the simulator reports for outside tools is taken here, from one
+    array layout, so that one point and many points averaged together give the same numbers to
+    the last bit.
+
+    Args:
+        metric: The metric.
+        values: Its value per world (:meth:`Metric.compute`), shape ``(points, replicates)``.
+        horizon: Quarters simulated; a world that never reaches a ``first_above`` level counts as
+            ``horizon + 1`` (:func:`never_reached`).
+
+    Returns:
+        ``{metric name: mean per point}``, and for ``first_above`` also
+        ``{metric name + ":reached": share of replicates that reached the level}``.
+    """
+    values = np.asarray(values, dtype=float)
+    if metric.statistic != "first_above":
+        return {metric.name: values.mean(axis=-1)}
+    reached = np.isfinite(values)
+    filled = np.where(reached, values, float(never_reached(horizon)))
+    return {metric.name: filled.mean(axis=-1), metric.name + REACHED: reached.mean(axis=-1)}
 
 
 def level_text(level: float) -> str:

@@ -54,7 +54,7 @@ import pandas as pd
 
 from simulator.base.errors import UserError, choices_hint, near_miss, quote
 from simulator.presentation.formats import DEFAULT_FORMATS, PLOT_FORMATS
-from simulator.runs.metrics import parse_metric
+from simulator.runs.metrics import REACHED, parse_metric
 from simulator.storage.output import write_text_atomically
 from simulator.sweeps.conditions import Condition, parse_condition
 from simulator.sweeps.discovery_plots import draw_discovery_plots
@@ -327,7 +327,7 @@ def empty_point_table(result: SweepResult) -> pd.DataFrame:
     for metric in result.experiment.metrics:
         columns += [metric.name, f"{metric.name}:p05", f"{metric.name}:p95"]
         if metric.statistic == "first_above":
-            columns.append(f"{metric.name}:reached")
+            columns.append(metric.name + REACHED)
     return pd.DataFrame(columns=columns)
 
 
@@ -374,7 +374,7 @@ def resolve_condition(
 
 def _main_metrics(columns: list[str]) -> list[str]:
     """The metric columns without their quantile and share companions, for a short list in a message."""
-    return [c for c in columns if not c.endswith((":p05", ":p95", ":reached"))] or list(columns)
+    return [c for c in columns if not c.endswith((":p05", ":p95", REACHED))] or list(columns)
 
 
 def _table_space(table: pd.DataFrame, names: list[str]) -> InputSpace:

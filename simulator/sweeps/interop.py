@@ -3,7 +3,9 @@
 Exploratory-modelling and sensitivity tools (EMA Workbench, SALib, scipy optimisers)
 expect ``f(**inputs) -> {outcome: number}``. :func:`model_function` is that function:
 the inputs are calibrated parameters and shock fields, the outcomes are metrics
-(:mod:`simulator.runs.metrics`) averaged over replicates.
+(:mod:`simulator.runs.metrics`) averaged over replicates. A tool that has all its points before
+it runs any (SALib, the EMA Workbench's samplers) can hand them to
+:func:`simulator.evaluate_points` instead, which gives the same numbers many times faster.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from simulator.base.errors import UserError, choices_hint, clip, near_miss, quote
+from simulator.base.paths import SHIPPED_SCENARIOS
 from simulator.core.shocks import SHOCK_FIELDS
 from simulator.core.structure import HEADLINE_PAIR
 from simulator.inputs.calibration import as_float, keyword_path
 from simulator.inputs.scenario import Scenario, shock_field_range, shock_onset
-from simulator.runs.metrics import parse_metrics
+from simulator.runs.metrics import parse_metrics, replicate_means
 from simulator.runs.runner import resolve, simulate
 
-DEFAULT_SCENARIO = Path("scenarios") / "baseline.yaml"
+DEFAULT_SCENARIO = SHIPPED_SCENARIOS / "baseline.yaml"
+"""The scenario :func:`model_function` runs when given none: the shipped baseline, found inside the
+package, so that the default works from any folder and in an installed package."""
 HEADLINE_SERIES = f"coop_{HEADLINE_PAIR}"
 DEFAULT_METRICS = (f"{HEADLINE_SERIES}:final", f"{HEADLINE_SERIES}:peak", f"{HEADLINE_SERIES}:mean")
 """The metrics kept when none are named, here and in experiment files."""
@@ -40,7 +45,8 @@ def model_function(
     """Run a scenario with the given inputs and return metrics averaged over replicates.
 
     Args:
-        scenario: Scenario file or resolved scenario the inputs modify.
+        scenario: Scenario file or resolved scenario the inputs modify; by default the shipped
+            baseline (``scenarios/baseline.yaml``, packaged with the simulator, so found from any folder).
         replicates: Worlds per call; they share the scenario's seed, so two calls that differ
             only in inputs are paired replicate by replicate (common random numbers).
         seed: Base seed, overriding the scenario's.
@@ -51,8 +57,10 @@ def model_function(
             (``at`` as a quarter such as ``"2026Q3"``).
 
     Returns:
-        ``{metric: mean over replicates}``; a ``first_above`` metric averages the replicates that
-        reach the level and is NaN if none does.
+        ``{metric: mean over replicates}``. A ``first_above`` metric counts a replicate that never
+        reaches the level as ``horizon + 1`` (one quarter after the run), as a sweep's analysis
+        does, so it always has a number; beside it, ``<metric>:reached`` gives the share of
+        replicates that reached the level (:func:`simulator.runs.metrics.replicate_means`).
 
     Raises:
         UserError: for an unknown parameter, shock, field or metric, or an out-of-range value.
@@ -66,10 +74,11 @@ def model_function(
     shock_overrides = _shock_overrides(resolved, shock_fields)
     chosen = parse_metrics(metrics)
     result = simulate(resolved, keep_details=False, shock_overrides=shock_overrides)
-    out = {}
+    out: dict[str, float] = {}
     for metric in chosen:
-        values = metric.compute(result.series(metric.series))
-        out[metric.name] = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+        per_world = metric.compute(result.series(metric.series)).reshape(1, -1)  # one point of R replicates
+        for name, means in replicate_means(metric, per_world, resolved.horizon).items():
+            out[name] = float(means[0])
     return out
 
 

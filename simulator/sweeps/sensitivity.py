@@ -16,6 +16,7 @@ import pandas as pd
 from SALib.analyze import morris as morris_analysis
 from SALib.analyze import sobol as sobol_analysis
 
+from simulator.runs.metrics import REACHED
 from simulator.storage.output import folder_name, write_text_atomically
 from simulator.sweeps.designs import design_size, salib_problem
 from simulator.sweeps.sweep_data import SweepData
@@ -71,7 +72,7 @@ def tabulate_points(result: SweepResult, raw: pd.DataFrame) -> SweepData:
         table[f"{metric.name}:p05"] = values.quantile(0.05)
         table[f"{metric.name}:p95"] = values.quantile(0.95)
         if metric.name in data.censored:
-            table[f"{metric.name}:reached"] = raw[metric.name].notna().groupby(raw["point"], sort=True).mean()
+            table[metric.name + REACHED] = raw[metric.name].notna().groupby(raw["point"], sort=True).mean()
     data.worlds, data.table = worlds, table.reset_index()
     if data.censored:
         data.notes.append(

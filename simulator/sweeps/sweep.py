@@ -38,12 +38,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import multiprocessing
 import os
 import re
 import shlex
 import shutil
+import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -393,6 +396,7 @@ def run_sweep(
             a changed experiment on resume, or a sweep too big for this machine.
         SweepInterruptedError: on Ctrl-C, after recording what finished.
     """
+    refuse_in_a_starting_worker()
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
@@ -547,6 +551,124 @@ def _workers_record(started: int, present: list[str] | None, ran_on: dict[str, i
         record["workers_at_end"] = len(present)
         record["workers_lost"] = sorted(set(ran_on) - set(present))
     return record
+
+
+def run_complete_sweep(
+    experiment: Experiment,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk_worlds: int | None = None,
+    progress: bool | None = False,
+) -> SweepResult:
+    """Run a sweep as one step of a larger computation, which needs every world of it.
+
+    A report, a calibration or :func:`simulator.evaluate_points` cannot go on from part of a
+    sweep, as ``eujsim sweep`` can by resuming, so a sweep that did not complete is an error
+    here, naming the first failed chunk's error (its folder may be temporary and gone by the
+    time anyone reads the message). The options are :func:`run_sweep`'s; ``progress`` is off
+    (log lines) by default, as such a sweep is not the caller's main output.
+
+    Raises:
+        UserError: for everything :func:`run_sweep` refuses, and for a sweep that did not complete.
+    """
+    result = run_sweep(
+        experiment,
+        out,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
+        chunk_worlds=chunk_worlds,
+        progress=progress,
+    )
+    if result.complete:
+        return result
+    failures = result.failures
+    if failures:
+        chunks = len(result.manifest.get("chunks", []))
+        first = clip(failures[0]["error"], 200).rstrip(".")
+        reason = f"{len(failures)} of its {chunks} chunks failed, the first with {first}"
+        if failures[0]["error"].startswith(BROKEN_POOL):
+            reason += f"; {BROKEN_POOL_HINT}"
+    else:
+        reason = result.shortfall or f"its status is '{result.manifest.get('status')}'"
+    raise UserError(f"the sweep '{clip(experiment.name)}' did not finish: {reason}", file=result.folder)
+
+
+def refuse_in_a_starting_worker() -> None:
+    """Refuse a sweep that a worker process would start while it imports the script that started the sweep.
+
+    Each worker process imports the script that started its sweep. A script that starts the
+    sweep outside ``if __name__ == "__main__":`` therefore starts it again in every worker, which
+    Python refuses only once the worker tries to start processes of its own; by then the
+    worker's sweep has made its (temporary) folder, which the parent, stopping its dead pool,
+    may kill the worker before removing. This stops it first, with the fix, by the flag
+    :mod:`multiprocessing` itself reads for that refusal (set while a new process imports the
+    parent's main module).
+
+    Raises:
+        UserError: in a worker process that is still importing the parent's script.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise UserError(
+            "a sweep was started while a worker process imported the script that started the sweep: start it "
+            'under `if __name__ == "__main__":` (docs/sweeps.md), or use workers=1'
+        )
+
+
+BROKEN_POOL = "BrokenProcessPool"
+"""How a chunk's error starts when its worker process stopped abruptly."""
+BROKEN_POOL_HINT = (
+    "worker processes stopped abruptly: a script that starts a sweep with more than one worker must start it "
+    'under `if __name__ == "__main__":`, since each worker imports the script (docs/sweeps.md), or use workers=1; '
+    "otherwise a worker may have run out of memory"
+)
+"""What to do when every worker died, in one line: the usual cause is a script without the guard."""
+
+
+@contextlib.contextmanager
+def temporary_sweep(
+    experiment: Experiment,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    chunk_worlds: int | None = None,
+    progress: bool | None = False,
+) -> Iterator[SweepResult]:
+    """Run a whole sweep (:func:`run_complete_sweep`) for the duration of a ``with`` block.
+
+    Code that only needs a sweep's numbers (the joint ranges of the validation patterns, a batch
+    of points from outside tools) reads them inside the block; the folder, written in the
+    system's temporary folder, is removed when the block ends, however it ends, so nothing is
+    left behind. Given ``out``, the sweep goes there instead and stays: an ordinary sweep folder
+    that ``eujsim analyze`` reads.
+
+    Yields:
+        The finished sweep.
+    """
+    refuse_in_a_starting_worker()  # before its temporary folder is made
+    options: dict[str, Any] = {
+        "workers": workers,
+        "executor": executor,
+        "scheduler": scheduler,
+        "chunk_worlds": chunk_worlds,
+        "progress": progress,
+    }
+    if out is not None:
+        yield run_complete_sweep(experiment, out, **options)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"eujsim-{folder_name(experiment.name, 'sweep')[:40]}-") as tmp:
+        try:
+            result = run_complete_sweep(experiment, Path(tmp) / "sweep", **options)
+        except UserError as exc:
+            if exc.file is None or not Path(exc.file).is_relative_to(tmp):
+                raise
+            raise UserError(exc.message, field=exc.field) from None  # the folder is gone once this is read
+        yield result
 
 
 # -- the folder ------------------------------------------------------------------

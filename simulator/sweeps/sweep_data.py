@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.runs.metrics import never_reached
 from simulator.sweeps.sweep import SweepResult
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class SweepData:
     @property
     def never(self) -> int:
         """The quarter a world that never reaches a ``first_above`` level counts as: one past the run."""
-        return self.experiment.scenario.horizon + 1
+        return never_reached(self.experiment.scenario.horizon)
 
     @property
     def metric(self) -> Metric:
