@@ -122,8 +122,8 @@ def test_pinned_variants_are_compared_world_by_world_like_compare(base):
         [st.Variant("as loaded", base), st.Variant("stronger fear", stronger), st.Variant("same", same)]
     ) + st.compare_variants([st.Variant("as loaded", base), st.Variant("seed 7", other_seed)])
     assert first.paired and first.verdict == "material"
-    per_world = (
-        st.simulate_state(stronger).result.series(st.HEADLINE) - st.simulate_state(base).result.series(st.HEADLINE)
+    per_world = st.simulate_state(stronger).result.series(st.HEADLINE) - st.simulate_state(base).result.series(
+        st.HEADLINE
     )
     assert first.final.mean == pytest.approx(per_world[-1].mean())
     assert second.final.mean == 0 and second.verdict == "negligible"

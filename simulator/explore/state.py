@@ -446,15 +446,24 @@ class View:
 
 _CACHE: OrderedDict[str, View] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
+_SIMULATING = threading.Lock()
+"""Held while a state is simulated: two simulations at once would only share the same cores, and the
+callbacks that ask for the same state at once would each run it."""
 
 
 def simulate_state(state: Mapping[str, Any]) -> View:
     """Simulate a state and its no-shock twin (same seed and worlds), or take them from the cache."""
     key = json.dumps(_file_form(state), sort_keys=True)
-    with _CACHE_LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+    with _SIMULATING:  # the page asks for one state from several callbacks at once: simulate it once
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+        return _simulated(state, key)
+
+
+def _simulated(state: Mapping[str, Any], key: str) -> View:
+    """Simulate a state and its twin and keep them in the cache under ``key``."""
     scenario = scenario_of(state)
     started = time.perf_counter()
     result = simulate(scenario, keep_details=False, explained_pair=HEADLINE_PAIR)
