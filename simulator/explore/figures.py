@@ -106,7 +106,11 @@ def shock_shading(view: View, rows: Sequence[int] = (1,)) -> list[dict[str, Any]
     scenario = view.scenario
     shapes = []
     for window in windows(scenario.shocks, scenario.start - 1, float(scenario.horizon)):
-        for k, strength in enumerate(window.strengths):
+        k = 0
+        while k < len(window.strengths):  # quarters of equal strength in a row make one rectangle
+            strength, first = window.strengths[k], k
+            while k < len(window.strengths) and window.strengths[k] == strength:
+                k += 1
             if strength <= 0:
                 continue
             for row in rows:
@@ -116,8 +120,8 @@ def shock_shading(view: View, rows: Sequence[int] = (1,)) -> list[dict[str, Any]
                         "type": "rect",
                         "xref": f"x{axis}",
                         "yref": f"y{axis} domain",
-                        "x0": window.start + k,
-                        "x1": window.start + k + 1,
+                        "x0": window.start + first,
+                        "x1": window.start + k,
                         "y0": 0,
                         "y1": 1,
                         "line": {"width": 0},
@@ -524,7 +528,12 @@ def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDif
         ):
             trace.text = _text(view)
             fig.add_trace(trace, row=2, col=1)
-    fig.update_yaxes(title_text=f"− {variants[0].label}", row=2, col=1)
+    floor = 2 * SMALLEST_INDEX_EFFECT  # zero and the strip around it always show, as on the headline
+    lows = [float(d.difference.low.min()) for d in differences] or [0.0]
+    highs = [float(d.difference.high.max()) for d in differences] or [0.0]
+    low, high = min(*lows, -floor), max(*highs, floor)
+    margin = 0.08 * (high - low)
+    fig.update_yaxes(range=[low - margin, high + margin], title_text=f"minus {variants[0].label}", row=2, col=1)
     title = "Pinned variants: EU–Japan cooperation, and each minus the first (paired by world)"
     return _layout(fig, views[0], title, 520)
 
