@@ -183,8 +183,8 @@ def _controls(calibration: Any) -> list[Any]:
         ),
         html.H2("Parameters"),
         html.P(
-            "The most influential first (docs/sensitivity.md); find any other by name or meaning. The grey "
-            "stretch of a slider is the documented range; beyond it the page warns.",
+            "The most influential first (docs/sensitivity.md); find any other by name or meaning. The two marks "
+            "under a slider are its documented range; beyond them the page warns.",
             className="hint",
         ),
         dcc.Dropdown(id="param-search", options=params, placeholder="Search a parameter…", searchable=True),
