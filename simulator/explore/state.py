@@ -604,9 +604,11 @@ class VariantDifference:
             "unclear": "too noisy to tell at these replicates",
         }
         final = self.final
+        worlds = f"90% of worlds {self.difference.low[-1]:+.3f} to {self.difference.high[-1]:+.3f}"
         return (
-            f"{self.label} − {reference}: {final.mean:+.3f} at the end "
-            f"(95% interval {final.low:+.3f} to {final.high:+.3f}, paired by world): {words[self.verdict or 'unclear']}"
+            f"{self.label} − {reference}: {final.mean:+.3f} at the end, paired by world ({worlds}; "
+            f"the mean's 95% bootstrap interval {final.low:+.3f} to {final.high:+.3f}): "
+            f"{words[self.verdict or 'unclear']}"
         )
 
 
