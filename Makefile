@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_interop.py
+	$(PY) benchmarks/bench_explore.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -527,6 +527,26 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPLORE_INSTALL = "pip install 'eujsim[explore]'"
+"""How to install what ``eujsim explore`` needs (Dash and Plotly)."""
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    missing = [name for name in ("dash", "plotly") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise UserError(f"the explorer needs {' and '.join(missing)}, which are not installed; run {EXPLORE_INSTALL}")
+    from simulator.explore.app import make_app, serve
+
+    app = make_app(args.scenario, seed=args.seed, replicates=args.replicates)
+    print(
+        f"{PROG} explore: serving http://{args.host}:{args.port}/ (open it in a browser; Ctrl+C stops it)", flush=True
+    )
+    serve(app, host=args.host, port=args.port)
+    return 0
+
+
 COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
@@ -538,4 +558,5 @@ COMMANDS = {
     "new": _cmd_new,
     "params": _cmd_params,
     "shocks": _cmd_shocks,
+    "explore": _cmd_explore,
 }

@@ -375,6 +375,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     params.add_argument("--sources", action="store_true", help="show the quoted source sentence or assumption of each")
 
+    explore = sub.add_parser(
+        "explore",
+        help="open an interactive explorer of a scenario in the browser (a local web page)",
+        description=(
+            "Serve a local web page on this machine that simulates a scenario and its no-shock twin as you edit "
+            "it: shocks on a timeline, parameter sliders (the most influential first), pinned variants side by "
+            "side, why a quarter moved, and the edited scenario to download as YAML. The page fetches nothing "
+            "from the internet. It needs the explore extra: pip install 'eujsim[explore]'. Ctrl+C stops it."
+        ),
+    )
+    explore.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file, or a shipped scenario by name (default: us_retrenchment)",
+    )
+    explore.add_argument("--port", type=int, default=8050, help="the local port to serve on (default: 8050)")
+    explore.add_argument(
+        "--host", default="127.0.0.1", help="the address to serve on (default: 127.0.0.1, this machine only)"
+    )
+    explore.add_argument("--seed", type=int, help="base seed, overriding the file's")
+    explore.add_argument(
+        "--replicates", type=int, help="replicates, overriding the file's (100 redraws in about 0.5 s)"
+    )
+
     shocks = sub.add_parser("shocks", help="list the shock kinds a scenario can use")
     shocks.add_argument("kind", nargs="?", help="show one kind in full")
     shocks.add_argument("--shocks", type=Path, help="extra shock library YAML to include")
