@@ -178,3 +178,18 @@ def test_explore_with_a_bad_scenario_fails_before_serving(tmp_path, capsys):
     bad.write_text("name: bad\nhorizon: -1\n")
     assert main(["explore", str(bad)]) == 2
     assert "horizon" in capsys.readouterr().err
+
+
+def test_the_timeline_traces_each_shocks_strength_rising_to_the_top_of_its_row(base):
+    """Row 0 is at the top (the y axis runs downwards): a ramp climbs towards the row's top edge."""
+    pytest.importorskip("plotly", reason="the explorer's figures need the explore extra")
+    from simulator.explore.figures import timeline_figure
+
+    figure = timeline_figure(base, st.simulate_state(base))
+    assert list(figure.layout.yaxis.range) == [0.5, -0.5]  # one shock, row 0 on top
+    (trace,) = [t for t in figure.data if t.mode == "lines"]
+    (shock,) = st.scenario_of(base).shocks  # us_retrenchment: ramp 4, persistent
+    ys = list(trace.y)
+    ramp = ys[: shock.ramp + 1]
+    assert ramp == sorted(ramp, reverse=True), "strength rising: the line climbs, y falls on a downward axis"
+    assert ys[-1] == pytest.approx(-0.4), "full strength is the row's top edge"

@@ -392,7 +392,8 @@ def timeline_figure(state: Mapping[str, Any], view: View, selected: int | None =
         fig.add_trace(
             go.Scatter(
                 x=steps,
-                y=[index - 0.4 + 0.8 * s for s in strengths],
+                # The y axis runs downwards (row 0 at the top), so full strength is the row's top edge.
+                y=[index + 0.4 - 0.8 * s for s in strengths],
                 mode="lines",
                 line={"color": colour, "width": 2, "shape": "hv"},
                 hoverinfo="skip",
