@@ -13,30 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("dash", reason="the explorer needs the explore extra: pip install 'eujsim[explore]'")
 
+from .browser import CHROMIUM_ARGS, chromium, free_port, local_server
 from .conftest import ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""As tests/test_mesa_viz.py launches Chromium (that module needs Solara, this one does not)."""
 
 SERVER_START = 60
 """Seconds the explorer may take to answer (it imports the simulator, Dash and Plotly first)."""
@@ -46,52 +33,21 @@ REPLICATES = 50
 SHOTS = ROOT / "docs" / "img" / "explorer"
 
 
-def chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    pytest.skip(
-        f"no Chromium at {CHROMIUM}: install it (Debian: apt-get install chromium) to drive the explorer in a real "
-        "browser; tests/test_explore_state.py checks its logic without one"
-    )
-
-
-def _free_port() -> int:
-    with contextlib.closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def explorer(folder: Path):
-    port = _free_port()
+    port = free_port()
     log = folder / "explore.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "simulator", "explore", "us_retrenchment", "--port", str(port)]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*command, "--replicates", str(REPLICATES)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder
-        )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"eujsim explore stopped (status {server.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(address, timeout=5).close()
-                break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"eujsim explore did not answer within {SERVER_START} s:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
+    with local_server(
+        [*command, "--replicates", str(REPLICATES)],
+        port=port,
+        log=log,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=folder,
+        name="eujsim explore",
+        start=SERVER_START,
+    ) as address:
         yield address, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
 
 
 def _shot(tab, name: str, selector: str | None = None) -> None:
@@ -134,7 +90,9 @@ def _set_param(tab, path: str, value: str) -> None:
 
 
 def test_the_explorer_in_chromium(tmp_path):
-    executable = chromium()
+    executable = chromium(
+        "drive the explorer in a real browser; tests/test_explore_state.py checks its logic without one"
+    )
     sync_api = pytest.importorskip("playwright.sync_api", reason="the browser check needs playwright (dev extra)")
     with explorer(tmp_path) as (address, log), sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)

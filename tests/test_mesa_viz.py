@@ -13,12 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -33,18 +28,10 @@ from mesa.visualization.solara_viz import split_model_params  # noqa: E402
 from simulator.runs.mesa_model import NAMED_PARAMETERS, MesaModel  # noqa: E402
 from simulator.runs.mesa_viz import COMPONENTS, model_params, page  # noqa: E402
 
+from .browser import CHROMIUM_ARGS, chromium, free_port, local_server  # noqa: E402
 from .conftest import ROOT, python_blocks, run_script  # noqa: E402
 
 APP = ROOT / "docs" / "examples" / "mesa_solara_app.py"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START = 90
 """Seconds the Solara server may take to answer (it imports the simulator, Mesa and Solara first)."""
 CONTROLS = ("scenario", "replicates (worlds)", "base seed", "JPN.deference", "with the scenario's shocks")
@@ -151,24 +138,9 @@ def test_a_model_and_keywords_together_are_refused():
 # -- in a real browser ---------------------------------------------------------------------------
 
 
-def chromium() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    pytest.skip(
-        f"no Chromium at {CHROMIUM}: install it (Debian: apt-get install chromium) to check the SolaraViz page "
-        "in a real browser; the Solara renderer tests above ran without one"
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def solara_server(folder: Path):
-    """``solara run`` on the example app, answering on localhost; yields its address, stops it after."""
+    """``solara run`` on the example app, answering on localhost; yields its address and log, stops it after."""
     port = free_port()
     env = {
         **os.environ,
@@ -178,35 +150,20 @@ def solara_server(folder: Path):
     }
     log = folder / "server.log"
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [*command, "--production", "--no-open"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=folder
-        )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the Solara server stopped (status {server.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(address, timeout=5).close()
-                break
-            except (urllib.error.URLError, OSError):
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the Solara server did not answer within {SERVER_START} s:\n{log.read_text()[-3000:]}")
-                time.sleep(0.3)
+    with local_server(
+        [*command, "--production", "--no-open"],
+        port=port,
+        log=log,
+        env=env,
+        cwd=folder,
+        name="the Solara server",
+        start=SERVER_START,
+    ) as address:
         yield address, log
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=15)
 
 
 def test_chromium_shows_the_controls_and_plots_and_step_and_reset_work(tmp_path):
-    executable = chromium()
+    executable = chromium("check the SolaraViz page in a real browser; the Solara renderer tests above ran without one")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the browser check needs playwright (dev extra)")
     with solara_server(tmp_path) as (address, log), sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)

@@ -21,6 +21,7 @@ from simulator.inputs.shocklib import default_library
 from simulator.reports.report import PNG_SIGNATURE, build_report, parameters_html, png_size, touched_parameters
 from simulator.runs.run_folder import open_run
 
+from .browser import CHROMIUM_ARGS
 from .conftest import SCENARIOS, cli_error, eujsim, make_scenario
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -423,12 +424,7 @@ def headless(executable: str, profile: Path, *args: str) -> subprocess.Completed
     profile.mkdir()
     command = [
         executable,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_ARGS,
         "--no-first-run",
         f"--user-data-dir={profile}",
         *args,

@@ -192,16 +192,7 @@ def headline_figure(view: View) -> go.Figure:
         )
     fig.update_yaxes(range=[0, 1], title_text="cooperation (0–1)", row=1, col=1)
     if difference is not None:
-        fig.add_hrect(
-            y0=-SMALLEST_INDEX_EFFECT,
-            y1=SMALLEST_INDEX_EFFECT,
-            fillcolor=STRIP_COLOUR,
-            line_width=0,
-            layer="below",
-            row=2,
-            col=1,
-        )
-        fig.add_hline(y=0, line={"color": "#333333", "width": 0.8}, row=2, col=1)
+        _zero_and_strip(fig)
         for trace in _band_traces(x, difference, DIFFERENCE_COLOUR, "with − without (each world)", alpha=0.25):
             trace.text = text
             fig.add_trace(trace, row=2, col=1)
@@ -360,6 +351,20 @@ def pairs_figure(view: View) -> go.Figure:
     return fig
 
 
+def _zero_and_strip(fig: go.Figure) -> None:
+    """Zero and the ±0.01 strip of effects too small to matter, under the lower (difference) panel's lines."""
+    fig.add_hrect(
+        y0=-SMALLEST_INDEX_EFFECT,
+        y1=SMALLEST_INDEX_EFFECT,
+        fillcolor=STRIP_COLOUR,
+        line_width=0,
+        layer="below",
+        row=2,
+        col=1,
+    )
+    fig.add_hline(y=0, line={"color": "#333333", "width": 0.8}, row=2, col=1)
+
+
 def timeline_figure(state: Mapping[str, Any], view: View, selected: int | None = None) -> go.Figure:
     """The shocks on the run's quarters, one row each: drag a window sideways to move its onset.
 
@@ -508,16 +513,7 @@ def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDif
             trace.text = _text(view)
             fig.add_trace(trace, row=1, col=1)
     fig.update_yaxes(range=[0, 1], title_text="cooperation (0–1)", row=1, col=1)
-    fig.add_hrect(
-        y0=-SMALLEST_INDEX_EFFECT,
-        y1=SMALLEST_INDEX_EFFECT,
-        fillcolor=STRIP_COLOUR,
-        line_width=0,
-        layer="below",
-        row=2,
-        col=1,
-    )
-    fig.add_hline(y=0, line={"color": "#333333", "width": 0.8}, row=2, col=1)
+    _zero_and_strip(fig)
     for difference, view, colour in zip(differences, views[1:], colours[1:], strict=True):
         for trace in _band_traces(
             view.result.steps[: len(difference.difference.mean)],
