@@ -132,14 +132,20 @@ def shock_shading(view: View, rows: Sequence[int] = (1,)) -> list[dict[str, Any]
     return shapes
 
 
+LEGEND_ROOM = 30
+"""Pixels added above a chart for a legend of two rows under its title."""
+
+
 def _layout(fig: go.Figure, view: View, title: str, height: int) -> go.Figure:
     ticks = quarter_ticks(view)
     fig.update_layout(
-        title={"text": title, "x": 0.01, "font": {"size": 15}},
-        height=height,
+        # The title at the very top and the legend (up to two rows) between it and the plot, so neither
+        # runs over the other however many rows the legend takes.
+        title={"text": title, "x": 0.01, "y": 0.98, "yref": "container", "yanchor": "top", "font": {"size": 15}},
+        height=height + LEGEND_ROOM,
         font=FONT,
         hovermode="x unified",
-        margin={"l": 60, "r": 20, "t": 90, "b": 40},
+        margin={"l": 60, "r": 20, "t": 90 + LEGEND_ROOM, "b": 40},
         plot_bgcolor="white",
         paper_bgcolor="white",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
@@ -325,7 +331,7 @@ def spending_figure(view: View) -> go.Figure:
                 fig.add_trace(trace, row=1, col=column)
     fig.update_layout(shapes=shock_shading(view, rows=(1, 2)))
     fig = _layout(fig, view, "Spending and the US commitment (mean, 90% of worlds)", 400)
-    fig.update_layout(margin={"t": 80})
+    fig.update_layout(legend={"y": 1.12})  # above the two panels' own titles
     return fig
 
 
