@@ -445,7 +445,7 @@ def profile_chunk(worlds: int, top: int) -> None:
         found = [
             (calls, cum)
             for (path, _, name), (_, calls, _, cum, _) in raw.items()
-            if path.endswith(f"simulator/{file}") and name == function
+            if path.endswith(f"/{file}") and "simulator" in path and name == function
         ]
         if found:
             cum = max(c for _, c in found)
