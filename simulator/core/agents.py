@@ -176,14 +176,17 @@ class Actor(mesa.Agent):
             if self.code in model.explained_members:
                 self.terms = terms
             headline = terms[:, :, other] if other is not None else None
+            desire[:, self.index] = 0.0
+            model.next.desire[:, self.index] = desire
         else:
-            total = np.zeros((model.n_worlds, len(ACTORS), len(DOMAINS)))
+            desire = model.next.desire[:, self.index]  # summed in place: a view of this actor's row
+            desire[...] = 0.0
             for _, columns, values in sorted(parts, key=lambda part: part[0]):
-                total[:, columns] += values
-            desire = np.clip(intercept[:, None, None] + total, 0.0, 1.0)
+                desire[:, columns] += values
+            np.add(intercept[:, None, None], desire, out=desire)
+            np.clip(desire, 0.0, 1.0, out=desire)
+            desire[:, self.index] = 0.0
             headline = _dense_terms(parts, model.n_worlds, other) if other is not None else None
-        desire[:, self.index] = 0.0
-        model.next.desire[:, self.index] = desire
         if headline is not None:
             model.next.headline_terms[:, PARTNERS.index(self.code)] = headline
 
