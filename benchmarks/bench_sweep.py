@@ -445,7 +445,7 @@ def profile_chunk(worlds: int, top: int) -> None:
         found = [
             (calls, cum)
             for (path, _, name), (_, calls, _, cum, _) in raw.items()
-            if path.endswith(f"simulator/{file}") and name == function
+            if path.endswith(f"/{file}") and "simulator" in path and name == function
         ]
         if found:
             cum = max(c for _, c in found)
@@ -510,7 +510,9 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.profile:
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         profile_chunk(1000, args.top)
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         return
     levels = args.levels or (5 if args.quick else 10)
     sizes = (
@@ -520,9 +522,11 @@ def main() -> None:
     )
     versions = f"Python {sys.version.split()[0]}, numpy {np.__version__}, mesa {mesa.__version__}"
     print(f"Machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable); {versions}")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     comparison = compare(levels, args.replicates, args.workers)
     runs = scaling(sizes)
     verdicts(comparison, runs)
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -67,6 +67,12 @@ class World(Protocol):
 
 
 TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
+TermPart = tuple[int, int | list[int], np.ndarray]
+"""One desire term toward one or more actors: (index in ``TERM``, actor column(s), values).
+
+Values broadcast to (W, D) for one column and to (W, columns, D) for a list of them."""
+
+
 BURDEN_DEMAND = {"europe": "burden_demand", "indo_pacific": "burden_demand_indo_pacific"}
 """The guarantor's spending demand on each theatre's ally (NATO's for Europe)."""
 _COERCION = ACTIVITIES.index("coercion")
@@ -113,30 +119,39 @@ class Actor(mesa.Agent):
         """Role-specific behaviour (perception, effort, activity)."""
         raise NotImplementedError
 
-    def desire_terms(self) -> np.ndarray:
-        """Signed driver terms (W, terms, actors, D) of desire toward each actor.
+    def term_parts(self) -> list[TermPart]:
+        """The desire terms this actor has this quarter, as (term, column or columns, values) parts.
 
-        Values, capability and rivalry apply toward every other actor; the role adds the
-        rest. The column of the actor itself stays zero.
+        Values, capability and rivalry apply toward every other actor; the role adds the rest.
+        Each (term, column) appears in at most one part, and a (term, column) in no part is
+        zero: most of the (terms, actors) grid is, and keeping the parts lets the desire be
+        summed from the non-zero ones alone (:meth:`choose_cooperation`).
         """
         model = self.model
-        terms = np.zeros((model.n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+        parts: list[TermPart] = []
         others = [j for j in range(len(ACTORS)) if j != self.index]
         pairs = [PAIR_OF[(self.code, ACTORS[j])] for j in others]
         if self.on(Switch.VALUES):
             values = model.structure.values[:, pairs]
-            terms[:, TERM["values"], others] = self.weight("values")[:, :, None] * values[:, :, None]
+            parts.append((TERM["values"], others, self.weight("values")[:, :, None] * values[:, :, None]))
         if self.on(Switch.CAPABILITY):
             capability = model.context.capability[:, others]
-            terms[:, TERM["capability"], others] = self.weight("capability")[:, :, None] * capability[:, :, None]
+            parts.append((TERM["capability"], others, self.weight("capability")[:, :, None] * capability[:, :, None]))
         if self.on(Switch.RIVALRY):
             hostility = model.context.hostility[:, self.index, others]
-            terms[:, TERM["rivalry"], others] = -self.weight("rivalry")[:, :, None] * hostility[:, :, None]
-        self.add_role_terms(terms)
-        return terms
+            parts.append((TERM["rivalry"], others, -self.weight("rivalry")[:, :, None] * hostility[:, :, None]))
+        self.add_role_terms(parts)
+        return parts
 
-    def add_role_terms(self, terms: np.ndarray) -> None:
-        """Role-specific terms, written into the columns of the actors they concern; default none."""
+    def desire_terms(self) -> np.ndarray:
+        """Signed driver terms (W, terms, actors, D) of desire toward each actor.
+
+        The column of the actor itself, and every term a role does not have, stays zero.
+        """
+        return _dense_terms(self.term_parts(), self.model.n_worlds, None)
+
+    def add_role_terms(self, parts: list[TermPart]) -> None:
+        """Append the role-specific terms (each toward the actors it concerns); default none."""
 
     def choose_cooperation(self) -> None:
         """Write desired intensity toward every other actor into the next state.
@@ -144,19 +159,52 @@ class Actor(mesa.Agent):
         The terms kept for attribution and explanations are those that add up to the desire
         before clipping, so under the multiplicative desire option they are its effective terms
         (:func:`~simulator.core.mechanisms.cooperation.desire`).
+
+        In the calibrated (additive) form the desire is the intercept plus the sum of the
+        non-zero terms, added in the order of ``MECHANISMS`` as the sum over the dense
+        (W, terms, actors, D) array adds them, so the numbers are the same bit for bit; only
+        the multiplicative option, and an actor whose terms are kept for :meth:`pair_terms`,
+        build the dense array.
         """
         params = self.model.params
-        desire, terms = cooperation_mech.desire(
-            params["model.desire_intercept"], self.desire_terms(), params["model.desire_multiplicative_share"]
-        )
-        if self.code in self.model.explained_members:
-            self.terms = terms
-        desire[:, self.index] = 0.0
-        self.model.next.desire[:, self.index] = desire
-        if self.code in PARTNERS:
-            side = PARTNERS.index(self.code)
-            other = ACTORS.index(PARTNERS[1 - side])
-            self.model.next.headline_terms[:, side] = terms[:, :, other]
+        model = self.model
+        parts = self.term_parts()
+        intercept, share = params["model.desire_intercept"], params["model.desire_multiplicative_share"]
+        other = ACTORS.index(PARTNERS[1 - PARTNERS.index(self.code)]) if self.code in PARTNERS else None
+        if self.code in model.explained_members or np.any(share > 0):
+            desire, terms = cooperation_mech.desire(intercept, _dense_terms(parts, model.n_worlds, None), share)
+            if self.code in model.explained_members:
+                self.terms = terms
+            headline = terms[:, :, other] if other is not None else None
+            desire[:, self.index] = 0.0
+            model.next.desire[:, self.index] = desire
+        else:
+            desire = model.next.desire[:, self.index]  # summed in place: a view of this actor's row
+            desire[...] = 0.0
+            for _, columns, values in sorted(parts, key=lambda part: part[0]):
+                desire[:, columns] += values
+            np.add(intercept[:, None, None], desire, out=desire)
+            np.clip(desire, 0.0, 1.0, out=desire)
+            desire[:, self.index] = 0.0
+            headline = _dense_terms(parts, model.n_worlds, other) if other is not None else None
+        if headline is not None:
+            model.next.headline_terms[:, PARTNERS.index(self.code)] = headline
+
+
+def _dense_terms(parts: list[TermPart], n_worlds: int, column: int | None) -> np.ndarray:
+    """The parts written into a zero (W, terms, actors, D) array, or only actor ``column``'s (W, terms, D)."""
+    if column is None:
+        terms = np.zeros((n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+        for term, columns, values in parts:
+            terms[:, term, columns] = values
+        return terms
+    terms = np.zeros((n_worlds, N_TERMS, len(DOMAINS)))
+    for term, columns, values in parts:
+        if columns == column:
+            terms[:, term] = values
+        elif isinstance(columns, list) and column in columns:
+            terms[:, term] = values[:, columns.index(column)]
+    return terms
 
 
 class ThreatObserver(Actor):
@@ -188,7 +236,7 @@ class ThreatObserver(Actor):
             model.next.threat[:, o], model.params["model.threat_union_share"]
         )
 
-    def add_role_terms(self, terms: np.ndarray) -> None:
+    def add_role_terms(self, parts: list[TermPart]) -> None:
         """Common threat with fellow observers (the shared reading of the context)."""
         if not self.on(Switch.COMMON_THREAT):
             return
@@ -196,7 +244,7 @@ class ThreatObserver(Actor):
         common = self.model.context.common_threat[:, self.observer_index]
         for o, other in enumerate(OBSERVERS):
             if other != self.code:
-                terms[:, TERM["common_threat"], ACTORS.index(other)] = weight * common[:, o]
+                parts.append((TERM["common_threat"], ACTORS.index(other), weight * common[:, o]))
 
 
 class Partner(ThreatObserver):
@@ -292,9 +340,9 @@ class Partner(ThreatObserver):
             current, target, model.params["model.spending_adjust"], floor
         )
 
-    def add_role_terms(self, terms: np.ndarray) -> None:
+    def add_role_terms(self, parts: list[TermPart]) -> None:
         """Common threat, abandonment/alliance, constraints, exposure and deference."""
-        super().add_role_terms(terms)
+        super().add_role_terms(parts)
         model = self.model
         hardness = model.structure.hardness
         for other in PARTNERS:
@@ -302,29 +350,29 @@ class Partner(ThreatObserver):
                 j = ACTORS.index(other)
                 if self.on(Switch.ABANDONMENT_FEAR):
                     fear = self.abandonment_fear()[:, None]
-                    terms[:, TERM["abandonment_fear"], j] = self.weight("abandonment") * fear
+                    parts.append((TERM["abandonment_fear"], j, self.weight("abandonment") * fear))
                 if self.on(Switch.DEFERENCE):
                     deference = self.param("deference") * self.washington_gap(other)
-                    terms[:, TERM["deference"], j] = -self.weight("deference") * deference[:, None]
+                    parts.append((TERM["deference"], j, -self.weight("deference") * deference[:, None]))
         if self.on(Switch.ALLIANCE_PULL):
             commitment = model.state.commitment[:, self.home_theatre]
-            terms[:, TERM["abandonment_fear"], ACTORS.index(GUARANTOR)] = self.weight("alliance") * commitment[:, None]
+            parts.append(
+                (TERM["abandonment_fear"], ACTORS.index(GUARANTOR), self.weight("alliance") * commitment[:, None])
+            )
         constraint = self.param("constraint")[:, None] * hardness
         if self.on(Switch.INSTABILITY_IN_DESIRE):
             instability = 1.0 - model.state.stability[:, self.partner_index]
             constraint = constraint + instability[:, None] * hardness
-        exposure = -self.weight("exposure") * self.exposure()
         weight = self.weight("constraint")
-        for j, other in enumerate(ACTORS):
-            if other == self.code:
-                continue
-            if other in OBSERVERS:
-                if self.on(Switch.CONSTRAINTS):
-                    terms[:, TERM["constraints"], j] = -weight * self.with_entrapment(constraint, other)
-                if self.on(Switch.EXPOSURE):
-                    terms[:, TERM["exposure"], j] = exposure
-            elif self.on(Switch.CONSTRAINTS):
-                terms[:, TERM["constraints"], j] = -weight * constraint
+        observers = [j for j, other in enumerate(ACTORS) if other in OBSERVERS and other != self.code]
+        if self.on(Switch.CONSTRAINTS):
+            for j in observers:
+                parts.append((TERM["constraints"], j, -weight * self.with_entrapment(constraint, ACTORS[j])))
+            challengers = [ACTORS.index(code) for code in CHALLENGERS]
+            parts.append((TERM["constraints"], challengers, (-weight * constraint)[:, None, :]))
+        if self.on(Switch.EXPOSURE):
+            exposure = -self.weight("exposure") * self.exposure()
+            parts.append((TERM["exposure"], observers, exposure[:, None, :]))
 
     def washington_gap(self, other: str) -> np.ndarray:
         """(W,) how far ``other``'s cooperation with the USA falls below this partner's own.
@@ -407,17 +455,17 @@ class Guarantor(ThreatObserver):
             model.state.commitment, target, model.params["model.commitment_adjust"]
         )
 
-    def add_role_terms(self, terms: np.ndarray) -> None:
+    def add_role_terms(self, parts: list[TermPart]) -> None:
         """Common threat, alliance pull toward committed theatres, friction with free riders."""
-        super().add_role_terms(terms)
+        super().add_role_terms(parts)
         shortfall = self.burden_shortfall() * self.param("burden_sensitivity")[:, None]
         for other in PARTNERS:
             j, theatre = ACTORS.index(other), THEATRES.index(HOME_THEATRE[other])
             if self.on(Switch.ALLIANCE_PULL):
                 commitment = self.model.state.commitment[:, theatre]
-                terms[:, TERM["abandonment_fear"], j] = self.weight("alliance") * commitment[:, None]
+                parts.append((TERM["abandonment_fear"], j, self.weight("alliance") * commitment[:, None]))
             if self.on(Switch.CONSTRAINTS):
-                terms[:, TERM["constraints"], j] = -self.weight("constraint") * shortfall[:, theatre, None]
+                parts.append((TERM["constraints"], j, -self.weight("constraint") * shortfall[:, theatre, None]))
 
 
 class Challenger(Actor):
@@ -461,7 +509,7 @@ class Challenger(Actor):
         model.next.activity[:, k] = new
         model.next.episodes[:, k] = episodes
 
-    def add_role_terms(self, terms: np.ndarray) -> None:
+    def add_role_terms(self, parts: list[TermPart]) -> None:
         """Alignment with fellow challengers against the containment both read.
 
         The shared threat is the lower of the two readings, as for the observers' common threat:
@@ -476,8 +524,12 @@ class Challenger(Actor):
         for m, other in enumerate(CHALLENGERS):
             if other != self.code:
                 shared = np.minimum(contained[:, self.challenger_index], contained[:, m])
-                terms[:, TERM["common_threat"], ACTORS.index(other)] = (
-                    weight * shared[:, None] * self.model.structure.hardness
+                parts.append(
+                    (
+                        TERM["common_threat"],
+                        ACTORS.index(other),
+                        weight * shared[:, None] * self.model.structure.hardness,
+                    )
                 )
 
 

@@ -6,7 +6,7 @@ reading of the world, whatever order Mesa activates them in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import combinations
 
 import numpy as np
@@ -53,6 +53,10 @@ class Context:
     common_threat: np.ndarray
     capability: np.ndarray
     hostility: np.ndarray
+
+    def take(self, worlds: np.ndarray) -> Context:
+        """The readings of the given worlds, in that order (see :meth:`WorldState.take`)."""
+        return Context(**{f.name: np.take(getattr(self, f.name), worlds, axis=0) for f in fields(self)})
 
     @classmethod
     def read(cls, state: WorldState, structure: Structure, params: dict[str, np.ndarray]) -> Context:

@@ -29,7 +29,7 @@ from simulator.core.agents import ROLE_CLASSES, Actor
 from simulator.core.context import Context
 from simulator.core.mechanisms.cooperation import attribute, realise
 from simulator.core.mechanisms.threat import direct_threat, overall_threat
-from simulator.core.parameters import Structure, world_parameters
+from simulator.core.parameters import Structure, distinct_worlds, world_parameters
 from simulator.core.randomness import predraw
 from simulator.core.shocks import ShockSchedule
 from simulator.core.state import PairTerms, WorldState
@@ -106,45 +106,83 @@ class StrategicModel(mesa.Model):
         self.stochastic = False
         self.year = quarter_year(scenario.start - 1)  # spin-up settles at the step-0 quarter
         self.actors: dict[str, Actor] = {code: ROLE_CLASSES[code](self, code) for code in ACTORS}
-        self.state = self._initial_state()
+        self.context: Context | None = None
+        self.state = self._spin_up()
         self.next = self.state
-        self._spin_up()
         self._start_politics()
         self.contributions = np.zeros((self.n_worlds, len(MECHANISMS), len(DOMAINS)))
         """(W, drivers, D) contributions to the last step's change in EU–JPN cooperation."""
 
     # -- set-up ---------------------------------------------------------------
 
-    def _initial_state(self) -> WorldState:
-        """A rough starting point that the spin-up then brings to equilibrium."""
-        s = self._base_structure
-        state = WorldState.empty(self.n_worlds)
+    def _initial_state(self, params: dict[str, np.ndarray], structure: Structure) -> WorldState:
+        """A rough starting point that the spin-up then brings to equilibrium (one row per world of ``params``)."""
+        s = structure
+        state = WorldState.empty(s.hardness.shape[0])
         state.activity[:] = s.assertiveness
         for o in range(s.salience.shape[1]):
             state.threat[:, o] = direct_threat(s.salience[:, o], s.power, s.assertiveness)
-        state.overall_threat[:] = overall_threat(state.threat, self.base_params["model.threat_union_share"])
-        state.commitment[:] = np.stack([self.base_params[f"USA.commitment_{t}"] for t in THEATRES], axis=1)
+        state.overall_threat[:] = overall_threat(state.threat, params["model.threat_union_share"])
+        state.commitment[:] = np.stack([params[f"USA.commitment_{t}"] for t in THEATRES], axis=1)
         for p, code in enumerate(PARTNERS):
-            state.spending[:, p] = self.base_params[f"{code}.spending_base"]
-            state.stability[:, p] = self.base_params[f"{code}.stability"]
+            state.spending[:, p] = params[f"{code}.spending_base"]
+            state.stability[:, p] = params[f"{code}.stability"]
         state.coop[:] = s.agreement_floor
         return state
 
-    def _spin_up(self) -> None:
+    def _spin_up(self) -> WorldState:
         """Settle the state to the parameters: deterministic quarters, no shocks, no attribution.
 
         The calendar is frozen at the quarter before ``start`` (the step-0 label), so
         Japan's enacted spending path in step 0 is that quarter's value.
 
+        The spin-up reads nothing but a world's base parameters (with the structure built from
+        them), the model-wide calendar quarter and ablation switches: no shocks, no random
+        draws (docs/ODD.md §3.3). Every replicate of a parameter point therefore settles to the
+        same state, so the quarters run once per distinct parameter row
+        (:func:`~simulator.core.parameters.distinct_worlds`) and each world takes its row's
+        state. Each row is computed by the same element-wise operations as in a batch of all
+        worlds, so the result is bit-identical to spinning up every world
+        (``tests/test_spin_up.py``); a sweep of R replicates per point does 1/R of the work,
+        and an ensemble, whose worlds all differ, does all of it.
+
+        Returns:
+            The settled state of every world; ``self.params``, ``self.structure``,
+            ``self.context`` and the explained members' desire terms are left as the last
+            spin-up quarter set them, for every world.
+        """
+        first, inverse = distinct_worlds(self.base_params, self.n_worlds)
+        if len(first) == self.n_worlds:
+            return self._settle(self.base_params, self._base_structure)
+        params = {path: values[first] for path, values in self.base_params.items()}
+        n_worlds, self.n_worlds = self.n_worlds, len(first)
+        try:  # the agents size their arrays by n_worlds
+            state = self._settle(params, Structure.from_parameters(params, len(first)))
+        finally:
+            self.n_worlds = n_worlds
+        self.params, self.structure = self.base_params, self._base_structure
+        if self.context is not None:
+            self.context = self.context.take(inverse)
+        for code in self.explained_members:
+            actor = self.actors[code]
+            if actor.terms is not None:
+                actor.terms = np.take(actor.terms, inverse, axis=0)
+        return state.take(inverse)
+
+    def _settle(self, params: dict[str, np.ndarray], structure: Structure) -> WorldState:
+        """Run the spin-up quarters for the worlds of ``params`` (``self.n_worlds`` of them).
+
         Worlds may differ in ``model.spinup_quarters``; each stops at its own count.
         """
-        quarters = self.base_params["model.spinup_quarters"].round().astype(int)
+        self.state = self._initial_state(params, structure)
+        quarters = params["model.spinup_quarters"].round().astype(int)
         for count in range(int(quarters.max(initial=0))):
             previous = self.state
-            self._advance(self.base_params, self._base_structure)
+            self._advance(params, structure)
             running = count < quarters
             if not running.all():
                 self.state = self.state.where(running, previous)
+        return self.state
 
     def _start_politics(self) -> None:
         """Start each partner's stability at most at ``<i>.stability_start``.

@@ -54,6 +54,43 @@ def world_parameters(
     return params
 
 
+def distinct_worlds(params: Mapping[str, FloatArray], n_worlds: int) -> tuple[np.ndarray, np.ndarray]:
+    """The worlds whose parameter rows differ, and for every world the distinct row it has.
+
+    The spin-up is a deterministic function of a world's parameters (docs/ODD.md §3.3), so
+    replicates of one parameter point settle to the same state; finding the distinct rows lets
+    the model compute each settled state once. Rows are compared bit for bit, not with ``==``,
+    so that ``0.0`` and ``-0.0`` (or two NaNs of different payload) count as different rows: a
+    world is only ever given the settled state of a row whose every bit it shares.
+
+    Args:
+        params: Per-world parameter arrays, each of shape ``(n_worlds,)``.
+        n_worlds: Number of worlds.
+
+    Returns:
+        ``first`` (U,): the first world of each distinct row, in order of appearance, and
+        ``inverse`` (W,): the position in ``first`` of each world's row, so that
+        ``first[inverse[w]]`` is a world with exactly the parameters of world ``w``.
+    """
+    every = np.arange(n_worlds)
+    if n_worlds <= 1:
+        return every, every
+    columns = []
+    for values in params.values():
+        bits = np.ascontiguousarray(values).reshape(n_worlds, -1).view(np.uint8)
+        if (bits != bits[:1]).any():  # parameters equal in every world cannot tell rows apart
+            columns.append(bits)
+    if not columns:
+        return every[:1], np.zeros(n_worlds, dtype=np.intp)
+    rows = np.ascontiguousarray(np.concatenate(columns, axis=1))
+    keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # number the rows by first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()]
+
+
 def _grid(params: Mapping[str, FloatArray], n_worlds: int, rows: tuple, cols: tuple, pattern: str) -> FloatArray:
     """Stack ``pattern.format(row=, col=)`` parameters into (W, rows, cols); missing ones are 0."""
     out = np.zeros((n_worlds, len(rows), len(cols)))

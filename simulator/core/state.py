@@ -84,6 +84,14 @@ class WorldState:
         """Independent copy (the next-quarter buffer starts as one)."""
         return WorldState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def take(self, worlds: np.ndarray) -> WorldState:
+        """The state of the given worlds, in that order (a world may appear more than once).
+
+        The model spins up each distinct parameter row once and hands every world the
+        settled state of its row this way (docs/ODD.md §3.3).
+        """
+        return WorldState(**{f.name: np.take(getattr(self, f.name), worlds, axis=0) for f in fields(self)})
+
     def where(self, mask: np.ndarray, other: WorldState) -> WorldState:
         """This state in worlds where ``mask`` is True, ``other`` elsewhere."""
         out = {}

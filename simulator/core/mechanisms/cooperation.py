@@ -179,10 +179,16 @@ def realise(
         target = blend(target, 0.5 * (desire_first + desire_second), mean_share)
         first_weight = blend(first_weight, 0.5, mean_share)
     rising = target > coop
-    base_rate = np.where(rising, rise_rate[:, None, None], decay_rate[:, None, None])
-    rate = np.where(rising, base_rate, base_rate * (1.0 - brake[:, None, None] * agreement[:, :, None]))
-    moved = coop + rate * (target - coop)
-    new = np.clip(np.maximum(moved, floor), 0.0, 1.0)
+    rise, decay = rise_rate[:, None, None], decay_rate[:, None, None]
+    base_rate = np.where(rising, rise, decay)
+    # The slowed decay depends on the pair only, so it is computed per pair and spread over the
+    # domains by np.where: the same products as slowing every (pair, domain) rate, 1/D of them.
+    rate = np.where(rising, rise, decay * (1.0 - brake[:, None, None] * agreement[:, :, None]))
+    moved = target - coop
+    moved *= rate
+    moved += coop  # coop + rate * (target - coop), without two temporaries
+    new = np.maximum(moved, floor)
+    np.clip(new, 0.0, 1.0, out=new)
     return Realisation(
         coop=new,
         target=target,
