@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_interop.py
 	$(PY) benchmarks/bench_explore.py
+	$(PY) benchmarks/bench_limit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -18,7 +18,7 @@ from simulator.moved import OLD_PATHS
 
 from .conftest import ROOT
 
-HEAVY = ("mesa", "pandas", "scipy", "SALib", "matplotlib", "pyarrow", "dask", "networkx")
+HEAVY = ("mesa", "pandas", "scipy", "SALib", "matplotlib", "pyarrow", "dask", "networkx", "numba")
 """Libraries a quick command must not import: each costs a tenth of a second or more."""
 
 
