@@ -60,7 +60,7 @@ def require_fused(field: str = "engine") -> None:
 
 def fused_refusal(model: StrategicModel) -> str | None:
     """Why the fused kernel cannot run ``model`` (its own words), or None if it can."""
-    from simulator.core.fused import check_supported
+    from simulator.core.fused_coverage import check_supported
 
     try:
         check_supported(model)

@@ -125,7 +125,7 @@ def check_engine(experiment: Experiment) -> None:
     if experiment.engine != "fused":
         return
     require_fused()
-    from simulator.core.fused import STRUCTURAL_OPTIONS
+    from simulator.core.fused_coverage import STRUCTURAL_OPTIONS
 
     file = experiment.source
     varied = next((f.name for f in experiment.factors if f.name in STRUCTURAL_OPTIONS), None)
