@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,3 +147,33 @@ def test_eujsim_sweep_without_numba_exits_2_with_one_line(monkeypatch, tmp_path,
     assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.endswith("fused needs numba, which is not installed: pip install 'eujsim[fast]'")
     assert not (tmp_path / "s").exists()
+
+
+@needs_numba
+def test_resuming_on_the_other_engine_names_the_engine_it_was_swept_with(tmp_path):
+    experiment = experiment_from_dict(small_experiment())
+    folder = tmp_path / "s"
+    first = run_sweep(experiment, folder, workers=1, chunk_worlds=3, progress=False, engine="fused")
+    assert first.complete
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["status"] = "interrupted"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match="was swept with engine fused, not numpy: resume it with --engine fused"):
+        run_sweep(experiment, folder, workers=1, resume=True, progress=False)
+    resumed = run_sweep(experiment, folder, workers=1, resume=True, progress=False, engine="fused")
+    assert resumed.complete and resumed.manifest["engine"] == "fused"
+
+
+def test_asking_whether_the_kernel_covers_an_experiment_does_not_import_numba():
+    """The sweep's own process asks before any work; only the workers that run the kernel pay for numba."""
+    code = (
+        "import sys\n"
+        "from simulator.sweeps.chunks import check_engine\n"
+        "from simulator.sweeps.experiment import experiment_from_dict\n"
+        "from tests.test_sweep import small_experiment\n"
+        "check_engine(experiment_from_dict(small_experiment(engine='fused')))\n"
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
