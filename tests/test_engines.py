@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,11 @@ from simulator.base.errors import UserError
 from simulator.cli.main import main
 from simulator.core import engines
 from simulator.sweeps import choices
+from simulator.sweeps.chunks import simulate_chunk
+from simulator.sweeps.designs import design
 from simulator.sweeps.experiment import experiment_from_dict
 from simulator.sweeps.sweep import run_sweep
+from simulator.sweeps.sweep_size import FUSED_PROCESS_BYTES, chunk_memory, estimate_sweep, recorded_series
 
 from .test_sweep import small_experiment, write_experiment
 
@@ -177,3 +181,24 @@ def test_asking_whether_the_kernel_covers_an_experiment_does_not_import_numba():
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+@needs_numba
+def test_the_size_estimate_covers_a_fused_chunk_and_each_process_compiling_the_kernel():
+    numpy_experiment = experiment_from_dict(small_experiment(replicates=200))
+    fused_experiment = experiment_from_dict(small_experiment(replicates=200, engine="fused"))
+    points = design(fused_experiment).iloc[:2].reset_index(drop=True)
+    simulate_chunk(fused_experiment, points)  # compile outside the measurement, as a worker's first chunk does
+    tracemalloc.start()
+    try:
+        simulate_chunk(fused_experiment, points)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    horizon, series = fused_experiment.scenario.horizon, recorded_series(fused_experiment)
+    estimate = chunk_memory(400, horizon, series, "fused")
+    assert peak <= estimate <= 1.5 * peak, (peak, estimate)
+    assert estimate > chunk_memory(400, horizon, series)
+    plain = estimate_sweep(numpy_experiment, workers=2, chunk_worlds=400)
+    fused = estimate_sweep(fused_experiment, workers=2, chunk_worlds=400)
+    assert fused.worker_bytes - plain.worker_bytes >= FUSED_PROCESS_BYTES
