@@ -202,3 +202,15 @@ def test_the_size_estimate_covers_a_fused_chunk_and_each_process_compiling_the_k
     plain = estimate_sweep(numpy_experiment, workers=2, chunk_worlds=400)
     fused = estimate_sweep(fused_experiment, workers=2, chunk_worlds=400)
     assert fused.worker_bytes - plain.worker_bytes >= FUSED_PROCESS_BYTES
+
+
+@needs_numba
+def test_fused_sweep_on_a_loopback_dask_cluster_is_identical_to_the_local_one(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed (pip install 'eujsim[dask]')")
+    experiment = experiment_from_dict(varied_experiment(engine="fused"))
+    local = run_sweep(experiment, tmp_path / "local", workers=1, progress=False)
+    dask = run_sweep(experiment, tmp_path / "dask", workers=2, executor="dask", chunk_worlds=4, progress=False)
+    assert dask.complete, dask.failures
+    assert dask.manifest["executor"] == "dask" and dask.manifest["engine"] == "fused"
+    pd.testing.assert_frame_equal(local.worlds(), dask.worlds(), check_exact=True)
+    pd.testing.assert_frame_equal(local.quarters(), dask.quarters(), check_exact=True)
