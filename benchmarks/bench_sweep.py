@@ -15,7 +15,9 @@ Measures, in one invocation on this machine:
   (and the peak of their summed PSS, which counts shared pages once, read once a second).
 
 It ends with a table of the targets and whether each was met. ``--quick`` runs a
-smaller comparison and skips 100,000 worlds; ``--profile`` instead profiles one
+smaller comparison and skips 100,000 worlds; ``--engine fused`` runs the scaling curve's sweeps
+on the compiled engine (``eujsim sweep --engine fused``) and ``--scaling-only`` skips the
+comparison with ``mesa.batch_run``, to time one engine's curve by itself; ``--profile`` instead profiles one
 1,000-world chunk in this process and prints where its time goes.
 """
 
@@ -315,8 +317,8 @@ class ScalingRun:
     samples: int
 
 
-def scaling_run(worlds: int, tmp: Path) -> ScalingRun:
-    """Run `eujsim sweep` for ``worlds`` worlds (LHS, 10 replicates per point) as a subprocess."""
+def scaling_run(worlds: int, tmp: Path, engine: str = "numpy") -> ScalingRun:
+    """Run `eujsim sweep` for ``worlds`` worlds (LHS, 10 replicates per point) as a subprocess, on ``engine``."""
     if worlds % SCALING_REPLICATES:
         raise SystemExit(f"--sizes: {worlds} is not a multiple of {SCALING_REPLICATES} replicates")
     spec = {
@@ -340,6 +342,8 @@ def scaling_run(worlds: int, tmp: Path) -> ScalingRun:
         "--no-analysis",
         "--progress",
         "log",
+        "--engine",
+        engine,
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -355,14 +359,17 @@ def scaling_run(worlds: int, tmp: Path) -> ScalingRun:
     return ScalingRun(worlds, seconds, sampler.peak_rss, sampler.peak_pss, sampler.peak_processes, sampler.samples)
 
 
-def scaling(sizes: list[int]) -> list[ScalingRun]:
-    """The scaling curve, one subprocess per size."""
-    print(f"\nScaling: eujsim sweep (LHS, {SCALING_REPLICATES} replicates per point, 40 quarters), one process each")
+def scaling(sizes: list[int], engine: str = "numpy") -> list[ScalingRun]:
+    """The scaling curve, one subprocess per size, on ``engine``."""
+    print(
+        f"\nScaling: eujsim sweep --engine {engine} (LHS, {SCALING_REPLICATES} replicates per point, 40 quarters), "
+        "one process each"
+    )
     print(f"{'worlds':>9}{'wall (s)':>10}{'worlds/s':>10}{'peak RSS (MB)':>15}{'peak PSS (MB)':>15}{'processes':>11}")
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench_scaling_") as tmp:
         for worlds in sizes:
-            run = scaling_run(worlds, Path(tmp))
+            run = scaling_run(worlds, Path(tmp), engine)
             runs.append(run)
             print(
                 f"{run.worlds:>9,}{run.seconds:>10.2f}{run.worlds / run.seconds:>10.0f}"
@@ -375,14 +382,18 @@ def scaling(sizes: list[int]) -> list[ScalingRun]:
 # -- targets and profile ------------------------------------------------------------------
 
 
-def verdicts(comparison: dict[str, float], runs: list[ScalingRun]) -> None:
-    """The targets, the measured figures and PASS/MISS (or not measured)."""
+def verdicts(comparison: dict[str, float] | None, runs: list[ScalingRun]) -> None:
+    """The targets, the measured figures and PASS/MISS (or not measured; no comparison with ``--scaling-only``)."""
     by_size = {r.worlds: r for r in runs}
     ten, hundred = by_size.get(10_000), by_size.get(100_000)
-    ratio, split = comparison["ratio"], comparison["split_ratio"]
-    rows = [
-        ("(a) run_sweep / (b) mesa.batch_run", f">= {TARGET_RATIO:.0f}x", f"{ratio:.1f}x", ratio >= TARGET_RATIO),
-        ("(a') all-cores run_sweep / (b)", f">= {TARGET_RATIO:.0f}x", f"{split:.1f}x", split >= TARGET_RATIO),
+    rows: list[tuple[str, str, Any, Any]] = []
+    if comparison is not None:
+        ratio, split = comparison["ratio"], comparison["split_ratio"]
+        rows += [
+            ("(a) run_sweep / (b) mesa.batch_run", f">= {TARGET_RATIO:.0f}x", f"{ratio:.1f}x", ratio >= TARGET_RATIO),
+            ("(a') all-cores run_sweep / (b)", f">= {TARGET_RATIO:.0f}x", f"{split:.1f}x", split >= TARGET_RATIO),
+        ]
+    rows += [
         (
             "10,000 worlds x 40 quarters, wall",
             f"<= {TARGET_10K_SECONDS:.0f} s",
@@ -406,7 +417,7 @@ def verdicts(comparison: dict[str, float], runs: list[ScalingRun]) -> None:
     for name, wanted, measured, ok in rows:
         verdict = "not measured" if measured is None else "PASS" if ok else "MISS"
         print(f"{name:<40}{wanted:>12}{measured or '-':>12}  {verdict}")
-    if comparison["worlds"] < FULL_COMPARISON_WORLDS:
+    if comparison is not None and comparison["worlds"] < FULL_COMPARISON_WORLDS:
         print(
             f"note: a {comparison['worlds']:.0f}-world comparison is mostly process start-up; the ratio target "
             f"is judged on the full run ({FULL_COMPARISON_WORLDS} worlds)"
@@ -495,6 +506,16 @@ def profile_chunk(worlds: int, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def _commit() -> str:
+    """The checked-out commit (and whether the tree has changes), so a figure says what it measured."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 50-world comparison and 1k/10k worlds only")
@@ -505,6 +526,10 @@ def main() -> None:
         help="comma-separated world counts of the scaling curve (default 1000,10000,100000; quick 1000,10000)",
     )
     parser.add_argument("--workers", type=int, default=default_workers(), help="processes for (a) and (b)")
+    parser.add_argument(
+        "--engine", choices=("numpy", "fused"), default="numpy", help="what runs the scaling curve's quarters"
+    )
+    parser.add_argument("--scaling-only", action="store_true", help="skip the comparison with mesa.batch_run")
     parser.add_argument("--profile", action="store_true", help="only profile one 1,000-world chunk")
     parser.add_argument("--top", type=int, default=25, help="functions listed by --profile")
     args = parser.parse_args()
@@ -523,8 +548,9 @@ def main() -> None:
     versions = f"Python {sys.version.split()[0]}, numpy {np.__version__}, mesa {mesa.__version__}"
     print(f"Machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable); {versions}")
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    comparison = compare(levels, args.replicates, args.workers)
-    runs = scaling(sizes)
+    print(f"commit: {_commit()}")
+    comparison = None if args.scaling_only else compare(levels, args.replicates, args.workers)
+    runs = scaling(sizes, args.engine)
     verdicts(comparison, runs)
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 

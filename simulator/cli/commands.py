@@ -358,9 +358,16 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.sweeps.designs import design_size
     from simulator.sweeps.experiment import load_experiment
-    from simulator.sweeps.sweep import WORLDS_FILE, SweepInterruptedError, check_sweep, run_sweep, summary_line
+    from simulator.sweeps.sweep import (
+        WORLDS_FILE,
+        SweepInterruptedError,
+        check_sweep,
+        run_sweep,
+        summary_line,
+        with_engine,
+    )
 
-    experiment = load_experiment(args.experiment)
+    experiment = with_engine(load_experiment(args.experiment), args.engine)
     progress = {"auto": None, "bar": True, "log": False}[args.progress]
     check_sweep(  # refuses before the line below; run_sweep chooses the folder again, as it may renumber it
         experiment,
@@ -376,7 +383,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
-        f"({experiment.scenario.period}), seed {experiment.seed}",
+        f"({experiment.scenario.period}), seed {experiment.seed}"
+        + (f", engine {experiment.engine}" if experiment.engine != "numpy" else ""),
         flush=True,
     )
     try:

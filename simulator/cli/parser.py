@@ -14,7 +14,7 @@ from typing import NoReturn
 
 from simulator.base.errors import clip
 from simulator.presentation.formats import DEFAULT_FORMATS, PLOT_FORMATS, parse_formats
-from simulator.sweeps.choices import EXECUTORS
+from simulator.sweeps.choices import ENGINES, EXECUTORS
 
 PROG = "eujsim"
 EXPLAINED = "coop_EU_JPN"
@@ -160,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="worlds per chunk, rounded to whole points (default: balanced over workers, at most 2000)",
+    )
+    sweep.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="what runs the quarters: numpy (the reference) or fused, the compiled kernel, several times faster "
+        "and equal to about 1e-15 (needs `pip install 'eujsim[fast]'`; default: the experiment's engine key, "
+        "else numpy); recorded in the manifest",
     )
     sweep.add_argument("--no-analysis", action="store_true", help="skip plots and indices (run `eujsim analyze` later)")
     _add_format_option(sweep, "; the plots of the analysis that follows the sweep")

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.base.calendar import quarter_label
+from simulator.base.errors import UserError
+from simulator.core.engines import fused_refusal, require_fused, simulate_series
 from simulator.core.model import StrategicModel
-from simulator.core.recorder import Recorder
 from simulator.sweeps.experiment import Experiment
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -109,11 +110,46 @@ def world_overrides(
     return parameter_overrides, shock_overrides
 
 
+def check_engine(experiment: Experiment) -> None:
+    """Refuse the fused engine, before any work, where it could not run every chunk.
+
+    numba must be installed, no factor may vary a structural option the kernel does not
+    implement, and the base scenario (its parameters, ``set`` values and shocks) must be one the
+    kernel covers: a one-world model of it is built and asked. Without this check each chunk
+    would fail on its own, after the sweep's folder and workers were set up. The NumPy engine
+    runs everything, so it is not checked.
+
+    Raises:
+        UserError: one line naming the cause and the fix.
+    """
+    if experiment.engine != "fused":
+        return
+    require_fused()
+    from simulator.core.fused_coverage import STRUCTURAL_OPTIONS
+
+    file = experiment.source
+    varied = next((f.name for f in experiment.factors if f.name in STRUCTURAL_OPTIONS), None)
+    if varied is not None:
+        raise UserError(
+            f"fused covers the calibration's default structure only, and this experiment varies {varied}: "
+            "use engine numpy, or hold it at 0",
+            file=file,
+            field="engine",
+        )
+    model = StrategicModel(experiment.scenario.with_overrides(seed=experiment.seed), replicates=np.arange(1))
+    refusal = fused_refusal(model)
+    if refusal is not None:
+        raise UserError(f"fused cannot run this experiment: {refusal}; use engine numpy", file=file, field="engine")
+
+
 def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0) -> ChunkResult:
     """Simulate every replicate of the given points (rows of the design) in one model.
 
+    The quarters run on the experiment's engine (:mod:`simulator.core.engines`); a world's
+    numbers do not depend on the chunk on either engine.
+
     Args:
-        experiment: The experiment (scenario, factors, metrics, series, seed).
+        experiment: The experiment (scenario, factors, metrics, series, seed, engine).
         points: Consecutive rows of :func:`simulator.sweeps.designs.design`.
         chunk: The chunk's index, carried into the result.
     """
@@ -129,11 +165,7 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
         shock_overrides=shock_overrides,
     )
     needed = list(dict.fromkeys([*experiment.series, *(m.series for m in experiment.metrics)]))
-    recorder = Recorder(model.n_worlds, scenario.horizon, keep_details=False, columns=needed)
-    recorder.record(0, model.state)
-    for step in range(1, scenario.horizon + 1):
-        model.step()
-        recorder.record(step, model.state)
+    values = simulate_series(model, experiment.engine, needed)
 
     columns: dict[str, np.ndarray] = {
         "point": np.repeat(point_ids, replicates).astype(np.int64),
@@ -142,14 +174,14 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
     for factor in experiment.factors:
         columns[factor.name] = np.repeat(points[factor.name].to_numpy(dtype=float), replicates)
     for metric in experiment.metrics:
-        columns[metric.name] = metric.compute(recorder.values[:, needed.index(metric.series), :])
+        columns[metric.name] = metric.compute(values[:, needed.index(metric.series), :])
     worlds = pd.DataFrame(columns)
-    quarters = _quarter_statistics(experiment, recorder, needed, point_ids)
+    quarters = _quarter_statistics(experiment, values, needed, point_ids)
     return ChunkResult(chunk, worlds, quarters)
 
 
 def _quarter_statistics(
-    experiment: Experiment, recorder: Recorder, needed: list[str], point_ids: np.ndarray
+    experiment: Experiment, recorded: np.ndarray, needed: list[str], point_ids: np.ndarray
 ) -> pd.DataFrame:
     """Mean, standard deviation and quantiles over each point's replicates, per quarter and series."""
     scenario = experiment.scenario
@@ -158,7 +190,7 @@ def _quarter_statistics(
     labels = np.array([quarter_label(scenario.start - 1 + s) for s in range(steps)])
     frames = []
     for series in experiment.series:
-        values = recorder.values[:, needed.index(series), :].reshape(steps, n_points, experiment.replicates)
+        values = recorded[:, needed.index(series), :].reshape(steps, n_points, experiment.replicates)
         stats = {
             "mean": values.mean(axis=2),
             "sd": values.std(axis=2, ddof=1) if experiment.replicates > 1 else np.zeros((steps, n_points)),

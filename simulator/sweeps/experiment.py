@@ -29,6 +29,7 @@ from simulator.base.errors import UserError, clip, clip_path, near_miss
 from simulator.base.names import DESCRIPTION_LIMIT, NAME_LIMIT, Description, Name, name_from_file
 from simulator.base.schema_errors import schema_error
 from simulator.base.yamlio import LoadedYaml, dump_yaml, read_yaml
+from simulator.core.engines import DEFAULT_ENGINE, ENGINES
 from simulator.core.recorder import column_names
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.documented_ranges import OutsideRange, outside_fixed, outside_swept
@@ -96,6 +97,7 @@ class ExperimentSpec(BaseModel):
     metrics: list[str] = Field(default_factory=lambda: list(DEFAULT_METRICS))
     series: list[str] | None = None
     analysis: AnalysisSpec = Field(default_factory=AnalysisSpec)
+    engine: str = DEFAULT_ENGINE
 
 
 _HINTS = {
@@ -114,6 +116,7 @@ _HINTS = {
     "values": "a list of numbers (quarters for a shock's at)",
     "metrics": "a list such as [coop_EU_JPN:final, coop_EU_JPN:first_above@0.55]",
     "exclude": "a list of parameter paths left out of `parameters: all`",
+    "engine": f"one of {', '.join(ENGINES)}",
 }
 
 
@@ -204,6 +207,9 @@ class Experiment:
         analysis_metric: The metric plots and sensitivity indices show first.
         colour_by: The factor that colours the cooperation envelopes.
         phase: Phase-diagram settings, when there are two factors to put on its axes.
+        engine: What runs the quarters (:mod:`simulator.core.engines`): ``numpy``, the reference, or
+            ``fused``, the compiled kernel; the two agree to about 1e-15, not bit for bit, so it is
+            part of what decides the numbers.
         source: The file it was read from, if any.
     """
 
@@ -222,6 +228,7 @@ class Experiment:
     analysis_metric: str
     colour_by: str
     phase: PhaseDiagram | None
+    engine: str = DEFAULT_ENGINE
     source: str | None = field(default=None, compare=False)
 
     @property
@@ -276,6 +283,8 @@ class Experiment:
             if self.phase.boundary is not None:
                 analysis["phase"]["boundary"] = self.phase.boundary
         data["analysis"] = analysis
+        if self.engine != DEFAULT_ENGINE:  # absent for the reference, so older sweeps keep their fingerprints
+            data["engine"] = self.engine
         return data
 
     def to_yaml(self) -> str:
@@ -386,6 +395,9 @@ def parse_experiment(
             "colour_by",
         )
     phase = _phase(spec, factor_names, names, analysis_metric, fail)
+    if spec.engine not in ENGINES:
+        raise fail(f"'{clip(spec.engine)}' is not an engine: use one of {', '.join(ENGINES)}", "engine")
+    engine = spec.engine
     return Experiment(
         name=spec.name or name_from_file(default_name, "experiment", file),
         description=" ".join(spec.description.split()),
@@ -402,6 +414,7 @@ def parse_experiment(
         analysis_metric=analysis_metric,
         colour_by=colour_by,
         phase=phase,
+        engine=engine,
         source=file,
     )
 

@@ -59,6 +59,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import IncompleteSweepWarning, UserError, clip
 from simulator.base.paths import not_found
 from simulator.base.progress import Progress
+from simulator.core.engines import check_engine_name
 from simulator.inputs.documented_ranges import MANIFEST_KEY
 from simulator.inputs.files import is_experiment_file
 from simulator.runs.manifest import environment, now_utc, package_version
@@ -74,7 +75,14 @@ from simulator.storage.output import (
     write_text_atomically,
 )
 from simulator.storage.ownership import KIND_NAMES, folder_kind, is_temporary
-from simulator.sweeps.chunks import Chunk, ChunkResult, default_chunk_worlds, plan_chunks, simulate_chunk
+from simulator.sweeps.chunks import (
+    Chunk,
+    ChunkResult,
+    check_engine,
+    default_chunk_worlds,
+    plan_chunks,
+    simulate_chunk,
+)
 from simulator.sweeps.designs import design, design_size
 from simulator.sweeps.executors import ChunkFailure, ChunkFunction, Task, check_executor, default_workers, make_executor
 from simulator.sweeps.experiment import Experiment, load_experiment
@@ -371,6 +379,7 @@ def run_sweep(
     progress: bool | None = None,
     command_line: list[str] | None = None,
     chunk_function: ChunkFunction = simulate_chunk,
+    engine: str | None = None,
 ) -> SweepResult:
     """Run (or resume) a sweep and return its folder.
 
@@ -390,6 +399,9 @@ def run_sweep(
         progress: Progress bar (True), log lines (False), or choose by whether stderr is a terminal.
         command_line: Recorded in the manifest.
         chunk_function: What runs a chunk (tests substitute one that fails).
+        engine: ``numpy`` or ``fused`` (:mod:`simulator.core.engines`), overriding the experiment's
+            ``engine``; None keeps the experiment's (``numpy`` unless it says otherwise). Recorded in the
+            manifest, as the two engines agree to about 1e-15 but not bit for bit.
 
     Raises:
         UserError: for a bad experiment, an unusable folder, a folder another process is writing,
@@ -399,6 +411,7 @@ def run_sweep(
     refuse_in_a_starting_worker()
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
+    experiment = with_engine(experiment, engine)
     workers = check_options(workers, chunk_worlds, executor, scheduler)
     folder = check_sweep(
         experiment,
@@ -553,6 +566,17 @@ def _workers_record(started: int, present: list[str] | None, ran_on: dict[str, i
     return record
 
 
+def with_engine(experiment: Experiment, engine: str | None) -> Experiment:
+    """``experiment`` to run on ``engine`` (None keeps its own), the name checked.
+
+    Raises:
+        UserError: for a name that is not an engine.
+    """
+    if engine is None or engine == experiment.engine:
+        return experiment
+    return dataclasses.replace(experiment, engine=check_engine_name(engine))
+
+
 def run_complete_sweep(
     experiment: Experiment,
     out: str | Path,
@@ -702,7 +726,8 @@ def check_sweep(
 ) -> Path:
     """Everything that can refuse a sweep before anything is written or allocated; returns its folder.
 
-    The options (:func:`check_options`), the folder (:func:`sweep_folder`) and the size: the
+    The options (:func:`check_options`), the engine (:func:`simulator.sweeps.chunks.check_engine`),
+    the folder (:func:`sweep_folder`) and the size: the
     memory of the design and of the chunks running at once, and the disk of the tables, against
     what this machine has (:func:`simulator.sweeps.sweep_size.check_fits`).
 
@@ -713,6 +738,7 @@ def check_sweep(
         UserError: naming what to change.
     """
     workers = check_options(workers, chunk_worlds, executor, scheduler)
+    check_engine(experiment)
     folder = sweep_folder(experiment, out, resume=resume)
     used = 0
     if resume and (folder / MANIFEST_FILE).is_file():
@@ -927,6 +953,13 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
         )
     if manifest.get("status") == "complete":
         raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
+    engine = manifest.get("engine", "numpy")  # sweeps from before the choice ran on the reference
+    if manifest.get("fingerprint") != experiment.fingerprint() and engine != experiment.engine:
+        raise UserError(
+            f"was swept with engine {engine}, not {experiment.engine}: resume it with --engine {engine}, as the "
+            "engines agree to about 1e-15 but not bit for bit and one sweep must not mix them",
+            file=folder,
+        )
     if manifest.get("fingerprint") != experiment.fingerprint():
         raise UserError(
             f"was started from a different experiment ('{clip(str(manifest.get('experiment')))}', or this one with "
@@ -1010,6 +1043,7 @@ def _start_folder(
             "horizon_quarters": experiment.scenario.horizon,
         },
         "method": experiment.method,
+        "engine": experiment.engine,
         "seed": experiment.seed,
         "replicates": experiment.replicates,
         "points": len(points),

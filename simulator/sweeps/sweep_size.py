@@ -24,6 +24,7 @@ from pathlib import Path
 
 from simulator.base.errors import UserError
 from simulator.base.resources import available_memory, format_bytes, format_sizes, free_disk
+from simulator.core.recorder import column_names
 from simulator.sweeps.chunks import default_chunk_worlds
 from simulator.sweeps.designs import design_size
 from simulator.sweeps.executors import IN_FLIGHT_PER_WORKER
@@ -51,6 +52,16 @@ plus the experiment and pandas working memory (rounded up)."""
 MAIN_BASE_BYTES = 250_000_000
 """The sweep process itself: 177 MB resident after importing the simulator, 215 MB once an experiment
 is loaded and a small design built (rounded up)."""
+FUSED_PROCESS_BYTES = 200_000_000
+"""What a process that runs the fused engine's kernel adds once: importing numba (83 MiB more peak
+resident set, ``ru_maxrss``) and compiling the kernel (107 MiB more), rounded up."""
+FUSED_SERIES = len(column_names())
+"""Series the fused kernel records whatever the sweep keeps (every column, 8 bytes per world and step)."""
+FUSED_QUARTER_BYTES = 128
+"""Memory per world and recorded step of a fused chunk besides its series (the statistics' working
+arrays). tracemalloc peaks of :func:`simulator.sweeps.chunks.simulate_chunk` on the fused engine, 1,000
+worlds after a warm-up chunk: 49.3 MB at a horizon of 40 and 107.5 MB at 120, 727 bytes per world and
+step, of which the series are 480; this term keeps the estimate above the peak at 12 to 120 quarters."""
 CHUNK_PLAN_BYTES = 1_500
 """The sweep process's memory per chunk of the plan: its :class:`~simulator.sweeps.chunks.Chunk`, its entry in
 the manifest and the manifest's JSON text (tracemalloc peak while writing the manifest of 10^6
@@ -124,9 +135,19 @@ class SweepSize:
         return self.main_bytes + self.processes * self.worker_bytes
 
 
-def chunk_memory(worlds: int, horizon: int, series: int) -> int:
-    """Memory of simulating a chunk of ``worlds`` worlds over ``horizon`` quarters, recording ``series`` series."""
-    per_world = WORLD_BYTES + (horizon + 1) * (WORLD_QUARTER_BYTES + SERIES_QUARTER_BYTES * series)
+def chunk_memory(worlds: int, horizon: int, series: int, engine: str = "numpy") -> int:
+    """Memory of simulating a chunk of ``worlds`` worlds over ``horizon`` quarters, recording ``series`` series.
+
+    The fused engine's kernel writes every series (:data:`FUSED_SERIES`) before the chunk keeps its
+    own, so its chunk holds both; but it does not allocate the NumPy engine's per-quarter arrays
+    (:data:`WORLD_QUARTER_BYTES`), only less (:data:`FUSED_QUARTER_BYTES`), so that the estimate of
+    a fused chunk stays within 1.5 times its traced peak, as ``tests/test_engines.py`` checks.
+    """
+    if engine == "fused":
+        per_step = FUSED_QUARTER_BYTES + SERIES_QUARTER_BYTES * (FUSED_SERIES + series)
+    else:
+        per_step = WORLD_QUARTER_BYTES + SERIES_QUARTER_BYTES * series
+    per_world = WORLD_BYTES + (horizon + 1) * per_step
     return math.ceil(worlds * per_world * CHUNK_SAFETY)
 
 
@@ -168,7 +189,8 @@ def estimate_sweep(
     series = recorded_series(experiment)
     factors = len(experiment.factors)
     columns = 2 + factors + len(experiment.metrics)
-    chunk = chunk_memory(largest, horizon, series)
+    chunk = chunk_memory(largest, horizon, series, experiment.engine)
+    engine = FUSED_PROCESS_BYTES if experiment.engine == "fused" else 0  # paid by each process running chunks
     output = CHUNK_OUTPUT_BYTES * (largest + min(points, per_chunk) * len(experiment.series) * (horizon + 1))
     if executor == "local":  # one worker runs the chunks in the sweep process; never more workers than chunks
         processes = 0 if workers == 1 else min(workers, chunks)
@@ -177,8 +199,8 @@ def estimate_sweep(
     design = design_memory(experiment.method, points, factors)
     main = MAIN_BASE_BYTES + design + CHUNK_PLAN_BYTES * chunks + output * max(1, processes) * IN_FLIGHT_PER_WORKER
     if processes == 0 and scheduler is None:
-        main += chunk
-    worker = WORKER_BASE_BYTES * (2 if executor == "dask" else 1) + chunk  # a Dask worker has a nanny beside it
+        main += chunk + engine
+    worker = WORKER_BASE_BYTES * (2 if executor == "dask" else 1) + chunk + engine  # a Dask worker has a nanny
     tables = WORLD_ROW_BYTES * columns * worlds + QUARTER_ROW_BYTES * points * len(experiment.series) * (horizon + 1)
     disk = 2 * tables + 8 * (factors + 1) * points + 80 * chunks  # parts and joined tables side by side while joining
     return SweepSize(
