@@ -29,6 +29,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from provenance import commit, load_average
+
 ROOT = Path(__file__).resolve().parent.parent
 
 WORKER = r"""
@@ -96,13 +98,8 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=10, help="replicates per point")
     args = parser.parse_args()
 
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True
-    ).stdout.strip()
-    load_before = os.getloadavg()
+    checkout = commit()
+    load_before = load_average()
     with tempfile.TemporaryDirectory(prefix="bench_engine_") as tmp:
         old_tree = export(args.against, Path(tmp))
         trees = {"this": ROOT, args.against: old_tree}
@@ -111,21 +108,21 @@ def main() -> None:
             order = list(trees) if round_ % 2 == 0 else list(trees)[::-1]
             for name in order:
                 results[name].append(measure(trees[name], args.levels, args.replicates))
-    load_after = os.getloadavg()
+    load_after = load_average()
 
     worlds = args.levels**2 * args.replicates
     print(
         f"Engine side by side: {args.levels**2} points x {args.replicates} replicates = {worlds} worlds x 40 quarters"
     )
-    print(f"this checkout: {head}{' (with uncommitted changes)' if dirty else ''}; against: {args.against}")
-    print(f"{os.cpu_count()} CPUs; load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    print(f"this checkout: {checkout}; against: {args.against}")
+    print(f"{os.cpu_count()} CPUs; load average before {load_before}")
     print(f"best of {args.rounds} alternating rounds, each in a fresh process")
     print(f"{'part':<12}{'this (s)':>10}{args.against + ' (s)':>16}{'speed-up':>10}")
     for part in ("build", "quarters", "chunk"):
         new = min(float(r[part]) for r in results["this"])
         old = min(float(r[part]) for r in results[args.against])
         print(f"{part:<12}{new:>10.3f}{old:>16.3f}{old / new:>9.1f}x")
-    print(f"load average after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    print(f"load average after {load_after}")
     states = {r["state"] for rs in results.values() for r in rs}
     if len(states) != 1:
         sys.exit("the two versions end in different states")

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 from dataclasses import fields
@@ -38,6 +37,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from provenance import commit, load_average  # noqa: E402 - beside this script
 
 from simulator.core.model import StrategicModel  # noqa: E402 - after the path of a plain checkout
 from simulator.runs.ensembles import ensemble_overrides  # noqa: E402
@@ -95,16 +96,6 @@ def time_kernel(worlds: int) -> float:
     return time.perf_counter() - started
 
 
-def commit() -> str:
-    """The checkout's commit (with ``+`` when the tree has changes), or ``unknown``."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
-
-
 def main() -> None:
     """Check the kernel against the engine, then time both side by side."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -112,9 +103,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (best of them is reported)")
     parser.add_argument("--check-worlds", type=int, default=1000, help="worlds of the reproduction check")
     args = parser.parse_args()
-    load_before = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else os.getloadavg()
+    load_before = load_average()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}; commit {commit()}")
-    print(f"load average before: {' '.join(map(str, load_before))}")
+    print(f"load average before: {load_before}")
 
     started = time.perf_counter()
     small = build(TIMED, 2)
@@ -140,8 +131,8 @@ def main() -> None:
         print(
             f"{worlds:>8} {e:>10.3f} {k:>10.3f} {e / quarters * 1e6:>13.2f} {k / quarters * 1e6:>13.2f} {e / k:>7.1f}"
         )
-    load_after = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else os.getloadavg()
-    print(f"\nload average after: {' '.join(map(str, load_after))}; total {time.perf_counter() - started:.0f} s")
+    load_after = load_average()
+    print(f"\nload average after: {load_after}; total {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

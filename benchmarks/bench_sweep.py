@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 from mesa.batchrunner import batch_run
+from provenance import commit, load_average
 
 from simulator.base.yamlio import dump_yaml
 from simulator.core.model import StrategicModel
@@ -506,16 +507,6 @@ def profile_chunk(worlds: int, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
-def _commit() -> str:
-    """The checked-out commit (and whether the tree has changes), so a figure says what it measured."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
-    except OSError:
-        return "unknown"
-    return head.stdout.strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 50-world comparison and 1k/10k worlds only")
@@ -535,9 +526,9 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.profile:
-        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print(f"load average before: {load_average()}")
         profile_chunk(1000, args.top)
-        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+        print(f"load average after: {load_average()}")
         return
     levels = args.levels or (5 if args.quick else 10)
     sizes = (
@@ -547,12 +538,12 @@ def main() -> None:
     )
     versions = f"Python {sys.version.split()[0]}, numpy {np.__version__}, mesa {mesa.__version__}"
     print(f"Machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable); {versions}")
-    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"commit: {_commit()}")
+    print(f"load average before: {load_average()}")
+    print(f"commit: {commit()}")
     comparison = None if args.scaling_only else compare(levels, args.replicates, args.workers)
     runs = scaling(sizes, args.engine)
     verdicts(comparison, runs)
-    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":
