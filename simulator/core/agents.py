@@ -17,6 +17,7 @@ scale the others down; docs/ODD.md §7.15).
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import ClassVar, Protocol
 
 import mesa
@@ -67,10 +68,9 @@ class World(Protocol):
 
 
 TERM = {name: i for i, name in enumerate(MECHANISMS[:N_TERMS])}
-TermPart = tuple[int, int | list[int], np.ndarray]
-"""One desire term toward one or more actors: (index in ``TERM``, actor column(s), values).
-
-Values broadcast to (W, D) for one column and to (W, columns, D) for a list of them."""
+TermPart = cooperation_mech.TermPart
+CHALLENGER_COLUMNS = [ACTORS.index(code) for code in CHALLENGERS]
+"""Actor columns of the challengers (a list: a desire part toward several actors indexes with it)."""
 
 
 BURDEN_DEMAND = {"europe": "burden_demand", "indo_pacific": "burden_demand_indo_pacific"}
@@ -94,6 +94,8 @@ class Actor(mesa.Agent):
         super().__init__(model)  # type: ignore[arg-type]
         self.code = code
         self.index = ACTORS.index(code)
+        self.other_partner: int | None = ACTORS.index(PARTNERS[1 - PARTNERS.index(code)]) if code in PARTNERS else None
+        """Column of the other partner, whose desire terms are kept for the headline pair (partners only)."""
         self.terms: np.ndarray | None = None
         """(W, terms, actors, D) the desire terms chosen last quarter, kept only when the model
         explains a pair this actor belongs to (sweeps would otherwise hold them for every world)."""
@@ -148,7 +150,7 @@ class Actor(mesa.Agent):
 
         The column of the actor itself, and every term a role does not have, stays zero.
         """
-        return _dense_terms(self.term_parts(), self.model.n_worlds, None)
+        return _dense_terms(self.term_parts(), self.model.n_worlds)
 
     def add_role_terms(self, parts: list[TermPart]) -> None:
         """Append the role-specific terms (each toward the actors it concerns); default none."""
@@ -170,41 +172,40 @@ class Actor(mesa.Agent):
         model = self.model
         parts = self.term_parts()
         intercept, share = params["model.desire_intercept"], params["model.desire_multiplicative_share"]
-        other = ACTORS.index(PARTNERS[1 - PARTNERS.index(self.code)]) if self.code in PARTNERS else None
+        other = self.other_partner
+        headline = model.next.headline_terms[:, PARTNERS.index(self.code)] if other is not None else None
         if self.code in model.explained_members or np.any(share > 0):
-            desire, terms = cooperation_mech.desire(intercept, _dense_terms(parts, model.n_worlds, None), share)
+            desire, terms = cooperation_mech.desire(intercept, _dense_terms(parts, model.n_worlds), share)
             if self.code in model.explained_members:
                 self.terms = terms
-            headline = terms[:, :, other] if other is not None else None
+            if headline is not None:
+                headline[...] = terms[:, :, other]
             desire[:, self.index] = 0.0
             model.next.desire[:, self.index] = desire
         else:
-            desire = model.next.desire[:, self.index]  # summed in place: a view of this actor's row
-            desire[...] = 0.0
-            for _, columns, values in sorted(parts, key=lambda part: part[0]):
-                desire[:, columns] += values
-            np.add(intercept[:, None, None], desire, out=desire)
-            np.clip(desire, 0.0, 1.0, out=desire)
-            desire[:, self.index] = 0.0
-            headline = _dense_terms(parts, model.n_worlds, other) if other is not None else None
-        if headline is not None:
-            model.next.headline_terms[:, PARTNERS.index(self.code)] = headline
+            # summed in place: a view of this actor's row of the next state
+            cooperation_mech.additive_desire_into(model.next.desire[:, self.index], intercept, parts)
+            model.next.desire[:, self.index, self.index] = 0.0
+            if headline is not None:
+                _column_terms_into(headline, parts, other)
 
 
-def _dense_terms(parts: list[TermPart], n_worlds: int, column: int | None) -> np.ndarray:
-    """The parts written into a zero (W, terms, actors, D) array, or only actor ``column``'s (W, terms, D)."""
-    if column is None:
-        terms = np.zeros((n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
-        for term, columns, values in parts:
-            terms[:, term, columns] = values
-        return terms
-    terms = np.zeros((n_worlds, N_TERMS, len(DOMAINS)))
+def _dense_terms(parts: list[TermPart], n_worlds: int) -> np.ndarray:
+    """The parts written into a zero (W, terms, actors, D) array."""
+    terms = np.zeros((n_worlds, N_TERMS, len(ACTORS), len(DOMAINS)))
+    for term, columns, values in parts:
+        terms[:, term, columns] = values
+    return terms
+
+
+def _column_terms_into(out: np.ndarray, parts: list[TermPart], column: int) -> None:
+    """Actor ``column``'s terms (W, terms, D) of the parts, written into ``out`` (zero where no part has it)."""
+    out[...] = 0.0
     for term, columns, values in parts:
         if columns == column:
-            terms[:, term] = values
+            out[:, term] = values
         elif isinstance(columns, list) and column in columns:
-            terms[:, term] = values[:, columns.index(column)]
-    return terms
+            out[:, term] = values[:, columns.index(column)]
 
 
 class ThreatObserver(Actor):
@@ -256,6 +257,11 @@ class Partner(ThreatObserver):
     """
 
     role = "partner"
+
+    @cached_property
+    def observer_columns(self) -> list[int]:
+        """Actor columns of the other observers (the other partner and the guarantor), found once per actor."""
+        return [j for j, other in enumerate(ACTORS) if other in OBSERVERS and other != self.code]
 
     @property
     def partner_index(self) -> int:
@@ -364,12 +370,11 @@ class Partner(ThreatObserver):
             instability = 1.0 - model.state.stability[:, self.partner_index]
             constraint = constraint + instability[:, None] * hardness
         weight = self.weight("constraint")
-        observers = [j for j, other in enumerate(ACTORS) if other in OBSERVERS and other != self.code]
+        observers = self.observer_columns
         if self.on(Switch.CONSTRAINTS):
             for j in observers:
                 parts.append((TERM["constraints"], j, -weight * self.with_entrapment(constraint, ACTORS[j])))
-            challengers = [ACTORS.index(code) for code in CHALLENGERS]
-            parts.append((TERM["constraints"], challengers, (-weight * constraint)[:, None, :]))
+            parts.append((TERM["constraints"], CHALLENGER_COLUMNS, (-weight * constraint)[:, None, :]))
         if self.on(Switch.EXPOSURE):
             exposure = -self.weight("exposure") * self.exposure()
             parts.append((TERM["exposure"], observers, exposure[:, None, :]))

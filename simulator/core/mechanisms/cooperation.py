@@ -16,6 +16,7 @@ the original code path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,10 @@ In the multiplicative desire form they scale the drivers down; the other terms (
 threat, abandonment fear or alliance pull, values, capability) are the drivers.
 """
 _CONSTRAINT_MASK = np.array([m in CONSTRAINT_TERMS for m in MECHANISMS[:-2]])
+
+
+TermPart = tuple[int, int | list[int], np.ndarray]
+"""One desire term toward one or more actors: (index among the desire terms, actor column(s), values)."""
 
 
 def shared_channel_threat(threat_i: np.ndarray, threat_j: np.ndarray) -> np.ndarray:
@@ -118,6 +123,25 @@ def desire(intercept: np.ndarray, terms: np.ndarray, multiplicative_share: np.nd
         return additive, terms
     product, effective = multiplicative_desire(base, terms)
     return blend(additive, product, multiplicative_share), blend(terms, effective, multiplicative_share)
+
+
+def additive_desire_into(out: np.ndarray, intercept: np.ndarray, parts: Sequence[TermPart]) -> None:
+    """The calibrated desire ``clip(intercept + Σ_m x_m, 0, 1)`` of one actor, summed from its non-zero terms.
+
+    Most of an actor's (terms, actors) grid is zero, so the agents hand over only the parts that are
+    not. They are added in the order of ``MECHANISMS``, as :func:`desire` sums the dense array, so the
+    result is the same bit for bit.
+
+    Args:
+        out: (W, actors, D) where the desire is written (a view of the next state's row of the actor).
+        intercept: (W,) desire intercept.
+        parts: The actor's non-zero terms, each ``(term index, actor column(s), values)``.
+    """
+    out[...] = 0.0
+    for _, columns, values in sorted(parts, key=lambda part: part[0]):
+        out[:, columns] += values
+    np.add(intercept[:, None, None], out, out=out)
+    np.clip(out, 0.0, 1.0, out=out)
 
 
 @dataclass(frozen=True)
