@@ -40,7 +40,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from simulator.runs.results import format_interval
     from simulator.runs.run_size import check_run_fits
     from simulator.runs.runner import resolve, simulate, with_twin
-    from simulator.runs.twin import shock_effect
     from simulator.storage.output import result_folders
 
     calibration = default_calibration()
@@ -111,7 +110,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         listing.append(str(out))
         headline = f"final EU–Japan cooperation {format_interval(result.interval(result.final().to_numpy()))}"
         if result.twin is not None:
-            headline += f", {shock_effect(result, result.twin).final:+.3f} from the shocks"
+            headline += f", {result.shock_effect().final:+.3f} from the shocks"
         headlines.append(headline)
         if args.quiet:
             print(out, flush=True)

@@ -313,11 +313,13 @@ def _over_domains(parts: np.ndarray, domain: str | None) -> np.ndarray:
 
 
 def no_shock_twin(result: RunResult) -> RunResult:
-    """The same scenario, seed and replicates with every shock removed, keeping desire terms."""
-    from simulator.runs.runner import simulate
-    from simulator.runs.twin import without_shocks
+    """The same scenario, seed and replicates with every shock removed, keeping details and desire terms.
 
-    return simulate(without_shocks(result.scenario), replicates=result.replicates, explained_pair=_kept_pair(result))
+    Without shocks the twin is the run itself.
+    """
+    from simulator.runs.runner import simulate_twin
+
+    return simulate_twin(result, keep_details=True, explained_pair=_kept_pair(result)) or result
 
 
 def _kept_pair(result: RunResult) -> str | None:
@@ -606,7 +608,7 @@ def explain(
 
         result = simulate(result.scenario, replicates=result.replicates, explained_pair=target.pair)
     if twin is None or _kept_pair(twin) != target.pair:
-        twin = no_shock_twin(result) if result.scenario.shocks else result  # without shocks the twin is the run
+        twin = no_shock_twin(result)
     history, twin_history = result.pair_history, twin.pair_history
     assert history is not None and twin_history is not None  # both simulated with the pair's history above
     run, alone = Levels.of(history), Levels.of(twin_history)

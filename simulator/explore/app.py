@@ -29,6 +29,7 @@ from simulator.explore import figures
 from simulator.explore import state as st
 from simulator.inputs.calibration import default_calibration
 from simulator.inputs.shocklib import OPS
+from simulator.storage.output import folder_name
 
 ASSETS = Path(__file__).with_name("assets")
 """The page's own stylesheet, served by Dash from the package."""
@@ -517,7 +518,11 @@ def _callbacks(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def export(_clicks: int | None, state: st.State) -> Any:
-        return {"content": st.export_yaml(state), "filename": f"{_file_stem(state)}.yaml", "type": "text/yaml"}
+        return {
+            "content": st.export_yaml(state),
+            "filename": f"{folder_name(str(state['name']), 'scenario')}.yaml",
+            "type": "text/yaml",
+        }
 
     @app.callback(
         Output("download-report", "data"),
@@ -531,7 +536,7 @@ def _callbacks(app: Dash) -> None:
             path = st.write_run_report(state)
         except (UserError, UserErrors) as exc:
             return no_update, str(exc)
-        return dcc.send_file(str(path), filename=f"{_file_stem(state)}-report.html"), ""
+        return dcc.send_file(str(path), filename=f"{folder_name(str(state['name']), 'scenario')}-report.html"), ""
 
 
 def _pin_line(pin: Mapping[str, Any]) -> str:
@@ -539,10 +544,6 @@ def _pin_line(pin: Mapping[str, Any]) -> str:
     shocks = ", ".join(f"{s['name']} {s['at']}" for s in state["shocks"]) or "no shocks"
     params = ", ".join(f"{k}={v:g}" for k, v in (state.get("parameters") or {}).items()) or "calibrated parameters"
     return f"{pin['label']}: {state['name']}, seed {state['seed']}, {state['replicates']} worlds; {shocks}; {params}"
-
-
-def _file_stem(state: Mapping[str, Any]) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(state["name"])) or "scenario"
 
 
 def _edited(

@@ -18,7 +18,6 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from simulator.base.calendar import parse_quarter
 from simulator.core.structure import DOMAIN_LABELS, DOMAINS, MILESTONES, SMALLEST_INDEX_EFFECT
 from simulator.explore.state import (
     HEADLINE,
@@ -42,7 +41,6 @@ FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', 
 """Fonts the machine has: nothing is fetched, so the page stays offline."""
 MAIN_PAIRS = ("EU_JPN", "EU_USA", "JPN_USA", "EU_CHN", "JPN_CHN", "EU_RUS", "CHN_RUS", "RUS_PRK")
 """The pairs the pairs view offers; a pair held constant at its floor in every world is left out and named."""
-ACTOR_COLOURS = {"EU": OKABE_ITO[0], "JPN": OKABE_ITO[3]}
 
 
 def _rgba(colour: str, alpha: float) -> str:
@@ -539,8 +537,3 @@ def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDif
     fig.update_yaxes(range=[low - margin, high + margin], title_text=f"minus {variants[0].label}", row=2, col=1)
     title = "Pinned variants: EU–Japan cooperation, and each minus the first (paired by world)"
     return _layout(fig, views[0], title, 520)
-
-
-def start_step(state: Mapping[str, Any], at: str) -> int:
-    """The timeline x of a shock dated ``at``: the run's step at the end of the quarter before it."""
-    return parse_quarter(at) - parse_quarter(state["start"])

@@ -16,12 +16,12 @@ variant or explaining a quarter costs nothing more.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,8 +42,9 @@ from simulator.inputs.documented_ranges import OutsideRange, outside_fixed
 from simulator.inputs.scenario import Scenario, Shock, load_scenario, scenario_from_dict
 from simulator.inputs.shocklib import OPS, default_library
 from simulator.runs.results import INTERVAL, RunResult
-from simulator.runs.runner import simulate
-from simulator.runs.twin import effect_line, without_shocks
+from simulator.runs.runner import simulate, with_twin
+from simulator.runs.twin import effect_line, paired_difference
+from simulator.storage.output import folder_name
 
 State = dict[str, Any]
 """A scenario in the file format, every key filled: the whole of what the page shows."""
@@ -233,8 +234,7 @@ def _source_text(param: Parameter) -> str:
     if param.source is None:
         return f"The model's own assumption: {param.assumption or 'no source'}"
     said = f"{param.source.cite}: “{param.quote}”" if param.quote else param.source.cite
-    support = f" (supports the {param.support_class})" if param.support_class != "value" else " (supports the value)"
-    return said + support
+    return f"{said} (supports the {param.support_class})"
 
 
 def slider_parameters(state: Mapping[str, Any], shown: Sequence[str] = ()) -> list[str]:
@@ -444,8 +444,6 @@ class View:
         return effect_line(self.result, self.twin, bool(self.scenario.shocks))
 
 
-_CACHE: OrderedDict[str, View] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
 _SIMULATING = threading.Lock()
 """Held while a state is simulated: two simulations at once would only share the same cores, and the
 callbacks that ask for the same state at once would each run it."""
@@ -453,30 +451,17 @@ callbacks that ask for the same state at once would each run it."""
 
 def simulate_state(state: Mapping[str, Any]) -> View:
     """Simulate a state and its no-shock twin (same seed and worlds), or take them from the cache."""
-    key = json.dumps(_file_form(state), sort_keys=True)
     with _SIMULATING:  # the page asks for one state from several callbacks at once: simulate it once
-        with _CACHE_LOCK:
-            if key in _CACHE:
-                _CACHE.move_to_end(key)
-                return _CACHE[key]
-        return _simulated(state, key)
+        return _simulated(json.dumps(_file_form(state), sort_keys=True))
 
 
-def _simulated(state: Mapping[str, Any], key: str) -> View:
-    """Simulate a state and its twin and keep them in the cache under ``key``."""
-    scenario = scenario_of(state)
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _simulated(file_form: str) -> View:
+    """Simulate a state (in its file form, as JSON: the cache's key) and its twin."""
     started = time.perf_counter()
-    result = simulate(scenario, keep_details=False, explained_pair=HEADLINE_PAIR)
-    if scenario.shocks:
-        result.twin = simulate(
-            without_shocks(scenario), replicates=result.replicates, keep_details=False, explained_pair=HEADLINE_PAIR
-        )
-    view = View(result=result, seconds=time.perf_counter() - started)
-    with _CACHE_LOCK:
-        _CACHE[key] = view
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return view
+    result = simulate(scenario_from_dict(json.loads(file_form)), keep_details=False, explained_pair=HEADLINE_PAIR)
+    with_twin(result, explained_pair=HEADLINE_PAIR)
+    return View(result=result, seconds=time.perf_counter() - started)
 
 
 @dataclass(frozen=True)
@@ -498,7 +483,7 @@ def shock_difference(view: View, variable: str = HEADLINE) -> Band | None:
     """The paired difference run minus twin of one series, world by world, or None without shocks."""
     if view.twin is None:
         return None
-    return band(view.result.series(variable) - view.twin.series(variable))
+    return band(paired_difference(view.result, view.twin, variable))
 
 
 # -- why a quarter moved ----------------------------------------------------------------------------------
@@ -667,18 +652,12 @@ def write_run_report(state: Mapping[str, Any], folder: str | Path | None = None)
         The self-contained HTML report (``report.html`` inside the run folder).
     """
     from simulator.reports.report import write_report
-    from simulator.runs.runner import with_twin
 
     scenario = scenario_of(state)
     root = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="eujsim-explore-"))
     result = with_twin(simulate(scenario))
-    saved = result.save(root / _folder_name(scenario.name), force=True)
+    saved = result.save(root / folder_name(scenario.name, "scenario"), force=True)
     return write_report(saved, force=True)
-
-
-def _folder_name(name: str) -> str:
-    """A folder name made of a scenario's name."""
-    return "_".join("".join(c if c.isalnum() or c in "-_" else " " for c in name).split()) or "scenario"
 
 
 def shock_of(state: Mapping[str, Any], index: int) -> Shock:

@@ -75,14 +75,12 @@ class ShockWindow:
     """One shock's window on a plot's x axis: where it starts and its strength quarter by quarter.
 
     Attributes:
-        name: The shock's name.
         start: x of the onset (the end of the quarter before the onset quarter).
         strengths: Profile strength, 0–1, of each quarter from the onset on; quarter k spans
             ``start + k`` to ``start + k + 1``.
         lasting: Whether the shock never ends (persistent).
     """
 
-    name: str
     start: float
     strengths: tuple[float, ...]
     lasting: bool = False
@@ -107,7 +105,7 @@ def window(shock: ShockShape, origin: int, last_x: float) -> ShockWindow:
         float(shock_strength(int(k), np.zeros(1), one * shock.ramp, one * duration, one * shock.decay)[0])
         for k in steps
     ]
-    return ShockWindow(name=shock.name, start=float(start), strengths=tuple(strengths), lasting=shock.duration is None)
+    return ShockWindow(start=float(start), strengths=tuple(strengths), lasting=shock.duration is None)
 
 
 def windows(shocks: Sequence[ShockShape], origin: int, last_x: float) -> list[ShockWindow]:
@@ -176,9 +174,9 @@ def shade_windows(
         )
 
 
-def window_handle(colour: str = WINDOW_COLOUR, n_shocks: int = 1) -> Patch:
+def window_handle(colour: str = WINDOW_COLOUR) -> Patch:
     """The legend sample of a shock window at full strength."""
-    return Patch(facecolor=to_rgba(colour, full_alpha(n_shocks)), edgecolor="none")
+    return Patch(facecolor=to_rgba(colour, FULL_ALPHA), edgecolor="none")
 
 
 WINDOW_NOTE = (

@@ -137,21 +137,34 @@ def simulate(
     )
 
 
-def simulate_twin(result: RunResult) -> RunResult | None:
+def simulate_twin(
+    result: RunResult, *, keep_details: bool = False, explained_pair: str | None = None
+) -> RunResult | None:
     """The no-shock twin of a run: its scenario without shocks over the same worlds, or None without shocks.
 
     Same seed, replicate numbers, parameters and ensemble rows, so world r of the twin draws the
-    random numbers world r of the run drew and differs only by what the shocks did. The twin keeps
-    no per-world drivers or episodes: only its series are compared with the run's.
+    random numbers world r of the run drew and differs only by what the shocks did.
+
+    Args:
+        result: The run.
+        keep_details: Keep the twin's per-world drivers and episodes; by default only its series,
+            which is all that is compared with the run's.
+        explained_pair: A pair whose desire terms the twin keeps (an explanation splits the
+            shocks' effect by mechanism with them).
     """
     if not result.scenario.shocks:
         return None
-    return simulate(without_shocks(result.scenario), replicates=result.replicates, keep_details=False)
+    return simulate(
+        without_shocks(result.scenario),
+        replicates=result.replicates,
+        keep_details=keep_details,
+        explained_pair=explained_pair,
+    )
 
 
-def with_twin(result: RunResult) -> RunResult:
+def with_twin(result: RunResult, *, explained_pair: str | None = None) -> RunResult:
     """``result`` with its no-shock twin simulated and set on ``result.twin`` (None without shocks)."""
-    result.twin = simulate_twin(result)
+    result.twin = simulate_twin(result, explained_pair=explained_pair)
     return result
 
 

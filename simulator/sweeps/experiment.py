@@ -397,7 +397,6 @@ def parse_experiment(
     phase = _phase(spec, factor_names, names, analysis_metric, fail)
     if spec.engine not in ENGINES:
         raise fail(f"'{clip(spec.engine)}' is not an engine: use one of {', '.join(ENGINES)}", "engine")
-    engine = spec.engine
     return Experiment(
         name=spec.name or name_from_file(default_name, "experiment", file),
         description=" ".join(spec.description.split()),
@@ -414,7 +413,7 @@ def parse_experiment(
         analysis_metric=analysis_metric,
         colour_by=colour_by,
         phase=phase,
-        engine=engine,
+        engine=spec.engine,
         source=file,
     )
 
