@@ -31,7 +31,14 @@ from simulator.explore.state import (
     simulate_state,
 )
 from simulator.presentation.labels import series_label
-from simulator.presentation.plots import DIFFERENCE_COLOUR, OKABE_ITO, TWIN_COLOUR, TWIN_LABEL
+from simulator.presentation.plots import (
+    DIFFERENCE_COLOUR,
+    OKABE_ITO,
+    TOO_SMALL_LABEL,
+    TWIN_COLOUR,
+    TWIN_LABEL,
+    difference_limits,
+)
 from simulator.presentation.shock_windows import FULL_ALPHA, WINDOW_COLOUR, windows
 
 RUN_COLOUR = OKABE_ITO[0]
@@ -205,16 +212,14 @@ def headline_figure(view: View) -> go.Figure:
                 x=[None],
                 y=[None],
                 mode="markers",
-                name=f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter",
+                name=TOO_SMALL_LABEL,
                 marker={"symbol": "square", "size": 12, "color": STRIP_COLOUR},
             ),
             row=2,
             col=1,
         )
-        floor = 2 * SMALLEST_INDEX_EFFECT
-        low, high = min(float(difference.low.min()), -floor), max(float(difference.high.max()), floor)
-        margin = 0.08 * (high - low)
-        fig.update_yaxes(range=[low - margin, high + margin], title_text="shocks' effect", row=2, col=1)
+        limits = difference_limits(float(difference.low.min()), float(difference.high.max()))
+        fig.update_yaxes(range=list(limits), title_text="shocks' effect", row=2, col=1)
     fig.update_layout(shapes=[*fig.layout.shapes, *shock_shading(view, range(1, rows + 1))])
     title = f"EU–Japan security cooperation — {view.scenario.name}, {view.scenario.replicates} worlds"
     return _layout(fig, view, title, 560 if rows == 2 else 420)
@@ -529,11 +534,9 @@ def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDif
         ):
             trace.text = _text(view)
             fig.add_trace(trace, row=2, col=1)
-    floor = 2 * SMALLEST_INDEX_EFFECT  # zero and the strip around it always show, as on the headline
     lows = [float(d.difference.low.min()) for d in differences] or [0.0]
     highs = [float(d.difference.high.max()) for d in differences] or [0.0]
-    low, high = min(*lows, -floor), max(*highs, floor)
-    margin = 0.08 * (high - low)
-    fig.update_yaxes(range=[low - margin, high + margin], title_text=f"minus {variants[0].label}", row=2, col=1)
+    limits = difference_limits(min(lows), max(highs))  # zero and the strip always show, as on the headline
+    fig.update_yaxes(range=list(limits), title_text=f"minus {variants[0].label}", row=2, col=1)
     title = "Pinned variants: EU–Japan cooperation, and each minus the first (paired by world)"
     return _layout(fig, views[0], title, 520)

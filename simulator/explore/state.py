@@ -41,6 +41,7 @@ from simulator.inputs.calibration import Calibration, Parameter, default_calibra
 from simulator.inputs.documented_ranges import OutsideRange, outside_fixed
 from simulator.inputs.scenario import Scenario, Shock, load_scenario, scenario_from_dict
 from simulator.inputs.shocklib import OPS, default_library
+from simulator.presentation.plots import TOO_SMALL_LABEL
 from simulator.runs.results import INTERVAL, RunResult
 from simulator.runs.runner import simulate, with_twin
 from simulator.runs.twin import effect_line, paired_difference
@@ -585,7 +586,7 @@ class VariantDifference:
             )
         words = {
             "material": "a difference that matters",
-            "negligible": f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter",
+            "negligible": TOO_SMALL_LABEL,
             "unclear": "too noisy to tell at these replicates",
         }
         final = self.final

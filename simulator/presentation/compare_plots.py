@@ -31,6 +31,7 @@ from simulator.presentation.plots import (
     BAND_ALPHA,
     MAX_NAMED_SHOCKS,
     OKABE_ITO,
+    TOO_SMALL_LABEL,
     TOO_SMALL_STRIP,
     figure_paths,
     label_quarters,
@@ -356,7 +357,7 @@ def _too_small_strip(ax: Axes) -> tuple[object, str]:
     low, high = ax.get_ylim()
     floor = 2 * SMALLEST_INDEX_EFFECT
     ax.set_ylim(min(low, -floor), max(high, floor))
-    return Patch(**TOO_SMALL_STRIP), f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter"
+    return Patch(**TOO_SMALL_STRIP), TOO_SMALL_LABEL
 
 
 def plot_domains(comparison: ComparisonView, path: Path) -> None:

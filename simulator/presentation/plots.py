@@ -722,14 +722,9 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
         bottom.axhline(0, color="#333333", lw=0.8, zorder=0.8)
         d_low, d_high = band_of(bottom, x, difference, DIFFERENCE_COLOUR, "mean of the worlds")
         bottom.plot([], [], color=DIFFERENCE_COLOUR, alpha=0.3, lw=8, label="90% of worlds")
-        bottom.fill_between(
-            [], [], [], **TOO_SMALL_STRIP, label=f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter"
-        )
+        bottom.fill_between([], [], [], **TOO_SMALL_STRIP, label=TOO_SMALL_LABEL)
         shock_markers(bottom, result, annotate=False)
-        floor = 2 * SMALLEST_INDEX_EFFECT  # zero and the strip around it always show, with room
-        lowest, highest = min(float(d_low.min()), -floor), max(float(d_high.max()), floor)
-        margin = 0.08 * (highest - lowest)
-        bottom.set_ylim(lowest - margin, highest + margin)
+        bottom.set_ylim(*difference_limits(float(d_low.min()), float(d_high.max())))
         bottom.set_ylabel("shocks' effect\n(with − without)")
         bottom.set_title("What the shocks did: each world minus the same world without them", fontsize=10, loc="left")
         place_legend_outside(bottom)
@@ -748,6 +743,22 @@ def plot_headline(result: RunView, path: Path, twin: RunView | None = None) -> F
 TOO_SMALL_STRIP = {"facecolor": "none", "edgecolor": "#b0b0b0", "hatch": "////", "lw": 0}
 """How a difference plot marks the effects too small to matter around zero: hatched, apart from the
 grey fill of shock windows."""
+TOO_SMALL_LABEL = f"within ±{SMALLEST_INDEX_EFFECT:g}: too small to matter"
+"""How every legend names the strip of effects too small to matter."""
+
+
+def difference_limits(low: float, high: float) -> tuple[float, float]:
+    """The y range of a difference panel that reaches ``low``–``high``: zero and the too-small strip always show.
+
+    The range is at least twice the strip either way, with a margin, so that a difference of a few
+    thousandths does not fill the panel and read as news.
+    """
+    floor = 2 * SMALLEST_INDEX_EFFECT
+    lowest, highest = min(low, -floor), max(high, floor)
+    margin = 0.08 * (highest - lowest)
+    return lowest - margin, highest + margin
+
+
 CHANGE_CMAP = "RdBu"
 """Diverging colour map of the domain heatmap: red for less cooperation, blue for more, white for none
 (readable with the common forms of colour blindness)."""
