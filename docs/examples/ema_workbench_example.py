@@ -9,7 +9,7 @@ variable_name="coop_EU_JPN:final")`` takes that metric from its result. The work
 names only have to be Python identifiers.
 
 The workbench's evaluators run one experiment per function call, and every call pays the
-model's fixed cost (about 0.3 s). :class:`BatchEvaluator` instead hands all the experiments of
+model's fixed cost (about 0.13 s a call). :class:`BatchEvaluator` instead hands all the experiments of
 ``perform_experiments`` to :func:`simulator.evaluate_points` in one call, which runs them as one
 sweep of lockstep models and gives each experiment the numbers ``model_function`` would.
 :func:`main` samples three uncertainties with a Latin hypercube, runs the experiments that way

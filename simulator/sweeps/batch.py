@@ -1,7 +1,7 @@
 """Many points of the model in one call, for tools that draw their whole sample first.
 
 :func:`simulator.model_function` runs one point per call, and every call pays the model's fixed
-cost again: reading the scenario, building the model and its 60-quarter spin-up, about 0.3 s
+cost again: reading the scenario, building the model and its 60-quarter spin-up, about 0.13 s
 before the first simulated quarter. SALib, the EMA Workbench and a table of hand-picked cases
 all have every point before they run any, so :func:`evaluate_points` takes them together and
 runs them as one sweep (method ``explicit``, :mod:`simulator.sweeps.designs`): chunks of whole
