@@ -240,16 +240,6 @@ def _say(text: str, indent: str = "    ", hang: str = "") -> None:
     )
 
 
-def _matches(param: Parameter, words: Sequence[str]) -> bool:
-    """Whether every search word occurs, case-insensitively, in the parameter's path or meaning.
-
-    The meaning is searched as well as the name because an analyst asks for a concept
-    ("deference", "article 9"), not for the dotted path that implements it.
-    """
-    text = f"{param.path} {param.meaning}".casefold()
-    return all(word.casefold() in text for word in words)
-
-
 def _no_match(params: Sequence[Parameter], words: Sequence[str]) -> UserError:
     """The one-line refusal for a search that finds nothing, with the nearest word when one is close.
 
@@ -258,7 +248,7 @@ def _no_match(params: Sequence[Parameter], words: Sequence[str]) -> UserError:
     """
     asked = " ".join(words)
     vocabulary = {w for p in params for w in re.findall(r"[\w-]+", f"{p.path} {p.meaning}".casefold())}
-    lonely = [w for w in words if not any(_matches(p, [w]) for p in params)]
+    lonely = [w for w in words if not any(p.matches([w]) for p in params)]
     if lonely:
         hint = near_miss(lonely[0].casefold(), vocabulary) or f"; nothing contains '{clip(lonely[0])}'"
     else:
@@ -297,7 +287,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
             field="--actor",
         )
     scope = [p for p in calibration.values() if not args.actor or p.group == args.actor]
-    rows = [p for p in scope if _matches(p, args.words)]
+    rows = [p for p in scope if p.matches(args.words)]
     if not rows:
         raise _no_match(scope, args.words)
     width = shutil.get_terminal_size((100, 20)).columns

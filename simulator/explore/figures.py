@@ -385,7 +385,8 @@ def timeline_figure(state: Mapping[str, Any], view: View, selected: int | None =
     shocks = scenario.shocks
     fig = go.Figure()
     shapes = []
-    for index, window in enumerate(windows(shocks, scenario.start - 1, float(scenario.horizon))):
+    shown = windows(shocks, scenario.start - 1, float(scenario.horizon))
+    for index, window in enumerate(shown):
         end = window.start + max(len(window.strengths), 1)
         colour = OKABE_ITO[(index + 1) % len(OKABE_ITO)]
         chosen = index == selected
@@ -414,9 +415,7 @@ def timeline_figure(state: Mapping[str, Any], view: View, selected: int | None =
                 showlegend=False,
             )
         )
-    for index, (shock, window) in enumerate(
-        zip(shocks, windows(shocks, scenario.start - 1, scenario.horizon), strict=True)
-    ):
+    for index, (shock, window) in enumerate(zip(shocks, shown, strict=True)):
         fig.add_annotation(
             text=f"{index + 1}. {shock.name} ({state['shocks'][index]['at']})",
             x=max(window.start, 0),

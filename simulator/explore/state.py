@@ -255,11 +255,7 @@ def slider_parameters(state: Mapping[str, Any], shown: Sequence[str] = ()) -> li
 def search_parameters(words: str, calibration: Calibration | None = None, limit: int = 30) -> list[str]:
     """Parameters whose path or meaning holds every word (case-insensitive), as ``eujsim params WORD`` finds them."""
     calibration = calibration or default_calibration()
-    wanted = words.lower().split()
-    found = [
-        path for path, param in calibration.items() if all(word in f"{path} {param.meaning}".lower() for word in wanted)
-    ]
-    return found[:limit]
+    return [path for path, param in calibration.items() if param.matches(words.split())][:limit]
 
 
 def with_parameter(state: Mapping[str, Any], path: str, value: float | None) -> State:

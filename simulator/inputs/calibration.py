@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import resources
@@ -196,6 +196,15 @@ class Parameter:
         quote supports, so a reader sees at once how much of the number the sources carry.
         """
         return self.support or "assumption"
+
+    def matches(self, words: Sequence[str]) -> bool:
+        """Whether every search word occurs, case-insensitively, in the parameter's path or meaning.
+
+        The meaning is searched as well as the name because an analyst asks for a concept
+        ("deference", "article 9"), not for the dotted path that implements it.
+        """
+        text = f"{self.path} {self.meaning}".casefold()
+        return all(word.casefold() in text for word in words)
 
 
 class Calibration(Mapping[str, Parameter]):
