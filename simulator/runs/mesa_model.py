@@ -212,15 +212,7 @@ class MesaModel(StrategicModel):
                 f"the model has simulated {self.steps} of {self.horizon} quarters; step it to the end first "
                 "(model.run_model())"
             )
-        return RunResult(
-            scenario=self.spec,
-            columns=self.recorder.columns,
-            values=self.recorder.values,
-            drivers=self.recorder.drivers,
-            episodes=self.recorder.episodes,
-            crises=self.recorder.crises,
-            replicates=self.replicates,
-        )
+        return RunResult.from_recorder(self.spec, self.recorder, self.replicates)
 
 
 def report_value(model: MesaModel, name: str) -> float | str:

@@ -44,7 +44,7 @@ from simulator.runs.twin import TWIN_FILES, ShockEffect, effect_line, shock_effe
 from simulator.storage.output import atomic_folder
 
 if TYPE_CHECKING:
-    from simulator.core.recorder import PairHistory
+    from simulator.core.recorder import PairHistory, Recorder
 
 EPISODE_LABELS = {
     "gray_zone": "gray-zone incident at sea",
@@ -92,6 +92,29 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     pair_history: PairHistory | None = None
     twin: RunResult | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_recorder(
+        cls,
+        scenario: Scenario,
+        recorder: Recorder,
+        replicates: np.ndarray,
+        *,
+        timings: dict[str, float] | None = None,
+        pair_history: PairHistory | None = None,
+    ) -> RunResult:
+        """The result of a run whose quarters ``recorder`` recorded (the runner's and the Mesa model's)."""
+        return cls(
+            scenario=scenario,
+            columns=recorder.columns,
+            values=recorder.values,
+            drivers=recorder.drivers,
+            episodes=recorder.episodes,
+            crises=recorder.crises,
+            replicates=replicates,
+            timings=timings or {},
+            pair_history=pair_history,
+        )
 
     # -- basic access -----------------------------------------------------------
 

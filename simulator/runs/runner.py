@@ -124,17 +124,7 @@ def simulate(
         if history:
             history.record(step, model.pair_terms(history.pair))
     timings["simulate"] = time.perf_counter() - started
-    return RunResult(
-        scenario=scenario,
-        columns=recorder.columns,
-        values=recorder.values,
-        drivers=recorder.drivers,
-        episodes=recorder.episodes,
-        crises=recorder.crises,
-        replicates=model.replicates,
-        timings=timings,
-        pair_history=history,
-    )
+    return RunResult.from_recorder(scenario, recorder, model.replicates, timings=timings, pair_history=history)
 
 
 def simulate_twin(
