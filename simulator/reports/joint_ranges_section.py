@@ -107,7 +107,7 @@ def corner_words(result: JointResult) -> str:
     """Where each of a few failing points lies: the parameters in the outer fifth of their range there."""
     texts = []
     for ends in failing_corners(result.table, result.ranges):
-        inner = ", ".join(f"`{name}` {end}" for name, end in ends.items()) or "no parameter near an end"
+        inner = _ends_text(ends) or "no parameter near an end"
         texts.append(inner)
     return "at " + "; ".join(texts)
 

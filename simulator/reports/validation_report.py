@@ -48,14 +48,13 @@ from simulator.inputs.history import LEVEL_NAMES, CodedHistory
 from simulator.inputs.scenario import Scenario
 from simulator.presentation.plots import plot_history, plot_history_domains
 from simulator.reports.calibration_report import OUT_OF_SAMPLE_CSV, out_of_sample_lines
-from simulator.reports.joint_ranges_section import joint_section, write_failure_plots
+from simulator.reports.joint_ranges_section import IMAGE_LINK, joint_section, write_failure_plots
 from simulator.runs.results import RunResult
 from simulator.storage.output import write_text_atomically
 
 BACKCAST = "historical_1991_2024"
 FIGURE = Path("img") / "backcast.png"
 DOMAIN_FIGURE = Path("img") / "backcast_domains.png"
-JOINT_IMAGES = Path("img") / "joint_ranges"
 DEFERENCE_GRID = (0.2, 0.5, 0.8, 1.0)
 WEIGHT_GRID = (0.1, 0.4, 0.7, 1.0, 1.5)
 RUNS_OUT = 0.01
@@ -372,7 +371,7 @@ def build_report(
     grid = deference_boundary(DEFERENCE_GRID, WEIGHT_GRID, folder=folder, replicates=sweep_replicates)
     structural = structural_table(folder=folder, replicates=sweep_replicates)
     joint = evaluate_all_joint(folder=folder, points=joint_points)
-    write_failure_plots(joint, docs / JOINT_IMAGES)
+    write_failure_plots(joint, docs / IMAGE_LINK)
     history = runs(BACKCAST)  # already run for P1 and P2
     backcast = history.scenario
     coded = coded_history()
@@ -455,7 +454,7 @@ def build_report(
             param = calibration[path]
             out.append(f"| {pattern.code} | `{path}` | {param.low:g}–{param.high:g} | {_pass(low)} | {_pass(high)} |")
 
-    out += ["", *joint_section(joint, link=JOINT_IMAGES.as_posix())]
+    out += ["", *joint_section(joint)]
     out += [
         "",
         "## P4: where the net effect of US retrenchment runs out",
