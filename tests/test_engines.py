@@ -22,7 +22,13 @@ from simulator.sweeps.chunks import simulate_chunk
 from simulator.sweeps.designs import design
 from simulator.sweeps.experiment import experiment_from_dict
 from simulator.sweeps.sweep import run_sweep
-from simulator.sweeps.sweep_size import FUSED_PROCESS_BYTES, chunk_memory, estimate_sweep, recorded_series
+from simulator.sweeps.sweep_size import (
+    FUSED_PROCESS_BYTES,
+    MAIN_BASE_BYTES,
+    chunk_memory,
+    estimate_sweep,
+    recorded_series,
+)
 
 from .test_sweep import small_experiment, write_experiment
 
@@ -95,13 +101,15 @@ def test_fused_sweeps_are_identical_for_any_workers_and_chunk_size(tmp_path):
     experiment = experiment_from_dict(varied_experiment(engine="fused"))
     runs = {
         "inline, one point per chunk": run_sweep(experiment, tmp_path / "a", workers=1, chunk_worlds=1, progress=False),
-        "two processes, two points per chunk": run_sweep(
+        "two threads, two points per chunk": run_sweep(
             experiment, tmp_path / "b", workers=2, chunk_worlds=4, progress=False
         ),
         "inline, one chunk": run_sweep(experiment, tmp_path / "c", workers=1, chunk_worlds=10_000, progress=False),
     }
     reference = runs.pop("inline, one point per chunk")
     assert len(reference.manifest["chunks"]) == 6 and reference.manifest["engine"] == "fused"
+    ran_on = runs["two threads, two points per chunk"].manifest["sessions"][-1]["chunks_per_worker"]
+    assert all("/chunks" in worker for worker in ran_on), ran_on  # the fused engine's local workers are threads
     for name, other in runs.items():
         pd.testing.assert_frame_equal(reference.worlds(), other.worlds(), check_exact=True, obj=name)
         pd.testing.assert_frame_equal(reference.quarters(), other.quarters(), check_exact=True, obj=name)
@@ -184,7 +192,7 @@ def test_asking_whether_the_kernel_covers_an_experiment_does_not_import_numba():
 
 
 @needs_numba
-def test_the_size_estimate_covers_a_fused_chunk_and_each_process_compiling_the_kernel():
+def test_the_size_estimate_covers_a_fused_chunk_and_the_kernel_once_for_the_worker_threads():
     numpy_experiment = experiment_from_dict(small_experiment(replicates=200))
     fused_experiment = experiment_from_dict(small_experiment(replicates=200, engine="fused"))
     points = design(fused_experiment).iloc[:2].reset_index(drop=True)
@@ -198,10 +206,12 @@ def test_the_size_estimate_covers_a_fused_chunk_and_each_process_compiling_the_k
     horizon, series = fused_experiment.scenario.horizon, recorded_series(fused_experiment)
     estimate = chunk_memory(400, horizon, series, "fused")
     assert peak <= estimate <= 1.5 * peak, (peak, estimate)
-    assert estimate > chunk_memory(400, horizon, series)
     plain = estimate_sweep(numpy_experiment, workers=2, chunk_worlds=400)
     fused = estimate_sweep(fused_experiment, workers=2, chunk_worlds=400)
-    assert fused.worker_bytes - plain.worker_bytes >= FUSED_PROCESS_BYTES
+    assert (plain.processes, plain.threads) == (2, 0)
+    assert (fused.processes, fused.threads) == (0, 2)  # the fused engine's local workers are threads
+    assert fused.memory_bytes >= MAIN_BASE_BYTES + 2 * fused.chunk_bytes + FUSED_PROCESS_BYTES
+    assert fused.memory_bytes < plain.memory_bytes  # one process holds numba and the kernel, not two
 
 
 @needs_numba

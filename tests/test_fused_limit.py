@@ -14,7 +14,8 @@ import pytest
 
 pytest.importorskip("numba", reason="numba (the optional `fast` extra) is not installed: no fused kernel to check")
 
-from simulator.core.fused import check_supported, run_fused
+from simulator.core import fused as fused_module
+from simulator.core.fused import check_supported, run_fused, settle_fused
 from simulator.core.model import StrategicModel
 from simulator.runs.ensembles import ensemble_overrides
 from simulator.runs.runner import resolve, run
@@ -54,6 +55,34 @@ def test_the_kernel_reproduces_worlds_that_differ_in_parameters_and_shock_timing
     engine.run()
     assert np.abs(engine.state.coop - fused.state.coop).max() <= TOLERANCE
     assert np.abs(engine.state.spending - fused.state.spending).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize("path", ["scenarios/us_retrenchment.yaml", "scenarios/historical_1991_2024.yaml"])
+def test_the_kernels_spin_up_settles_every_world_as_the_numpy_spin_up_does(path: str) -> None:
+    """Worlds that differ in parameters and in their own spin-up length, 0 quarters included."""
+    scenario = resolve(path, replicates=WORLDS)
+    overrides = {
+        "JPN.deference": np.linspace(0.1, 0.9, WORLDS),
+        "model.spinup_quarters": np.repeat([0.0, 7.0, 60.0, 90.0], WORLDS // 4),
+    }
+    reference = StrategicModel(scenario, overrides=overrides)
+    kernel = StrategicModel(scenario, overrides=overrides, spin_up=settle_fused)
+    for field in fields(reference.state):
+        engine, settled = getattr(reference.state, field.name), getattr(kernel.state, field.name)
+        assert engine.dtype == settled.dtype
+        assert np.abs(engine.astype(float) - settled.astype(float)).max() <= TOLERANCE, field.name
+    assert not kernel.state.desire[0].any() and kernel.state.desire[-1].any()  # 0 quarters: the initial state
+
+
+def test_the_kernel_releases_the_gil_and_its_cache_is_vouched_for_by_the_layout_digest() -> None:
+    """Threads run chunks side by side only if the kernel releases the GIL. numba keys its on-disk cache
+    on fused.py alone, so the kernel's constants from other modules must match the digest recorded there."""
+    assert fused_module._quarters.targetoptions["nogil"]
+    assert fused_module.IMPORTED_LAYOUT == fused_module.LAYOUT, (
+        "the kernel's compile-time constants changed (vocabulary, slots or recorded columns): check that the "
+        f'kernel still matches them, then set LAYOUT = "{fused_module.IMPORTED_LAYOUT}" in simulator/core/fused.py'
+    )
+    assert fused_module._quarters._cache.__class__.__name__ != "NullCache"  # numba's cache is on
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 """Which engine runs a model's simulated quarters: the NumPy reference or the compiled kernel.
 
 The NumPy engine (``numpy``, the default) steps the model quarter by quarter and is the
-reference every documented number comes from. The fused engine (``fused``) runs all the
-quarters of every world in one compiled kernel (:mod:`simulator.core.fused`), several times
-faster, from the same settled state, parameters, random numbers and shock schedule. The two
+reference every documented number comes from. The fused engine (``fused``) runs the spin-up
+and then all the simulated quarters of every world in one compiled kernel
+(:mod:`simulator.core.fused`), several times faster, with the same parameters, random numbers
+and shock schedule. The two
 agree to about 1e-15 but not bit for bit (the kernel adds in a different order), so a result
 records which engine made it. Within one engine, results do not depend on how worlds are
 grouped: the kernel loops over worlds independently, as the NumPy engine computes them
@@ -18,15 +19,17 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from simulator.base.errors import UserError
+from simulator.core.fused_coverage import NotCovered
+from simulator.core.model import StrategicModel
 from simulator.core.recorder import Recorder, column_names
 
 if TYPE_CHECKING:
-    from simulator.core.model import StrategicModel
+    from simulator.inputs.scenario import Scenario
 
 ENGINES = ("numpy", "fused")
 """The engines a sweep or batch of points can run on; the first is the default and the reference."""
@@ -64,16 +67,41 @@ def fused_refusal(model: StrategicModel) -> str | None:
 
     try:
         check_supported(model)
-    except ValueError as exc:
+    except NotCovered as exc:
         return str(exc)
     return None
+
+
+def build_model(engine: str, scenario: Scenario, **options: Any) -> StrategicModel:
+    """A settled model of ``scenario`` for ``engine``: spun up by the kernel for ``fused``.
+
+    Args:
+        engine: ``numpy`` or ``fused``.
+        scenario: The scenario to simulate.
+        **options: Keyword arguments of :class:`~simulator.core.model.StrategicModel`.
+
+    Raises:
+        UserError: for an unknown engine, the fused engine without numba, or a model the
+            kernel does not cover.
+    """
+    check_engine_name(engine)
+    if engine == "numpy":
+        return StrategicModel(scenario, **options)
+    require_fused()
+    from simulator.core.fused import settle_fused  # imports numba: only for the fused engine
+
+    try:
+        return StrategicModel(scenario, spin_up=settle_fused, **options)
+    except NotCovered as refusal:
+        raise UserError(f"fused cannot run this model: {refusal}; use engine numpy", field="engine") from None
 
 
 def simulate_series(model: StrategicModel, engine: str, columns: Sequence[str]) -> np.ndarray:
     """Run ``model``'s horizon on ``engine`` and return the recorded ``columns``.
 
     Args:
-        model: A freshly built (settled, not yet stepped) model.
+        model: A freshly built (settled, not yet stepped) model, from :func:`build_model`
+            with the same engine.
         engine: ``numpy`` or ``fused``.
         columns: Recorded variables to keep (:func:`simulator.core.recorder.column_names`).
 

@@ -1,23 +1,32 @@
-"""The simulated quarters of :class:`~simulator.core.model.StrategicModel` as one compiled kernel.
+"""The spin-up and the simulated quarters of :class:`~simulator.core.model.StrategicModel` as one compiled kernel.
 
-This module exists to measure how fast the engine *could* be, not to replace it. The engine
-advances many worlds in lockstep with small NumPy calls, one Python call chain per quarter;
-the kernel here does the same arithmetic in one ``numba.njit`` function, a loop over worlds
-with the quarters inside, so no Python runs between quarters. ``benchmarks/bench_limit.py``
-times both on the same settled state and reports the engine's distance from this limit.
+The NumPy engine advances many worlds in lockstep with small NumPy calls, one Python call
+chain per quarter. The kernel here does the same arithmetic in one ``numba.njit`` function, a
+loop over worlds with the quarters inside, so no Python runs between quarters. It serves the
+fused engine (:mod:`simulator.core.engines`), which settles and simulates sweep chunks with
+it, and ``benchmarks/bench_limit.py``, which measures how far the NumPy engine is from it.
 
-What the kernel covers: every simulated quarter after the spin-up (shocks, context, the six
-agents' behaviours, desire, settlement, the EU–JPN attribution and the recorded series), for
-the calibration's default structure only:
+What the kernel covers: the spin-up (:func:`settle_fused`) and every simulated quarter after it
+(:func:`run_fused`: shocks, context, the six agents' behaviours, desire, settlement, the EU–JPN
+attribution and the recorded series), for the calibration's default structure only:
 
 * no ablated mechanism;
 * ``model.threat_union_share``, ``model.desire_multiplicative_share`` and
   ``model.settlement_mean_share`` all 0 in every world, and no shock that changes them;
 * no explained pair (its desire terms are not kept).
 
-:func:`check_supported` refuses anything else with a message that names the cause. The spin-up
-is not part of the kernel: it starts from the model's settled state, with the model's
-pre-drawn random numbers and shock schedule.
+:func:`check_supported` refuses anything else with a message that names the cause.
+
+**Compiled once per machine.** Compiling the kernel takes several seconds, which every worker
+process of a sweep would pay. numba's on-disk cache (``cache=True``) keeps the compiled code,
+keyed on this file's bytecode and modification stamp. The kernel also reads the vocabulary's
+sizes and index tables (from :mod:`simulator.core.structure` and
+:mod:`simulator.core.fused_coverage`) as compile-time constants, which that key does not see;
+so :data:`LAYOUT` records a digest of every such constant, and the cache is used only while the
+digest computed at import matches it. A change to the vocabulary therefore compiles afresh
+until :data:`LAYOUT` is updated here (``tests/test_fused_limit.py`` says so), and updating it
+changes this file, which retires the old cache. The kernel releases the GIL (``nogil``), so
+that threads of one process can run chunks side by side.
 
 numba is an optional dependency (the ``fast`` extra); it is imported only here, and nothing
 on the command line's start-up path imports this module.
@@ -25,6 +34,8 @@ on the command line's start-up path imports this module.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,6 +91,7 @@ from simulator.core.structure import (
 
 if TYPE_CHECKING:
     from simulator.core.model import StrategicModel
+    from simulator.core.parameters import Structure
 
 
 # The kernel hard-codes the actor layout; fail at import if the vocabulary ever changes.
@@ -163,6 +175,33 @@ _NP = len(_PARTNER)
 _G_CEU, _G_CIP, _G_TRESP, _G_BSENS, _G_BDEM, _G_BDEMIP = (_S_USA + i for i in range(len(_GUARANTOR)))
 _V = len(column_names())
 
+LAYOUT = "76aaf66f9794c362f61b042913c996470fcd306cb03d45bb43f01861035a0325"
+"""Digest of the kernel's compile-time constants when its cache was last vouched for (:func:`layout_digest`)."""
+
+
+def layout_digest(names: Mapping[str, object] | None = None) -> str:
+    """SHA-256 of every module-level constant the kernel may read: integers, index arrays, slot names.
+
+    Args:
+        names: The namespace to digest (this module's globals by default).
+    """
+    names = globals() if names is None else names
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        value = names[name]
+        if isinstance(value, bool | int | float):
+            digest.update(f"{name}={value!r};".encode())
+        elif isinstance(value, np.ndarray):
+            digest.update(f"{name}:{value.dtype}{value.shape}=".encode() + value.tobytes())
+    digest.update(("|".join(SLOTS) + "|" + "|".join(column_names())).encode())
+    return digest.hexdigest()
+
+
+IMPORTED_LAYOUT = layout_digest()
+"""The digest of the constants as this module defined them, before the kernel."""
+_CACHE = IMPORTED_LAYOUT == LAYOUT
+"""Whether numba's on-disk cache may hold this kernel: only while the constants are those vouched for."""
+
 
 @numba.njit(inline="always")
 def _clip(x: float, low: float, high: float) -> float:
@@ -170,7 +209,7 @@ def _clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
 
 
-@numba.njit(cache=False)
+@numba.njit(cache=_CACHE, nogil=True)
 def _quarters(  # one long function on purpose: the single kernel is what is measured
     base: np.ndarray,
     column: np.ndarray,
@@ -196,8 +235,19 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
     crises: np.ndarray,
     series: np.ndarray,
     contributions: np.ndarray,
+    settle: bool,
+    counts: np.ndarray,
+    settle_year: float,
 ) -> None:
-    """Advance every world through every quarter, updating the state arrays in place (see :func:`run_fused`)."""
+    """Advance every world through its quarters, updating the state arrays in place.
+
+    Two modes, one arithmetic. Simulating (``settle`` False, :func:`run_fused`): ``horizon``
+    quarters with shocks, random draws, attribution and the recorded series. Settling
+    (``settle`` True, :func:`settle_fused`): world ``w`` runs ``counts[w]`` spin-up quarters
+    with the base parameters, the calendar frozen at ``settle_year``, the expected episode jump
+    and crisis loss instead of draws (the mean-field step of docs/ODD.md §3.3), and nothing
+    recorded or attributed; the shock and draw arguments are then not read.
+    """
     n_worlds = base.shape[0]
     horizon = years.shape[0]
     n_effects = effects.shape[0]
@@ -227,8 +277,14 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
     exposure = np.empty(_D)
     shortfall = np.empty(_T)
     for w in range(n_worlds):
-        for step in range(horizon + 1):
-            if step > 0:
+        steps = counts[w] if settle else horizon + 1
+        for step in range(steps):
+            if settle:
+                for i in range(_NSLOTS):
+                    q[i] = base[w, column[i]]
+                year = settle_year
+                t = 0
+            elif step > 0:
                 t = step - 1
                 # -- 1. shocks: the parameters in force (ShockSchedule.effective) --
                 for c in range(base.shape[1]):
@@ -271,6 +327,7 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
                 for i in range(_NSLOTS):
                     q[i] = row[column[i]]
                 year = years[t]
+            if settle or step > 0:
                 # -- 2. context: shared readings of the state at t (Context.read) --
                 for p in range(_NPAIRS):
                     total = 0.0
@@ -338,10 +395,14 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
                         cur = activity[w, k, a]
                         tgt = _clip(q[_S_ASSERT + k * _A + a] * (1.0 + pushback * contained[k]), 0.0, 1.0)
                         moved = _clip(cur + adjust * (tgt - cur), 0.0, 1.0)
+                        chance = _clip(q[_S_EPRATE + k * _A + a] * (0.5 + cur), 0.0, 1.0)
+                        if settle:  # no draws: the expected episode jump
+                            n_activity[k, a] = _clip(moved + chance * size * (1.0 - moved), 0.0, 1.0)
+                            episodes[w, k, a] = False
+                            continue
                         room = min(moved, 1.0 - moved)
                         spread = min(noise_sd, room / 2.0)
                         moved = _clip(moved + spread * _clip(noise[t, w, k, a], -2.0, 2.0), 0.0, 1.0)
-                        chance = _clip(q[_S_EPRATE + k * _A + a] * (0.5 + cur), 0.0, 1.0)
                         hit = uniforms[t, w, k, a] < chance
                         if hit:
                             moved = moved + size * (1.0 - moved)
@@ -390,6 +451,10 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
                     n_spending[p] = max(cur + q[_M_SADJ] * (tgt - cur), floor)
                     cur = stability[w, p]
                     recovered = cur + q[_M_SREC] * (q[s0 + _P_STAB] - cur)
+                    if settle:  # no draws: the expected crisis loss
+                        n_stability[p] = _clip(recovered * (1.0 - q[s0 + _P_CRATE] * q[_M_CDEPTH]), 0.0, 1.0)
+                        crises[w, p] = False
+                        continue
                     crisis = crisis_uniforms[t, w, p] < q[s0 + _P_CRATE]
                     if crisis:
                         recovered = recovered * (1.0 - q[_M_CDEPTH])
@@ -498,7 +563,7 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
                         floor = q[_M_FLOOR] * agreement * (1.0 - q[_S_HARD + d])
                         new = _clip(max(moved, floor), 0.0, 1.0)
                         n_coop[p, d] = new
-                        if p == _HEAD:
+                        if p == _HEAD and not settle:
                             r0 = rise if rising else decay
                             side = 0 if first <= second else 1
                             x = 0.0
@@ -532,6 +597,8 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
                         for d in range(_D):
                             desire[w, i, j, d] = n_desire[i, j, d]
             # -- recorded series of the state after ``step`` (recorder column order) --
+            if settle:
+                continue
             c = 0
             for p in range(_NPAIRS):
                 total = 0.0
@@ -586,25 +653,94 @@ class FusedResult:
     contributions: np.ndarray
 
 
+def _parameter_table(params: Mapping[str, np.ndarray], n_worlds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pack per-world parameters for the kernel.
+
+    Returns:
+        ``base`` (W, paths + 1), one column per parameter path and a last column of zeros that
+        stands for absent parameters; ``column``, the column of each kernel slot; and
+        ``has_path``, whether each partner has an enacted spending path (``Partner.has_enacted_path``).
+    """
+    paths = list(params)
+    base = np.zeros((n_worlds, len(paths) + 1))
+    for c, path in enumerate(paths):
+        base[:, c] = params[path]
+    index = {path: c for c, path in enumerate(paths)}
+    column = np.array([index.get(name, len(paths)) for name in SLOTS], dtype=np.int64)
+    has_path = np.array([f"{p}.spending_path_end" in params for p in PARTNERS], dtype=np.bool_)
+    return base, column, has_path
+
+
+def _state_arrays(state: WorldState) -> tuple[np.ndarray, ...]:
+    """The state's arrays in the kernel's argument order (updated in place)."""
+    return (
+        state.activity,
+        state.threat,
+        state.overall_threat,
+        state.containment,
+        state.commitment,
+        state.spending,
+        state.stability,
+        state.coop,
+        state.desire,
+        state.headline_terms,
+        state.episodes,
+        state.crises,
+    )
+
+
+_NO_DRAWS = np.zeros((0, 0, 0, 0))
+_NO_CRISIS_DRAWS = np.zeros((0, 0, 0))
+
+
+def settle_fused(model: StrategicModel, params: Mapping[str, np.ndarray], structure: Structure) -> WorldState:
+    """The spin-up of the worlds of ``params`` in the kernel (:meth:`StrategicModel._settle` of the fused engine).
+
+    Starts from the model's rough initial state and runs each world's ``model.spinup_quarters``
+    deterministic quarters, as the NumPy spin-up does, to about 1e-15 of its numbers.
+
+    Raises:
+        NotCovered: if the kernel does not cover the model (:func:`check_supported`).
+    """
+    check_supported(model)
+    n_worlds = structure.hardness.shape[0]
+    base, column, has_path = _parameter_table(params, n_worlds)
+    state = model._initial_state(dict(params), structure)
+    counts = np.asarray(params["model.spinup_quarters"]).round().astype(np.int64)
+    _quarters(
+        base,
+        column,
+        has_path,
+        np.zeros(0),
+        np.zeros((1, 5, n_worlds)),
+        np.zeros((0, 3), dtype=np.int64),
+        np.zeros((0, 3)),
+        _NO_DRAWS,
+        _NO_DRAWS,
+        _NO_CRISIS_DRAWS,
+        *_state_arrays(state),
+        np.zeros((0, _V, n_worlds)),
+        np.zeros((n_worlds, len(MECHANISMS), _D)),
+        True,
+        counts,
+        float(model.year),
+    )
+    return state
+
+
 def run_fused(model: StrategicModel) -> FusedResult:
     """Simulate ``model``'s horizon with the compiled kernel, from its settled state.
 
     The model itself is not advanced: the kernel works on copies of its state. The first
-    call compiles the kernel (seconds); later calls in the process reuse it.
+    call in a process compiles the kernel, or loads it from numba's cache (see the module's
+    docstring); later calls reuse it.
 
     Raises:
-        ValueError: if the kernel does not cover the model (:func:`check_supported`).
+        NotCovered: if the kernel does not cover the model (:func:`check_supported`).
     """
     check_supported(model)
-    paths = list(model.base_params)
-    base = np.zeros((model.n_worlds, len(paths) + 1))  # the last column stands for absent parameters
-    for c, path in enumerate(paths):
-        base[:, c] = model.base_params[path]
-    index = {path: c for c, path in enumerate(paths)}
-    column = np.array([index.get(name, len(paths)) for name in SLOTS], dtype=np.int64)
-    has_path = np.array(
-        [f"{p}.spending_path_end" in model.base_params for p in PARTNERS], dtype=np.bool_
-    )  # Partner.has_enacted_path
+    base, column, has_path = _parameter_table(model.base_params, model.n_worlds)
+    index = {path: c for c, path in enumerate(model.base_params)}
     horizon = model.spec.horizon
     years = np.array([quarter_year(model.spec.start + step - 1) for step in range(1, horizon + 1)])
     tracks_ = model.schedule.tracks
@@ -634,19 +770,11 @@ def run_fused(model: StrategicModel) -> FusedResult:
         draws.activity_noise,
         draws.episodes,
         draws.crises,
-        state.activity,
-        state.threat,
-        state.overall_threat,
-        state.containment,
-        state.commitment,
-        state.spending,
-        state.stability,
-        state.coop,
-        state.desire,
-        state.headline_terms,
-        state.episodes,
-        state.crises,
+        *_state_arrays(state),
         series,
         contributions,
+        False,
+        np.zeros(0, dtype=np.int64),
+        0.0,
     )
     return FusedResult(state=state, series=series, contributions=contributions)

@@ -107,25 +107,29 @@ _S_USA = _slots([f"{GUARANTOR}.{n}" for n in _GUARANTOR])
 _NSLOTS = len(SLOTS)
 
 
+class NotCovered(ValueError):
+    """The fused kernel does not implement this model; the message says why."""
+
+
 def check_supported(model: StrategicModel) -> None:
     """Refuse a model the kernel does not implement, naming why.
 
     Raises:
-        ValueError: for ablated mechanisms, a structural option in use (in any world, or
+        NotCovered: for ablated mechanisms, a structural option in use (in any world, or
             changed by a shock), an explained pair, or a model already stepped.
     """
     if model.ablate:
-        raise ValueError(f"the fused kernel covers the full model only; ablated: {sorted(model.ablate)}")
+        raise NotCovered(f"the fused kernel covers the full model only; ablated: {sorted(model.ablate)}")
     if model.explained_members:
-        raise ValueError("the fused kernel does not keep an explained pair's desire terms")
+        raise NotCovered("the fused kernel does not keep an explained pair's desire terms")
     if model.steps:
-        raise ValueError("the fused kernel starts from the settled state: build a fresh model")
+        raise NotCovered("the fused kernel starts from the settled state: build a fresh model")
     targets = {e.target for t in model.schedule.tracks for e in t.shock.effects}
     for path in STRUCTURAL_OPTIONS:
         if np.any(model.base_params[path] != 0) or path in targets:
-            raise ValueError(
+            raise NotCovered(
                 f"the fused kernel covers the calibration's default structure only: {path} must be 0 in every world"
             )
     for path in targets:
         if path not in SLOTS:
-            raise ValueError(f"a shock changes {path}, which the fused kernel does not read")
+            raise NotCovered(f"a shock changes {path}, which the fused kernel does not read")

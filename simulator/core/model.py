@@ -18,7 +18,7 @@ of R worlds, and a sweep is a model whose worlds also differ in parameters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import mesa
 import numpy as np
@@ -48,6 +48,9 @@ from simulator.core.structure import (
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.scenario import Scenario
 
+type SpinUp = Callable[["StrategicModel", dict[str, np.ndarray], Structure], WorldState]
+"""Runs the spin-up of given parameter rows and returns their settled state (``StrategicModel(spin_up=)``)."""
+
 _FIRST = np.array([ACTORS.index(PAIR_MEMBERS[p][0]) for p in PAIRS])
 _SECOND = np.array([ACTORS.index(PAIR_MEMBERS[p][1]) for p in PAIRS])
 
@@ -69,9 +72,14 @@ class StrategicModel(mesa.Model):
             quarter, so that :meth:`pair_terms` can read them; None keeps none.
         ablate: Mechanisms switched off (:class:`simulator.core.ablation.Switch` names), to
             measure what each contributes; empty (the default) is the model of docs/ODD.md.
+        spin_up: What runs the spin-up quarters instead of the model's own NumPy quarters
+            (the reference): a function of (model, parameters of the distinct rows, their
+            structure) returning their settled state. The fused engine passes its compiled
+            kernel (:func:`simulator.core.fused.settle_fused`, through
+            :func:`simulator.core.engines.build_model`).
 
     Raises:
-        ValueError: for an unknown ablation switch.
+        ValueError: for an unknown ablation switch (and whatever ``spin_up`` raises).
     """
 
     def __init__(
@@ -85,8 +93,10 @@ class StrategicModel(mesa.Model):
         activation_seed: int = 0,
         explained_pair: str | None = None,
         ablate: frozenset[str] = frozenset(),
+        spin_up: SpinUp | None = None,
     ) -> None:
         super().__init__(rng=activation_seed)
+        self.spin_up_quarters = spin_up
         self.ablate: frozenset[Switch] = check_ablation(ablate)
         self.explained_members: tuple[str, ...] = PAIR_MEMBERS[explained_pair] if explained_pair else ()
         self.spec = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario class
@@ -174,6 +184,9 @@ class StrategicModel(mesa.Model):
 
         Worlds may differ in ``model.spinup_quarters``; each stops at its own count.
         """
+        if self.spin_up_quarters is not None:
+            self.state = self.spin_up_quarters(self, params, structure)
+            return self.state
         self.state = self._initial_state(params, structure)
         quarters = params["model.spinup_quarters"].round().astype(int)
         for count in range(int(quarters.max(initial=0))):

@@ -68,16 +68,25 @@ def predraw(seed: int, replicates: np.ndarray, horizon: int, challengers: tuple[
     """Draw every world's random numbers for the whole horizon from its own streams.
 
     A world's numbers depend only on (seed, replicate): the same whatever batch it is in,
-    and the first quarters' numbers are the same whatever the horizon.
+    and the first quarters' numbers are the same whatever the horizon. So each distinct
+    replicate number is drawn once and copied to the worlds that share it: a sweep chunk of
+    many points with R replicates each seeds 3R generators, not three per world.
     """
-    count = len(replicates)
-    noise = np.empty((horizon, count, *challengers))
-    episodes = np.empty((horizon, count, *challengers))
-    crises = np.empty((horizon, count, partners))
-    for w, replicate in enumerate(replicates):
+    numbers = np.asarray(replicates, dtype=np.int64)
+    distinct, position = np.unique(numbers, return_inverse=True)
+    noise = np.empty((horizon, len(distinct), *challengers))
+    episodes = np.empty((horizon, len(distinct), *challengers))
+    crises = np.empty((horizon, len(distinct), partners))
+    for w, replicate in enumerate(distinct):
         noise[:, w] = world_generator(seed, replicate, STREAMS["activity_noise"]).standard_normal(
             (horizon, *challengers)
         )
         episodes[:, w] = world_generator(seed, replicate, STREAMS["episodes"]).random((horizon, *challengers))
         crises[:, w] = world_generator(seed, replicate, STREAMS["crises"]).random((horizon, partners))
-    return Draws(activity_noise=noise, episodes=episodes, crises=crises)
+    if len(distinct) == len(numbers) and np.array_equal(distinct, numbers):
+        return Draws(activity_noise=noise, episodes=episodes, crises=crises)
+    return Draws(
+        activity_noise=np.take(noise, position, axis=1),
+        episodes=np.take(episodes, position, axis=1),
+        crises=np.take(crises, position, axis=1),
+    )

@@ -24,7 +24,7 @@ import pandas as pd
 
 from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError
-from simulator.core.engines import fused_refusal, require_fused, simulate_series
+from simulator.core.engines import build_model, fused_refusal, require_fused, simulate_series
 from simulator.core.model import StrategicModel
 from simulator.sweeps.experiment import Experiment
 
@@ -158,7 +158,8 @@ def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0)
     n_points = len(point_ids)
     parameter_overrides, shock_overrides = world_overrides(experiment, points, replicates)
     scenario = experiment.scenario.with_overrides(seed=experiment.seed)
-    model = StrategicModel(
+    model = build_model(
+        experiment.engine,
         scenario,
         replicates=np.tile(np.arange(replicates), n_points),
         overrides=parameter_overrides,

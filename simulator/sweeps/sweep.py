@@ -489,7 +489,7 @@ def _run(
     ran_on: dict[str, int] = {}
     total_worlds = len(points) * experiment.replicates
     done_worlds = total_worlds - sum(c.points for c in todo) * experiment.replicates
-    runner = make_executor(executor, local_workers, scheduler) if todo else None
+    runner = make_executor(executor, local_workers, scheduler, experiment.engine) if todo else None
     reporter = Progress(total_worlds, done_worlds, label=experiment.name, bar=progress)  # after a refused --scheduler
     tasks = (Task(c.index, points.iloc[c.start : c.stop].reset_index(drop=True)) for c in todo)  # one at a time
     by_index = {c.index: c for c in plan}

@@ -57,6 +57,12 @@ FUSED_PROCESS_BYTES = 200_000_000
 resident set, ``ru_maxrss``) and compiling the kernel (107 MiB more), rounded up."""
 FUSED_SERIES = len(column_names())
 """Series the fused kernel records whatever the sweep keeps (every column, 8 bytes per world and step)."""
+FUSED_WORLD_BYTES = 18_000
+"""Memory of one world in a fused chunk before its per-step part, which the kernel's spin-up keeps
+below the NumPy engine's :data:`WORLD_BYTES`. tracemalloc peaks of
+:func:`simulator.sweeps.chunks.simulate_chunk` on the fused engine, one point of 400 and of 1,000
+replicates, one series, after a warm-up chunk: 27,300, 47,600 and 105,800 bytes per world at horizons
+12, 40 and 120, a straight line of 727 bytes per recorded step above 17,900 bytes."""
 FUSED_QUARTER_BYTES = 128
 """Memory per world and recorded step of a fused chunk besides its series (the statistics' working
 arrays). tracemalloc peaks of :func:`simulator.sweeps.chunks.simulate_chunk` on the fused engine, 1,000
@@ -111,6 +117,8 @@ class SweepSize:
         chunk_bytes: Memory of simulating the largest chunk.
         worker_bytes: Memory of one worker process running the largest chunk.
         disk_bytes: Disk for the tables, the parts and the manifest.
+        threads: Worker threads of the sweep process running a chunk at once (the fused engine's
+            local workers; their chunks are counted in ``main_bytes``).
     """
 
     points: int
@@ -123,6 +131,7 @@ class SweepSize:
     chunk_bytes: int
     worker_bytes: int
     disk_bytes: int
+    threads: int = 0
 
     @property
     def worlds(self) -> int:
@@ -145,9 +154,10 @@ def chunk_memory(worlds: int, horizon: int, series: int, engine: str = "numpy") 
     """
     if engine == "fused":
         per_step = FUSED_QUARTER_BYTES + SERIES_QUARTER_BYTES * (FUSED_SERIES + series)
+        per_world = FUSED_WORLD_BYTES + (horizon + 1) * per_step
     else:
         per_step = WORLD_QUARTER_BYTES + SERIES_QUARTER_BYTES * series
-    per_world = WORLD_BYTES + (horizon + 1) * per_step
+        per_world = WORLD_BYTES + (horizon + 1) * per_step
     return math.ceil(worlds * per_world * CHUNK_SAFETY)
 
 
@@ -192,14 +202,18 @@ def estimate_sweep(
     chunk = chunk_memory(largest, horizon, series, experiment.engine)
     engine = FUSED_PROCESS_BYTES if experiment.engine == "fused" else 0  # paid by each process running chunks
     output = CHUNK_OUTPUT_BYTES * (largest + min(points, per_chunk) * len(experiment.series) * (horizon + 1))
+    threads = 0  # local workers that are threads of the sweep process (the fused engine's)
     if executor == "local":  # one worker runs the chunks in the sweep process; never more workers than chunks
         processes = 0 if workers == 1 else min(workers, chunks)
+        if experiment.engine == "fused" and processes:
+            threads, processes = processes, 0
     else:  # a loopback cluster's workers are here; a remote scheduler's are on other machines
         processes = 0 if scheduler is not None else workers
     design = design_memory(experiment.method, points, factors)
-    main = MAIN_BASE_BYTES + design + CHUNK_PLAN_BYTES * chunks + output * max(1, processes) * IN_FLIGHT_PER_WORKER
+    in_flight = output * max(1, processes, threads) * IN_FLIGHT_PER_WORKER
+    main = MAIN_BASE_BYTES + design + CHUNK_PLAN_BYTES * chunks + in_flight
     if processes == 0 and scheduler is None:
-        main += chunk + engine
+        main += chunk * max(1, threads) + engine
     worker = WORKER_BASE_BYTES * (2 if executor == "dask" else 1) + chunk + engine  # a Dask worker has a nanny
     tables = WORLD_ROW_BYTES * columns * worlds + QUARTER_ROW_BYTES * points * len(experiment.series) * (horizon + 1)
     disk = 2 * tables + 8 * (factors + 1) * points + 80 * chunks  # parts and joined tables side by side while joining
@@ -214,6 +228,7 @@ def estimate_sweep(
         chunk_bytes=chunk,
         worker_bytes=worker,
         disk_bytes=disk,
+        threads=threads,
     )
 
 
@@ -293,16 +308,22 @@ def _memory_parts(size: SweepSize) -> str:
             f"sweep process {format_bytes(size.main_bytes)}: the design and {size.chunks:,} chunks; {size.processes} "
             f"workers of {format_bytes(size.worker_bytes)}: a chunk of {size.chunk_worlds:,} worlds each"
         )
+    if size.threads:
+        return (
+            f"the design, {size.chunks:,} chunks and {size.threads} chunks of {size.chunk_worlds:,} worlds at once "
+            "(one per worker thread), in the sweep process"
+        )
     return f"the design, {size.chunks:,} chunks and a chunk of {size.chunk_worlds:,} worlds, in the sweep process"
 
 
 def _memory_fixes(size: SweepSize, memory: int, *, explain: bool) -> list[str]:
     """What would make the sweep fit ``memory``, each a phrase after 'use' (``explain``: say why where it helps)."""
-    fixed = size.main_bytes if size.processes else size.main_bytes - size.chunk_bytes
+    fixed = size.main_bytes if size.processes else size.main_bytes - size.chunk_bytes * max(1, size.threads)
+    workers = size.processes or size.threads
     fixes = []
     if fixed < memory:  # the chunks are what does not fit
-        fit = (memory - fixed) // size.worker_bytes
-        if size.processes > 1 and fit >= 1:
+        fit = (memory - fixed) // (size.worker_bytes if size.processes else size.chunk_bytes)
+        if workers > 1 and fit >= 1:
             fixes.append("--workers 1" if fit == 1 else f"--workers {fit} or fewer")
         if size.chunk_worlds > size.replicates:
             fixes.append("a smaller --chunk-worlds")
