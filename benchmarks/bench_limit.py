@@ -9,16 +9,22 @@ per world-quarter of each and their ratio (engine / limit).
 
 First it checks that the kernel reproduces ``simulator.run``: every recorded series, the
 episodes, crises and drivers of the last quarter, for ``scenarios/us_retrenchment.yaml`` and
-``scenarios/baseline.yaml`` with 1,000 worlds, to 1e-12 (exits with an error otherwise), and
-the final state arrays of ``model.run()``.
+``scenarios/baseline.yaml`` with 1,000 worlds, to 1e-12 (exits with an error otherwise), the
+final state arrays of ``model.run()``, and the settled state of its spin-up.
 
-What is timed, best of ``--rounds`` alternating rounds (the models are built, and spun up,
-outside the timings):
+What is timed, best of ``--rounds`` alternating rounds:
 
-* engine: ``model.step()`` for each of the 40 quarters (no recording);
-* kernel: :func:`~simulator.core.fused.run_fused` (packing the inputs, the 40 quarters and
-  writing every recorded series), after the kernel has been compiled once; the compile time
-  is measured separately (the first call on a small model, less that model's run time).
+* the limit, kernel: :func:`~simulator.core.fused.run_fused` (packing the inputs, the 40
+  quarters and writing every recorded series) on a model built outside the timing, after the
+  kernel has been compiled or loaded once (that first call is timed apart);
+* the NumPy engine's quarters: ``model.step()`` for each of the 40 quarters (no recording), on
+  a model built outside the timing;
+* the engines' whole chunks: :func:`~simulator.sweeps.chunks.simulate_chunk` of a sweep of the
+  same scenario (an LHS over two factors, 10 replicates per point) on each engine, everything
+  a worker does for a chunk: building the model, drawing its random numbers, the spin-up (one
+  world per point), the 40 quarters, the metrics and per-point statistics.
+
+Each is reported per world-quarter and as a ratio to the limit.
 
 Needs numba (``pip install -e '.[fast]'``). Run: ``python benchmarks/bench_limit.py``.
 """
@@ -43,9 +49,12 @@ from provenance import commit, load_average  # noqa: E402 - beside this script
 from simulator.core.model import StrategicModel  # noqa: E402 - after the path of a plain checkout
 from simulator.runs.ensembles import ensemble_overrides  # noqa: E402
 from simulator.runs.runner import resolve, run  # noqa: E402
+from simulator.sweeps.chunks import simulate_chunk  # noqa: E402
+from simulator.sweeps.designs import design  # noqa: E402
+from simulator.sweeps.experiment import Experiment, experiment_from_dict  # noqa: E402
 
 try:
-    from simulator.core.fused import run_fused
+    from simulator.core.fused import run_fused, settle_fused
 except ImportError as error:  # numba is the optional `fast` extra
     sys.exit(f"bench_limit.py needs numba (pip install -e '.[fast]'): {error}")
 
@@ -70,6 +79,11 @@ def check(path: str, worlds: int) -> float:
         result.crises[-1], fused.state.crises
     )
     model = build(path, worlds)
+    scenario = resolve(str(ROOT / path), replicates=worlds)
+    settled = StrategicModel(scenario, overrides=ensemble_overrides(scenario, np.arange(worlds)), spin_up=settle_fused)
+    for field in fields(model.state):
+        engine, kernel = getattr(model.state, field.name), getattr(settled.state, field.name)
+        worst = max(worst, float(np.abs(engine.astype(float) - kernel.astype(float)).max()))
     model.run()
     for field in fields(model.state):
         engine, kernel = getattr(model.state, field.name), getattr(fused.state, field.name)
@@ -96,6 +110,33 @@ def time_kernel(worlds: int) -> float:
     return time.perf_counter() - started
 
 
+def chunk_experiment(worlds: int, engine: str) -> Experiment:
+    """A sweep of the timed scenario whose one chunk is ``worlds`` worlds (10 replicates per point)."""
+    spec = {
+        "name": "bench_limit_chunk",
+        "scenario": str(ROOT / TIMED),
+        "replicates": 10,
+        "method": "lhs",
+        "samples": worlds // 10,
+        "parameters": {
+            "JPN.deference": {"low": 0.2, "high": 0.8},
+            "shock.US retrenchment.magnitude": {"low": 0.0, "high": 1.0},
+        },
+        "metrics": ["coop_EU_JPN:final", "coop_EU_JPN:peak", "coop_EU_JPN:mean"],
+        "engine": engine,
+    }
+    return experiment_from_dict(spec)
+
+
+def time_chunk(worlds: int, engine: str) -> float:
+    """Seconds of one whole sweep chunk of ``worlds`` worlds on ``engine`` (``simulate_chunk``)."""
+    experiment = chunk_experiment(worlds, engine)
+    points = design(experiment)
+    started = time.perf_counter()
+    simulate_chunk(experiment, points)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     """Check the kernel against the engine, then time both side by side."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -113,7 +154,10 @@ def main() -> None:
     run_fused(small)
     first = time.perf_counter() - first
     again = time_kernel(2)
-    print(f"kernel compile: {first - again:.2f} s (first call {first:.2f} s, second {again * 1e3:.2f} ms)")
+    print(
+        f"kernel compiled, or loaded from numba's cache: {first - again:.2f} s "
+        f"(first call {first:.2f} s, second {again * 1e3:.2f} ms)"
+    )
 
     for path in CHECKED:
         worst = check(path, args.check_worlds)
@@ -131,6 +175,22 @@ def main() -> None:
         print(
             f"{worlds:>8} {e:>10.3f} {k:>10.3f} {e / quarters * 1e6:>13.2f} {k / quarters * 1e6:>13.2f} {e / k:>7.1f}"
         )
+    print(f"\nwhole sweep chunks of {TIMED} (10 replicates per point), best of {args.rounds} alternating rounds")
+    print(f"{'worlds':>8} {'engine':>7} {'chunk s':>9} {'µs/wq':>7} {'limit µs/wq':>12} {'chunk / limit':>14}")
+    for worlds in args.worlds:
+        times: dict[str, list[float]] = {"kernel": [], "fused": [], "numpy": []}
+        for _ in range(args.rounds):
+            times["kernel"].append(time_kernel(worlds))
+            times["fused"].append(time_chunk(worlds, "fused"))
+            times["numpy"].append(time_chunk(worlds, "numpy"))
+        quarters = worlds * 40
+        limit = min(times["kernel"])
+        for engine in ("fused", "numpy"):
+            chunk = min(times[engine])
+            print(
+                f"{worlds:>8} {engine:>7} {chunk:>9.3f} {chunk / quarters * 1e6:>7.2f} "
+                f"{limit / quarters * 1e6:>12.2f} {chunk / limit:>14.2f}"
+            )
     load_after = load_average()
     print(f"\nload average after: {load_after}; total {time.perf_counter() - started:.0f} s")
 

@@ -705,7 +705,7 @@ def settle_fused(model: StrategicModel, params: Mapping[str, np.ndarray], struct
     check_supported(model)
     n_worlds = structure.hardness.shape[0]
     base, column, has_path = _parameter_table(params, n_worlds)
-    state = model._initial_state(dict(params), structure)
+    state = model.initial_state(dict(params), structure)
     counts = np.asarray(params["model.spinup_quarters"]).round().astype(np.int64)
     _quarters(
         base,

@@ -125,8 +125,11 @@ class StrategicModel(mesa.Model):
 
     # -- set-up ---------------------------------------------------------------
 
-    def _initial_state(self, params: dict[str, np.ndarray], structure: Structure) -> WorldState:
-        """A rough starting point that the spin-up then brings to equilibrium (one row per world of ``params``)."""
+    def initial_state(self, params: dict[str, np.ndarray], structure: Structure) -> WorldState:
+        """A rough starting point that the spin-up then brings to equilibrium (one row per world of ``params``).
+
+        Public so that a ``spin_up`` function can start where the model's own spin-up starts.
+        """
         s = structure
         state = WorldState.empty(s.hardness.shape[0])
         state.activity[:] = s.assertiveness
@@ -187,7 +190,7 @@ class StrategicModel(mesa.Model):
         if self.spin_up_quarters is not None:
             self.state = self.spin_up_quarters(self, params, structure)
             return self.state
-        self.state = self._initial_state(params, structure)
+        self.state = self.initial_state(params, structure)
         quarters = params["model.spinup_quarters"].round().astype(int)
         for count in range(int(quarters.max(initial=0))):
             previous = self.state

@@ -26,6 +26,8 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import UserError
 from simulator.core.engines import build_model, fused_refusal, require_fused, simulate_series
 from simulator.core.model import StrategicModel
+from simulator.core.parameters import Structure
+from simulator.core.state import WorldState
 from simulator.sweeps.experiment import Experiment
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -136,10 +138,17 @@ def check_engine(experiment: Experiment) -> None:
             file=file,
             field="engine",
         )
-    model = StrategicModel(experiment.scenario.with_overrides(seed=experiment.seed), replicates=np.arange(1))
+    model = StrategicModel(  # the question needs the model's inputs, not its settled state
+        experiment.scenario.with_overrides(seed=experiment.seed), replicates=np.arange(1), spin_up=_not_settled
+    )
     refusal = fused_refusal(model)
     if refusal is not None:
         raise UserError(f"fused cannot run this experiment: {refusal}; use engine numpy", file=file, field="engine")
+
+
+def _not_settled(model: StrategicModel, params: dict[str, np.ndarray], structure: Structure) -> WorldState:
+    """A spin-up that skips the quarters: for a model built only to be asked what it contains."""
+    return model.initial_state(params, structure)
 
 
 def simulate_chunk(experiment: Experiment, points: pd.DataFrame, chunk: int = 0) -> ChunkResult:
