@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_run.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_sweep.py --engine fused --sizes 1000,10000,100000,1000000
 	$(PY) benchmarks/bench_interop.py
 	$(PY) benchmarks/bench_explore.py
 	$(PY) benchmarks/bench_limit.py
