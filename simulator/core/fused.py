@@ -35,7 +35,7 @@ on the command line's start-up path imports this module.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -209,7 +209,6 @@ def _clip(x: float, low: float, high: float) -> float:
     return min(max(x, low), high)
 
 
-@numba.njit(cache=_CACHE, nogil=True)
 def _quarters(  # one long function on purpose: the single kernel is what is measured
     base: np.ndarray,
     column: np.ndarray,
@@ -635,6 +634,21 @@ def _quarters(  # one long function on purpose: the single kernel is what is mea
             for p in range(_P):
                 series[step, c, w] = stability[w, p]
                 c += 1
+
+
+def _compiled(kernel: Callable[..., None]) -> Callable[..., None]:
+    """``kernel`` compiled by numba, releasing the GIL, and cached on disk where that is safe and possible.
+
+    numba refuses to cache a function it has nowhere to write (a read-only installation and no
+    writable cache folder); the kernel then compiles in each process instead of failing.
+    """
+    try:
+        return numba.njit(cache=_CACHE, nogil=True)(kernel)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(kernel)
+
+
+_quarters = _compiled(_quarters)
 
 
 @dataclass(frozen=True)
