@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import subprocess
@@ -224,3 +225,17 @@ def test_fused_sweep_on_a_loopback_dask_cluster_is_identical_to_the_local_one(tm
     assert dask.manifest["executor"] == "dask" and dask.manifest["engine"] == "fused"
     pd.testing.assert_frame_equal(local.worlds(), dask.worlds(), check_exact=True)
     pd.testing.assert_frame_equal(local.quarters(), dask.quarters(), check_exact=True)
+
+
+def test_running_chunks_in_this_process_keeps_a_callers_frozen_heap_frozen(tmp_path):
+    """The executors freeze the heap while chunks run, and give it back; a caller's own freeze stays."""
+    experiment = experiment_from_dict(small_experiment())
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run_sweep(experiment, tmp_path / "a", workers=1, progress=False)
+        assert gc.get_freeze_count() > 0.9 * frozen  # not unfrozen (a few frozen objects may die meanwhile)
+    finally:
+        gc.unfreeze()
+    run_sweep(experiment, tmp_path / "b", workers=1, progress=False)
+    assert gc.get_freeze_count() == 0

@@ -85,6 +85,17 @@ def test_the_kernel_releases_the_gil_and_its_cache_is_vouched_for_by_the_layout_
     assert fused_module._quarters._cache.__class__.__name__ != "NullCache"  # numba's cache is on
 
 
+def test_the_layout_digest_changes_with_any_constant_the_kernel_reads_and_refuses_what_it_cannot_cover(monkeypatch):
+    before = fused_module.layout_digest()
+    assert before == fused_module.IMPORTED_LAYOUT  # stable after import
+    monkeypatch.setattr(fused_module, "_WEST", fused_module._WEST[::-1].copy())
+    assert fused_module.layout_digest() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(fused_module, "_D", [6])
+    with pytest.raises(TypeError, match="_D"):
+        fused_module.layout_digest()
+
+
 @pytest.mark.parametrize(
     ("options", "reason"),
     [

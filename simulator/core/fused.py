@@ -35,6 +35,7 @@ on the command line's start-up path imports this module.
 from __future__ import annotations
 
 import hashlib
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -175,32 +176,35 @@ _NP = len(_PARTNER)
 _G_CEU, _G_CIP, _G_TRESP, _G_BSENS, _G_BDEM, _G_BDEMIP = (_S_USA + i for i in range(len(_GUARANTOR)))
 _V = len(column_names())
 
-LAYOUT = "76aaf66f9794c362f61b042913c996470fcd306cb03d45bb43f01861035a0325"
+LAYOUT = "82e7ebb6298270c607e71050f8e9b34f7d98cbd03031d04ddf0018e9ade8f90f"
 """Digest of the kernel's compile-time constants when its cache was last vouched for (:func:`layout_digest`)."""
 
 
-def layout_digest(names: Mapping[str, object] | None = None) -> str:
-    """SHA-256 of every module-level constant the kernel may read: integers, index arrays, slot names.
+def layout_digest() -> str:
+    """SHA-256 of every module-level constant the kernel reads, with the slot and column names.
 
-    Args:
-        names: The namespace to digest (this module's globals by default).
+    The names are those the kernel's code loads (``co_names``) that this module defines. Modules
+    and numba functions of this file are passed over (a change to those changes this file, which
+    numba sees); integers, floats, numpy scalars and arrays, and tuples of them, are digested;
+    anything else stops the import with an error, so that the digest can never silently miss a
+    constant.
     """
-    names = globals() if names is None else names
+    kernel = globals()["_quarters"]
+    code = getattr(kernel, "py_func", kernel).__code__
     digest = hashlib.sha256()
-    for name in sorted(names):
-        value = names[name]
-        if isinstance(value, bool | int | float):
+    scalar = bool | int | float | str | np.generic
+    for name in sorted(set(code.co_names) & set(globals())):
+        value = globals()[name]
+        if isinstance(value, types.ModuleType | numba.core.registry.CPUDispatcher):
+            continue
+        if isinstance(value, scalar) or (isinstance(value, tuple) and all(isinstance(v, scalar) for v in value)):
             digest.update(f"{name}={value!r};".encode())
         elif isinstance(value, np.ndarray):
             digest.update(f"{name}:{value.dtype}{value.shape}=".encode() + value.tobytes())
+        else:
+            raise TypeError(f"the fused kernel reads {name}, a {type(value).__name__} the layout digest cannot cover")
     digest.update(("|".join(SLOTS) + "|" + "|".join(column_names())).encode())
     return digest.hexdigest()
-
-
-IMPORTED_LAYOUT = layout_digest()
-"""The digest of the constants as this module defined them, before the kernel."""
-_CACHE = IMPORTED_LAYOUT == LAYOUT
-"""Whether numba's on-disk cache may hold this kernel: only while the constants are those vouched for."""
 
 
 @numba.njit(inline="always")
@@ -648,6 +652,10 @@ def _compiled(kernel: Callable[..., None]) -> Callable[..., None]:
         return numba.njit(nogil=True)(kernel)
 
 
+IMPORTED_LAYOUT = layout_digest()
+"""The digest of the kernel's constants as this module defined them."""
+_CACHE = IMPORTED_LAYOUT == LAYOUT
+"""Whether numba's on-disk cache may hold this kernel: only while the constants are those vouched for."""
 _quarters = _compiled(_quarters)
 
 

@@ -96,7 +96,7 @@ class StrategicModel(mesa.Model):
         spin_up: SpinUp | None = None,
     ) -> None:
         super().__init__(rng=activation_seed)
-        self.spin_up_quarters = spin_up
+        self.spin_up_function = spin_up
         self.ablate: frozenset[Switch] = check_ablation(ablate)
         self.explained_members: tuple[str, ...] = PAIR_MEMBERS[explained_pair] if explained_pair else ()
         self.spec = scenario  # Mesa 3.5 reserves `Model.scenario` for its own Scenario class
@@ -187,8 +187,8 @@ class StrategicModel(mesa.Model):
 
         Worlds may differ in ``model.spinup_quarters``; each stops at its own count.
         """
-        if self.spin_up_quarters is not None:
-            self.state = self.spin_up_quarters(self, params, structure)
+        if self.spin_up_function is not None:
+            self.state = self.spin_up_function(self, params, structure)
             return self.state
         self.state = self.initial_state(params, structure)
         quarters = params["model.spinup_quarters"].round().astype(int)

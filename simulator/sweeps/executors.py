@@ -24,6 +24,7 @@ import time
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import Executor as FuturesPool
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -148,9 +149,15 @@ def frozen_heap() -> Iterator[None]:
     """Exempt the objects alive now from the cycle collector while chunks run in this process.
 
     They are the caller's and the imports', alive throughout, so the per-chunk collection of
-    :func:`guarded` need not walk them again. They are handed back to the collector at the end,
-    so the caller's own garbage is collected as before.
+    :func:`guarded` need not walk them again. Garbage already waiting is collected first, so
+    that it is not kept for the whole sweep, and the objects are handed back to the collector
+    at the end. A process that has frozen objects itself (before forking workers, say), or a
+    sweep inside another one, is left as it is: unfreezing would undo the caller's freeze.
     """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.collect()
     gc.freeze()
     try:
         yield
@@ -179,20 +186,12 @@ class InlineExecutor:
         """Nothing to release."""
 
 
-class LocalExecutor:
-    """Runs chunks in a pool of worker processes on this machine.
+class _PoolExecutor:
+    """Runs chunks in a ``concurrent.futures`` pool of ``workers`` on this machine."""
 
-    Workers are started by a fork server that has imported the simulator once, which
-    keeps start-up short and is safe in a parent that has threads (a progress bar, Dask).
-    """
-
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, pool: FuturesPool) -> None:
         self.workers = workers
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["simulator.sweeps.chunks", "simulator.sweeps.executors"])
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(),)
-        )
+        self._pool = pool
 
     def run(
         self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
@@ -206,15 +205,31 @@ class LocalExecutor:
         )
 
     def present_workers(self) -> None:
-        """Not told: a worker process that dies breaks the pool, and the chunks it fails say so."""
+        """Not told: a dead worker process breaks the pool and its chunks fail; a thread dies only with this process."""
         return None
 
     def close(self) -> None:
-        """Stop the workers, dropping chunks not yet started."""
+        """Stop the workers once their running chunks finish, dropping chunks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class ThreadExecutor:
+class LocalExecutor(_PoolExecutor):
+    """Runs chunks in a pool of worker processes on this machine.
+
+    Workers are started by a fork server that has imported the simulator once, which
+    keeps start-up short and is safe in a parent that has threads (a progress bar, Dask).
+    """
+
+    def __init__(self, workers: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["simulator.sweeps.chunks", "simulator.sweeps.executors"])
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_prepare_worker, initargs=(os.getpid(),)
+        )
+        super().__init__(workers, pool)
+
+
+class ThreadExecutor(_PoolExecutor):
     """Runs chunks in worker threads of this process: the local executor of the fused engine.
 
     The fused engine spends nearly all of a chunk in its compiled kernel, which releases the GIL
@@ -224,31 +239,21 @@ class ThreadExecutor:
     that is what keeps a fused sweep under the memory of a NumPy one. The NumPy engine holds the
     GIL for most of a chunk, so it keeps worker processes (:class:`LocalExecutor`). A chunk's
     numbers do not depend on which thread runs it: each builds its own model.
+
+    What threads give up is isolation: a chunk that kills its process (the machine running out
+    of memory, a crash in compiled code) ends the sweep itself, not one worker. The chunks
+    already written stay, and ``--resume`` runs the rest.
     """
 
     def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chunks")
+        super().__init__(workers, ThreadPoolExecutor(max_workers=workers, thread_name_prefix="chunks"))
 
     def run(
         self, function: ChunkFunction, experiment: Experiment, tasks: Iterable[Task]
     ) -> Iterator[ChunkResult | ChunkFailure]:
-        """Keep a few chunks per thread queued and yield outcomes as they finish."""
+        """As the pool does, with the heap frozen (:func:`frozen_heap`) while the chunks run."""
         with frozen_heap():
-            yield from _in_flight(
-                tasks,
-                self.workers * IN_FLIGHT_PER_WORKER,
-                lambda task: self._pool.submit(guarded, function, experiment, task),
-                lambda futures: wait(futures, return_when=FIRST_COMPLETED).done,
-            )
-
-    def present_workers(self) -> None:
-        """Not tracked: threads of this process cannot be lost without the process."""
-        return None
-
-    def close(self) -> None:
-        """Let running chunks finish (each takes about a second) and drop those not yet started."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+            yield from super().run(function, experiment, tasks)
 
 
 def _prepare_worker(sweep_pid: int) -> None:

@@ -329,7 +329,7 @@ def _memory_fixes(size: SweepSize, memory: int, *, explain: bool) -> list[str]:
             fixes.append("a smaller --chunk-worlds")
         else:
             fixes.append("fewer replicates (--chunk-worlds cannot split a point)" if explain else "fewer replicates")
-    if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes):
+    if size.design_bytes + CHUNK_PLAN_BYTES * size.chunks > size.chunk_bytes * max(1, size.processes, size.threads):
         fixes.append("a smaller design")
     return fixes or list(SMALLER)
 
