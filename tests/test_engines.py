@@ -19,8 +19,9 @@ from simulator.base.errors import UserError
 from simulator.cli.main import main
 from simulator.core import engines
 from simulator.sweeps import choices
-from simulator.sweeps.chunks import simulate_chunk
+from simulator.sweeps.chunks import ChunkResult, simulate_chunk
 from simulator.sweeps.designs import design
+from simulator.sweeps.executors import InlineExecutor, Task
 from simulator.sweeps.experiment import experiment_from_dict
 from simulator.sweeps.sweep import run_sweep
 from simulator.sweeps.sweep_size import (
@@ -227,15 +228,19 @@ def test_fused_sweep_on_a_loopback_dask_cluster_is_identical_to_the_local_one(tm
     pd.testing.assert_frame_equal(local.quarters(), dask.quarters(), check_exact=True)
 
 
-def test_running_chunks_in_this_process_keeps_a_callers_frozen_heap_frozen(tmp_path):
-    """The executors freeze the heap while chunks run, and give it back; a caller's own freeze stays."""
+def test_chunks_in_this_process_run_with_the_heap_frozen_and_give_it_back(tmp_path):
+    """The per-chunk collection walks only what the chunks made; afterwards the collector sees everything again."""
     experiment = experiment_from_dict(small_experiment())
-    gc.freeze()
-    try:
-        frozen = gc.get_freeze_count()
-        run_sweep(experiment, tmp_path / "a", workers=1, progress=False)
-        assert gc.get_freeze_count() > 0.9 * frozen  # not unfrozen (a few frozen objects may die meanwhile)
-    finally:
-        gc.unfreeze()
-    run_sweep(experiment, tmp_path / "b", workers=1, progress=False)
+    points = design(experiment)
+    seen: list[int] = []
+
+    def spying_chunk(experiment, points, chunk):
+        seen.append(gc.get_freeze_count())
+        return simulate_chunk(experiment, points, chunk)
+
+    gc.unfreeze()
+    tasks = [Task(0, points.iloc[:2]), Task(1, points.iloc[2:4])]
+    outcomes = list(InlineExecutor().run(spying_chunk, experiment, tasks))
+    assert all(isinstance(o, ChunkResult) for o in outcomes)
+    assert min(seen) > 10_000  # the imports' objects, at least, are frozen while chunks run
     assert gc.get_freeze_count() == 0

@@ -149,15 +149,14 @@ def frozen_heap() -> Iterator[None]:
     """Exempt the objects alive now from the cycle collector while chunks run in this process.
 
     They are the caller's and the imports', alive throughout, so the per-chunk collection of
-    :func:`guarded` need not walk them again. Garbage already waiting is collected first, so
-    that it is not kept for the whole sweep, and the objects are handed back to the collector
-    at the end. A process that has frozen objects itself (before forking workers, say), or a
-    sweep inside another one, is left as it is: unfreezing would undo the caller's freeze.
+    :func:`guarded` need not walk them again. At the end every frozen object is handed back to
+    the collector (``gc.unfreeze``), so garbage the caller makes later is collected as before.
+    That includes objects the caller may have frozen itself: the interpreter cannot tell whose
+    freeze an object is under, and this process starts with a few hundred frozen objects of its
+    own, so skipping the freeze when any exist would skip it always. Garbage already dead when
+    the sweep starts waits until the end rather than being collected first, which would cost a
+    full collection of the whole heap.
     """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.collect()
     gc.freeze()
     try:
         yield
