@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.base.errors import UserError
-from simulator.core.fused_coverage import NotCovered
+from simulator.core.fused_coverage import NotCovered, check_supported
 from simulator.core.model import StrategicModel
 from simulator.core.recorder import Recorder, column_names
 
@@ -63,8 +63,6 @@ def require_fused(field: str = "engine") -> None:
 
 def fused_refusal(model: StrategicModel) -> str | None:
     """Why the fused kernel cannot run ``model`` (its own words), or None if it can."""
-    from simulator.core.fused_coverage import check_supported
-
     try:
         check_supported(model)
     except NotCovered as exc:
@@ -93,7 +91,12 @@ def build_model(engine: str, scenario: Scenario, **options: Any) -> StrategicMod
     try:
         return StrategicModel(scenario, spin_up=settle_fused, **options)
     except NotCovered as refusal:
-        raise UserError(f"fused cannot run this model: {refusal}; use engine numpy", field="engine") from None
+        raise _refused(refusal) from None
+
+
+def _refused(refusal: NotCovered) -> UserError:
+    """The user's one line for a model the kernel does not cover."""
+    return UserError(f"fused cannot run this model: {refusal}; use engine numpy", field="engine")
 
 
 def simulate_series(model: StrategicModel, engine: str, columns: Sequence[str]) -> np.ndarray:
@@ -115,14 +118,14 @@ def simulate_series(model: StrategicModel, engine: str, columns: Sequence[str]) 
     horizon = model.spec.horizon
     if engine == "fused":
         require_fused()
-        refusal = fused_refusal(model)
-        if refusal is not None:
-            raise UserError(f"fused cannot run this model: {refusal}; use engine numpy", field="engine")
         from simulator.core.fused import run_fused
 
         every = column_names()
         index = np.array([every.index(c) for c in columns], dtype=int)
-        return run_fused(model).series[:, index, :]
+        try:
+            return run_fused(model).series[:, index, :]
+        except NotCovered as refusal:  # run_fused asks before it packs anything
+            raise _refused(refusal) from None
     check_engine_name(engine)
     recorder = Recorder(model.n_worlds, horizon, keep_details=False, columns=list(columns))
     recorder.record(0, model.state)
