@@ -953,14 +953,14 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
         )
     if manifest.get("status") == "complete":
         raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
-    engine = manifest.get("engine", "numpy")  # sweeps from before the choice ran on the reference
-    if manifest.get("fingerprint") != experiment.fingerprint() and engine != experiment.engine:
-        raise UserError(
-            f"was swept with engine {engine}, not {experiment.engine}: resume it with --engine {engine}, as the "
-            "engines agree to about 1e-15 but not bit for bit and one sweep must not mix them",
-            file=folder,
-        )
     if manifest.get("fingerprint") != experiment.fingerprint():
+        engine = manifest.get("engine", "numpy")  # sweeps from before the choice ran on the reference
+        if engine != experiment.engine:
+            raise UserError(
+                f"was swept with engine {engine}, not {experiment.engine}: resume it with --engine {engine}, as the "
+                "engines agree to about 1e-15 but not bit for bit and one sweep must not mix them",
+                file=folder,
+            )
         raise UserError(
             f"was started from a different experiment ('{clip(str(manifest.get('experiment')))}', or this one with "
             "another scenario, factors, method, seed, replicates or metrics); resuming would mix two sweeps: "
