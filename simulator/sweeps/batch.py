@@ -28,6 +28,7 @@ import pandas as pd
 
 from simulator.base.errors import UserError, clip, quote
 from simulator.base.names import NAME_LIMIT
+from simulator.core.engines import DEFAULT_ENGINE
 from simulator.inputs.calibration import default_calibration, keyword_path
 from simulator.inputs.scenario import Scenario
 from simulator.runs.metrics import Metric, parse_metrics, replicate_means
@@ -56,7 +57,7 @@ def evaluate_points(
     chunk_worlds: int | None = None,
     out: str | Path | None = None,
     progress: bool | None = False,
-    engine: str = "numpy",
+    engine: str = DEFAULT_ENGINE,
     **fixed: float | str,
 ) -> pd.DataFrame:
     """Run many points of a scenario at once and return each point's metrics, as :func:`model_function` would.
