@@ -22,7 +22,7 @@ from simulator.sweeps import choices
 from simulator.sweeps.chunks import ChunkResult, simulate_chunk
 from simulator.sweeps.designs import design
 from simulator.sweeps.executors import InlineExecutor, Task
-from simulator.sweeps.experiment import experiment_from_dict
+from simulator.sweeps.experiment import experiment_from_dict, load_experiment
 from simulator.sweeps.sweep import run_sweep
 from simulator.sweeps.sweep_size import (
     FUSED_PROCESS_BYTES,
@@ -65,6 +65,15 @@ def test_an_unknown_engine_is_one_line_naming_the_key_and_the_choices():
         experiment_from_dict(small_experiment(engine="cuda"))
     with pytest.raises(UserError, match="use one of numpy, fused"):
         run_sweep(experiment_from_dict(small_experiment()), engine="cuda")
+
+
+def test_an_experiment_files_unknown_engine_names_its_line_and_quotes_the_name_clipped(tmp_path):
+    path = write_experiment(tmp_path, small_experiment(engine="cuda\t" + "x" * 80))
+    with pytest.raises(UserError) as caught:
+        load_experiment(path)
+    error = caught.value
+    assert error.field == "engine" and error.line is not None and str(error.file) == str(path)
+    assert error.message == f"'cuda\\t{'x' * 55}…' is not an engine: use one of numpy, fused"
 
 
 def test_the_default_engine_keeps_an_experiment_and_its_fingerprint_unchanged():

@@ -202,6 +202,8 @@ def test_a_shipped_scenario_is_found_by_name_from_any_folder(tmp_path, monkeypat
     assert MesaModel("us_retrenchment.yaml", replicates=2).spec.name == "us_retrenchment"
     with pytest.raises(simulator.UserError, match="did you mean 'us_retrenchment'"):
         MesaModel("us_retrenchmnt")
+    with pytest.raises(simulator.UserError, match=r"^nowhere/us_retrenchment.yaml: file not found"):
+        MesaModel("nowhere/us_retrenchment.yaml")  # a path with a folder is a path, never a shipped name
     # a file of the user's own wins over a shipped scenario of the same name
     (tmp_path / "baseline.yaml").write_text(SCENARIO_YAML, encoding="utf-8")
     assert MesaModel("baseline.yaml").spec.name == "small_retrenchment"

@@ -345,6 +345,7 @@ def _cmd_shocks(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from simulator.core.engines import DEFAULT_ENGINE
     from simulator.sweeps.designs import design_size
     from simulator.sweeps.experiment import load_experiment
     from simulator.sweeps.sweep import (
@@ -373,7 +374,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"Sweep '{experiment.name}': {experiment.method}, {design_size(experiment):,} points x "
         f"{experiment.replicates} replicates of '{experiment.scenario.name}' "
         f"({experiment.scenario.period}), seed {experiment.seed}"
-        + (f", engine {experiment.engine}" if experiment.engine != "numpy" else ""),
+        + (f", engine {experiment.engine}" if experiment.engine != DEFAULT_ENGINE else ""),
         flush=True,
     )
     try:

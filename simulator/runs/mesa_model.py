@@ -236,12 +236,14 @@ def model_reporters(columns: Sequence[str]) -> dict[str, partial[float | str]]:
 def scenario_source(scenario_file: str | Path | Scenario) -> str | Path | Scenario:
     """What to load for ``scenario_file``: a loaded scenario, an existing path, or the shipped file a bare name means.
 
-    A path that exists wins over a shipped scenario of the same name. A name that is neither is
+    A path that exists wins over a shipped scenario of the same name. A bare name that is neither
+    is refused here, with the nearest shipped name; a path with a folder that does not exist is
     returned as given, so that loading it fails with the project's usual "file not found" error
     and its suggestion.
 
     Raises:
-        UserError: for something that is neither a path nor a scenario, such as Mesa's Scenario object.
+        UserError: for something that is neither a path nor a scenario, such as Mesa's Scenario object,
+            and for a bare name that is neither a file here nor a shipped scenario.
     """
     if isinstance(scenario_file, Scenario):
         return scenario_file

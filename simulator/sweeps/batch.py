@@ -28,6 +28,7 @@ import pandas as pd
 
 from simulator.base.errors import UserError, clip, quote
 from simulator.base.names import NAME_LIMIT
+from simulator.core.engines import DEFAULT_ENGINE
 from simulator.inputs.calibration import default_calibration, keyword_path
 from simulator.inputs.scenario import Scenario
 from simulator.runs.metrics import Metric, parse_metrics, replicate_means
@@ -56,7 +57,7 @@ def evaluate_points(
     chunk_worlds: int | None = None,
     out: str | Path | None = None,
     progress: bool | None = False,
-    engine: str = "numpy",
+    engine: str = DEFAULT_ENGINE,
     **fixed: float | str,
 ) -> pd.DataFrame:
     """Run many points of a scenario at once and return each point's metrics, as :func:`model_function` would.
@@ -266,25 +267,18 @@ def points_experiment(
 def _checked_values(scenario: Scenario, name: str, factor: str, values: pd.Series) -> list[float | str]:
     """A column's values as the experiment takes them, each checked as ``model_function`` checks it.
 
-    Each distinct value is checked once; an error names the column and the first row holding the value.
+    An error names the column and the row, which the experiment, checking the values again, cannot name.
     """
-    plain = [value.item() if isinstance(value, np.generic) else value for value in values]
     field = None
     if factor.startswith(SHOCK_PREFIX):
         _, field = shock_input(scenario, factor)
     else:
         default_calibration().check_path(factor, field=name)
-    checked: dict[tuple[type, object], float | str] = {}
-    out: list[float | str] = []
-    for row, value in zip(values.index, plain, strict=True):
-        key = (type(value), value) if isinstance(value, int | float | str) else None
-        number = checked.get(key) if key is not None else None
-        if number is None:
-            number = _checked_value(scenario, name, factor, field, value, row)
-            if key is not None:
-                checked[key] = number
-        out.append(number)
-    return out
+    plain = (value.item() if isinstance(value, np.generic) else value for value in values)
+    return [
+        _checked_value(scenario, name, factor, field, value, row)
+        for row, value in zip(values.index, plain, strict=True)
+    ]
 
 
 def _checked_value(

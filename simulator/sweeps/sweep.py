@@ -59,7 +59,7 @@ from simulator.base.calendar import quarter_label
 from simulator.base.errors import IncompleteSweepWarning, UserError, clip
 from simulator.base.paths import not_found
 from simulator.base.progress import Progress
-from simulator.core.engines import check_engine_name
+from simulator.core.engines import DEFAULT_ENGINE, check_engine_name
 from simulator.inputs.documented_ranges import MANIFEST_KEY
 from simulator.inputs.files import is_experiment_file
 from simulator.runs.manifest import environment, now_utc, package_version
@@ -953,14 +953,14 @@ def _check_resumable(folder: Path, experiment: Experiment) -> dict[str, Any] | N
         )
     if manifest.get("status") == "complete":
         raise UserError("is already complete; nothing to resume (run `eujsim analyze` on it)", file=folder)
-    engine = manifest.get("engine", "numpy")  # sweeps from before the choice ran on the reference
-    if manifest.get("fingerprint") != experiment.fingerprint() and engine != experiment.engine:
-        raise UserError(
-            f"was swept with engine {engine}, not {experiment.engine}: resume it with --engine {engine}, as the "
-            "engines agree to about 1e-15 but not bit for bit and one sweep must not mix them",
-            file=folder,
-        )
     if manifest.get("fingerprint") != experiment.fingerprint():
+        engine = manifest.get("engine", DEFAULT_ENGINE)  # sweeps from before the choice ran on the reference
+        if engine != experiment.engine:
+            raise UserError(
+                f"was swept with engine {engine}, not {experiment.engine}: resume it with --engine {engine}, as the "
+                "engines agree to about 1e-15 but not bit for bit and one sweep must not mix them",
+                file=folder,
+            )
         raise UserError(
             f"was started from a different experiment ('{clip(str(manifest.get('experiment')))}', or this one with "
             "another scenario, factors, method, seed, replicates or metrics); resuming would mix two sweeps: "
