@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulator.base.errors import UserError
+from simulator.base.errors import UserError, clip
 from simulator.core.fused_coverage import NotCovered, check_supported
 from simulator.core.model import StrategicModel
 from simulator.core.recorder import Recorder, column_names
@@ -45,8 +45,13 @@ def check_engine_name(engine: str, field: str = "engine") -> str:
         UserError: for a name not in :data:`ENGINES`.
     """
     if engine not in ENGINES:
-        raise UserError(f"'{engine}' is not an engine: use one of {', '.join(ENGINES)}", field=field)
+        raise UserError(not_an_engine(engine), field=field)
     return engine
+
+
+def not_an_engine(engine: str) -> str:
+    """What to say of a name that is not an engine: the name as given (clipped) and the choices."""
+    return f"'{clip(engine)}' is not an engine: use one of {', '.join(ENGINES)}"
 
 
 def require_fused(field: str = "engine") -> None:

@@ -29,7 +29,7 @@ from simulator.base.errors import UserError, clip, clip_path, near_miss
 from simulator.base.names import DESCRIPTION_LIMIT, NAME_LIMIT, Description, Name, name_from_file
 from simulator.base.schema_errors import schema_error
 from simulator.base.yamlio import LoadedYaml, dump_yaml, read_yaml
-from simulator.core.engines import DEFAULT_ENGINE, ENGINES, check_engine_name
+from simulator.core.engines import DEFAULT_ENGINE, ENGINES, not_an_engine
 from simulator.core.recorder import column_names
 from simulator.inputs.calibration import Calibration, default_calibration
 from simulator.inputs.documented_ranges import OutsideRange, outside_fixed, outside_swept
@@ -395,10 +395,8 @@ def parse_experiment(
             "colour_by",
         )
     phase = _phase(spec, factor_names, names, analysis_metric, fail)
-    try:
-        check_engine_name(clip(spec.engine))  # quoted clipped, as a file's text always is; no engine's name is clipped
-    except UserError as exc:
-        raise fail(exc.message, "engine") from None
+    if spec.engine not in ENGINES:
+        raise fail(not_an_engine(spec.engine), "engine")
     return Experiment(
         name=spec.name or name_from_file(default_name, "experiment", file),
         description=" ".join(spec.description.split()),
