@@ -23,12 +23,12 @@ from simulator.explore.state import (
     HEADLINE,
     Band,
     QuarterExplained,
+    Simulations,
     Variant,
     VariantDifference,
     View,
     band,
     shock_difference,
-    simulate_state,
 )
 from simulator.presentation.labels import series_label
 from simulator.presentation.plots import (
@@ -509,9 +509,11 @@ def explain_figure(explained: QuarterExplained) -> go.Figure:
     return fig
 
 
-def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDifference]) -> go.Figure:
+def compare_figure(
+    variants: Sequence[Variant], differences: Sequence[VariantDifference], simulations: Simulations
+) -> go.Figure:
     """Pinned variants side by side: each mean and band above, each difference from the first below."""
-    views = [simulate_state(v.state) for v in variants]
+    views = [simulations.view(v.state) for v in variants]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.6, 0.4])
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(variants))]
     for variant, view, colour in zip(variants, views, colours, strict=True):
