@@ -539,19 +539,15 @@ def explain_at(view: View, step: int) -> QuarterExplained:
     """
     explanation = view.explanation
     step = min(max(int(step), 0), explanation.parts.shape[0] - 1)
-    parts = explanation.group_parts[step]  # (worlds, groups)
-    labels = explanation.group_labels
-    keys = explanation.group_keys
-    means = parts.mean(axis=0)
-    lows, highs = np.percentile(parts, INTERVAL, axis=0)
-    order = np.argsort(-np.abs(means), kind="stable")
+    totals = explanation.group_totals_at(step)
+    ranked = totals.iloc[np.argsort(-totals["mean"].abs().to_numpy(), kind="stable")]
     return QuarterExplained(
         step=step,
         quarter=view.result.quarter_labels[step],
-        labels=[labels[keys[i]] for i in order],
-        mean=[float(means[i]) for i in order],
-        low=[float(lows[i]) for i in order],
-        high=[float(highs[i]) for i in order],
+        labels=ranked["label"].tolist(),
+        mean=ranked["mean"].tolist(),
+        low=ranked["p5"].tolist(),
+        high=ranked["p95"].tolist(),
         change=float(explanation.change[step].mean()),
         level=float(explanation.level[step].mean()),
     )
