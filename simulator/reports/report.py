@@ -760,16 +760,20 @@ TWIN_CAPTION = (
 """Caption of a run's headline plot drawn with its no-shock twin."""
 
 
+NO_TWIN_IN_FOLDER = (
+    "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
+)
+"""The report's lead for a run folder with shocks but no twin."""
+
+
 def effect_html(run: RunFolder) -> str:
     """The sentence on what the run's shocks did (:func:`simulator.runs.twin.effect_line`), to lead the page."""
     try:
-        line = effect_line(run, run.twin, bool(run.scenario.shocks))
+        line = effect_line(run, run.twin, bool(run.scenario.shocks), not_simulated=NO_TWIN_IN_FOLDER)
     except UserError as exc:
         if exc.file is not None:  # a damaged table, named with its fix
             raise
         raise UserError(f"{exc.message}; the folder is damaged: run the scenario again", file=run.path) from None
-    if run.twin is None and run.scenario.shocks:
-        line = "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
     return f'<p class="effect"><strong>What the shocks did.</strong> {esc(line)}</p>'
 
 
