@@ -39,7 +39,7 @@ from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLI
 from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
 from simulator.inputs.calibration import Calibration, default_calibration
-from simulator.inputs.documented_ranges import MANIFEST_KEY, OutsideRange, caption, from_manifest, outside_fixed
+from simulator.inputs.documented_ranges import OutsideRange, caption, from_manifest, outside_fixed
 from simulator.inputs.ensemble import POINT_BAND
 from simulator.inputs.scenario import Scenario
 from simulator.inputs.shocklib import default_library
@@ -782,8 +782,7 @@ def run_report(path: Path) -> Page:
     run = open_run(path)
     scenario = run.scenario
     n = len(run.replicates)
-    recorded = MANIFEST_KEY in run.manifest  # a run saved before manifests recorded them: ask its scenario
-    outside = from_manifest(run.manifest) if recorded else outside_fixed(scenario.parameters)
+    outside = from_manifest(run.manifest, lambda: outside_fixed(scenario.parameters))  # an older run: its scenario
     page = Page(
         title=f"Scenario report: {scenario.name}",
         lead=_lead("run", path) + "\n" + effect_html(run) + _outside_ranges(outside),
@@ -1060,9 +1059,7 @@ def sweep_report(path: Path) -> Page:
         title=f"Sweep report: {experiment.name}",
         lead=_lead("sweep", path)
         + _warning(sweep.shortfall)
-        + _outside_ranges(
-            from_manifest(manifest) if MANIFEST_KEY in manifest else experiment.outside_documented_ranges()
-        ),
+        + _outside_ranges(from_manifest(manifest, experiment.outside_documented_ranges)),
     )
     factors = manifest.get("factors") or []
     page.add(
