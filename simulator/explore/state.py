@@ -626,7 +626,7 @@ def compare_variants(
     out = []
     for variant, view in zip(variants[1:], views[1:], strict=True):
         if pairs(view.scenario, reference.scenario):
-            per_world = view.result.series(variable) - reference.result.series(variable)
+            per_world = paired_difference(view.result, reference.result, variable)
             final = paired_effect(per_world[-1])
             out.append(
                 VariantDifference(variant.label, True, band(per_world), final, final.verdict(SMALLEST_INDEX_EFFECT))
