@@ -25,12 +25,13 @@ BUDGET = 1.0
 
 def main() -> int:
     state = st.with_run_settings(st.load_state("us_retrenchment"), replicates=REPLICATES)
-    st.simulate_state(state)  # warm up: imports and the first model build
+    simulations = st.Simulations()
+    simulations.view(state)  # warm up: imports and the first model build
     simulate, draw = [], []
     for edit in range(EDITS):
         edited = st.with_parameter(state, "model.weight_abandonment", 0.40 + 0.01 * edit)
         started = time.perf_counter()
-        view = st.simulate_state(edited)
+        view = simulations.view(edited)
         simulated = time.perf_counter()
         for fig in (
             figures.headline_figure(view),

@@ -54,6 +54,9 @@ def test_words_and_manifest_entries():
     assert title_note([swept]) == "(outside documented ranges: JPN.deference swept 0–1 beyond 0.2–0.8)"
     assert caption([]) == title_note([]) == ""
     assert from_manifest({MANIFEST_KEY: [fixed.to_dict(), swept.to_dict(), {"path": "broken"}]}) == [fixed, swept]
+    assert from_manifest({MANIFEST_KEY: []}, lambda: [fixed]) == []  # recorded: the manifest's word stands
+    assert from_manifest({}, lambda: [fixed]) == [fixed]  # written before manifests recorded them: found again
+    assert from_manifest({}) == []
 
 
 def test_only_values_outside_the_documented_range_count():

@@ -26,6 +26,12 @@ def base() -> st.State:
     return st.with_run_settings(st.load_state("us_retrenchment"), replicates=SMALL)
 
 
+@pytest.fixture(scope="module")
+def simulations() -> st.Simulations:
+    """The simulated states of one page, shared by the tests of this module as a page's callbacks share them."""
+    return st.Simulations()
+
+
 def test_a_loaded_state_is_the_file_and_validates_back(base):
     assert base["name"] == "us_retrenchment"
     assert base["shocks"][0]["kind"] == "us_retrenchment"
@@ -92,9 +98,9 @@ def test_parameter_info_says_meaning_range_and_source():
     assert "JPN.deference" in st.search_parameters("japan deference")
 
 
-def test_simulating_a_state_matches_the_api_run_with_its_twin(base):
-    view = st.simulate_state(base)
-    assert st.simulate_state(dict(base)) is view  # cached by content
+def test_simulating_a_state_matches_the_api_run_with_its_twin(base, simulations):
+    view = simulations.view(base)
+    assert simulations.view(dict(base)) is view  # cached by content
     api = run(st.scenario_of(base), twin=True)
     np.testing.assert_array_equal(view.result.series(st.HEADLINE), api.series(st.HEADLINE))
     np.testing.assert_array_equal(view.twin.series(st.HEADLINE), api.twin.series(st.HEADLINE))
@@ -103,8 +109,8 @@ def test_simulating_a_state_matches_the_api_run_with_its_twin(base):
     assert view.effect_line().startswith("The shocks raised final EU–Japan cooperation")
 
 
-def test_explaining_a_quarter_adds_up_to_the_simulated_change(base):
-    view = st.simulate_state(base)
+def test_explaining_a_quarter_adds_up_to_the_simulated_change(base, simulations):
+    view = simulations.view(base)
     explained = st.explain_at(view, 12)
     assert explained.quarter == "2027Q4"
     assert sum(explained.mean) == pytest.approx(explained.change, abs=1e-9)
@@ -114,25 +120,25 @@ def test_explaining_a_quarter_adds_up_to_the_simulated_change(base):
     assert st.explain_at(view, 999).step == view.scenario.horizon  # a click beyond the run is the last quarter
 
 
-def test_pinned_variants_are_compared_world_by_world_like_compare(base):
+def test_pinned_variants_are_compared_world_by_world_like_compare(base, simulations):
     stronger = st.with_parameter(base, "model.weight_abandonment", 0.8)
     same = dict(base)
     other_seed = st.with_run_settings(base, seed=7)
     first, second, third = st.compare_variants(
-        [st.Variant("as loaded", base), st.Variant("stronger fear", stronger), st.Variant("same", same)]
-    ) + st.compare_variants([st.Variant("as loaded", base), st.Variant("seed 7", other_seed)])
+        [st.Variant("as loaded", base), st.Variant("stronger fear", stronger), st.Variant("same", same)], simulations
+    ) + st.compare_variants([st.Variant("as loaded", base), st.Variant("seed 7", other_seed)], simulations)
     assert first.paired and first.verdict == "material"
-    per_world = st.simulate_state(stronger).result.series(st.HEADLINE) - st.simulate_state(base).result.series(
+    per_world = simulations.view(stronger).result.series(st.HEADLINE) - simulations.view(base).result.series(
         st.HEADLINE
     )
     assert first.final.mean == pytest.approx(per_world[-1].mean())
     assert second.final.mean == 0 and second.verdict == "negligible"
     assert "too small to matter" in second.sentence("as loaded")
     assert not third.paired and third.final is None and "not paired" in third.sentence("as loaded")
-    assert st.compare_variants([st.Variant("alone", base)]) == []
+    assert st.compare_variants([st.Variant("alone", base)], simulations) == []
 
 
-def test_the_exported_yaml_validates_and_reproduces_the_page(base, tmp_path, capsys):
+def test_the_exported_yaml_validates_and_reproduces_the_page(base, simulations, tmp_path, capsys):
     edited = st.with_inline_shock(
         st.with_parameter(st.with_shock(base, "cyber_campaign", at="2028Q2"), "JPN.deference", 0.3),
         "Japan reform",
@@ -146,7 +152,7 @@ def test_the_exported_yaml_validates_and_reproduces_the_page(base, tmp_path, cap
     assert main(["validate", str(path)]) == 0
     assert st.load_state(path) == edited
     again = run(path)
-    np.testing.assert_array_equal(again.series(st.HEADLINE), st.simulate_state(edited).result.series(st.HEADLINE))
+    np.testing.assert_array_equal(again.series(st.HEADLINE), simulations.view(edited).result.series(st.HEADLINE))
     assert "duration" not in text  # a persistent shock omits it, as a hand-written file does
     assert scenario_from_dict(st._file_form(edited)).parameters == {"JPN.deference": 0.3}
 
@@ -180,12 +186,12 @@ def test_explore_with_a_bad_scenario_fails_before_serving(tmp_path, capsys):
     assert "horizon" in capsys.readouterr().err
 
 
-def test_the_timeline_traces_each_shocks_strength_rising_to_the_top_of_its_row(base):
+def test_the_timeline_traces_each_shocks_strength_rising_to_the_top_of_its_row(base, simulations):
     """Row 0 is at the top (the y axis runs downwards): a ramp climbs towards the row's top edge."""
     pytest.importorskip("plotly", reason="the explorer's figures need the explore extra")
     from simulator.explore.figures import timeline_figure
 
-    figure = timeline_figure(base, st.simulate_state(base))
+    figure = timeline_figure(base, simulations.view(base))
     assert list(figure.layout.yaxis.range) == [0.5, -0.5]  # one shock, row 0 on top
     (trace,) = [t for t in figure.data if t.mode == "lines"]
     (shock,) = st.scenario_of(base).shocks  # us_retrenchment: ramp 4, persistent
@@ -193,3 +199,12 @@ def test_the_timeline_traces_each_shocks_strength_rising_to_the_top_of_its_row(b
     ramp = ys[: shock.ramp + 1]
     assert ramp == sorted(ramp, reverse=True), "strength rising: the line climbs, y falls on a downward axis"
     assert ys[-1] == pytest.approx(-0.4), "full strength is the row's top edge"
+
+
+def test_each_page_keeps_its_own_simulations(base):
+    """The cache belongs to the page that made it (``make_app`` makes one), not to the module."""
+    small = st.with_run_settings(base, replicates=2)
+    one, other = st.Simulations(size=1), st.Simulations(size=1)
+    view = one.view(small)
+    assert one.view(dict(small)) is view
+    assert other.view(small) is not view

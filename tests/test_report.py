@@ -477,3 +477,13 @@ def test_chromium_renders_the_report_with_every_image(run_folder, run_report, tm
     )
     total, loaded, blocked = rendered_images(executable, outside, tmp_path)
     assert (total, loaded) == (expected + 1, expected) and blocked >= 1
+
+
+def test_a_run_folder_with_shocks_but_no_twin_says_the_effect_is_not_in_it():
+    """The report words the missing twin as a folder's own (not as a call to simulate it), and shows no effect."""
+    from types import SimpleNamespace
+
+    from simulator.reports.report import NO_TWIN_IN_FOLDER, effect_html
+
+    folder = SimpleNamespace(twin=None, scenario=SimpleNamespace(shocks=("a shock",)), path=Path("run"))
+    assert escape(NO_TWIN_IN_FOLDER) in effect_html(folder)

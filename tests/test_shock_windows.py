@@ -222,3 +222,23 @@ def test_a_comparison_hatches_the_differences_too_small_to_matter(drawn):
     assert low <= -2 * plots.SMALLEST_INDEX_EFFECT and high >= 2 * plots.SMALLEST_INDEX_EFFECT
     names = [t.get_text() for t in ax.get_legend().get_texts()]
     assert any("too small to matter" in name for name in names)
+
+
+def test_a_crowded_plot_shades_only_the_shocks_that_end_and_lighter():
+    """Above CROWDED shocks, lasting windows keep their line only and the rest are shaded at CROWDED_ALPHA."""
+    from simulator.presentation.shock_windows import CROWDED, CROWDED_ALPHA, ShockWindow, shade_windows
+
+    ending, lasting = ShockWindow(0.0, (1.0,)), ShockWindow(2.0, (1.0,), lasting=True)
+    _, ax = plt.subplots()
+    try:
+        shade_windows(ax, [ending] * CROWDED + [lasting])
+        (patches,) = [c for c in ax.collections if isinstance(c, PatchCollection)]
+        assert len(patches.get_paths()) == CROWDED  # the lasting window is left out
+        assert patches.get_facecolors()[0][3] == pytest.approx(CROWDED_ALPHA)
+        _, uncrowded = plt.subplots()
+        shade_windows(uncrowded, [ending, lasting], depth=0.5)
+        (few,) = [c for c in uncrowded.collections if isinstance(c, PatchCollection)]
+        assert len(few.get_paths()) == 2
+        assert few.get_facecolors()[0][3] == pytest.approx(FULL_ALPHA * 0.5)
+    finally:
+        plt.close("all")

@@ -464,7 +464,11 @@ class Explanation:
     @property
     def group_totals(self) -> pd.DataFrame:
         """:attr:`totals` in the plain categories (what the figure stacks)."""
-        return _stats_table(self.group_parts[-1], self.group_keys, self.group_labels, grouped=False)
+        return self.group_totals_at(-1)
+
+    def group_totals_at(self, step: int) -> pd.DataFrame:
+        """:attr:`group_totals` up to ``step``: each plain category's contribution to the change since step 0."""
+        return _stats_table(self.group_parts[step], self.group_keys, self.group_labels, grouped=False)
 
     @property
     def group_channel_totals(self) -> pd.DataFrame:

@@ -59,7 +59,7 @@ def make_app(scenario: str | Path | None = None, *, seed: int | None = None, rep
         initial = st.with_run_settings(initial, seed=seed, replicates=replicates)
     app = Dash(__name__, title=TITLE, assets_folder=str(ASSETS), serve_locally=True, update_title=None)
     app.layout = _layout(initial, scenario)
-    _callbacks(app)
+    _callbacks(app, st.Simulations())
     return app
 
 
@@ -349,7 +349,7 @@ def _slider(path: str, value: float, changed: bool) -> html.Div:
 # -- callbacks ----------------------------------------------------------------------------------------
 
 
-def _callbacks(app: Dash) -> None:
+def _callbacks(app: Dash, simulations: st.Simulations) -> None:
     @app.callback(
         Output("state", "data"),
         Output("error", "children"),
@@ -408,7 +408,7 @@ def _callbacks(app: Dash) -> None:
         Input("state", "data"),
     )
     def draw(state: st.State) -> tuple[Any, ...]:
-        view = st.simulate_state(state)
+        view = simulations.view(state)
         scenario = view.scenario
         status = (
             f"{scenario.name}: {scenario.replicates} worlds × {scenario.horizon} quarters "
@@ -422,7 +422,7 @@ def _callbacks(app: Dash) -> None:
 
     @app.callback(Output("detail", "figure"), Input("state", "data"), Input("detail-tab", "value"))
     def detail(state: st.State, tab: str) -> Any:
-        return TABS.get(tab, TABS["domains"])[1](st.simulate_state(state))
+        return TABS.get(tab, TABS["domains"])[1](simulations.view(state))
 
     @app.callback(
         Output("shock-cards", "children"),
@@ -462,7 +462,7 @@ def _callbacks(app: Dash) -> None:
         Input("state", "data"),
     )
     def why(head_click: Any, detail_click: Any, state: st.State) -> tuple[Any, ...]:
-        view = st.simulate_state(state)
+        view = simulations.view(state)
         click = detail_click if ctx.triggered_id == "detail" else head_click
         step = view.scenario.horizon
         if click and click.get("points"):
@@ -499,7 +499,7 @@ def _callbacks(app: Dash) -> None:
             empty = [html.Li("Nothing pinned yet: pin the page as it is, change something, and pin again.")]
             return empty, dash.no_update, [], {"display": "none"}
         variants = [st.Variant(p["label"], p["state"]) for p in pins]
-        differences = st.compare_variants(variants)
+        differences = st.compare_variants(variants, simulations)
         lines = [html.Li(d.sentence(variants[0].label)) for d in differences] or [
             html.Li("Pin a second variant to see the difference from the first.")
         ]
@@ -509,7 +509,7 @@ def _callbacks(app: Dash) -> None:
                 className="hint",
             )
         )
-        return listed, figures.compare_figure(variants, differences), lines, {"display": "block"}
+        return listed, figures.compare_figure(variants, differences, simulations), lines, {"display": "block"}
 
     @app.callback(
         Output("download-yaml", "data"),

@@ -23,12 +23,12 @@ from simulator.explore.state import (
     HEADLINE,
     Band,
     QuarterExplained,
+    Simulations,
     Variant,
     VariantDifference,
     View,
     band,
     shock_difference,
-    simulate_state,
 )
 from simulator.presentation.labels import series_label
 from simulator.presentation.plots import (
@@ -75,12 +75,23 @@ def _band_traces(
     alpha: float = 0.18,
     legendgroup: str | None = None,
     showlegend: bool = True,
+    text: Sequence[str] | None = None,
 ) -> list[go.Scatter]:
-    """A mean line over its band of 90% of worlds (the band first, so the line draws on top)."""
+    """A mean line over its band of 90% of worlds (the band first, so the line draws on top).
+
+    ``text`` is each step's hover text (its quarter, :func:`_text`), given to all three traces.
+    """
     group = legendgroup or name
     return [
         go.Scatter(
-            x=x, y=data.high, mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False, legendgroup=group
+            x=x,
+            y=data.high,
+            mode="lines",
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+            legendgroup=group,
+            text=text,
         ),
         go.Scatter(
             x=x,
@@ -92,10 +103,12 @@ def _band_traces(
             hoverinfo="skip",
             showlegend=False,
             legendgroup=group,
+            text=text,
         ),
         go.Scatter(
             x=x,
             y=data.mean,
+            text=text,
             mode="lines",
             name=name,
             line={"color": colour, "width": 2.2, "dash": dash},
@@ -182,14 +195,12 @@ def headline_figure(view: View) -> go.Figure:
         rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.66, 0.34] if rows == 2 else [1.0]
     )
     run_name = "with the shocks (mean, 90% of worlds)" if view.twin is not None else "mean, 90% of worlds"
-    for trace in _band_traces(x, band(view.result.series(HEADLINE)), RUN_COLOUR, run_name):
-        trace.text = text
+    for trace in _band_traces(x, band(view.result.series(HEADLINE)), RUN_COLOUR, run_name, text=text):
         fig.add_trace(trace, row=1, col=1)
     if view.twin is not None:
         for trace in _band_traces(
-            x, band(view.twin.series(HEADLINE)), TWIN_COLOUR, TWIN_LABEL, dash="dash", alpha=0.09
+            x, band(view.twin.series(HEADLINE)), TWIN_COLOUR, TWIN_LABEL, dash="dash", alpha=0.09, text=text
         ):
-            trace.text = text
             fig.add_trace(trace, row=1, col=1)
     for level, name in MILESTONES:
         fig.add_hline(
@@ -204,8 +215,9 @@ def headline_figure(view: View) -> go.Figure:
     fig.update_yaxes(range=[0, 1], title_text="cooperation (0–1)", row=1, col=1)
     if difference is not None:
         _zero_and_strip(fig)
-        for trace in _band_traces(x, difference, DIFFERENCE_COLOUR, "with − without (each world)", alpha=0.25):
-            trace.text = text
+        for trace in _band_traces(
+            x, difference, DIFFERENCE_COLOUR, "with − without (each world)", alpha=0.25, text=text
+        ):
             fig.add_trace(trace, row=2, col=1)
         fig.add_trace(
             go.Scatter(
@@ -247,7 +259,7 @@ def lines_figure(
         label = (names or {}).get(name) or series_label(name)
         dash = "dash" if name in dashed else "solid"
         traces = (
-            _band_traces(x, data, colour, label, dash=dash, alpha=0.12)
+            _band_traces(x, data, colour, label, dash=dash, alpha=0.12, text=text)
             if bands
             else [
                 go.Scatter(
@@ -262,8 +274,6 @@ def lines_figure(
             ]
         )
         for trace in traces:
-            if bands:
-                trace.text = text
             fig.add_trace(trace)
     fig.update_layout(shapes=shock_shading(view))
     if y_range is not None:
@@ -329,8 +339,9 @@ def spending_figure(view: View) -> go.Figure:
     ):
         for index, name in enumerate(series):
             colour = (RUN_COLOUR, OKABE_ITO[3])[index]
-            for trace in _band_traces(x, band(view.result.series(name)), colour, series_label(name), alpha=0.15):
-                trace.text = _text(view)
+            for trace in _band_traces(
+                x, band(view.result.series(name)), colour, series_label(name), alpha=0.15, text=_text(view)
+            ):
                 fig.add_trace(trace, row=1, col=column)
     fig.update_layout(shapes=shock_shading(view, rows=(1, 2)))
     fig = _layout(fig, view, "Spending and the US commitment (mean, 90% of worlds)", 400)
@@ -509,16 +520,17 @@ def explain_figure(explained: QuarterExplained) -> go.Figure:
     return fig
 
 
-def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDifference]) -> go.Figure:
+def compare_figure(
+    variants: Sequence[Variant], differences: Sequence[VariantDifference], simulations: Simulations
+) -> go.Figure:
     """Pinned variants side by side: each mean and band above, each difference from the first below."""
-    views = [simulate_state(v.state) for v in variants]
+    views = [simulations.view(v.state) for v in variants]
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1, row_heights=[0.6, 0.4])
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(variants))]
     for variant, view, colour in zip(variants, views, colours, strict=True):
         for trace in _band_traces(
-            view.result.steps, band(view.result.series(HEADLINE)), colour, variant.label, alpha=0.12
+            view.result.steps, band(view.result.series(HEADLINE)), colour, variant.label, alpha=0.12, text=_text(view)
         ):
-            trace.text = _text(view)
             fig.add_trace(trace, row=1, col=1)
     fig.update_yaxes(range=[0, 1], title_text="cooperation (0–1)", row=1, col=1)
     _zero_and_strip(fig)
@@ -530,8 +542,8 @@ def compare_figure(variants: Sequence[Variant], differences: Sequence[VariantDif
             f"{difference.label} − {variants[0].label}",
             alpha=0.2,
             showlegend=False,
+            text=_text(view),
         ):
-            trace.text = _text(view)
             fig.add_trace(trace, row=2, col=1)
     lows = [float(d.difference.low.min()) for d in differences] or [0.0]
     highs = [float(d.difference.high.max()) for d in differences] or [0.0]

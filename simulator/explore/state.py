@@ -9,8 +9,8 @@ a thin layer over these functions, and they are tested without a browser.
 
 Simulating a state runs the scenario and its no-shock twin over the same worlds, both keeping
 the EU–Japan pair's desire terms, so that a click on a quarter is explained from what is
-already simulated rather than by running again. Results are cached by state, so pinning a
-variant or explaining a quarter costs nothing more.
+already simulated rather than by running again. Results are kept by state (:class:`Simulations`),
+so pinning a variant or explaining a quarter costs nothing more.
 """
 
 from __future__ import annotations
@@ -441,18 +441,25 @@ class View:
         return effect_line(self.result, self.twin, bool(self.scenario.shocks))
 
 
-_SIMULATING = threading.Lock()
-"""Held while a state is simulated: two simulations at once would only share the same cores, and the
-callbacks that ask for the same state at once would each run it."""
+class Simulations:
+    """The states simulated so far, by content: one per page (:func:`simulator.explore.app.make_app` makes it).
+
+    The last :data:`CACHE_SIZE` states are kept, so that pinning a variant or explaining a quarter
+    costs nothing more. A lock is held while a state is simulated: the page asks for one state from
+    several callbacks at once, which would each run it, and two simulations at once would only
+    share the same cores.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._lock = threading.Lock()
+        self._simulated = functools.lru_cache(maxsize=size)(_simulated)
+
+    def view(self, state: Mapping[str, Any]) -> View:
+        """Simulate a state and its no-shock twin (same seed and worlds), or take them from the cache."""
+        with self._lock:
+            return self._simulated(json.dumps(_file_form(state), sort_keys=True))
 
 
-def simulate_state(state: Mapping[str, Any]) -> View:
-    """Simulate a state and its no-shock twin (same seed and worlds), or take them from the cache."""
-    with _SIMULATING:  # the page asks for one state from several callbacks at once: simulate it once
-        return _simulated(json.dumps(_file_form(state), sort_keys=True))
-
-
-@functools.lru_cache(maxsize=CACHE_SIZE)
 def _simulated(file_form: str) -> View:
     """Simulate a state (in its file form, as JSON: the cache's key) and its twin."""
     started = time.perf_counter()
@@ -532,19 +539,15 @@ def explain_at(view: View, step: int) -> QuarterExplained:
     """
     explanation = view.explanation
     step = min(max(int(step), 0), explanation.parts.shape[0] - 1)
-    parts = explanation.group_parts[step]  # (worlds, groups)
-    labels = explanation.group_labels
-    keys = explanation.group_keys
-    means = parts.mean(axis=0)
-    lows, highs = np.percentile(parts, INTERVAL, axis=0)
-    order = np.argsort(-np.abs(means), kind="stable")
+    totals = explanation.group_totals_at(step)
+    ranked = totals.iloc[np.argsort(-totals["mean"].abs().to_numpy(), kind="stable")]
     return QuarterExplained(
         step=step,
         quarter=view.result.quarter_labels[step],
-        labels=[labels[keys[i]] for i in order],
-        mean=[float(means[i]) for i in order],
-        low=[float(lows[i]) for i in order],
-        high=[float(highs[i]) for i in order],
+        labels=ranked["label"].tolist(),
+        mean=ranked["mean"].tolist(),
+        low=ranked["p5"].tolist(),
+        high=ranked["p95"].tolist(),
         change=float(explanation.change[step].mean()),
         level=float(explanation.level[step].mean()),
     )
@@ -607,21 +610,23 @@ def pairs(a: Scenario, b: Scenario) -> bool:
     return (a.seed, a.replicates, a.start, a.horizon) == (b.seed, b.replicates, b.start, b.horizon)
 
 
-def compare_variants(variants: Sequence[Variant], variable: str = HEADLINE) -> list[VariantDifference]:
+def compare_variants(
+    variants: Sequence[Variant], simulations: Simulations, variable: str = HEADLINE
+) -> list[VariantDifference]:
     """Each variant after the first against the first (the reference), as ``eujsim compare`` sets them side by side.
 
-    Every variant is simulated (or taken from the cache) with its own seed and replicates; when
+    Every variant is simulated (or taken from ``simulations``) with its own seed and replicates; when
     those match the reference's, world r of both met the same random draws, and the difference is
     taken world by world with its band and a bootstrap interval of the final mean.
     """
     if len(variants) < 2:
         return []
-    views = [simulate_state(v.state) for v in variants]
+    views = [simulations.view(v.state) for v in variants]
     reference = views[0]
     out = []
     for variant, view in zip(variants[1:], views[1:], strict=True):
         if pairs(view.scenario, reference.scenario):
-            per_world = view.result.series(variable) - reference.result.series(variable)
+            per_world = paired_difference(view.result, reference.result, variable)
             final = paired_effect(per_world[-1])
             out.append(
                 VariantDifference(variant.label, True, band(per_world), final, final.verdict(SMALLEST_INDEX_EFFECT))

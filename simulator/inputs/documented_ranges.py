@@ -11,7 +11,7 @@ terminal, the manifests, the plots and the report, so that each says the same th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +170,18 @@ def title_note(found: Sequence[OutsideRange]) -> str:
     return "(outside documented ranges: " + "; ".join(item.short for item in found) + ")"
 
 
-def from_manifest(manifest: Mapping[str, Any]) -> list[OutsideRange]:
-    """The settings a manifest records as outside their documented ranges ([] for a folder written before)."""
+def from_manifest(
+    manifest: Mapping[str, Any], unrecorded: Callable[[], list[OutsideRange]] | None = None
+) -> list[OutsideRange]:
+    """The settings a manifest records as outside their documented ranges.
+
+    Args:
+        manifest: A run's or sweep's manifest.
+        unrecorded: For a folder written before manifests recorded them (no :data:`MANIFEST_KEY`),
+            what finds them from the folder's own inputs; without it, such a folder has none.
+    """
+    if MANIFEST_KEY not in manifest and unrecorded is not None:
+        return unrecorded()
     entries = manifest.get(MANIFEST_KEY) or []
     found = []
     for entry in entries if isinstance(entries, list) else []:

@@ -43,14 +43,7 @@ from simulator.presentation.plots import (
     shock_name,
     style,
 )
-from simulator.presentation.shock_windows import (
-    ShockShape,
-    full_alpha,
-    shade_windows,
-    shown_windows,
-    window_handle,
-    windows,
-)
+from simulator.presentation.shock_windows import ShockShape, shade_windows, window_handle, windows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -198,13 +191,7 @@ def _shock_marks(ax: Axes, comparison: ComparisonView, origin: int, last_x: floa
     numbered = len(marks) > MAX_NAMED_SHOCKS
     shown = windows([shock for shock, _ in marks], origin, last_x)
     shades = [colour[labels[0]] if len(labels) == 1 else SHARED_SHOCK for _, labels in marks]
-    shaded = [(w, shade) for w, shade in zip(shown, shades, strict=True) if w in shown_windows(shown)]
-    shade_windows(
-        ax,
-        [w for w, _ in shaded],
-        colours=[shade for _, shade in shaded],
-        alpha=full_alpha(len(shown)) * COLOURED_WINDOW,
-    )
+    shade_windows(ax, shown, colours=shades, depth=COLOURED_WINDOW)
     key = []
     texts = []
     for i, ((shock, _), window, shade) in enumerate(zip(marks, shown, shades, strict=True)):

@@ -64,7 +64,7 @@ from simulator.inputs.documented_ranges import caption, outside_fixed
 from simulator.inputs.history import LEVEL_NAMES
 from simulator.presentation.formats import DEFAULT_FORMATS
 from simulator.presentation.labels import INTENSITY, HeldConstantView, constant_groups, pair_label
-from simulator.presentation.shock_windows import full_alpha, shade_windows, shown_windows, window_note, windows
+from simulator.presentation.shock_windows import shade_windows, window_note, windows
 from simulator.storage.output import atomic_file
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ def shock_markers(ax: Axes, result: RunView, annotate: bool = True, *, numbered:
     shocks = result.scenario.shocks
     numbered = len(shocks) > MAX_NAMED_SHOCKS if numbered is None else numbered
     shown = windows(shocks, result.scenario.start - 1, float(result.steps[-1]))
-    shade_windows(ax, shown_windows(shown), alpha=full_alpha(len(shown)))
+    shade_windows(ax, shown)
     xs = [w.start for w in shown]
     shock_lines(ax, xs, lw=0.8 if numbered else 1.0)
     if not annotate:

@@ -113,19 +113,6 @@ def windows(shocks: Sequence[ShockShape], origin: int, last_x: float) -> list[Sh
     return [window(shock, origin, last_x) for shock in shocks]
 
 
-def shown_windows(shown: Sequence[ShockWindow]) -> list[ShockWindow]:
-    """The windows to shade: all of them, or on a crowded plot only those of shocks that end.
-
-    A long scenario (the backcast has about thirty dated events, most of them lasting changes)
-    would otherwise lay one lasting window over another until the late quarters turn dark grey
-    and the data fade. There the lasting shocks keep their dashed onset line and key entry, and
-    the shading is left to the shocks that come and go.
-    """
-    if len(shown) <= CROWDED:
-        return list(shown)
-    return [w for w in shown if not w.lasting]
-
-
 def window_note(n_shocks: int, any_lasting: bool) -> str:
     """The caption that explains the shading of a plot with ``n_shocks`` shocks."""
     if n_shocks > CROWDED and any_lasting:
@@ -142,31 +129,39 @@ def full_alpha(n_shocks: int) -> float:
 
 def shade_windows(
     ax: Axes,
-    shown: Sequence[ShockWindow],
+    every: Sequence[ShockWindow],
     *,
     colours: Sequence[str] | None = None,
-    alpha: float | None = None,
+    depth: float = 1.0,
 ) -> None:
-    """Shade each window over the full height of ``ax``, each quarter as deep as its strength.
+    """Shade the windows of a plot's shocks over the full height of ``ax``, each quarter as deep as its strength.
 
-    Drawn under the data (zorder 0), clipped to the axes, so that lines and bands stay on top.
+    Drawn under the data (zorder 0), clipped to the axes, so that lines and bands stay on top. A
+    crowded plot (more than :data:`CROWDED` shocks) is shaded lighter (:func:`full_alpha`), and only
+    its shocks that end are: a long scenario (the backcast has about thirty dated events, most of
+    them lasting changes) would otherwise lay one lasting window over another until the late
+    quarters turn dark grey and the data fade. There the lasting shocks keep their dashed onset
+    line and key entry, and the shading is left to the shocks that come and go.
 
     Args:
         ax: The axes, with x in the windows' coordinates.
-        shown: The windows.
+        every: The window of every shock on the plot.
         colours: One colour per window (a comparison shades each scenario in its own); grey by default.
-        alpha: Opacity at full strength; by default :func:`full_alpha` of the number of windows.
+        depth: Opacity relative to a grey window's (a comparison's coloured windows are lighter).
     """
-    depth = full_alpha(len(shown)) if alpha is None else alpha
-    fill = [WINDOW_COLOUR] * len(shown) if colours is None else list(colours)
+    alpha = full_alpha(len(every)) * depth
+    crowded = len(every) > CROWDED
+    fill = [WINDOW_COLOUR] * len(every) if colours is None else list(colours)
     across = blended_transform_factory(ax.transData, ax.transAxes)
     rectangles, faces = [], []
-    for shock, colour in zip(shown, fill, strict=True):
+    for shock, colour in zip(every, fill, strict=True):
+        if crowded and shock.lasting:
+            continue
         for k, strength in enumerate(shock.strengths):
             if strength <= 0:
                 continue
             rectangles.append(Rectangle((shock.start + k, 0.0), 1.0, 1.0))
-            faces.append(to_rgba(colour, depth * strength))
+            faces.append(to_rgba(colour, alpha * strength))
     if rectangles:
         ax.add_collection(
             PatchCollection(rectangles, facecolors=faces, edgecolors="none", transform=across, zorder=0),

@@ -39,7 +39,7 @@ from simulator.core.structure import ACTOR_NAMES, DOMAIN_LABELS, DOMAINS, HEADLI
 from simulator.evaluation.compare import constant_everywhere, constant_statement, partly_constant_note
 from simulator.evaluation.explain import explain_run, explanation_target
 from simulator.inputs.calibration import Calibration, default_calibration
-from simulator.inputs.documented_ranges import MANIFEST_KEY, OutsideRange, caption, from_manifest, outside_fixed
+from simulator.inputs.documented_ranges import OutsideRange, caption, from_manifest, outside_fixed
 from simulator.inputs.ensemble import POINT_BAND
 from simulator.inputs.scenario import Scenario
 from simulator.inputs.shocklib import default_library
@@ -760,16 +760,20 @@ TWIN_CAPTION = (
 """Caption of a run's headline plot drawn with its no-shock twin."""
 
 
+NO_TWIN_IN_FOLDER = (
+    "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
+)
+"""The report's lead for a run folder with shocks but no twin."""
+
+
 def effect_html(run: RunFolder) -> str:
     """The sentence on what the run's shocks did (:func:`simulator.runs.twin.effect_line`), to lead the page."""
     try:
-        line = effect_line(run, run.twin, bool(run.scenario.shocks))
+        line = effect_line(run, run.twin, bool(run.scenario.shocks), not_simulated=NO_TWIN_IN_FOLDER)
     except UserError as exc:
         if exc.file is not None:  # a damaged table, named with its fix
             raise
         raise UserError(f"{exc.message}; the folder is damaged: run the scenario again", file=run.path) from None
-    if run.twin is None and run.scenario.shocks:
-        line = "The shocks' effect is not in this folder: it was written without the same worlds without its shocks."
     return f'<p class="effect"><strong>What the shocks did.</strong> {esc(line)}</p>'
 
 
@@ -778,8 +782,7 @@ def run_report(path: Path) -> Page:
     run = open_run(path)
     scenario = run.scenario
     n = len(run.replicates)
-    recorded = MANIFEST_KEY in run.manifest  # a run saved before manifests recorded them: ask its scenario
-    outside = from_manifest(run.manifest) if recorded else outside_fixed(scenario.parameters)
+    outside = from_manifest(run.manifest, lambda: outside_fixed(scenario.parameters))  # an older run: its scenario
     page = Page(
         title=f"Scenario report: {scenario.name}",
         lead=_lead("run", path) + "\n" + effect_html(run) + _outside_ranges(outside),
@@ -1056,9 +1059,7 @@ def sweep_report(path: Path) -> Page:
         title=f"Sweep report: {experiment.name}",
         lead=_lead("sweep", path)
         + _warning(sweep.shortfall)
-        + _outside_ranges(
-            from_manifest(manifest) if MANIFEST_KEY in manifest else experiment.outside_documented_ranges()
-        ),
+        + _outside_ranges(from_manifest(manifest, experiment.outside_documented_ranges)),
     )
     factors = manifest.get("factors") or []
     page.add(

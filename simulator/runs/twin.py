@@ -153,10 +153,19 @@ NOT_SIMULATED = (
 """The summary's first line for a run with shocks whose twin was not simulated."""
 
 
-def effect_line(run: PairedSeries, twin: PairedSeries | None, shocks: bool) -> str:
-    """The first line of a run's summary: the shocks' effect, or why there is none to state."""
+def effect_line(
+    run: PairedSeries, twin: PairedSeries | None, shocks: bool, *, not_simulated: str = NOT_SIMULATED
+) -> str:
+    """The first line of a run's summary: the shocks' effect, or why there is none to state.
+
+    Args:
+        run: The run.
+        twin: Its no-shock twin, or None.
+        shocks: Whether the run's scenario has shocks.
+        not_simulated: The line for a run with shocks but no twin (a saved folder words it as its own).
+    """
     if not shocks:
         return NO_SHOCKS
     if twin is None:
-        return NOT_SIMULATED
+        return not_simulated
     return effect_sentence(shock_effect(run, twin))

@@ -46,7 +46,7 @@ from simulator.presentation.plots import (
     shock_lines,
     shock_name,
 )
-from simulator.presentation.shock_windows import full_alpha, shade_windows, shown_windows, windows
+from simulator.presentation.shock_windows import shade_windows, windows
 from simulator.storage.output import atomic_file
 from simulator.sweeps.designs import design_size
 from simulator.sweeps.experiment_labels import (
@@ -532,8 +532,7 @@ def _shock_markers(ax: Axes, data: SweepData) -> None:
             shock_lines(ax, [shock.at - start])
             xs.append(shock.at - start)
             texts.append(f"{name} ({quarter_label(shock.at)})")
-    drawn = windows(fixed, start - 1, last_x)
-    shade_windows(ax, shown_windows(drawn), alpha=full_alpha(len(drawn)))
+    shade_windows(ax, windows(fixed, start - 1, last_x))
     label_shocks_above(ax, xs, texts)
 
 
